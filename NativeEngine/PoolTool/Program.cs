@@ -1,0 +1,3 @@
+using Mnemo.PoolTool;
+
+return PoolToolCommand.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,236 @@
+/*
+ * engine.h — the engine's internal view of an open pool, shared by the src/ files.
+ *
+ * Lock order: region rwlock -> index shard mutex -> slab class mutex. Anything that needs a
+ * lock against that order (eviction reaching into another key's shard or region) only
+ * try-locks and skips the candidate when busy.
+ */
+#ifndef MNEMO_ENGINE_INTERNAL_H
+#define MNEMO_ENGINE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "layout.h"
+#include "mnemo_engine.h"
+
+#define INDEX_SHARDS 64u
+#define REF_NONE UINT32_MAX
+
+struct pmem2_map;
+
+/* ---- error.c ---- */
+mnemo_status set_error(mnemo_status status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void clear_error(void);
+
+/* ---- checksum.c / hash.c ---- */
+uint32_t crc32c(uint32_t crc, const void *data, size_t len);
+uint64_t hash_key(uint32_t region, const uint8_t *key, uint32_t key_len);
+
+/* ---- clock.c ---- */
+int64_t clock_unix_ns(void);
+uint32_t pool_now(const mnemo_pool *pool);                    /* unix seconds incl. test offset */
+uint32_t exptime_absolute(const mnemo_pool *pool, int64_t exptime);
+bool exptime_passed(const mnemo_pool *pool, uint32_t exptime);
+
+/* ---- volatile state ---- */
+typedef struct lru_link { uint32_t prev, next; } lru_link;
+
+typedef struct slab_class {
+    pthread_mutex_t lock;
+    uint32_t id;
+    uint32_t chunk_size;
+    uint32_t per_page;
+    uint32_t free_head;         /* intrusive list through item.cas */
+    uint32_t carve_page;        /* page being carved, REF_NONE when none */
+    uint32_t carve_next;        /* next never-used slot of carve_page */
+    uint32_t lru_head, lru_tail;/* most / least recently used live version */
+    uint64_t pages;
+    uint64_t chunks_used;
+    uint64_t evictions;
+} slab_class;
+
+typedef struct index_slot { uint32_t ref; uint32_t tag; } index_slot;
+
+typedef struct index_shard {
+    pthread_mutex_t lock;
+    index_slot *slots;
+    uint32_t capacity;
+    uint32_t count;
+} index_shard;
+
+typedef struct region_rt {
+    pthread_rwlock_t lock;
+    /* counters: atomics */
+    uint64_t items, item_bytes, bytes_used, retained_bytes;
+    uint64_t hits, misses, evictions, cmd_set, cmd_get;
+} region_rt;
+
+struct mnemo_pool {
+    struct pmem2_map *map;
+    int fd;
+    uint8_t *base;
+    bool barrier_persist;       /* emulation: compiler barrier instead of libpmem2's msync */
+    void (*persist_fn)(const void *, size_t);
+    void (*drain_fn)(void);
+
+    pool_header *hdr;
+    pool_mutable *mut;
+    uint8_t *page_table;        /* persistent: class id per page, 0 = unassigned */
+    region_entry *regions;      /* persistent */
+    uint8_t *data;
+    uint64_t page_size, page_count;
+    uint32_t slot_bits;
+    uint32_t item_size_max;
+    uint32_t flags;
+    uint32_t device_mode;
+
+    slab_class classes[SLAB_CLASS_MAX + 1]; /* 1-based */
+    uint32_t class_count;
+    pthread_mutex_t page_lock;
+    uint32_t *free_pages;       /* stack of unassigned pages */
+    uint32_t free_page_count;
+    lru_link **links;           /* per page, per slot; allocated when a page is assigned */
+
+    index_shard shards[INDEX_SHARDS];
+    region_rt rt[REGION_MAX];
+    pthread_mutex_t admin_lock; /* region create/drop */
+
+    uint64_t next_cas;          /* atomic */
+    pthread_mutex_t cas_lock;
+    int64_t clock_offset;       /* atomic */
+    uint64_t link_bytes;        /* atomic: DRAM of lru links */
+    uint64_t recovery_ns;
+};
+
+/* ---- pool.c: persistence primitives ---- */
+void pool_persist(mnemo_pool *pool, const void *addr, size_t len);
+void pool_persist_u64(mnemo_pool *pool, uint64_t *addr, uint64_t value);
+uint64_t cas_next(mnemo_pool *pool);
+
+/* ---- items.c ---- */
+static inline uint32_t ref_make(const mnemo_pool *p, uint32_t page, uint32_t slot)
+{
+    return (page << p->slot_bits) | slot;
+}
+static inline uint32_t ref_page(const mnemo_pool *p, uint32_t ref) { return ref >> p->slot_bits; }
+static inline uint32_t ref_slot(const mnemo_pool *p, uint32_t ref)
+{
+    return ref & ((1u << p->slot_bits) - 1u);
+}
+static inline uint32_t page_class(const mnemo_pool *p, uint32_t page)
+{
+    return __atomic_load_n(&p->page_table[page], __ATOMIC_ACQUIRE);
+}
+item *item_at(const mnemo_pool *pool, uint32_t ref);
+static inline uint8_t *item_key(item *it) { return (uint8_t *)(it + 1); }
+static inline uint8_t *item_value(item *it) { return (uint8_t *)(it + 1) + it->key_len; }
+static inline uint32_t item_total(uint32_t key_len, uint32_t value_len)
+{
+    return (uint32_t)sizeof(item) + key_len + value_len;
+}
+static inline uint64_t item_created(const item *it)
+{
+    return __atomic_load_n(&it->created, __ATOMIC_ACQUIRE);
+}
+static inline uint64_t item_deleted(const item *it)
+{
+    return __atomic_load_n(&it->deleted, __ATOMIC_ACQUIRE);
+}
+uint32_t item_checksum(const item *it);
+/* Fills an unpublished chunk; value may come in two parts (append/prepend). */
+void item_fill(mnemo_pool *pool, item *it, uint32_t region, const uint8_t *key, uint32_t key_len,
+               const uint8_t *v1, uint32_t v1_len, const uint8_t *v2, uint32_t v2_len,
+               uint32_t flags, uint32_t exptime, uint64_t cas);
+void item_publish(mnemo_pool *pool, item *it, uint64_t epoch);
+bool item_valid(const mnemo_pool *pool, const item *it, uint32_t chunk_size);
+bool item_key_equals(item *it, uint32_t region, const uint8_t *key, uint32_t key_len);
+void item_fill_info(const item *it, mnemo_item_info *info);
+
+/* ---- slabs.c ---- */
+mnemo_status slabs_init(mnemo_pool *pool);
+void slabs_destroy(mnemo_pool *pool);
+uint32_t slabs_class_for(const mnemo_pool *pool, uint32_t total);
+uint32_t slabs_chunk_size_of(const mnemo_pool *pool, uint32_t ref);
+/* Allocates a chunk for an item of `total` bytes; may evict. shard_held is the index shard the
+ * caller holds (INDEX_SHARDS for none); pinned (or REF_NONE) is a version the caller still
+ * reads, never chosen as victim. */
+mnemo_status slabs_alloc(mnemo_pool *pool, uint32_t total, uint32_t shard_held, uint32_t pinned,
+                         uint32_t *ref_out);
+/* Returns a chunk whose created word is already 0. */
+void slabs_free(mnemo_pool *pool, uint32_t ref);
+void slabs_free_locked(mnemo_pool *pool, slab_class *cls, uint32_t ref);
+
+/* ---- lru.c ---- */
+void lru_link_head(mnemo_pool *pool, slab_class *cls, uint32_t ref); /* class lock held */
+void lru_bump(mnemo_pool *pool, uint32_t ref);      /* takes the class lock */
+void lru_insert(mnemo_pool *pool, uint32_t ref);    /* takes the class lock */
+void lru_remove(mnemo_pool *pool, uint32_t ref);    /* takes the class lock */
+/* With the class lock held: evicts the least recently used evictable live version of cls and
+ * returns its chunk (no longer counted as used), or REF_NONE. */
+uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held, uint32_t pinned);
+
+/* ---- index.c ---- */
+mnemo_status index_init(mnemo_pool *pool);
+void index_destroy(mnemo_pool *pool);
+static inline uint32_t index_shard_of(uint64_t hash) { return (uint32_t)(hash >> 58); }
+/* The caller holds the shard's lock. */
+uint32_t index_find(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_t region,
+                    const uint8_t *key, uint32_t key_len);
+mnemo_status index_put(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_t ref);
+bool index_replace(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_t old_ref,
+                   uint32_t new_ref);
+bool index_remove(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_t ref);
+uint64_t index_bytes(mnemo_pool *pool);
+/* A hint before a lookup of `hash` a little later (recovery streams through many keys). */
+void index_prefetch(mnemo_pool *pool, uint64_t hash);
+
+/* ---- versions.c: live/retained bookkeeping ---- */
+bool version_needed(const region_entry *re, uint64_t created, uint64_t deleted);
+/* Ends a live version at `epoch`: retained when a snapshot needs it, freed otherwise. The
+ * caller has removed it from the index and the LRU. */
+void version_retire(mnemo_pool *pool, uint32_t region, uint32_t ref, uint64_t epoch);
+void version_account_live(mnemo_pool *pool, uint32_t region, const item *it, uint32_t chunk_size,
+                          int sign);
+/* Frees a retained (already deleted) version. */
+void version_release_locked(mnemo_pool *pool, slab_class *cls, uint32_t region, uint32_t ref);
+
+/* ---- store.c ---- */
+/* Unlinks the live version `ref` of a key (caller holds region + shard) and retires it. */
+void store_unlink(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_t region, uint32_t ref,
+                  uint64_t epoch);
+
+/* ---- scan.c ---- */
+typedef bool (*chunk_pred)(const mnemo_pool *pool, const item *it, void *ctx);
+typedef struct ref_vec { uint32_t *refs; size_t len, cap; } ref_vec;
+mnemo_status ref_vec_push(ref_vec *v, uint32_t ref);
+void ref_vec_free(ref_vec *v);
+/* Collects published chunks of `region` matching pred. The caller holds the region's write
+ * lock or read lock (chunks of the region are then stable). */
+mnemo_status scan_collect(mnemo_pool *pool, uint32_t region, chunk_pred pred, void *ctx,
+                          ref_vec *out);
+
+/* ---- region.c ---- */
+mnemo_status region_enter(mnemo_pool *pool, uint32_t region, bool exclusive);
+void region_leave(mnemo_pool *pool, uint32_t region);
+bool region_held(const mnemo_pool *pool, uint32_t region);   /* by the calling thread */
+void region_lock_init(pthread_rwlock_t *lock);
+
+/* ---- snapshot.c ---- */
+/* Second half of restore/import once the intent is COMMIT (also run by recovery). */
+void switch_finish(mnemo_pool *pool, uint32_t region, const ref_vec *staged);
+void staged_discard(mnemo_pool *pool, uint32_t region, ref_vec *staged);
+mnemo_status stage_item(mnemo_pool *pool, uint32_t region, uint64_t epoch, const uint8_t *key,
+                        uint32_t key_len, const uint8_t *value, uint32_t value_len,
+                        uint32_t flags, uint32_t exptime, uint64_t cas, ref_vec *staged);
+mnemo_status switch_begin_import(mnemo_pool *pool, uint32_t region, uint64_t *epoch_out);
+void switch_commit(mnemo_pool *pool, uint32_t region, const ref_vec *staged);
+
+/* ---- recovery.c ---- */
+mnemo_status recovery_run(mnemo_pool *pool);
+
+#endif

@@ -1,0 +1,283 @@
+/*
+ * export.c — snapshot export to, and import from, a portable file.
+ *
+ * File: a 64-byte header (magic, format version, item count, payload length, source snapshot,
+ * creation time, CRC32C of the payload, CRC32C of the header), then `count` records:
+ * { u32 key_len, u32 value_len, u32 flags, u32 exptime (absolute unix s, 0 = never) } key value.
+ * Little-endian. Export writes `path.tmp` and renames it, so `path` is never half-written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+#define EXPORT_MAGIC "MNEMOEXP"
+#define EXPORT_VERSION 1u
+
+typedef struct export_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t header_size;
+    uint64_t count;
+    uint64_t payload_bytes;
+    uint64_t snapshot;
+    int64_t created_unix_ns;
+    uint32_t payload_crc;
+    uint32_t reserved[2];
+    uint32_t header_crc;        /* over the bytes before it */
+} export_header;
+
+typedef struct export_record {
+    uint32_t key_len;
+    uint32_t value_len;
+    uint32_t flags;
+    uint32_t exptime;
+} export_record;
+
+_Static_assert(sizeof(export_header) == 64, "export header is 64 bytes");
+
+/* Records are gathered into a large buffer and written with plain write() calls. */
+#define WRITE_BUFFER (4u << 20)
+
+typedef struct export_writer {
+    int fd;
+    uint8_t *buf;
+    size_t used;
+    uint64_t count, bytes;
+    uint32_t crc;
+    bool failed;
+} export_writer;
+
+static void drain(export_writer *w)
+{
+    for (size_t off = 0; off < w->used && !w->failed;) {
+        ssize_t n = write(w->fd, w->buf + off, w->used - off);
+        if (n <= 0)
+            w->failed = true;
+        else
+            off += (size_t)n;
+    }
+    w->used = 0;
+}
+
+static void put(export_writer *w, const void *p, size_t n)
+{
+    w->crc = crc32c(w->crc, p, n);
+    w->bytes += n;
+    while (n) {
+        if (w->used == WRITE_BUFFER)
+            drain(w);
+        size_t chunk = WRITE_BUFFER - w->used < n ? WRITE_BUFFER - w->used : n;
+        memcpy(w->buf + w->used, p, chunk);
+        w->used += chunk;
+        p = (const uint8_t *)p + chunk;
+        n -= chunk;
+    }
+}
+
+typedef struct snap_filter { uint64_t snapshot; } snap_filter;
+
+static bool in_snapshot(const mnemo_pool *pool, const item *it, void *ctx)
+{
+    uint64_t s = ((const snap_filter *)ctx)->snapshot;
+    (void)pool;
+    return item_created(it) <= s && s < item_deleted(it);
+}
+
+static bool snapshot_exists(const region_entry *re, uint64_t id)
+{
+    for (uint32_t i = 0; i < SNAPSHOT_MAX; i++)
+        if (id != 0 && re->snapshots[i].id == id)
+            return true;
+    return false;
+}
+
+mnemo_status mnemo_snapshot_export(mnemo_pool *pool, uint32_t region, uint64_t id,
+                                   const char *path)
+{
+    clear_error();
+    if (!pool || !path)
+        return set_error(MNEMO_INVALID, "pool and path are required");
+    mnemo_status st = region_enter(pool, region, false);
+    if (st != MNEMO_OK)
+        return st;
+    if (!snapshot_exists(&pool->regions[region], id)) {
+        region_leave(pool, region);
+        return set_error(MNEMO_NOT_FOUND, "region %u has no snapshot %llu", region,
+                         (unsigned long long)id);
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    export_writer w = {.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644),
+                       .buf = malloc(WRITE_BUFFER), .used = sizeof(export_header)};
+    ref_vec refs = {0};
+    if (w.fd < 0 || !w.buf) {
+        st = w.fd < 0 ? set_error(MNEMO_IO, "cannot create export file %s: %s", tmp, strerror(errno))
+                      : set_error(MNEMO_NO_MEMORY, "out of memory for the export buffer");
+        goto out;
+    }
+    memset(w.buf, 0, sizeof(export_header)); /* placeholder, rewritten at the end */
+    snap_filter f = {id};
+    if ((st = scan_collect(pool, region, in_snapshot, &f, &refs)) != MNEMO_OK)
+        goto out;
+    /* Versions visible in a snapshot are never freed while it exists and the region is held
+     * shared, and their key and value never change: read them in place. */
+    for (size_t i = 0; i < refs.len && !w.failed; i++) {
+        item *it = item_at(pool, refs.refs[i]);
+        export_record r = {it->key_len, it->value_len, it->flags,
+                           __atomic_load_n(&it->exptime, __ATOMIC_RELAXED)};
+        put(&w, &r, sizeof r);
+        put(&w, item_key(it), (size_t)it->key_len + it->value_len);
+        w.count++;
+    }
+    drain(&w);
+    export_header h = {0};
+    memcpy(h.magic, EXPORT_MAGIC, 8);
+    h.version = EXPORT_VERSION;
+    h.header_size = sizeof h;
+    h.count = w.count;
+    h.payload_bytes = w.bytes;
+    h.snapshot = id;
+    h.created_unix_ns = clock_unix_ns();
+    h.payload_crc = w.crc;
+    h.header_crc = crc32c(0, &h, offsetof(export_header, header_crc));
+    if (pwrite(w.fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(w.fd) != 0)
+        w.failed = true;
+    if (w.failed) {
+        st = set_error(MNEMO_IO, "cannot write export file %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (rename(tmp, path) != 0)
+        st = set_error(MNEMO_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+out:
+    if (w.fd >= 0)
+        close(w.fd);
+    free(w.buf);
+    if (st != MNEMO_OK)
+        unlink(tmp);
+    ref_vec_free(&refs);
+    region_leave(pool, region);
+    return st;
+}
+
+static mnemo_status read_file(const char *path, uint8_t **data, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return set_error(MNEMO_IO, "cannot open import file %s: %s", path, strerror(errno));
+    struct stat sb;
+    mnemo_status st = MNEMO_OK;
+    if (fstat(fd, &sb) != 0) {
+        st = set_error(MNEMO_IO, "cannot stat %s: %s", path, strerror(errno));
+        goto out;
+    }
+    *len = (size_t)sb.st_size;
+    *data = malloc(*len ? *len : 1);
+    if (!*data) {
+        st = set_error(MNEMO_NO_MEMORY, "out of memory reading %zu bytes of %s", *len, path);
+        goto out;
+    }
+    for (size_t off = 0; off < *len;) {
+        ssize_t n = read(fd, *data + off, *len - off);
+        if (n <= 0) {
+            st = set_error(MNEMO_IO, "cannot read %s: %s", path, n < 0 ? strerror(errno) : "EOF");
+            free(*data);
+            *data = NULL;
+            goto out;
+        }
+        off += (size_t)n;
+    }
+out:
+    close(fd);
+    return st;
+}
+
+/* Checks everything before the region is touched: a bad file changes nothing. */
+static mnemo_status verify(mnemo_pool *pool, const char *path, const uint8_t *data, size_t len,
+                           const export_header **out)
+{
+    const export_header *h = (const export_header *)data;
+    if (len < sizeof *h || memcmp(h->magic, EXPORT_MAGIC, 8) != 0)
+        return set_error(MNEMO_CORRUPT, "%s is not a Mnemo export file", path);
+    if (h->header_crc != crc32c(0, h, offsetof(export_header, header_crc)))
+        return set_error(MNEMO_CORRUPT, "%s: export header checksum mismatch", path);
+    if (h->version != EXPORT_VERSION || h->header_size != sizeof *h)
+        return set_error(MNEMO_CORRUPT, "%s: export format version %u is not supported", path,
+                         h->version);
+    if (len - sizeof *h != h->payload_bytes)
+        return set_error(MNEMO_CORRUPT, "%s is truncated or padded: %zu payload bytes, header "
+                         "says %llu", path, len - sizeof *h,
+                         (unsigned long long)h->payload_bytes);
+    if (crc32c(0, data + sizeof *h, h->payload_bytes) != h->payload_crc)
+        return set_error(MNEMO_CORRUPT, "%s: export payload checksum mismatch", path);
+    const uint8_t *p = data + sizeof *h, *end = data + len;
+    for (uint64_t i = 0; i < h->count; i++) {
+        export_record r;
+        if ((size_t)(end - p) < sizeof r)
+            return set_error(MNEMO_CORRUPT, "%s: record %llu is cut short", path,
+                             (unsigned long long)i);
+        memcpy(&r, p, sizeof r);
+        if (r.key_len == 0 || r.key_len > MNEMO_KEY_MAX ||
+            (uint64_t)(end - p) - sizeof r < (uint64_t)r.key_len + r.value_len)
+            return set_error(MNEMO_CORRUPT, "%s: record %llu is malformed", path,
+                             (unsigned long long)i);
+        if (sizeof(item) + (uint64_t)r.key_len + r.value_len > pool->item_size_max)
+            return set_error(MNEMO_TOO_LARGE, "%s: record %llu (%u-byte value) exceeds the item "
+                             "size limit of %u bytes", path, (unsigned long long)i, r.value_len,
+                             pool->item_size_max);
+        p += sizeof r + r.key_len + r.value_len;
+    }
+    if (p != end)
+        return set_error(MNEMO_CORRUPT, "%s: %zu bytes after the last record", path,
+                         (size_t)(end - p));
+    *out = h;
+    return MNEMO_OK;
+}
+
+mnemo_status mnemo_snapshot_import(mnemo_pool *pool, uint32_t region, const char *path,
+                                   uint64_t *id_out)
+{
+    clear_error();
+    if (!pool || !path)
+        return set_error(MNEMO_INVALID, "pool and path are required");
+    uint8_t *data = NULL;
+    size_t len = 0;
+    const export_header *h = NULL;
+    mnemo_status st = read_file(path, &data, &len);
+    if (st == MNEMO_OK)
+        st = verify(pool, path, data, len, &h);
+    if (st == MNEMO_OK)
+        st = region_enter(pool, region, true);
+    if (st != MNEMO_OK) {
+        free(data);
+        return st;
+    }
+    uint64_t epoch = 0;
+    ref_vec staged = {0};
+    st = switch_begin_import(pool, region, &epoch);
+    const uint8_t *p = data + sizeof *h;
+    for (uint64_t i = 0; st == MNEMO_OK && i < h->count; i++) {
+        export_record r;
+        memcpy(&r, p, sizeof r);
+        p += sizeof r;
+        st = stage_item(pool, region, epoch, p, r.key_len, p + r.key_len, r.value_len, r.flags,
+                        r.exptime, cas_next(pool), &staged);
+        p += r.key_len + r.value_len;
+    }
+    if (st == MNEMO_OK) {
+        switch_commit(pool, region, &staged);
+        if (id_out)
+            *id_out = epoch;
+    } else if (epoch != 0) {
+        staged_discard(pool, region, &staged);
+    }
+    ref_vec_free(&staged);
+    region_leave(pool, region);
+    free(data);
+    return st;
+}

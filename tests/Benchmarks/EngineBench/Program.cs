@@ -1,0 +1,3 @@
+using Mnemo.EngineBench;
+
+return BenchProgram.Run(args);
