@@ -1,0 +1,10 @@
+using System.Text.Json;
+
+namespace Mnemo.Cli;
+
+internal static class Json
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static void Write<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Options));
+}

@@ -1,0 +1,3 @@
+using Mnemo.Cli;
+
+return await MnemoCommand.Create().Parse(args).InvokeAsync();

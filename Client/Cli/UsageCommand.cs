@@ -1,0 +1,89 @@
+using System.Globalization;
+using Mnemo.Client;
+using Mnemo.Grains;
+using Mnemo.Grains.NodeMemory;
+using Spectre.Console;
+
+namespace Mnemo.Cli;
+
+/// <summary><c>mnemo usage</c>: each active node's pool, read from its NodeMemoryGrain.</summary>
+internal static class UsageCommand
+{
+    private sealed record NodeRow(string Node, NodeUsage? Usage, string? Error);
+
+    public static async Task<int> RunAsync(ClusterClient client, OutputFormat format, CancellationToken cancellationToken)
+    {
+        var members = await client.GetMembersAsync(cancellationToken);
+        var rows = await Task.WhenAll(members.Where(m => m.Status == "Active").Select(async m =>
+        {
+            try
+            {
+                return new NodeRow(m.NodeName, await client.GetGrain<INodeMemoryGrain>(m.NodeName).GetUsageAsync(), null);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return new NodeRow(m.NodeName, null, e.Message);
+            }
+        }));
+
+        if (format == OutputFormat.Json)
+            WriteJson(rows);
+        else
+            WriteTables(rows);
+        return rows.Any(r => r.Error is not null) ? 1 : 0;
+    }
+
+    private static void WriteJson(NodeRow[] rows) => Json.Write(rows.Select(r => new
+    {
+        node = r.Node,
+        error = r.Error,
+        deviceMode = r.Usage?.DeviceMode,
+        capacityBytes = r.Usage?.CapacityBytes,
+        dataCapacityBytes = r.Usage?.DataCapacityBytes,
+        usedBytes = r.Usage?.UsedBytes,
+        items = r.Usage?.Items,
+        snapshotRetainedBytes = r.Usage?.SnapshotRetainedBytes,
+        regions = r.Usage?.Regions.Select(g => new
+        {
+            name = g.Name, items = g.Items, itemBytes = g.ItemBytes, usedBytes = g.UsedBytes,
+            snapshots = g.Snapshots, snapshotRetainedBytes = g.SnapshotRetainedBytes,
+        }),
+    }));
+
+    private static void WriteTables(NodeRow[] rows)
+    {
+        var nodes = new Table().AddColumns("NODE", "MODE", "CAPACITY", "USED", "USE%", "ITEMS", "REGIONS");
+        foreach (var row in rows)
+        {
+            if (row.Usage is not { } u)
+            {
+                nodes.AddRow(Markup.Escape(row.Node), "[red]error[/]", Markup.Escape(row.Error ?? ""), "", "", "", "");
+                continue;
+            }
+            var percent = u.DataCapacityBytes == 0 ? 0 : 100.0 * u.UsedBytes / u.DataCapacityBytes;
+            nodes.AddRow(Markup.Escape(row.Node), u.DeviceMode, Bytes(u.CapacityBytes), Bytes(u.UsedBytes),
+                percent.ToString("0.0", CultureInfo.InvariantCulture), u.Items.ToString(CultureInfo.InvariantCulture),
+                u.Regions.Count.ToString(CultureInfo.InvariantCulture));
+        }
+        AnsiConsole.Write(nodes);
+
+        var regions = rows.Where(r => r.Usage is not null).SelectMany(r => r.Usage!.Regions.Select(g => (r.Node, g))).ToList();
+        if (regions.Count == 0)
+            return;
+        var table = new Table().AddColumns("NODE", "REGION", "ITEMS", "ITEM BYTES", "USED", "SNAPSHOTS");
+        foreach (var (node, g) in regions)
+        {
+            table.AddRow(Markup.Escape(node), Markup.Escape(g.Name), g.Items.ToString(CultureInfo.InvariantCulture), Bytes(g.ItemBytes),
+                Bytes(g.UsedBytes), g.Snapshots.ToString(CultureInfo.InvariantCulture));
+        }
+        AnsiConsole.Write(table);
+    }
+
+    private static string Bytes(ulong bytes) => bytes switch
+    {
+        >= 1UL << 30 => $"{bytes / (double)(1UL << 30):0.0} GiB",
+        >= 1UL << 20 => $"{bytes / (double)(1UL << 20):0.0} MiB",
+        >= 1UL << 10 => $"{bytes / 1024.0:0.0} KiB",
+        _ => $"{bytes} B",
+    };
+}

@@ -1,0 +1,5 @@
+namespace Mnemo.Silo.Hosting;
+
+/// <summary>A setting has a value the silo cannot use.</summary>
+public sealed class SiloConfigurationException(string key, string value, string expected)
+    : Exception($"invalid {SiloOptions.EnvironmentPrefix}{key} / --{key.ToLowerInvariant().Replace('_', '-')} '{value}': expected {expected}");

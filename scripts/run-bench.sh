@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every benchmark program; each one runs its own baseline in the same run and prints
+# "key value unit" lines plus a summary. Output is also kept in build/bench/<name>.txt.
+# Pass names to run only some: scripts/run-bench.sh engine runtime
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=build/bench
+mkdir -p "$out"
+selected=("$@")
+[[ ${#selected[@]} -gt 0 ]] || selected=(engine-c engine runtime gateway)
+
+run() { # name, command...
+  local name=$1; shift
+  echo "== $name: $*"
+  "$@" 2>&1 | tee "$out/$name.txt"
+  echo
+}
+
+for name in "${selected[@]}"; do
+  case $name in
+    engine-c) run engine-c build/native-cmake/bench/mnemo_engine_bench ;;
+    engine)   run engine dotnet run -c Release --no-build --project tests/Benchmarks/EngineBench ;;
+    runtime)  run runtime dotnet run -c Release --no-build --project tests/Benchmarks/RuntimeBench ;;
+    gateway)  run gateway dotnet run -c Release --no-build --project tests/Benchmarks/GatewayBench ;;
+    *) echo "unknown benchmark '$name' (engine-c, engine, runtime, gateway)" >&2; exit 2 ;;
+  esac
+done
