@@ -187,6 +187,44 @@ static void bench_ops(uint64_t items)
     unlink(path);
 }
 
+/* Sets of new keys into a full 64 MiB pool (about 350k items), so every set evicts; after
+ * every tenth set, a read of a key written up to 100k sets before keeps some items in use. */
+static void bench_evicting(uint64_t items)
+{
+    char path[600];
+    mnemo_pool *p = open_pool("evict", 64ull << 20, path);
+    uint32_t r;
+    OK(mnemo_region_create(p, "bench", &r), "region");
+    uint64_t warm = 400000;
+    fill(p, r, 0, warm, 0);
+    char k[KEY_LEN + 1];
+    uint8_t v[VALUE_LEN];
+    uint32_t len;
+    memset(v, 'e', sizeof v);
+    mnemo_pool_stats before, after;
+    OK(mnemo_pool_stats_get(p, &before), "stats");
+    double t0 = now_s();
+    for (uint64_t i = 0; i < items; i++) {
+        key_of(warm + i, k);
+        OK(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, KEY_LEN, v, VALUE_LEN, 0, 0, 0, NULL),
+           "set");
+        if (i % 10 == 0) {
+            key_of(warm + i - scattered(i, 100000), k);
+            mnemo_status st = mnemo_get(p, r, (const uint8_t *)k, KEY_LEN, v, sizeof v, &len,
+                                        NULL, 0, 0);
+            if (st != MNEMO_OK && st != MNEMO_NOT_FOUND)
+                die("get", st);
+        }
+    }
+    double rate = (double)items / (now_s() - t0);
+    OK(mnemo_pool_stats_get(p, &after), "stats");
+    printf("set_ops_per_sec_evicting %.0f ops/s\n", rate);
+    printf("evictions_per_set %.3f ratio\n",
+           (double)(after.evictions - before.evictions) / (double)items);
+    mnemo_pool_close(p);
+    unlink(path);
+}
+
 static void bench_msync_baseline(uint64_t items)
 {
     char path[600];
@@ -274,6 +312,7 @@ int main(int argc, char **argv)
     printf("# emulation pools in %s; --items %llu, --big %llu\n", dir, (unsigned long long)items,
            (unsigned long long)big);
     bench_ops(items);
+    bench_evicting(items);
     bench_msync_baseline(items < 20000 ? items : 20000);
     bench_big(big);
     return 0;

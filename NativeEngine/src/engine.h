@@ -38,8 +38,6 @@ uint32_t exptime_absolute(const mnemo_pool *pool, int64_t exptime);
 bool exptime_passed(const mnemo_pool *pool, uint32_t exptime);
 
 /* ---- volatile state ---- */
-typedef struct lru_link { uint32_t prev, next; } lru_link;
-
 typedef struct slab_class {
     pthread_mutex_t lock;
     uint32_t id;
@@ -48,7 +46,10 @@ typedef struct slab_class {
     uint32_t free_head;         /* intrusive list through item.cas */
     uint32_t carve_page;        /* page being carved, REF_NONE when none */
     uint32_t carve_next;        /* next never-used slot of carve_page */
-    uint32_t lru_head, lru_tail;/* most / least recently used live version */
+    uint32_t *page_list;        /* the class's pages in assignment order (the clock's circle) */
+    uint32_t page_list_cap;
+    uint32_t hand_page;         /* eviction's clock hand: index into page_list ... */
+    uint32_t hand_slot;         /* ... and slot within that page */
     uint64_t pages;
     uint64_t chunks_used;
     uint64_t evictions;
@@ -94,7 +95,6 @@ struct mnemo_pool {
     pthread_mutex_t page_lock;
     uint32_t *free_pages;       /* stack of unassigned pages */
     uint32_t free_page_count;
-    lru_link **links;           /* per page, per slot; allocated when a page is assigned */
 
     index_shard shards[INDEX_SHARDS];
     region_rt rt[REGION_MAX];
@@ -103,7 +103,6 @@ struct mnemo_pool {
     uint64_t next_cas;          /* atomic */
     pthread_mutex_t cas_lock;
     int64_t clock_offset;       /* atomic */
-    uint64_t link_bytes;        /* atomic: DRAM of lru links */
     uint64_t recovery_ns;
 };
 
@@ -141,6 +140,15 @@ static inline uint64_t item_deleted(const item *it)
 {
     return __atomic_load_n(&it->deleted, __ATOMIC_ACQUIRE);
 }
+/* Records an access (ITEM_ACTIVE, plus ITEM_FETCHED for reads) for eviction's clock. The
+ * bits are hints outside the checksum; storing only when a bit is missing keeps repeated reads
+ * of a hot item from dirtying its cache line. */
+static inline void item_mark_accessed(item *it, uint8_t bits)
+{
+    uint8_t old = __atomic_load_n(&it->access_bits, __ATOMIC_RELAXED);
+    if ((old & bits) != bits)
+        __atomic_fetch_or(&it->access_bits, bits, __ATOMIC_RELAXED);
+}
 uint32_t item_checksum(const item *it);
 /* Fills an unpublished chunk; value may come in two parts (append/prepend). */
 void item_fill(mnemo_pool *pool, item *it, uint32_t region, const uint8_t *key, uint32_t key_len,
@@ -165,13 +173,10 @@ mnemo_status slabs_alloc(mnemo_pool *pool, uint32_t total, uint32_t shard_held, 
 void slabs_free(mnemo_pool *pool, uint32_t ref);
 void slabs_free_locked(mnemo_pool *pool, slab_class *cls, uint32_t ref);
 
-/* ---- lru.c ---- */
-void lru_link_head(mnemo_pool *pool, slab_class *cls, uint32_t ref); /* class lock held */
-void lru_bump(mnemo_pool *pool, uint32_t ref);      /* takes the class lock */
-void lru_insert(mnemo_pool *pool, uint32_t ref);    /* takes the class lock */
-void lru_remove(mnemo_pool *pool, uint32_t ref);    /* takes the class lock */
-/* With the class lock held: evicts the least recently used evictable live version of cls and
- * returns its chunk (no longer counted as used), or REF_NONE. */
+/* ---- evict.c ---- */
+/* With the class lock held: evicts a live version of cls not accessed since the clock hand
+ * last passed it (an approximation of least recently used) and returns its chunk (no longer
+ * counted as used), or REF_NONE. */
 uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held, uint32_t pinned);
 
 /* ---- index.c ---- */
@@ -192,7 +197,7 @@ void index_prefetch(mnemo_pool *pool, uint64_t hash);
 /* ---- versions.c: live/retained bookkeeping ---- */
 bool version_needed(const region_entry *re, uint64_t created, uint64_t deleted);
 /* Ends a live version at `epoch`: retained when a snapshot needs it, freed otherwise. The
- * caller has removed it from the index and the LRU. */
+ * caller has removed it from the index. */
 void version_retire(mnemo_pool *pool, uint32_t region, uint32_t ref, uint64_t epoch);
 void version_account_live(mnemo_pool *pool, uint32_t region, const item *it, uint32_t chunk_size,
                           int sign);

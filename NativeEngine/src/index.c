@@ -1,13 +1,16 @@
 /*
  * index.c — the volatile hash index: (region, key) -> chunk of the live version.
  *
- * INDEX_SHARDS independent open-addressing tables (linear probing, backward-shift deletion,
- * no tombstones), each under its own mutex: the shard is the lock stripe. A slot is 8 bytes:
- * the chunk ref and 32 bits of the hash. The slot position comes from those 32 bits too, so a
- * table grows without reading keys back from the pool; the key itself is compared in the
- * chunk only when the tag matches. Positions are tag * capacity >> 32 rather than a mask, so
- * capacities need not be powers of two and a table grows by 1.5x, which keeps the DRAM per
- * item lower on average.
+ * INDEX_SHARDS independent open-addressing tables, each under its own mutex: the shard is the
+ * lock stripe. A slot is 8 bytes: the chunk ref and 32 bits of the hash. The slot position
+ * comes from those 32 bits too, so a table grows without reading keys back from the pool; the
+ * key itself is compared in the chunk only when the tag matches. Positions are
+ * tag * capacity >> 32 rather than a mask, so capacities need not be powers of two and a table
+ * grows by 1.5x, which keeps the DRAM per item lower on average.
+ *
+ * Linear probing with Robin Hood ordering and backward-shift deletion (no tombstones): every
+ * probe run stays ordered by home position, so a lookup stops as soon as it passes where its
+ * key would be. Misses then cost about as much as hits, which lets a table fill to 90 %.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +18,7 @@
 #include "engine.h"
 
 #define SHARD_INITIAL 256u
-#define LOAD_PERCENT_MAX 80u
+#define LOAD_PERCENT_MAX 90u
 
 static uint32_t tag_of(uint64_t hash) { return (uint32_t)(hash >> 16); }
 
@@ -25,6 +28,13 @@ static uint32_t home_of(uint32_t tag, uint32_t capacity)
 }
 
 static uint32_t next_pos(uint32_t i, uint32_t capacity) { return i + 1 == capacity ? 0 : i + 1; }
+
+/* How far slot i lies past the home position of the entry it holds. */
+static uint32_t displacement(const index_slot *slots, uint32_t i, uint32_t capacity)
+{
+    uint32_t home = home_of(slots[i].tag, capacity);
+    return i >= home ? i - home : i + capacity - home;
+}
 
 static index_slot *slots_new(uint32_t capacity)
 {
@@ -63,9 +73,9 @@ uint32_t index_find(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_t r
                     const uint8_t *key, uint32_t key_len)
 {
     uint32_t cap = sh->capacity, tag = tag_of(hash);
-    for (uint32_t i = home_of(tag, cap);; i = next_pos(i, cap)) {
+    for (uint32_t i = home_of(tag, cap), d = 0;; i = next_pos(i, cap), d++) {
         index_slot *s = &sh->slots[i];
-        if (s->ref == REF_NONE)
+        if (s->ref == REF_NONE || displacement(sh->slots, i, cap) < d)
             return REF_NONE;
         if (s->tag == tag && item_key_equals(item_at(pool, s->ref), region, key, key_len))
             return s->ref;
@@ -78,13 +88,24 @@ void index_prefetch(mnemo_pool *pool, uint64_t hash)
     __builtin_prefetch(&sh->slots[home_of(tag_of(hash), sh->capacity)]);
 }
 
+/* Robin Hood insertion: an entry farther from its home takes the slot of one nearer to its
+ * own, which moves on. */
 static void place(index_slot *slots, uint32_t cap, uint32_t ref, uint32_t tag)
 {
-    uint32_t i = home_of(tag, cap);
-    while (slots[i].ref != REF_NONE)
-        i = next_pos(i, cap);
-    slots[i].ref = ref;
-    slots[i].tag = tag;
+    index_slot entry = {ref, tag};
+    for (uint32_t i = home_of(tag, cap), d = 0;; i = next_pos(i, cap), d++) {
+        if (slots[i].ref == REF_NONE) {
+            slots[i] = entry;
+            return;
+        }
+        uint32_t resident = displacement(slots, i, cap);
+        if (resident < d) {
+            index_slot moved = slots[i];
+            slots[i] = entry;
+            entry = moved;
+            d = resident;
+        }
+    }
 }
 
 static mnemo_status grow(index_shard *sh)
@@ -119,9 +140,9 @@ mnemo_status index_put(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_
 static index_slot *slot_of(index_shard *sh, uint64_t hash, uint32_t ref)
 {
     uint32_t cap = sh->capacity, tag = tag_of(hash);
-    for (uint32_t i = home_of(tag, cap);; i = next_pos(i, cap)) {
+    for (uint32_t i = home_of(tag, cap), d = 0;; i = next_pos(i, cap), d++) {
         index_slot *s = &sh->slots[i];
-        if (s->ref == REF_NONE)
+        if (s->ref == REF_NONE || displacement(sh->slots, i, cap) < d)
             return NULL;
         if (s->ref == ref)
             return s;
@@ -146,15 +167,13 @@ bool index_remove(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_t ref
         return false;
     uint32_t cap = sh->capacity;
     uint32_t hole = (uint32_t)(s - sh->slots);
-    /* Backward shift: move later entries of the probe run into the hole when their home
-     * position does not lie cyclically in (hole, j]. */
-    for (uint32_t j = next_pos(hole, cap); sh->slots[j].ref != REF_NONE; j = next_pos(j, cap)) {
-        uint32_t home = home_of(sh->slots[j].tag, cap);
-        bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
-        if (!stays) {
-            sh->slots[hole] = sh->slots[j];
-            hole = j;
-        }
+    /* Backward shift: the rest of the run moves one slot back until an entry already at its
+     * home (or an empty slot) ends it; the run stays ordered. */
+    for (uint32_t j = next_pos(hole, cap);
+         sh->slots[j].ref != REF_NONE && displacement(sh->slots, j, cap) > 0;
+         j = next_pos(j, cap)) {
+        sh->slots[hole] = sh->slots[j];
+        hole = j;
     }
     sh->slots[hole].ref = REF_NONE;
     sh->count--;
@@ -163,7 +182,7 @@ bool index_remove(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_t ref
 
 uint64_t index_bytes(mnemo_pool *pool)
 {
-    uint64_t bytes = __atomic_load_n(&pool->link_bytes, __ATOMIC_RELAXED);
+    uint64_t bytes = 0;
     for (uint32_t i = 0; i < INDEX_SHARDS; i++) {
         index_shard *sh = &pool->shards[i];
         pthread_mutex_lock(&sh->lock);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define POOL_MAGIC "MNEMOPOL"
-#define POOL_LAYOUT_VERSION 1u
+#define POOL_LAYOUT_VERSION 2u
 #define POOL_HEADER_SIZE 4096u
 #define POOL_MUTABLE_OFFSET 2048u   /* mutable header fields live apart from the checksummed ones */
 #define POOL_ALIGN 4096u
@@ -21,8 +21,8 @@
 #define SNAPSHOT_MAX 32u
 #define SLAB_PAGE_SIZE_DEFAULT (1024u * 1024u)
 #define SLAB_CHUNK_MIN 64u
-#define SLAB_GROWTH_PERCENT 125u
-#define SLAB_CLASS_MAX 64u
+#define SLAB_GROWTH_PERCENT 108u    /* next class: 8% larger, and at least 8 bytes */
+#define SLAB_CLASS_MAX 255u         /* class ids are one byte in the page table */
 
 #define EPOCH_LIVE UINT64_MAX       /* deleted epoch of a version nobody has superseded */
 
@@ -96,12 +96,13 @@ typedef struct item {
     uint32_t value_len;
     uint8_t key_len;
     uint8_t region;
-    uint8_t access_bits;        /* ITEM_FETCHED */
+    uint8_t access_bits;        /* ITEM_FETCHED | ITEM_ACTIVE */
     uint8_t reserved;
     uint32_t checksum;          /* crc32c of cas, flags, value_len, key_len, region, key, value */
 } item;
 
-#define ITEM_FETCHED 1u
+#define ITEM_FETCHED 1u             /* read at least once (reported as mnemo_item_info.fetched) */
+#define ITEM_ACTIVE 2u              /* accessed since eviction's clock hand last passed it */
 
 _Static_assert(sizeof(item) == 48, "item header must stay 48 bytes");
 _Static_assert(sizeof(region_entry) == 2048, "region entry is 2 KiB");

@@ -49,11 +49,9 @@ static void recover_live(mnemo_pool *pool, slab_class *cls, item *it, uint32_t r
             return;
         }
         index_replace(pool, sh, hash, other, ref);
-        lru_remove(pool, other);
         version_retire(pool, region, other, item_created(it));
     }
     version_account_live(pool, region, it, cls->chunk_size, 1);
-    lru_link_head(pool, cls, ref);
 }
 
 /* Index lookups miss the cache; start loading the slot of a chunk this far ahead. */

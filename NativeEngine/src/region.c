@@ -269,7 +269,6 @@ mnemo_status mnemo_region_drop(mnemo_pool *pool, uint32_t region)
             pthread_mutex_lock(&sh->lock);
             index_remove(pool, sh, hash, ref);
             pthread_mutex_unlock(&sh->lock);
-            lru_remove(pool, ref);
         }
         pool_persist_u64(pool, &it->created, 0);
         slabs_free(pool, ref);

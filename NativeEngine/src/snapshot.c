@@ -188,7 +188,6 @@ static void make_live(mnemo_pool *pool, uint32_t region, uint32_t ref, uint64_t 
     if (old != REF_NONE) {
         /* the same key twice in an import file: the later record (higher CAS) wins */
         index_replace(pool, sh, hash, old, ref);
-        lru_remove(pool, old);
         version_retire(pool, region, old, epoch);
     } else if (index_put(pool, sh, hash, ref) != MNEMO_OK) {
         /* DRAM exhausted: the item is dropped from the view, like an eviction */
@@ -198,7 +197,6 @@ static void make_live(mnemo_pool *pool, uint32_t region, uint32_t ref, uint64_t 
         return;
     }
     version_account_live(pool, region, it, slabs_chunk_size_of(pool, ref), 1);
-    lru_insert(pool, ref);
     pthread_mutex_unlock(&sh->lock);
 }
 

@@ -64,7 +64,6 @@ void store_unlink(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_t reg
                   uint64_t epoch)
 {
     index_remove(pool, sh, hash, ref);
-    lru_remove(pool, ref);
     version_retire(pool, region, ref, epoch);
 }
 
@@ -117,11 +116,9 @@ static mnemo_status write_version(key_ctx *k, uint32_t old_ref, const uint8_t *v
     item_publish(pool, it, epoch);
     if (old_ref != REF_NONE) {
         index_replace(pool, k->sh, k->hash, old_ref, ref);
-        lru_remove(pool, old_ref);
         version_retire(pool, k->region, old_ref, epoch);
     }
     version_account_live(pool, k->region, it, slabs_chunk_size_of(pool, ref), 1);
-    lru_insert(pool, ref);
     if (ref_out)
         *ref_out = ref;
     return MNEMO_OK;
@@ -179,11 +176,10 @@ mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, ui
         item_fill_info(it, info);
     if (it->value_len)
         memcpy(value_buf, item_value(it), it->value_len);
-    __atomic_store_n(&it->access_bits, (uint8_t)ITEM_FETCHED, __ATOMIC_RELAXED);
+    item_mark_accessed(it, ITEM_FETCHED | ITEM_ACTIVE);
     uint32_t now = pool_now(pool);
     if (__atomic_load_n(&it->last_access, __ATOMIC_RELAXED) != now)
         __atomic_store_n(&it->last_access, now, __ATOMIC_RELAXED);
-    lru_bump(pool, ref);
     count(&rt->hits);
     key_leave(&k);
     return MNEMO_OK;
@@ -331,7 +327,7 @@ mnemo_status mnemo_touch(mnemo_pool *pool, uint32_t region, const uint8_t *key, 
     if (ref == REF_NONE)
         st = MNEMO_NOT_FOUND;
     else if ((st = touch_version(&k, &ref, exptime_absolute(pool, exptime))) == MNEMO_OK)
-        lru_bump(pool, ref); /* a touch is an access, as in memcached */
+        item_mark_accessed(item_at(pool, ref), ITEM_ACTIVE); /* an access, as in memcached */
     key_leave(&k);
     return st;
 }

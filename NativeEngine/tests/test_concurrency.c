@@ -163,9 +163,9 @@ static void mixed_operations_with_snapshots(void)
     mnemo_region_stats rs;
     CHECK_ST(mnemo_region_stats_get(pool, region, &rs), MNEMO_OK);
     CHECK(rs.items == live && live >= expected_items && live <= expected_items + SHARED_KEYS);
-    mnemo_slab_stats ss[64];
+    mnemo_slab_stats ss[256]; /* at most 255 slab classes */
     uint32_t n;
-    CHECK_ST(mnemo_slab_stats_get(pool, ss, 64, &n), MNEMO_OK);
+    CHECK_ST(mnemo_slab_stats_get(pool, ss, 256, &n), MNEMO_OK);
     uint64_t used = 0;
     for (uint32_t i = 0; i < n; i++)
         used += ss[i].chunks_used * ss[i].chunk_size;
@@ -245,9 +245,9 @@ static void eviction_under_contention(void)
     CHECK_ST(mnemo_pool_stats_get(pool, &ps), MNEMO_OK);
     printf("(%llu evictions) ", (unsigned long long)ps.evictions);
     CHECK(ps.evictions > 0 && ps.snapshots == 0 && ps.snapshot_retained_bytes == 0);
-    mnemo_slab_stats ss[64];
+    mnemo_slab_stats ss[256]; /* at most 255 slab classes */
     uint32_t n;
-    CHECK_ST(mnemo_slab_stats_get(pool, ss, 64, &n), MNEMO_OK);
+    CHECK_ST(mnemo_slab_stats_get(pool, ss, 256, &n), MNEMO_OK);
     uint64_t used = 0;
     for (uint32_t i = 0; i < n; i++)
         used += ss[i].chunks_used * ss[i].chunk_size;

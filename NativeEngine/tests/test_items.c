@@ -228,6 +228,47 @@ static void flush_now_and_delayed(void)
     mnemo_clock_advance(pool, -11);
 }
 
+/* Enough keys to grow every index shard several times, deletes that shift probe runs, and a
+ * reopen that rebuilds the index from the pool: every key must stay findable, and no deleted
+ * key may come back. */
+static void index_keeps_every_key_through_growth_and_deletes(void)
+{
+    enum { KEYS = 100000 };
+    const char *path = test_pool_path("index");
+    mnemo_pool *p = test_open(path, 64 * MiB, 0);
+    uint32_t r;
+    CHECK_ST(mnemo_region_create(p, "r", &r), MNEMO_OK);
+    char k[32], v[32];
+    for (int i = 0; i < KEYS; i++) {
+        snprintf(k, sizeof k, "k%d", i);
+        snprintf(v, sizeof v, "v%d", i);
+        CHECK_ST(test_set(p, r, k, v), MNEMO_OK);
+    }
+    for (int i = 0; i < KEYS; i += 3) {
+        snprintf(k, sizeof k, "k%d", i);
+        CHECK_ST(mnemo_delete(p, r, (const uint8_t *)k, (uint32_t)strlen(k), 0), MNEMO_OK);
+    }
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < KEYS; i++) {
+            snprintf(k, sizeof k, "k%d", i);
+            snprintf(v, sizeof v, "v%d", i);
+            const char *got = test_get(p, r, k);
+            if (i % 3 == 0)
+                CHECK(got == NULL);
+            else
+                CHECK(got && strcmp(got, v) == 0);
+        }
+        mnemo_pool_close(p);
+        p = test_reopen(path, 0);
+        CHECK_ST(mnemo_region_find(p, "r", &r), MNEMO_OK);
+    }
+    mnemo_pool_stats s;
+    CHECK_ST(mnemo_pool_stats_get(p, &s), MNEMO_OK);
+    CHECK(s.items == KEYS - (KEYS + 2) / 3);
+    mnemo_pool_close(p);
+    unlink(path);
+}
+
 static void stats_count_operations(void)
 {
     fresh();
@@ -240,9 +281,9 @@ static void stats_count_operations(void)
     CHECK(after.items == 1 && after.item_bytes == 48 + 2 + 5);
     CHECK(after.hits == before.hits + 1 && after.misses == before.misses + 1);
     CHECK(after.cmd_set == before.cmd_set + 1 && after.cmd_get == before.cmd_get + 2);
-    mnemo_slab_stats ss[64];
+    mnemo_slab_stats ss[256]; /* at most 255 slab classes */
     uint32_t n = 0;
-    CHECK_ST(mnemo_slab_stats_get(pool, ss, 64, &n), MNEMO_OK);
+    CHECK_ST(mnemo_slab_stats_get(pool, ss, 256, &n), MNEMO_OK);
     CHECK(n >= 1 && ss[0].chunk_size == 64 && ss[0].chunks_used >= 1 && ss[0].pages >= 1);
     uint64_t used = 0;
     for (uint32_t i = 0; i < n; i++)
@@ -254,7 +295,8 @@ static void stats_count_operations(void)
 
 int main(void)
 {
-    const char *path = test_pool_path("items");
+    char path[512]; /* test_pool_path's buffer is reused by the tests that make their own pool */
+    snprintf(path, sizeof path, "%s", test_pool_path("items"));
     pool = test_open(path, 64 * MiB, 0);
     CHECK_ST(mnemo_region_create(pool, "items", &region), MNEMO_OK);
     RUN(set_get_and_info);
@@ -267,6 +309,7 @@ int main(void)
     RUN(incr_decr);
     RUN(flush_now_and_delayed);
     RUN(stats_count_operations);
+    RUN(index_keeps_every_key_through_growth_and_deletes);
     mnemo_pool_close(pool);
     unlink(path);
     return 0;

@@ -129,10 +129,10 @@ int main(int argc, char **argv)
             t = t2;
     }
     /* the slabs and the item accounting must agree after recovery */
-    mnemo_slab_stats ss[64];
+    mnemo_slab_stats ss[256]; /* at most 255 slab classes */
     uint32_t n = 0;
     mnemo_pool_stats ps;
-    mnemo_slab_stats_get(pool, ss, 64, &n);
+    mnemo_slab_stats_get(pool, ss, 256, &n);
     mnemo_pool_stats_get(pool, &ps);
     uint64_t used = 0;
     for (uint32_t i = 0; i < n; i++)
