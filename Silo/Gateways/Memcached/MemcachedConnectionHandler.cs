@@ -1,0 +1,85 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Mnemo.Grains.Interfaces.Memshack;
+
+namespace Mnemo.Silo.Gateways.Memcached;
+
+/// <summary>
+/// Serves memcached clients on a Kestrel endpoint. The first byte of a connection picks the protocol
+/// (0x80: binary, else text), as memcached's auto-negotiation does. An idle connection costs only its
+/// pipe buffers: no thread waits on it.
+/// </summary>
+public sealed class MemcachedConnectionHandler : ConnectionHandler
+{
+    private readonly ICacheStore _store;
+    private readonly MemcachedGatewayOptions _options;
+    private readonly ILogger<MemcachedConnectionHandler> _logger;
+    private readonly GatewayStats _stats = new();
+
+    public MemcachedConnectionHandler(ICacheStore store, IOptions<MemcachedGatewayOptions> options, ILogger<MemcachedConnectionHandler> logger)
+    {
+        _store = store;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        if (_stats.TryOpenConnection(_options.MaxConnections) is not { } counters)
+        {
+            _logger.LogWarning("Refused memcached connection {ConnectionId} from {Remote}: {Max} connections open", connection.ConnectionId, connection.RemoteEndPoint, _options.MaxConnections);
+            return;
+        }
+        try
+        {
+            await ServeAsync(connection.Transport.Input, connection.Transport.Output, counters);
+        }
+        catch (Exception e) when (e is ConnectionResetException or OperationCanceledException or ConnectionAbortedException)
+        {
+            _logger.LogDebug("memcached connection {ConnectionId} ended: {Reason}", connection.ConnectionId, e.Message);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "memcached connection {ConnectionId} failed", connection.ConnectionId);
+        }
+        finally
+        {
+            _stats.CloseConnection(counters);
+        }
+    }
+
+    private async Task ServeAsync(PipeReader input, PipeWriter output, ConnectionCounters counters)
+    {
+        var writer = new ResponseWriter(output);
+        IProtocolSession? session = null;
+        while (true)
+        {
+            ReadResult read = await input.ReadAsync();
+            ReadOnlySequence<byte> buffer = read.Buffer;
+            ProcessResult outcome = ProcessResult.NeedMoreData;
+            if (!buffer.IsEmpty)
+            {
+                session ??= buffer.FirstSpan[0] == BinaryProtocol.RequestMagic
+                    ? new BinarySession(_store, writer, _stats, counters, _options)
+                    : new AsciiSession(_store, writer, _stats, counters, _options);
+                while (!buffer.IsEmpty && (outcome = session.Process(ref buffer)) == ProcessResult.Progress)
+                {
+                    if (writer.UnflushedBytes > _options.FlushThresholdBytes)
+                    {
+                        await output.FlushAsync();
+                    }
+                }
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+            counters.Add(Counter.BytesWritten, writer.TakeWrittenCount());
+            FlushResult flushed = await output.FlushAsync();
+            if (outcome == ProcessResult.Close || read.IsCompleted || read.IsCanceled || flushed.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.IO.Pipelines;
+
+namespace Mnemo.Silo.Gateways.Memcached;
+
+/// <summary>Formats replies straight into the connection's output pipe (no intermediate strings).</summary>
+internal sealed class ResponseWriter
+{
+    private static ReadOnlySpan<byte> CrLf => "\r\n"u8;
+
+    private readonly PipeWriter _output;
+    private long _written;
+
+    public ResponseWriter(PipeWriter output)
+    {
+        _output = output;
+    }
+
+    /// <summary>Bytes written since the last call (for <c>bytes_written</c>).</summary>
+    public long TakeWrittenCount()
+    {
+        long written = _written;
+        _written = 0;
+        return written;
+    }
+
+    public long UnflushedBytes => _output.CanGetUnflushedBytes ? _output.UnflushedBytes : 0;
+
+    public Span<byte> GetSpan(int sizeHint) => _output.GetSpan(sizeHint);
+
+    public void Advance(int count)
+    {
+        _output.Advance(count);
+        _written += count;
+    }
+
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        _output.Write(bytes);
+        _written += bytes.Length;
+    }
+
+    public void WriteLine(ReadOnlySpan<byte> line)
+    {
+        Write(line);
+        Write(CrLf);
+    }
+
+    public void WriteCrLf() => Write(CrLf);
+
+    public void WriteDecimal(ulong value)
+    {
+        Span<byte> span = _output.GetSpan(20);
+        Utf8Formatter.TryFormat(value, span, out int written);
+        Advance(written);
+    }
+
+    public void WriteDecimal(long value)
+    {
+        Span<byte> span = _output.GetSpan(20);
+        Utf8Formatter.TryFormat(value, span, out int written);
+        Advance(written);
+    }
+
+    public void WriteAscii(string text)
+    {
+        Span<byte> span = _output.GetSpan(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            span[i] = (byte)text[i];
+        }
+        Advance(text.Length);
+    }
+}

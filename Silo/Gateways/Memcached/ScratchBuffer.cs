@@ -1,0 +1,34 @@
+using System.Buffers;
+
+namespace Mnemo.Silo.Gateways.Memcached;
+
+/// <summary>
+/// Makes a byte range that straddles pipe segments contiguous by copying it into a pooled array.
+/// The array is held only until <see cref="Release"/> (after the command), so idle connections keep none.
+/// </summary>
+internal sealed class ScratchBuffer
+{
+    private byte[]? _array;
+
+    public ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> bytes)
+    {
+        if (bytes.IsSingleSegment)
+        {
+            return bytes.FirstSpan;
+        }
+        Release();
+        int length = checked((int)bytes.Length);
+        _array = ArrayPool<byte>.Shared.Rent(length);
+        bytes.CopyTo(_array);
+        return _array.AsSpan(0, length);
+    }
+
+    public void Release()
+    {
+        if (_array is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = null;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mnemo.Grains.Interfaces.Memshack;
+using Mnemo.Silo.Gateways.Memcached;
+
+namespace Mnemo.Memshack.Tests.Infrastructure;
+
+/// <summary>An in-process memcached gateway on a free loopback port over its own engine pool.</summary>
+public sealed class GatewayServer : IAsyncDisposable
+{
+    private readonly TestPool _pool;
+    private readonly MemcachedGatewayHost _host;
+
+    private GatewayServer(TestPool pool, MemcachedGatewayHost host)
+    {
+        _pool = pool;
+        _host = host;
+    }
+
+    public int Port => _host.Endpoint.Port;
+
+    public TestPool Pool => _pool;
+
+    /// <param name="shards">0: one engine region; otherwise a Ch3-sharded store with that many regions.</param>
+    public static async Task<GatewayServer> StartAsync(int shards = 0, MemcachedGatewayOptions? options = null)
+    {
+        var pool = new TestPool();
+        ICacheStore store = shards == 0 ? pool.Region("default") : pool.Sharded(shards);
+        MemcachedGatewayHost host = await MemcachedGateway.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), store, NullLoggerFactory.Instance, options);
+        return new GatewayServer(pool, host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _pool.Dispose();
+    }
+}

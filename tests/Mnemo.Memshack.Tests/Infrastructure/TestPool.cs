@@ -1,0 +1,32 @@
+using Mnemo.Grains.Interfaces.Memshack;
+using Mnemo.Grains.Memshack.Stores;
+using Mnemo.NativeEngine;
+
+namespace Mnemo.Memshack.Tests.Infrastructure;
+
+/// <summary>A DRAM-emulated engine pool in /dev/shm, deleted on dispose, with helpers to build stores over it.</summary>
+public sealed class TestPool : IDisposable
+{
+    private readonly string _path;
+
+    public TestPool(ulong capacity = 256UL << 20)
+    {
+        string directory = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+        _path = Path.Combine(directory, $"mnemo-memshack-test-{Guid.NewGuid():N}.pool");
+        Pool = EnginePool.Open(new PoolOptions { Path = _path, Capacity = capacity, Create = true });
+    }
+
+    public EnginePool Pool { get; }
+
+    public EngineCacheStore Region(string name) => new(Pool, Pool.GetOrCreateRegion(name), replicaName: name);
+
+    /// <summary>A Ch3-sharded store with one region per shard.</summary>
+    public ShardedCacheStore Sharded(int shards) =>
+        new(Enumerable.Range(0, shards).Select(i => (ICacheStore)Region($"shard-{i}")).ToArray());
+
+    public void Dispose()
+    {
+        Pool.Dispose();
+        File.Delete(_path);
+    }
+}
