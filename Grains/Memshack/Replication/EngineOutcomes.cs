@@ -1,0 +1,25 @@
+using Mnemo.Grains.Interfaces.Memshack;
+using Mnemo.NativeEngine;
+
+namespace Mnemo.Grains.Memshack.Replication;
+
+/// <summary>Engine item outcomes in cache terms.</summary>
+public static class EngineOutcomes
+{
+    public static CacheStatus ToCacheStatus(EngineStatus status) => status switch
+    {
+        EngineStatus.Ok => CacheStatus.Ok,
+        EngineStatus.NotFound => CacheStatus.NotFound,
+        EngineStatus.Exists => CacheStatus.Exists,
+        EngineStatus.NotStored => CacheStatus.NotStored,
+        EngineStatus.TooLarge => CacheStatus.TooLarge,
+        EngineStatus.NoMemory => CacheStatus.NoMemory,
+        EngineStatus.NonNumeric => CacheStatus.NonNumeric,
+        EngineStatus.BadKey => CacheStatus.BadKey,
+        EngineStatus.BufferTooSmall => CacheStatus.BufferTooSmall,
+        _ => CacheStatus.Unavailable,
+    };
+
+    public static CacheItemInfo ToInfo(in ItemInfo item) =>
+        new(item.Flags, item.ValueLength, item.Exptime, item.Cas, item.LastAccess, item.Fetched);
+}

@@ -1,0 +1,148 @@
+using System.Buffers;
+using Mnemo.Grains.Interfaces.Memshack;
+using Mnemo.NativeEngine;
+
+namespace Mnemo.Grains.Memshack.Replication;
+
+/// <summary>
+/// The replica held in this silo's engine: every operation is a direct engine call that completes
+/// synchronously without allocating. Engine failures that are not item outcomes (I/O, corruption, a
+/// pool already closed) answer <see cref="CacheStatus.Unavailable"/>, so the replica set fails over as
+/// for a dead peer.
+/// </summary>
+public sealed class LocalReplica : IReplica, IDisposable
+{
+    private readonly EnginePool _pool;
+    private readonly Region _region;
+    private readonly RegionScanSessions _scans = new();
+
+    public LocalReplica(EnginePool pool, Region region, string name)
+    {
+        _pool = pool;
+        _region = region;
+        Name = name;
+        ItemSizeMax = (int)pool.GetStats().ItemSizeMax;
+    }
+
+    public string Name { get; }
+
+    public int ItemSizeMax { get; }
+
+    public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CancellationToken cancellationToken = default) =>
+        new(Read(key.Span, touch: false, 0, value));
+
+    public ValueTask<CacheResult> GetAndTouchAsync(ReadOnlyMemory<byte> key, long exptime, IBufferWriter<byte> value,
+        CancellationToken cancellationToken = default) =>
+        new(Read(key.Span, touch: true, exptime, value));
+
+    public ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
+        ulong casIn, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            EngineStatus status = _pool.Store(_region, (StoreMode)mode, key.Span, value.Span, flags, exptime, casIn, out ulong cas);
+            return new(new CacheResult(EngineOutcomes.ToCacheStatus(status), Cas: cas));
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            return new(CacheResult.Unavailable);
+        }
+    }
+
+    public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, ulong casIn, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return new(new CacheResult(EngineOutcomes.ToCacheStatus(_pool.Delete(_region, key.Span, casIn))));
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            return new(CacheResult.Unavailable);
+        }
+    }
+
+    public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            EngineStatus status = decrement
+                ? _pool.Decrement(_region, key.Span, delta, out ulong value, out ulong cas)
+                : _pool.Increment(_region, key.Span, delta, out value, out cas);
+            return new(new CacheResult(EngineOutcomes.ToCacheStatus(status), Cas: cas, Number: value));
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            return new(CacheResult.Unavailable);
+        }
+    }
+
+    public ValueTask<CacheResult> TouchAsync(ReadOnlyMemory<byte> key, long exptime, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return new(new CacheResult(EngineOutcomes.ToCacheStatus(_pool.Touch(_region, key.Span, exptime))));
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            return new(CacheResult.Unavailable);
+        }
+    }
+
+    public ValueTask<CacheResult> FlushAsync(long delaySeconds, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            _pool.Flush(_region, delaySeconds);
+            return new(new CacheResult(CacheStatus.Ok));
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            return new(CacheResult.Unavailable);
+        }
+    }
+
+    public ValueTask<(CacheStatus Status, CacheStoreStats Stats)> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            RegionStats region = _pool.GetRegionStats(_region);
+            PoolStats pool = _pool.GetStats();
+            return new((CacheStatus.Ok, new CacheStoreStats(region.Items, region.ItemBytes, pool.DataCapacity, region.Evictions, region.Hits, region.Misses)));
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            return new((CacheStatus.Unavailable, default));
+        }
+    }
+
+    public async ValueTask<ReplicaScanChunk> ScanChunkAsync(ulong scanId, int maxChunkBytes, CancellationToken cancellationToken = default)
+    {
+        var items = new ArrayBufferWriter<byte>(Math.Max(maxChunkBytes, 1));
+        try
+        {
+            (ulong id, bool done) = await _scans.ReadChunkAsync(_pool, _region, scanId, maxChunkBytes, items, cancellationToken).ConfigureAwait(false);
+            return ReplicaScanChunk.Create(id, done, items.WrittenSpan);
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException or InvalidOperationException or KeyNotFoundException)
+        {
+            return ReplicaScanChunk.Failed(CacheStatus.Unavailable);
+        }
+    }
+
+    public void Dispose() => _scans.Dispose();
+
+    private CacheResult Read(ReadOnlySpan<byte> key, bool touch, long exptime, IBufferWriter<byte> value)
+    {
+        try
+        {
+            EngineStatus status = touch
+                ? _pool.GetAndTouch(_region, key, exptime, value, out ItemInfo info)
+                : _pool.Get(_region, key, value, out info);
+            return new CacheResult(EngineOutcomes.ToCacheStatus(status), status == EngineStatus.Ok ? EngineOutcomes.ToInfo(info) : default);
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            return CacheResult.Unavailable;
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace Mnemo.Grains.Memshack.Replication;
+
+/// <summary>How a <see cref="ReplicaSet"/> writes, reads and repairs.</summary>
+public sealed record ReplicaSetOptions
+{
+    /// <summary>Acknowledgements a write needs; <see cref="WriteQuorum.All"/> is mcrouter's AllSyncRoute.</summary>
+    public WriteQuorum WriteQuorum { get; init; } = WriteQuorum.All;
+
+    /// <summary>Name of the gateway node using the set; its hash picks the preferred replica for reads (LatestRoute).</summary>
+    public string GatewayName { get; init; } = "";
+
+    /// <summary>Missed keys remembered per replica before it is marked <see cref="ReplicaState.NeedsResync"/>.</summary>
+    public int HintCapacity { get; init; } = 100_000;
+
+    /// <summary>Bytes of items per resync chunk.</summary>
+    public int ResyncChunkBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Number of key lock stripes (see <see cref="KeyLockStripes"/>).</summary>
+    public int KeyLockStripes { get; init; } = 1024;
+}

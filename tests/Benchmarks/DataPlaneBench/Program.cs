@@ -1,0 +1,62 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Mnemo.DataPlaneBench;
+using Mnemo.Grains.Memshack;
+using Mnemo.Grains.Memshack.Replication;
+using Mnemo.NativeEngine;
+using Mnemo.Silo.DataPlane;
+
+// Replica operations over one data-plane connection against the same operations on the local engine,
+// in one run: 16 callers by default, each doing set+get pairs. Prints `key value unit` lines.
+BenchSettings? settings = BenchSettings.Parse(args, Console.Error);
+if (settings is null)
+{
+    return 2;
+}
+
+string folder = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"mnemo-dataplane-bench-{Environment.ProcessId}");
+Directory.CreateDirectory(folder);
+using ILoggerFactory logging = LoggerFactory.Create(builder => builder.AddConsole().SetMinimumLevel(LogLevel.Warning));
+try
+{
+    using EnginePool local = EnginePool.Open(new PoolOptions { Path = Path.Combine(folder, "local"), Capacity = 256UL << 20, Create = true });
+    using EnginePool remote = EnginePool.Open(new PoolOptions { Path = Path.Combine(folder, "remote"), Capacity = 256UL << 20, Create = true });
+    await using DataPlaneServer server = await DataPlaneServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), remote, logging);
+    await using var peer = new PeerConnection(server.EndPoint);
+    using var localReplica = new LocalReplica(local, local.GetOrCreateRegion("bench"), "local/bench");
+    var remoteReplica = new RemoteReplica(peer, "bench", "remote/bench", (int)EngineLimits.ItemSizeMaxDefault);
+
+    Console.WriteLine($"callers {settings.Callers} count");
+    Console.WriteLine($"value_size {settings.ValueLength} bytes");
+
+    Phase.Result engine = await Phase.RunAsync(localReplica, settings);
+    Print("local_engine", engine);
+
+    PeerConnectionStats before = peer.Stats;
+    Phase.Result wire = await Phase.RunAsync(remoteReplica, settings);
+    PeerConnectionStats after = peer.Stats;
+    Print("one_peer_connection", wire);
+    long operations = after.Operations - before.Operations;
+    long flushes = after.Flushes - before.Flushes;
+    Console.WriteLine($"one_peer_connection_ops_per_flush {(double)operations / flushes:F1} ops");
+    Console.WriteLine($"one_peer_connection_flushes_per_op {(double)flushes / operations:F3} flushes");
+    Console.WriteLine($"one_peer_connection_vs_local_engine {wire.OpsPerSecond / engine.OpsPerSecond:F3} ratio");
+
+    var set = new ReplicaSet([localReplica, remoteReplica], new ReplicaSetOptions { WriteQuorum = WriteQuorum.All, GatewayName = "bench" });
+    Phase.Result replicated = await Phase.RunAsync(set, settings);
+    Print("replica_set_local_plus_remote", replicated);
+    Console.WriteLine($"replica_set_vs_local_engine {replicated.OpsPerSecond / engine.OpsPerSecond:F3} ratio");
+    return 0;
+}
+finally
+{
+    Directory.Delete(folder, recursive: true);
+}
+
+void Print(string name, Phase.Result result)
+{
+    Console.WriteLine($"{name}_throughput {result.OpsPerSecond:F0} ops/s");
+    Console.WriteLine($"{name}_latency {result.MicrosecondsPerOp(settings.Callers):F1} us/op");
+    // Client and server share this process, so this counts both sides of the wire.
+    Console.WriteLine($"{name}_allocated {(double)result.AllocatedBytes / result.Operations:F1} bytes/op");
+}

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Logging;
+using Mnemo.Grains.Memshack;
+using Mnemo.Grains.Memshack.Replication;
+using Mnemo.NativeEngine;
+using Mnemo.Silo.DataPlane;
+
+namespace Mnemo.DataPlane.Tests;
+
+/// <summary>
+/// Nodes of one shard as a gateway on node 0 sees them: replica 0 is node 0's engine (local), the
+/// others are regions on the other nodes reached through their data-plane servers.
+/// </summary>
+public sealed class ReplicaCluster : IAsyncDisposable
+{
+    private readonly List<PeerConnection> _peers = [];
+    private readonly List<LocalReplica> _locals = [];
+
+    private ReplicaCluster(TestNode[] nodes) => Nodes = nodes;
+
+    public TestNode[] Nodes { get; }
+
+    /// <summary>The replicas of the set created last.</summary>
+    public IReadOnlyList<IReplica> Replicas { get; private set; } = [];
+
+    public static async Task<ReplicaCluster> StartAsync(int nodes)
+    {
+        var started = new TestNode[nodes];
+        for (int i = 0; i < nodes; i++)
+        {
+            started[i] = await TestNode.StartAsync($"node-{i}");
+        }
+        return new ReplicaCluster(started);
+    }
+
+    /// <summary>A replica set whose preferred replica (for reads) is <paramref name="preferred"/>.</summary>
+    public ReplicaSet CreateSet(WriteQuorum quorum, int preferred = 0, int hintCapacity = 10_000, int resyncChunkBytes = 64 * 1024)
+    {
+        var replicas = new List<IReplica>();
+        LocalReplica local = Nodes[0].CreateLocalReplica();
+        _locals.Add(local);
+        replicas.Add(local);
+        for (int i = 1; i < Nodes.Length; i++)
+        {
+            var peer = Nodes[i].Connect();
+            _peers.Add(peer);
+            replicas.Add(new RemoteReplica(peer, TestNode.RegionName, $"{Nodes[i].Name}/{TestNode.RegionName}", (int)EngineLimits.ItemSizeMaxDefault));
+        }
+        Replicas = replicas;
+        // Find a gateway name that hashes to the wanted replica: the choice is deterministic per name.
+        for (int n = 0; ; n++)
+        {
+            var options = new ReplicaSetOptions
+            {
+                WriteQuorum = quorum, GatewayName = $"gateway-{n}", HintCapacity = hintCapacity, ResyncChunkBytes = resyncChunkBytes,
+            };
+            var set = new ReplicaSet(replicas, options, TestLogging.Factory.CreateLogger<ReplicaSet>());
+            if (set.PreferredIndex == preferred)
+            {
+                return set;
+            }
+        }
+    }
+
+    /// <summary>Waits until replica <paramref name="index"/> answers (its peer connection may be backing off after a restart).</summary>
+    public async Task<bool> WaitReachableAsync(int index) =>
+        await Eventually.HoldsAsync(async () => (await Replicas[index].GetStatsAsync()).Status == Grains.Interfaces.Memshack.CacheStatus.Ok);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (PeerConnection peer in _peers)
+        {
+            await peer.DisposeAsync();
+        }
+        foreach (LocalReplica local in _locals)
+        {
+            local.Dispose();
+        }
+        foreach (TestNode node in Nodes)
+        {
+            await node.DisposeAsync();
+        }
+    }
+}

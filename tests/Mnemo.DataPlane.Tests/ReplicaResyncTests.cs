@@ -1,0 +1,171 @@
+using Mnemo.Grains.Interfaces.Memshack;
+using Mnemo.Grains.Memshack;
+using Mnemo.Grains.Memshack.Replication;
+using Xunit;
+
+namespace Mnemo.DataPlane.Tests;
+
+/// <summary>A new or emptied replica copies the shard from a peer before serving, without losing writes or resurrecting deletes made meanwhile.</summary>
+public sealed class ReplicaResyncTests : IAsyncLifetime
+{
+    private ReplicaCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await ReplicaCluster.StartAsync(3);
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task An_emptied_replica_resyncs_to_identical_contents()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.Majority, preferred: 2);
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.Equal(CacheStatus.Ok, (await set.StoreAsync(CacheStoreMode.Set, Bytes.Of($"k{i}"), Bytes.Of($"value-{i}"), (uint)i, i % 3 == 0 ? 3600 : 0, 0)).Status);
+        }
+        await _cluster.Nodes[2].RestartAsync(emptyPool: true);
+        set.MarkNeedsResync(2);
+        Assert.Empty(_cluster.Nodes[2].Snapshot());
+        Assert.True(await _cluster.WaitReachableAsync(2));
+
+        // Not in sync: reads skip it (it is the preferred replica and empty).
+        Assert.Equal((CacheStatus.Ok, "value-5"), await set.ReadAsync("k5"));
+
+        Assert.True(await set.ResyncAsync(2));
+
+        Assert.Equal(ReplicaState.InSync, set.GetState(2));
+        var expected = _cluster.Nodes[0].Snapshot();
+        Assert.Equal(1000, expected.Count);
+        Assert.Equal(expected, _cluster.Nodes[2].Snapshot());
+        Assert.Equal((CacheStatus.Ok, "value-5"), await set.ReadAsync("k5"));
+    }
+
+    [Fact]
+    public async Task Writes_and_deletes_during_resync_are_neither_lost_nor_resurrected()
+    {
+        // Small chunks make the copy take many round trips, so the writers below overlap it.
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, resyncChunkBytes: 2048);
+        for (int i = 0; i < 3000; i++)
+        {
+            Assert.Equal(CacheStatus.Ok, await set.SetAsync($"k{i}", $"v{i}"));
+        }
+        await _cluster.Nodes[1].RestartAsync(emptyPool: true);
+        set.MarkNeedsResync(1);
+        Assert.True(await _cluster.WaitReachableAsync(1));
+
+        Assert.Equal(CacheStatus.Ok, await set.SetAsync("log", ""));
+        Task<bool> resync = set.ResyncAsync(1);
+        var deleted = new HashSet<string>();
+        int round = 0, roundsDuringResync = 0;
+        while (!resync.IsCompleted || round < 50)
+        {
+            roundsDuringResync += resync.IsCompleted ? 0 : 1;
+            string victim = $"k{(round * 61) % 3000}";
+            if ((await set.DeleteAsync(Bytes.Of(victim), 0)).Status == CacheStatus.Ok)
+            {
+                deleted.Add(victim);
+            }
+            string changed = $"k{(round * 37 + 11) % 3000}";
+            Assert.Equal(CacheStatus.Ok, await set.SetAsync(changed, $"changed-{round}"));
+            deleted.Remove(changed);
+            Assert.Equal(CacheStatus.Ok, await set.SetAsync($"fresh-{round}", $"f{round}"));
+            Assert.Equal(CacheStatus.Ok, (await set.StoreAsync(CacheStoreMode.Append, Bytes.Of("log"), Bytes.Of("."), 0, 0, 0)).Status);
+            round++;
+        }
+
+        Assert.True(await resync);
+        Assert.Equal(ReplicaState.InSync, set.GetState(1));
+        var expected = _cluster.Nodes[0].Snapshot();
+        Assert.Equal(expected, _cluster.Nodes[1].Snapshot());
+        Assert.Equal(expected, _cluster.Nodes[2].Snapshot());
+        Assert.All(deleted, key => Assert.Null(_cluster.Nodes[1].ValueOn(key)));
+        Assert.All(Enumerable.Range(0, round), r => Assert.Equal($"f{r}", _cluster.Nodes[1].ValueOn($"fresh-{r}")));
+        Assert.Equal(new string('.', round), _cluster.Nodes[1].ValueOn("log"));
+        Assert.NotEmpty(deleted);
+        Assert.True(roundsDuringResync > 5, $"only {roundsDuringResync} rounds overlapped the resync");
+    }
+
+    [Fact]
+    public async Task A_replica_needing_resync_does_not_decide_replies_and_resyncs_by_itself_once_reached()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(CacheStatus.Ok, await set.SetAsync($"k{i}", $"v{i}"));
+        }
+        _cluster.Nodes[2].Pool.Flush(_cluster.Nodes[2].Region);
+        set.MarkNeedsResync(2);
+
+        // Node 2 answers NOT_FOUND, but its contents are unknown: the in-sync replicas decide.
+        Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of("k1"), 0)).Status);
+
+        Assert.True(await Eventually.HoldsAsync(() => Task.FromResult(set.GetState(2) == ReplicaState.InSync)));
+        Assert.Equal(_cluster.Nodes[0].Snapshot(), _cluster.Nodes[2].Snapshot());
+        Assert.Equal(99, _cluster.Nodes[2].Snapshot().Count);
+    }
+
+    [Fact]
+    public async Task Resync_from_a_remote_peer_into_the_local_replica()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.One, preferred: 1);
+        for (int i = 0; i < 300; i++)
+        {
+            await set.SetAsync($"k{i}", $"v{i}");
+        }
+        _cluster.Nodes[0].Pool.Flush(_cluster.Nodes[0].Region);
+        set.MarkNeedsResync(0);
+
+        Assert.True(await set.ResyncAsync(0));
+
+        Assert.Equal(_cluster.Nodes[1].Snapshot(), _cluster.Nodes[0].Snapshot());
+        Assert.Equal(300, _cluster.Nodes[0].Snapshot().Count);
+    }
+
+    [Fact]
+    public async Task A_resync_whose_target_dies_stays_needing_resync()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.One, resyncChunkBytes: 1024);
+        for (int i = 0; i < 500; i++)
+        {
+            await set.SetAsync($"k{i}", $"v{i}");
+        }
+        set.MarkNeedsResync(2);
+        await _cluster.Nodes[2].KillAsync();
+
+        Assert.False(await set.ResyncAsync(2));
+        Assert.Equal(ReplicaState.NeedsResync, set.GetState(2));
+    }
+
+    [Fact]
+    public async Task No_acknowledged_write_is_lost_while_one_replica_survives()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.Majority);
+        var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        using var stop = new CancellationTokenSource();
+        Task[] writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                string key = $"w{w}-{i % 200}";
+                string value = $"{w}-{i}";
+                if (await set.SetAsync(key, value) == CacheStatus.Ok)
+                {
+                    acknowledged[key] = value;
+                }
+            }
+        })).ToArray();
+
+        Assert.True(await Eventually.HoldsAsync(() => Task.FromResult(acknowledged.Count > 300)));
+        await _cluster.Nodes[1].KillAsync();
+        int atKill = acknowledged.Count;
+        Assert.True(await Eventually.HoldsAsync(() => Task.FromResult(acknowledged.Count > atKill + 300)));
+        stop.Cancel();
+        await Task.WhenAll(writers);
+
+        // Every write a client heard succeed is on both surviving replicas, with its last acknowledged value.
+        Assert.All(acknowledged, pair =>
+        {
+            Assert.Equal(pair.Value, _cluster.Nodes[0].ValueOn(pair.Key));
+            Assert.Equal(pair.Value, _cluster.Nodes[2].ValueOn(pair.Key));
+        });
+    }
+}

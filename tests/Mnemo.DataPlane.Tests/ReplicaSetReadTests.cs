@@ -1,0 +1,95 @@
+using Mnemo.Grains.Interfaces.Memshack;
+using Mnemo.Grains.Memshack;
+using Mnemo.Grains.Memshack.Replication;
+using Xunit;
+
+namespace Mnemo.DataPlane.Tests;
+
+/// <summary>Latest reads: a fixed preferred replica per gateway; failover on errors, never on a miss.</summary>
+public sealed class ReplicaSetReadTests : IAsyncLifetime
+{
+    private ReplicaCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await ReplicaCluster.StartAsync(3);
+        for (int i = 0; i < 3; i++)
+        {
+            _cluster.Nodes[i].PutDirectly("k", $"from-node-{i}");
+        }
+    }
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Reads_go_to_the_preferred_replica(int preferred)
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, preferred);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal((CacheStatus.Ok, $"from-node-{preferred}"), await set.ReadAsync("k"));
+        }
+    }
+
+    [Fact]
+    public void The_preferred_replica_is_a_stable_function_of_the_gateway_name()
+    {
+        ReplicaSet first = _cluster.CreateSet(WriteQuorum.All, preferred: 1);
+        ReplicaSet second = _cluster.CreateSet(WriteQuorum.All, preferred: 1);
+        Assert.Equal(first.PreferredIndex, second.PreferredIndex);
+    }
+
+    [Fact]
+    public async Task A_miss_on_the_preferred_replica_does_not_fail_over()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, preferred: 1);
+        _cluster.Nodes[2].PutDirectly("elsewhere", "v");
+        _cluster.Nodes[0].PutDirectly("elsewhere", "v");
+
+        Assert.Equal(CacheStatus.NotFound, (await set.ReadAsync("elsewhere")).Status);
+    }
+
+    [Fact]
+    public async Task An_unreachable_preferred_replica_fails_over_to_the_next()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, preferred: 1);
+        await _cluster.Nodes[1].KillAsync();
+
+        Assert.Equal((CacheStatus.Ok, "from-node-2"), await set.ReadAsync("k"));
+        Assert.Equal(ReplicaState.Unreachable, set.GetState(1));
+
+        await _cluster.Nodes[2].KillAsync();
+        Assert.Equal((CacheStatus.Ok, "from-node-0"), await set.ReadAsync("k"));
+    }
+
+    [Fact]
+    public async Task Get_and_touch_reads_the_preferred_replica_and_touches_all()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, preferred: 2);
+        var value = new System.Buffers.ArrayBufferWriter<byte>();
+        CacheResult result = await set.GetAndTouchAsync(Bytes.Of("k"), 2000, value);
+
+        Assert.Equal(CacheStatus.Ok, result.Status);
+        Assert.Equal("from-node-2", Bytes.Text(value.WrittenSpan));
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        Assert.All(_cluster.Nodes, node =>
+        {
+            node.Pool.TryGet(node.Region, "k"u8, new byte[64], out _, out NativeEngine.ItemInfo info);
+            Assert.InRange(info.Exptime, now + 1900, now + 2100);
+        });
+    }
+
+    [Fact]
+    public async Task Every_replica_unreachable_reads_unavailable()
+    {
+        await using var isolated = await ReplicaCluster.StartAsync(2);
+        ReplicaSet set = isolated.CreateSet(WriteQuorum.All, preferred: 1);
+        await isolated.Nodes[1].KillAsync();
+        isolated.Nodes[0].Pool.Dispose();
+
+        Assert.Equal(CacheStatus.Unavailable, (await set.ReadAsync("k")).Status);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Mnemo.Grains.Memshack.Replication;
+using Mnemo.NativeEngine;
+using Mnemo.Silo.DataPlane;
+
+namespace Mnemo.DataPlane.Tests;
+
+/// <summary>
+/// A "node" for tests: an engine pool in a temp folder under /dev/shm and a data-plane server on
+/// 127.0.0.1 (dynamic port). The server can be killed and restarted on the same port, keeping the
+/// pool (a restarted process) or starting from an empty one (a replaced node).
+/// </summary>
+public sealed class TestNode : IAsyncDisposable
+{
+    public const string RegionName = "shard-0";
+    private readonly string _folder;
+    private int _poolGeneration;
+
+    private TestNode(string name, string folder)
+    {
+        Name = name;
+        _folder = folder;
+    }
+
+    public string Name { get; }
+
+    public EnginePool Pool { get; private set; } = null!;
+
+    public Region Region { get; private set; }
+
+    public DataPlaneServer? Server { get; private set; }
+
+    public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
+
+    public static async Task<TestNode> StartAsync(string name)
+    {
+        string root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+        string folder = Path.Combine(root, $"mnemo-dataplane-tests-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        var node = new TestNode(name, folder);
+        node.OpenPool();
+        await node.StartServerAsync();
+        return node;
+    }
+
+    public LocalReplica CreateLocalReplica() => new(Pool, Region, $"{Name}/{RegionName}");
+
+    public PeerConnection Connect(PeerConnectionOptions? options = null) => new(EndPoint, options ?? FastFailOptions);
+
+    public static PeerConnectionOptions FastFailOptions { get; } = new()
+    {
+        OperationTimeout = TimeSpan.FromSeconds(20),
+        ReconnectBackoffMin = TimeSpan.FromMilliseconds(20),
+        ReconnectBackoffMax = TimeSpan.FromMilliseconds(200),
+    };
+
+    /// <summary>Stops the server at once: connections are aborted, nothing is drained.</summary>
+    public async Task KillAsync()
+    {
+        if (Server is { } server)
+        {
+            Server = null;
+            await server.DisposeAsync();
+        }
+    }
+
+    /// <summary>Starts the server again on the same port, with the same pool or (when <paramref name="emptyPool"/>) a new empty one.</summary>
+    public async Task RestartAsync(bool emptyPool)
+    {
+        await KillAsync();
+        if (emptyPool)
+        {
+            Pool.Dispose();
+            OpenPool();
+        }
+        await StartServerAsync();
+    }
+
+    /// <summary>Every live item of the region, by key, for comparing replicas.</summary>
+    public SortedDictionary<string, string> Snapshot()
+    {
+        var items = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        Pool.Scan(Region, EnginePool.LiveView, (key, value, in info) =>
+        {
+            items[Convert.ToHexString(key)] = $"{Convert.ToHexString(value)}/{info.Flags}/{info.Exptime}";
+            return true;
+        });
+        return items;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        Pool.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private void OpenPool()
+    {
+        string path = Path.Combine(_folder, $"pool-{++_poolGeneration}");
+        Pool = EnginePool.Open(new PoolOptions { Path = path, Capacity = 64UL << 20, Create = true });
+        Region = Pool.GetOrCreateRegion(RegionName);
+    }
+
+    private async Task StartServerAsync()
+    {
+        // Restarting on a port just released can race with another listener on a loaded machine: retry briefly.
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Server = await DataPlaneServer.StartAsync(EndPoint, Pool, TestLogging.Factory);
+                EndPoint = Server.EndPoint;
+                return;
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+}
+
+internal static class TestLogging
+{
+    public static ILoggerFactory Factory { get; } = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Warning));
+}
