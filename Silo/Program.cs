@@ -2,7 +2,7 @@ using Mnemo.NativeEngine;
 using Mnemo.Silo.Hosting;
 
 // mnemo-silo [--node-name N --silo-port P ...]   one silo (settings also from MNEMO_* variables)
-// mnemo-silo dev-cluster [--nodes 3] [--state .state/dev] [--base-port 11111] [--pool-capacity 256MiB]
+// mnemo-silo dev-cluster [--nodes 3] [--state .state/dev] [--base-port 11111] [--pool-capacity 256MiB] [--manifests k8s/samples]
 try
 {
     if (args.Length > 0 && args[0] == "dev-cluster")

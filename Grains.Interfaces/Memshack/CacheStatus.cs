@@ -10,7 +10,7 @@ public enum CacheStatus
     Exists,
     /// <summary>add on an existing key; replace/append/prepend on a missing key.</summary>
     NotStored,
-    /// <summary>The item is larger than <see cref="ICacheStore.ItemSizeMax"/>.</summary>
+    /// <summary>The item is larger than <see cref="IAsyncCacheStore.ItemSizeMax"/>.</summary>
     TooLarge,
     /// <summary>No room and nothing evictable.</summary>
     NoMemory,

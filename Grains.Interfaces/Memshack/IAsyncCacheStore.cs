@@ -3,11 +3,16 @@ using System.Buffers;
 namespace Mnemo.Grains.Interfaces.Memshack;
 
 /// <summary>
-/// The operations of <see cref="ICacheStore"/> for stores whose calls may cross the network (a
-/// replicated shard). Keys and values are memory the caller keeps alive until the returned task
-/// completes. A local engine call completes synchronously and allocates nothing; a remote call
-/// completes when the peer answers. Exptimes follow memcached (see <see cref="ICacheStore"/>).
-/// Implementations are thread-safe.
+/// The cache a memcached gateway serves: memcached semantics over byte memory. One contract for a
+/// region of the local engine, a Ch3-sharded store and a replicated shard whose calls cross the
+/// network. Keys and values are memory the caller keeps alive until the returned task completes. A
+/// local engine call completes synchronously and allocates nothing (callers check
+/// <see cref="ValueTask{TResult}.IsCompletedSuccessfully"/> and carry on without awaiting); a remote
+/// call completes when the peer answers. Failures to reach the data answer
+/// <see cref="CacheStatus.Unavailable"/> rather than throw.
+/// Exptimes follow memcached: 0 = never, up to 30 days = relative seconds, larger = absolute unix
+/// time, negative = already expired. Implementations are thread-safe; stores that can describe their
+/// layout also implement <see cref="ICacheStoreIntrospection"/>.
 /// </summary>
 public interface IAsyncCacheStore
 {
@@ -17,7 +22,8 @@ public interface IAsyncCacheStore
     /// <summary>
     /// Reads an item. On <see cref="CacheStatus.Ok"/> the value has been appended to
     /// <paramref name="value"/> (so a gateway can pass its output pipe) and the result's
-    /// <see cref="CacheResult.Info"/> describes it; on any other status nothing was written.
+    /// <see cref="CacheResult.Info"/> describes it; on any other status nothing was written. The
+    /// store may ask <paramref name="value"/> for room more than once and may advance it in parts.
     /// </summary>
     ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CancellationToken cancellationToken = default);
 

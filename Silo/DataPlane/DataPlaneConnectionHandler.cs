@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Mnemo.Grains.Interfaces.Memshack;
 using Mnemo.Grains.Memshack.Replication;
+using Mnemo.Grains.Memshack.Stores;
 using Mnemo.NativeEngine;
 
 namespace Mnemo.Silo.DataPlane;

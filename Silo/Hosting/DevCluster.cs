@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mnemo.Grains.Memshack;
+using Mnemo.Silo.Memshack;
 
 namespace Mnemo.Silo.Hosting;
 
@@ -10,9 +13,13 @@ public static class DevCluster
 {
     public const int DefaultBasePort = SiloOptions.DefaultSiloPort;
 
+    /// <summary>Where the Memshack manifests are looked for when <c>--manifests</c> is not given (relative to the working directory).</summary>
+    public const string DefaultManifests = "k8s/samples";
+
     /// <summary>Options of node <paramref name="index"/> of an <paramref name="nodes"/>-node cluster:
-    /// silo port base+i, health port base+10+i.</summary>
-    public static SiloOptions NodeOptions(int index, int nodes, string stateDir, int basePort, ulong poolCapacity)
+    /// silo port base+i, health port base+10+i, data port base+20+i, and each Memshack's gateway on
+    /// its <c>mcrouter_port</c>+i (the silos share one host).</summary>
+    public static SiloOptions NodeOptions(int index, int nodes, string stateDir, int basePort, ulong poolCapacity, string? manifests)
     {
         var name = $"node-{index}";
         var nodeState = Path.Combine(stateDir, name);
@@ -25,6 +32,9 @@ public static class DevCluster
             StateDir = nodeState,
             PoolPath = NodePoolLoader.DefaultEmulatedPoolPath(stateDir, name),
             PoolCapacity = poolCapacity,
+            DataPort = basePort + 20 + index,
+            MemshackManifests = manifests,
+            MemshackPortOffset = index,
         };
     }
 
@@ -33,6 +43,7 @@ public static class DevCluster
         int nodes = 3, basePort = DefaultBasePort;
         string stateDir = Path.Combine(".state", "dev");
         ulong capacity = 256UL << 20;
+        string? manifests = Directory.Exists(DefaultManifests) ? DefaultManifests : null;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"option '{args[i]}' needs a value");
@@ -42,17 +53,22 @@ public static class DevCluster
                 case "--state": stateDir = Value(); break;
                 case "--base-port": basePort = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--pool-capacity": capacity = ByteSize.Parse("POOL_CAPACITY", Value()); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'; known: --nodes --state --base-port --pool-capacity");
+                case "--manifests": manifests = Value(); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}'; known: --nodes --state --base-port --pool-capacity --manifests");
             }
         }
         if (nodes is < 1 or > 10)
             throw new ArgumentException("--nodes must be between 1 and 10");
+        if (manifests is not null && !Directory.Exists(manifests))
+            throw new ArgumentException($"--manifests: folder '{manifests}' does not exist");
+        // The silos run with their own working directory in mind; hand them an absolute path.
+        manifests = manifests is null ? null : Path.GetFullPath(manifests);
 
         var output = new object();
         void Print(string line) { lock (output) Console.WriteLine(line); }
 
         var silos = Enumerable.Range(0, nodes)
-            .Select(i => SiloProcess.Start(NodeOptions(i, nodes, stateDir, basePort, capacity), Print))
+            .Select(i => SiloProcess.Start(NodeOptions(i, nodes, stateDir, basePort, capacity, manifests), Print))
             .ToArray();
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
@@ -61,7 +77,7 @@ public static class DevCluster
         try
         {
             await Task.WhenAll(silos.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(60))));
-            PrintSummary(silos.Select(s => s.Options).ToArray(), stateDir, Print);
+            PrintSummary(silos.Select(s => s.Options).ToArray(), stateDir, manifests, Print);
 
             while (!stop.IsCancellationRequested)
             {
@@ -95,12 +111,13 @@ public static class DevCluster
         }
     }
 
-    private static void PrintSummary(SiloOptions[] silos, string stateDir, Action<string> print)
+    private static void PrintSummary(SiloOptions[] silos, string stateDir, string? manifests, Action<string> print)
     {
         print("");
         print($"Mnemo dev cluster: {silos.Length} silos on loopback, state in {Path.GetFullPath(stateDir)}");
         foreach (var s in silos)
-            print($"  {s.NodeName}: grain calls h2c {s.Host}:{s.SiloPort}  health http://{s.Host}:{s.HealthPort}/readyz  pool {s.PoolPath} ({s.PoolCapacity >> 20} MiB)");
+            print($"  {s.NodeName}: grain calls h2c {s.Host}:{s.SiloPort}  health http://{s.Host}:{s.HealthPort}/readyz  data plane {s.Host}:{s.DataPort}  pool {s.PoolPath} ({s.PoolCapacity >> 20} MiB)");
+        PrintMemshacks(silos, manifests, print);
         var gateways = string.Join(',', silos.Select(s => $"{s.Host}:{s.SiloPort}"));
         print("Try (the CLI reads its gateways from --gateway or MNEMO_GATEWAY):");
         print($"  export MNEMO_GATEWAY={gateways}");
@@ -108,5 +125,31 @@ public static class DevCluster
         print("  dotnet run --project Client/Cli -- usage -o json");
         print("Ctrl+C stops the cluster gracefully.");
         print("");
+    }
+
+    /// <summary>The memcached gateways of the Memshacks the silos serve (invalid manifests are reported in the silos' logs).</summary>
+    private static void PrintMemshacks(SiloOptions[] silos, string? manifests, Action<string> print)
+    {
+        if (manifests is null)
+        {
+            print("No Memshack manifests (--manifests); no memcached gateway is served.");
+            return;
+        }
+        var memshacks = MemshackManifestLoader.Load(manifests, silos.Length, NullLogger.Instance);
+        foreach (var memshack in memshacks)
+        {
+            print($"Memshack {memshack.Namespace}/{memshack.Name} ({memshack.Spec.NumShards} shards x {memshack.Spec.NumReplicas} replicas, write quorum {memshack.Spec.WriteQuorum.ToManifestValue()}), from {manifests}:");
+            foreach (var s in silos)
+                print($"  {s.NodeName}: memcached gateway: {s.Host}:{memshack.Spec.McrouterPort + s.MemshackPortOffset}");
+        }
+        if (memshacks.Count > 0)
+        {
+            var port = memshacks[0].Spec.McrouterPort + silos[0].MemshackPortOffset;
+            print("Try:");
+            print($"  printf 'set a 0 0 1\\r\\nx\\r\\nget a\\r\\n' | nc -q1 {silos[0].Host} {port}");
+            print($"  printf 'get a\\r\\n' | nc -q1 {silos[^1].Host} {memshacks[0].Spec.McrouterPort + silos[^1].MemshackPortOffset}   # same item through another silo");
+            print($"  memccat --servers={silos[^1].Host}:{memshacks[0].Spec.McrouterPort + silos[^1].MemshackPortOffset} a");
+            print($"  memcstat --servers={silos[0].Host}:{port}");
+        }
     }
 }

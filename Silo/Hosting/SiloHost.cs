@@ -7,17 +7,20 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Mnemo.Grains.Memshack;
 using Mnemo.Grains.NodeMemory;
 using Mnemo.Runtime.Membership;
 using Mnemo.Runtime.Messaging;
 using Mnemo.Runtime.Transport;
 using Mnemo.Silo.Membership;
+using Mnemo.Silo.Memshack;
 using Mnemo.Silo.Runtime;
 
 namespace Mnemo.Silo.Hosting;
 
 /// <summary>Builds a silo: Kestrel with an h2c port for grain calls and an HTTP/1.1 port for
-/// health probes, the grain runtime, static membership and the node's pool.</summary>
+/// health probes, the grain runtime, static membership, the node's pool and the Memshacks it serves
+/// (memcached gateways and the replica data plane, see Silo/Memshack).</summary>
 public static class SiloHost
 {
     public static WebApplication Build(SiloOptions options, Action<ILoggingBuilder>? configureLogging = null)
@@ -62,6 +65,10 @@ public static class SiloHost
         services.AddGrainRuntime(grainAssemblies, runtime => runtime.IdleDeactivationAge = options.IdleAge);
         services.AddSingleton<ILocalActivationCounter, CatalogActivationCounter>();
         services.AddHostedService<SiloShutdown>();
+
+        services.AddSingleton(new ServedMemshacks(options.DataPort));
+        services.AddSingleton<PeerDataConnections>();
+        services.AddHostedService<MemshackService>();
 
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.

@@ -24,10 +24,14 @@ public sealed record SiloOptions
         ["--device-mode"] = "DEVICE_MODE",
         ["--idle-age"] = "IDLE_AGE",
         ["--grain-assemblies"] = "GRAIN_ASSEMBLIES",
+        ["--data-port"] = "DATA_PORT",
+        ["--memshack-manifests"] = "MEMSHACK_MANIFESTS",
+        ["--memshack-port-offset"] = "MEMSHACK_PORT_OFFSET",
     };
 
     public const int DefaultSiloPort = 11111;
     public const int DefaultHealthPort = 11121;
+    public const int DefaultDataPort = 11131;
 
     /// <summary>The node this silo manages; also the key of its NodeMemoryGrain.</summary>
     public required string NodeName { get; init; }
@@ -59,6 +63,17 @@ public sealed record SiloOptions
     /// <summary>Paths of extra assemblies whose grain classes this silo hosts, next to Mnemo's own.</summary>
     public IReadOnlyList<string> GrainAssemblies { get; init; } = [];
 
+    /// <summary>Raw TCP: the replica data plane, which peers' gateways use to reach the replicas held
+    /// here. Peers learn it from this silo (a grain call), so silos may use different ports.</summary>
+    public int DataPort { get; init; } = DefaultDataPort;
+
+    /// <summary>Folder of Memshack manifests (*.yaml, *.yml, *.json) this silo serves; none when null.</summary>
+    public string? MemshackManifests { get; init; }
+
+    /// <summary>Added to every Memshack's <c>mcrouter_port</c>: 0 in production (one silo per host);
+    /// silos sharing a host (the dev cluster) need distinct gateway ports.</summary>
+    public int MemshackPortOffset { get; init; }
+
     public IEnumerable<string> ToArguments()
     {
         yield return "--node-name"; yield return NodeName;
@@ -75,6 +90,12 @@ public sealed record SiloOptions
         {
             yield return "--grain-assemblies"; yield return string.Join(',', GrainAssemblies);
         }
+        yield return "--data-port"; yield return DataPort.ToString(CultureInfo.InvariantCulture);
+        if (MemshackManifests is not null)
+        {
+            yield return "--memshack-manifests"; yield return MemshackManifests;
+        }
+        yield return "--memshack-port-offset"; yield return MemshackPortOffset.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>Reads and validates the settings; throws <see cref="SiloConfigurationException"/>
@@ -104,6 +125,13 @@ public sealed record SiloOptions
             GrainAssemblies = Get("GRAIN_ASSEMBLIES") is { } paths
                 ? paths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : [],
+            DataPort = ParsePort("DATA_PORT", Get("DATA_PORT"), DefaultDataPort),
+            MemshackManifests = Get("MEMSHACK_MANIFESTS"),
+            MemshackPortOffset = Get("MEMSHACK_PORT_OFFSET") is { } offset
+                ? int.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 65535
+                    ? n
+                    : throw new SiloConfigurationException("MEMSHACK_PORT_OFFSET", offset, "a non-negative port offset")
+                : 0,
         };
     }
 

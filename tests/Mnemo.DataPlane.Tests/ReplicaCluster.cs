@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Mnemo.Grains.Memshack;
 using Mnemo.Grains.Memshack.Replication;
+using Mnemo.Grains.Memshack.Stores;
 using Mnemo.NativeEngine;
 using Mnemo.Silo.DataPlane;
 
@@ -13,7 +14,7 @@ namespace Mnemo.DataPlane.Tests;
 public sealed class ReplicaCluster : IAsyncDisposable
 {
     private readonly List<PeerConnection> _peers = [];
-    private readonly List<LocalReplica> _locals = [];
+    private readonly List<EngineRegionStore> _locals = [];
 
     private ReplicaCluster(TestNode[] nodes) => Nodes = nodes;
 
@@ -36,7 +37,7 @@ public sealed class ReplicaCluster : IAsyncDisposable
     public ReplicaSet CreateSet(WriteQuorum quorum, int preferred = 0, int hintCapacity = 10_000, int resyncChunkBytes = 64 * 1024)
     {
         var replicas = new List<IReplica>();
-        LocalReplica local = Nodes[0].CreateLocalReplica();
+        EngineRegionStore local = Nodes[0].CreateEngineRegionStore();
         _locals.Add(local);
         replicas.Add(local);
         for (int i = 1; i < Nodes.Length; i++)
@@ -71,7 +72,7 @@ public sealed class ReplicaCluster : IAsyncDisposable
         {
             await peer.DisposeAsync();
         }
-        foreach (LocalReplica local in _locals)
+        foreach (EngineRegionStore local in _locals)
         {
             local.Dispose();
         }

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Mnemo.Grains.Memshack.Replication;
+using Mnemo.Grains.Memshack.Stores;
 using Mnemo.NativeEngine;
 using Mnemo.Silo.DataPlane;
 
@@ -44,7 +45,7 @@ public sealed class TestNode : IAsyncDisposable
         return node;
     }
 
-    public LocalReplica CreateLocalReplica() => new(Pool, Region, $"{Name}/{RegionName}");
+    public EngineRegionStore CreateEngineRegionStore() => new(Pool, Region, $"{Name}/{RegionName}");
 
     public PeerConnection Connect(PeerConnectionOptions? options = null) => new(EndPoint, options ?? FastFailOptions);
 

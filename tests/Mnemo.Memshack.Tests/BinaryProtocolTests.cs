@@ -50,7 +50,7 @@ public sealed class BinaryProtocolTests : IAsyncLifetime
     [Fact]
     public void Oversized_value_is_refused_without_buffering_it()
     {
-        ICacheStore store = _gateway.Pool.Region("oversized");
+        IAsyncCacheStore store = _gateway.Pool.Region("oversized");
         using var session = new SessionHarness(store, binary: true);
         byte[] big = Request(Set, "big", new string('x', 3 * 1024 * 1024), StoreExtras(0, 0), opaque: 7);
         List<BinaryPacket> replies = ParseAll(session.Feed(big[..4096]));

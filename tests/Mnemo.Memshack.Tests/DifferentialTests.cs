@@ -1,4 +1,5 @@
 using System.Text;
+using Mnemo.Grains.Memshack.Stores;
 using Mnemo.Memshack.Tests.Infrastructure;
 
 namespace Mnemo.Memshack.Tests;
@@ -6,33 +7,43 @@ namespace Mnemo.Memshack.Tests;
 /// <summary>
 /// The gateway must answer exactly as memcached 1.6 does: the same random command sequences go to a
 /// real memcached and to the gateway, and the replies (CAS values normalized) must be identical.
+/// The gateway runs twice: over an engine region, which answers synchronously, and over a Ch3-sharded
+/// store whose shards answer asynchronously (as replicated shards across the network do).
 /// </summary>
 public sealed class DifferentialTests : IAsyncLifetime
 {
     private const int KeyMax = 250;
     private MemcachedProcess _memcached = null!;
     private GatewayServer _gateway = null!;
+    private GatewayServer _asyncGateway = null!;
 
     public async Task InitializeAsync()
     {
         _memcached = await MemcachedProcess.StartAsync();
         _gateway = await GatewayServer.StartAsync();
+        _asyncGateway = await GatewayServer.StartAsync(pool =>
+            new ShardedCacheStore(Enumerable.Range(0, 3).Select(i => new YieldingCacheStore(pool.Region($"shard-{i}"))).ToArray()));
     }
 
     public async Task DisposeAsync()
     {
         _memcached.Dispose();
         await _gateway.DisposeAsync();
+        await _asyncGateway.DisposeAsync();
     }
 
+    private int GatewayPort(bool asynchronous) => asynchronous ? _asyncGateway.Port : _gateway.Port;
+
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public async Task Random_command_sequences_get_identical_replies(int seed)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(4, false)]
+    [InlineData(5, true)]
+    [InlineData(6, true)]
+    public async Task Random_command_sequences_get_identical_replies(int seed, bool asynchronousStore)
     {
-        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, _gateway.Port);
+        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, GatewayPort(asynchronousStore));
         await pair.SameAsync("flush_all\r\n");
         var random = new Random(seed);
         for (int step = 0; step < 600; step++)
@@ -41,10 +52,12 @@ public sealed class DifferentialTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task Error_replies_match()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Error_replies_match(bool asynchronousStore)
     {
-        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, _gateway.Port);
+        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, GatewayPort(asynchronousStore));
         string key250 = new('k', KeyMax), key251 = new('k', KeyMax + 1);
         string[] requests =
         [
@@ -73,10 +86,12 @@ public sealed class DifferentialTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task Large_values_match_at_the_item_size_limit()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Large_values_match_at_the_item_size_limit(bool asynchronousStore)
     {
-        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, _gateway.Port);
+        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, GatewayPort(asynchronousStore));
         foreach (int size in new[] { 1000, 500_000, 1_000_000, 1_048_400, 1_048_560, 1024 * 1024, 1024 * 1024 + 1, 2 * 1024 * 1024 })
         {
             string value = new((char)('a' + size % 26), size);
@@ -91,11 +106,13 @@ public sealed class DifferentialTests : IAsyncLifetime
         await pair.SameAsync("get big\r\n");
     }
 
-    [Fact]
-    public async Task Cas_races_match()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Cas_races_match(bool asynchronousStore)
     {
-        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, _gateway.Port);
-        await using var other = await ServerPair.ConnectAsync(_memcached.Port, _gateway.Port);
+        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, GatewayPort(asynchronousStore));
+        await using var other = await ServerPair.ConnectAsync(_memcached.Port, GatewayPort(asynchronousStore));
         await pair.SameAsync("set race 0 0 1\r\na\r\n");
         (string casA, string casB) = await pair.CasOfAsync("race");
         // Another client wins the race: the first client's CAS is stale now.

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Mnemo.Grains.Interfaces.Memshack;
 using Mnemo.Grains.Memshack.Routing;
 
@@ -5,15 +6,19 @@ namespace Mnemo.Grains.Memshack.Stores;
 
 /// <summary>
 /// Splits the keyspace over shard stores with Ch3, as an mcrouter pool of the same size would: a key
-/// goes to the same shard index under both. Whole-cache operations (flush, stats) visit every shard.
+/// goes to the same shard index under both. A shard is any <see cref="IAsyncCacheStore"/> (an engine
+/// region, a replica set); a key operation is handed to its shard's task unchanged, so a shard that
+/// completes synchronously keeps the call synchronous and allocation-free. Whole-cache operations
+/// (flush, stats) visit every shard.
 /// </summary>
-public sealed class ShardedCacheStore : ICacheStore
+public sealed class ShardedCacheStore : IAsyncCacheStore, ICacheStoreIntrospection
 {
-    private readonly ICacheStore[] _shards;
+    private readonly IAsyncCacheStore[] _shards;
     private readonly Ch3Router _router;
 
-    public ShardedCacheStore(IReadOnlyList<ICacheStore> shards)
+    public ShardedCacheStore(IReadOnlyList<IAsyncCacheStore> shards)
     {
+        ArgumentNullException.ThrowIfNull(shards);
         if (shards.Count == 0)
         {
             throw new ArgumentException("At least one shard is required.", nameof(shards));
@@ -27,38 +32,49 @@ public sealed class ShardedCacheStore : ICacheStore
 
     public int ItemSizeMax { get; }
 
-    public ICacheStore ShardFor(ReadOnlySpan<byte> key) => _shards[_router.ShardOf(key)];
+    public IAsyncCacheStore ShardFor(ReadOnlySpan<byte> key) => _shards[_router.ShardOf(key)];
 
-    public CacheStatus Get(ReadOnlySpan<byte> key, Span<byte> value, out CacheItemInfo info) =>
-        ShardFor(key).Get(key, value, out info);
+    public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CancellationToken cancellationToken = default) =>
+        ShardFor(key.Span).GetAsync(key, value, cancellationToken);
 
-    public CacheStatus GetAndTouch(ReadOnlySpan<byte> key, long exptime, Span<byte> value, out CacheItemInfo info) =>
-        ShardFor(key).GetAndTouch(key, exptime, value, out info);
+    public ValueTask<CacheResult> GetAndTouchAsync(ReadOnlyMemory<byte> key, long exptime, IBufferWriter<byte> value,
+        CancellationToken cancellationToken = default) =>
+        ShardFor(key.Span).GetAndTouchAsync(key, exptime, value, cancellationToken);
 
-    public CacheStatus Store(CacheStoreMode mode, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, uint flags, long exptime, ulong casIn, out ulong cas) =>
-        ShardFor(key).Store(mode, key, value, flags, exptime, casIn, out cas);
+    public ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
+        ulong casIn, CancellationToken cancellationToken = default) =>
+        ShardFor(key.Span).StoreAsync(mode, key, value, flags, exptime, casIn, cancellationToken);
 
-    public CacheStatus Delete(ReadOnlySpan<byte> key, ulong casIn) => ShardFor(key).Delete(key, casIn);
+    public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, ulong casIn, CancellationToken cancellationToken = default) =>
+        ShardFor(key.Span).DeleteAsync(key, casIn, cancellationToken);
 
-    public CacheStatus Arithmetic(ReadOnlySpan<byte> key, bool decrement, ulong delta, out ulong value, out ulong cas) =>
-        ShardFor(key).Arithmetic(key, decrement, delta, out value, out cas);
+    public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CancellationToken cancellationToken = default) =>
+        ShardFor(key.Span).ArithmeticAsync(key, decrement, delta, cancellationToken);
 
-    public CacheStatus Touch(ReadOnlySpan<byte> key, long exptime) => ShardFor(key).Touch(key, exptime);
+    public ValueTask<CacheResult> TouchAsync(ReadOnlyMemory<byte> key, long exptime, CancellationToken cancellationToken = default) =>
+        ShardFor(key.Span).TouchAsync(key, exptime, cancellationToken);
 
-    public void Flush(long delaySeconds)
+    /// <summary>Flushes every shard (concurrently); Ok only when every shard flushed.</summary>
+    public async ValueTask<CacheResult> FlushAsync(long delaySeconds, CancellationToken cancellationToken = default)
     {
-        foreach (ICacheStore shard in _shards)
-        {
-            shard.Flush(delaySeconds);
-        }
+        CacheResult[] results = await Task.WhenAll(_shards.Select(s => s.FlushAsync(delaySeconds, cancellationToken).AsTask())).ConfigureAwait(false);
+        return results.FirstOrDefault(r => r.Status != CacheStatus.Ok, new CacheResult(CacheStatus.Ok));
     }
 
-    public CacheStoreStats GetStats()
+    /// <summary>The sum over every shard; <see cref="CacheStatus.Unavailable"/> (with the reachable shards' sum) when a shard cannot answer.</summary>
+    public async ValueTask<(CacheStatus Status, CacheStoreStats Stats)> GetStatsAsync(CancellationToken cancellationToken = default)
     {
+        (CacheStatus Status, CacheStoreStats Stats)[] shards =
+            await Task.WhenAll(_shards.Select(s => s.GetStatsAsync(cancellationToken).AsTask())).ConfigureAwait(false);
         ulong items = 0, bytes = 0, limit = 0, evictions = 0, hits = 0, misses = 0;
-        foreach (ICacheStore shard in _shards)
+        CacheStatus status = CacheStatus.Ok;
+        foreach ((CacheStatus shardStatus, CacheStoreStats s) in shards)
         {
-            CacheStoreStats s = shard.GetStats();
+            if (shardStatus != CacheStatus.Ok)
+            {
+                status = shardStatus;
+                continue;
+            }
             items += s.CurrentItems;
             bytes += s.Bytes;
             limit += s.LimitMaxBytes;
@@ -66,11 +82,13 @@ public sealed class ShardedCacheStore : ICacheStore
             hits += s.Hits;
             misses += s.Misses;
         }
-        return new CacheStoreStats(items, bytes, limit, evictions, hits, misses);
+        return (status, new CacheStoreStats(items, bytes, limit, evictions, hits, misses));
     }
 
+    /// <summary>Slab classes summed over the shards that can describe theirs.</summary>
     public IReadOnlyList<CacheSlabStats> GetSlabStats() =>
-        _shards.SelectMany(s => s.GetSlabStats())
+        _shards.OfType<ICacheStoreIntrospection>()
+            .SelectMany(s => s.GetSlabStats())
             .GroupBy(s => (s.ClassId, s.ChunkSize))
             .Select(g => new CacheSlabStats(g.Key.ClassId, g.Key.ChunkSize, Sum(g, s => s.Pages), Sum(g, s => s.ChunksTotal), Sum(g, s => s.ChunksUsed), Sum(g, s => s.Evictions)))
             .OrderBy(s => s.ClassId)
@@ -79,7 +97,8 @@ public sealed class ShardedCacheStore : ICacheStore
     public CacheRoute DescribeRoute(ReadOnlySpan<byte> key)
     {
         int shard = _router.ShardOf(key);
-        return new CacheRoute(shard, _shards.Length, _shards[shard].DescribeRoute(key).Replicas);
+        IReadOnlyList<string> replicas = _shards[shard] is ICacheStoreIntrospection introspection ? introspection.DescribeRoute(key).Replicas : [];
+        return new CacheRoute(shard, _shards.Length, replicas);
     }
 
     private static ulong Sum(IEnumerable<CacheSlabStats> stats, Func<CacheSlabStats, ulong> field) =>

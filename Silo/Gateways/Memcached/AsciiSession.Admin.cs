@@ -1,3 +1,5 @@
+using Mnemo.Grains.Interfaces.Memshack;
+
 namespace Mnemo.Silo.Gateways.Memcached;
 
 // version, verbosity, flush_all, stats.
@@ -22,8 +24,10 @@ internal sealed partial class AsciiSession
         return ProcessResult.Progress;
     }
 
-    private ProcessResult FlushCommand(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens)
+    private async ValueTask<ProcessResult> FlushCommand(ReadOnlyMemory<byte> lineMemory)
     {
+        ReadOnlySpan<byte> line = lineMemory.Span;
+        ReadOnlySpan<Range> tokens = Tokens;
         if (tokens.Length > 3)
         {
             return Error();
@@ -39,21 +43,21 @@ internal sealed partial class AsciiSession
             }
         }
         _counters.Increment(Counter.CmdFlush);
-        _store.Flush(delay);
-        Reply("OK"u8, noreply);
+        CacheResult result = await _store.FlushAsync(delay);
+        Reply(result.Status == CacheStatus.Ok ? "OK"u8 : "SERVER_ERROR unavailable"u8, noreply);
         return ProcessResult.Progress;
     }
 
-    private ProcessResult StatsCommand(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens)
+    private async ValueTask<ProcessResult> StatsCommand(ReadOnlyMemory<byte> lineMemory)
     {
-        string group = tokens.Length > 1 ? System.Text.Encoding.ASCII.GetString(line[tokens[1]]) : "";
+        string group = _tokenCount > 1 ? System.Text.Encoding.ASCII.GetString(lineMemory.Span[Tokens[1]]) : "";
         if (group == "reset")
         {
             _stats.Reset();
             _out.WriteLine("RESET"u8);
             return ProcessResult.Progress;
         }
-        IReadOnlyList<KeyValuePair<string, string>>? report = StatsReport.Build(group, _stats, _store, _options);
+        IReadOnlyList<KeyValuePair<string, string>>? report = await StatsReport.BuildAsync(group, _stats, _store, _options);
         if (report is null)
         {
             return Error();

@@ -18,75 +18,73 @@ internal sealed partial class AsciiSession
     /// <summary>Room for "VA len" and every return flag a meta reply can carry (key excluded).</summary>
     private const int MetaHeaderRoom = 256;
 
-    private ProcessResult ExecuteMeta(byte command, ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens, in ReadOnlySequence<byte> rest, out long dataConsumed)
+    private ValueTask<ProcessResult> ExecuteMeta(byte command, ReadOnlyMemory<byte> lineMemory, ReadOnlySequence<byte> rest)
     {
-        dataConsumed = 0;
         switch (command)
         {
             case (byte)'n':
                 _out.WriteLine("MN"u8);
-                return ProcessResult.Progress;
+                return new(ProcessResult.Progress);
             case (byte)'g':
-                return MetaGet(line, tokens);
+                return MetaGet(lineMemory);
             case (byte)'s':
-                return MetaSet(line, tokens, rest, out dataConsumed);
+                return MetaSet(lineMemory, rest);
             case (byte)'d':
-                return MetaDelete(line, tokens);
+                return MetaDelete(lineMemory);
             case (byte)'a':
-                return MetaArithmetic(line, tokens);
+                return MetaArithmetic(lineMemory);
             case (byte)'e':
-                return MetaDebug(line, tokens);
+                return MetaDebug(lineMemory);
             default:
-                return Error();
+                return new(Error());
         }
     }
 
-    private ProcessResult MetaGet(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens)
+    private ValueTask<ProcessResult> MetaGet(ReadOnlyMemory<byte> lineMemory)
     {
+        ReadOnlySpan<byte> line = lineMemory.Span;
+        ReadOnlySpan<Range> tokens = Tokens;
         if (tokens.Length < 2)
         {
-            return Error();
+            return new(Error());
         }
         _counters.Increment(Counter.CmdMeta);
-        ReadOnlySpan<byte> keyToken = line[tokens[1]];
-        if (keyToken.Length > KeyMax)
+        if (line[tokens[1]].Length > KeyMax)
         {
             _out.WriteLine("CLIENT_ERROR bad command line format"u8);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
-        ReadOnlySpan<Range> flagTokens = tokens[2..];
-        MetaFlags.Problem problem = MetaFlags.Parse(line, flagTokens, MetaGetFlags, out MetaFlags flags);
+        MetaFlags.Problem problem = MetaFlags.Parse(line, tokens[2..], MetaGetFlags, out MetaFlags flags);
         if (problem != MetaFlags.Problem.None)
         {
             WriteFlagProblem(problem, "CLIENT_ERROR invalid flag"u8, "CLIENT_ERROR duplicate flag"u8);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
-        Span<byte> keyBuffer = stackalloc byte[KeyMax];
-        if (!TryMetaKey(keyToken, flags.Has('b'), keyBuffer, out ReadOnlySpan<byte> key))
+        if (!TryMetaKey(lineMemory[tokens[1]], flags.Has('b'), out ReadOnlyMemory<byte> key))
         {
             _out.WriteLine("CLIENT_ERROR error decoding key"u8);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
-        bool touch = flags.Has('T');
         int ttl = 0;
-        if (touch && !AsciiNumbers.TryParseInt32(line[flags.Ttl], out ttl))
+        if (flags.Has('T') && !AsciiNumbers.TryParseInt32(line[flags.Ttl], out ttl))
         {
             _out.WriteLine("CLIENT_ERROR bad token in command line format"u8);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
 
         _counters.Increment(Counter.CmdGet);
-        bool withValue = flags.Has('v');
-        int headerRoom = MetaHeaderRoom + key.Length;
-        Span<byte> span = default;
-        CacheItemInfo info;
-        CacheStatus status = withValue
-            ? ReadValue(key, touch, ttl, headerRoom, out span, out info)
-            : touch ? _store.GetAndTouch(key, ttl, Span<byte>.Empty, out info) : _store.Get(key, Span<byte>.Empty, out info);
-        bool hit = status == CacheStatus.Ok || (!withValue && status == CacheStatus.BufferTooSmall);
-        if (!hit)
+        // Without v the value is read into pipe memory that is never committed: only its metadata is used.
+        IBufferWriter<byte> value = flags.Has('v') ? _value.Begin(MetaHeaderRoom + key.Length, CrLf.Length) : _value.Begin(0, 0);
+        ValueTask<CacheResult> read = flags.Has('T') ? _store.GetAndTouchAsync(key, ttl, value) : _store.GetAsync(key, value);
+        return read.Then(this, (Line: lineMemory, Key: key, Flags: flags), static (session, result, state) =>
+            new(session.ReplyMetaGet(result, state.Line.Span, state.Key.Span, state.Flags)));
+    }
+
+    private ProcessResult ReplyMetaGet(in CacheResult result, ReadOnlySpan<byte> line, ReadOnlySpan<byte> key, in MetaFlags flags)
+    {
+        if (result.Status != CacheStatus.Ok)
         {
-            if (status != CacheStatus.NotFound)
+            if (result.Status != CacheStatus.NotFound)
             {
                 _out.WriteLine("SERVER_ERROR unavailable"u8);
                 return ProcessResult.Progress;
@@ -94,18 +92,24 @@ internal sealed partial class AsciiSession
             _counters.Increment(Counter.GetMisses);
             if (!flags.Has('q'))
             {
-                WriteMetaStatus("EN"u8, line, flagTokens, keyToken, flags.Has('b'), cas: null);
+                WriteMetaStatus("EN"u8, line, Tokens[2..], line[Tokens[1]], flags.Has('b'), cas: null);
             }
             return ProcessResult.Progress;
         }
-
         _counters.Increment(Counter.GetHits);
+        WriteMetaGetHit(line, Tokens[2..], key, result.Info, flags.Has('v'));
+        return ProcessResult.Progress;
+    }
+
+    /// <summary>The reply to a hit: VA (with the value read into <see cref="_value"/>) or HD, and the return flags asked for.</summary>
+    private void WriteMetaGetHit(ReadOnlySpan<byte> line, ReadOnlySpan<Range> flagTokens, ReadOnlySpan<byte> key, in CacheItemInfo info, bool withValue)
+    {
         Span<byte> header = stackalloc byte[MetaHeaderRoom + KeyMax];
         var text = new SpanFormatter(header);
         if (withValue)
         {
             text.Append("VA "u8);
-            text.Append((ulong)info.ValueLength);
+            text.Append((ulong)_value.Length);
         }
         else
         {
@@ -150,54 +154,51 @@ internal sealed partial class AsciiSession
                     break;
             }
         }
-        text.Append("\r\n"u8);
+        text.Append(CrLf);
         if (withValue)
         {
-            CommitValue(span, header[..text.Length], info.ValueLength, headerRoom);
+            _value.Commit(header[..text.Length], CrLf);
         }
         else
         {
             _out.Write(header[..text.Length]);
         }
-        return ProcessResult.Progress;
     }
 
-    private ProcessResult MetaSet(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens, in ReadOnlySequence<byte> rest, out long dataConsumed)
+    private ValueTask<ProcessResult> MetaSet(ReadOnlyMemory<byte> lineMemory, ReadOnlySequence<byte> rest)
     {
-        dataConsumed = 0;
+        ReadOnlySpan<byte> line = lineMemory.Span;
+        ReadOnlySpan<Range> tokens = Tokens;
         if (tokens.Length < 2)
         {
-            return Error();
+            return new(Error());
         }
         _counters.Increment(Counter.CmdMeta);
-        ReadOnlySpan<byte> keyToken = line[tokens[1]];
-        if (tokens.Length < 3 || keyToken.Length > KeyMax
+        if (tokens.Length < 3 || line[tokens[1]].Length > KeyMax
             || !AsciiNumbers.TryParseInt32(line[tokens[2]], out int length) || length < 0 || length > int.MaxValue - 2)
         {
             _out.WriteLine("CLIENT_ERROR bad command line format"u8);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
         long blockLength = (long)length + 2;
 
         // From here on memcached knows the data length, and skips the data block after an error.
-        ReadOnlySpan<Range> flagTokens = tokens[3..];
-        MetaFlags.Problem problem = MetaFlags.Parse(line, flagTokens, MetaSetFlags, out MetaFlags flags);
+        MetaFlags.Problem problem = MetaFlags.Parse(line, tokens[3..], MetaSetFlags, out MetaFlags flags);
         if (problem != MetaFlags.Problem.None)
         {
             WriteFlagProblem(problem, "CLIENT_ERROR invalid flag"u8, "CLIENT_ERROR duplicate flag"u8);
-            return Swallow(rest, blockLength, out dataConsumed);
+            return SwallowAfterError(rest, blockLength);
         }
-        Span<byte> keyBuffer = stackalloc byte[KeyMax];
-        if (!TryMetaKey(keyToken, flags.Has('b'), keyBuffer, out ReadOnlySpan<byte> key))
+        if (!TryMetaKey(lineMemory[tokens[1]], flags.Has('b'), out ReadOnlyMemory<byte> key))
         {
             _out.WriteLine("CLIENT_ERROR error decoding key"u8);
-            return Swallow(rest, blockLength, out dataConsumed);
+            return SwallowAfterError(rest, blockLength);
         }
         uint clientFlags = 0;
         if (flags.Has('F') && !AsciiNumbers.TryParseFlags(line[flags.ClientFlags], out clientFlags))
         {
             _out.WriteLine("CLIENT_ERROR bad command line format"u8);
-            return Swallow(rest, blockLength, out dataConsumed);
+            return SwallowAfterError(rest, blockLength);
         }
         int ttl = 0;
         ulong casIn = 0;
@@ -205,41 +206,53 @@ internal sealed partial class AsciiSession
             || (flags.Has('C') && !AsciiNumbers.TryParseUInt64(line[flags.Cas], out casIn)))
         {
             _out.WriteLine("CLIENT_ERROR bad token in command line format"u8);
-            return Swallow(rest, blockLength, out dataConsumed);
+            return SwallowAfterError(rest, blockLength);
         }
         CacheStoreMode mode = CacheStoreMode.Set;
         if (flags.Has('M') && !TryMetaSetMode(line[flags.Mode], out mode))
         {
             _out.WriteLine("CLIENT_ERROR invalid mode for ms M token"u8);
-            return Swallow(rest, blockLength, out dataConsumed);
+            return SwallowAfterError(rest, blockLength);
         }
         if (length > _store.ItemSizeMax)
         {
-            RefuseTooLarge(mode, key, noreply: false);
-            return Swallow(rest, blockLength, out dataConsumed);
+            Swallow(rest, blockLength);
+            return RefuseTooLarge(mode, key, noreply: false);
         }
         if (rest.Length < blockLength)
         {
-            return ProcessResult.NeedMoreData;
+            return new(ProcessResult.NeedMoreData);
         }
-        dataConsumed = blockLength;
-        ReadOnlySpan<byte> block = _dataScratch.Contiguous(rest.Slice(0, blockLength));
-        if (block[length] != (byte)'\r' || block[length + 1] != (byte)'\n')
+        _dataConsumed = blockLength;
+        ReadOnlyMemory<byte> block = _dataScratch.Contiguous(rest.Slice(0, blockLength));
+        if (block.Span[length] != (byte)'\r' || block.Span[length + 1] != (byte)'\n')
         {
             _out.WriteLine("CLIENT_ERROR bad data chunk"u8);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
 
         _counters.Increment(Counter.CmdSet);
-        CacheStatus status = _store.Store(mode, key, block[..length], clientFlags, ttl, casIn, out ulong cas);
+        return _store.StoreAsync(mode, key, block[..length], clientFlags, ttl, casIn)
+            .Then(this, (Line: lineMemory, Key: key, Mode: mode, Flags: flags), static (session, result, state) =>
+                session.ReplyMetaSet(result, state.Line.Span, state.Key, state.Mode, state.Flags));
+    }
+
+    private ValueTask<ProcessResult> SwallowAfterError(in ReadOnlySequence<byte> rest, long blockLength)
+    {
+        Swallow(rest, blockLength);
+        return new(ProcessResult.Progress);
+    }
+
+    private ValueTask<ProcessResult> ReplyMetaSet(in CacheResult result, ReadOnlySpan<byte> line, ReadOnlyMemory<byte> key, CacheStoreMode mode, in MetaFlags flags)
+    {
         ReadOnlySpan<byte> code;
-        switch (status)
+        switch (result.Status)
         {
             case CacheStatus.Ok:
                 _counters.Increment(Counter.TotalItems);
                 if (flags.Has('q'))
                 {
-                    return ProcessResult.Progress;
+                    return new(ProcessResult.Progress);
                 }
                 code = "HD"u8;
                 break;
@@ -253,50 +266,54 @@ internal sealed partial class AsciiSession
                 code = "NF"u8;
                 break;
             case CacheStatus.TooLarge:
-                RefuseTooLarge(mode, key, noreply: false);
-                return ProcessResult.Progress;
+                return RefuseTooLarge(mode, key, noreply: false);
             default:
-                ReplyStoreFailure(status, noreply: false);
-                return ProcessResult.Progress;
+                ReplyStoreFailure(result.Status, noreply: false);
+                return new(ProcessResult.Progress);
         }
-        WriteMetaStatus(code, line, flagTokens, keyToken, flags.Has('b'), status == CacheStatus.Ok ? cas : 0);
-        return ProcessResult.Progress;
+        WriteMetaStatus(code, line, Tokens[3..], line[Tokens[1]], flags.Has('b'), result.Status == CacheStatus.Ok ? result.Cas : 0);
+        return new(ProcessResult.Progress);
     }
 
-    private ProcessResult MetaDelete(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens)
+    private ValueTask<ProcessResult> MetaDelete(ReadOnlyMemory<byte> lineMemory)
     {
+        ReadOnlySpan<byte> line = lineMemory.Span;
+        ReadOnlySpan<Range> tokens = Tokens;
         if (tokens.Length < 2)
         {
-            return Error();
+            return new(Error());
         }
         _counters.Increment(Counter.CmdMeta);
-        ReadOnlySpan<byte> keyToken = line[tokens[1]];
-        if (keyToken.Length > KeyMax)
+        if (line[tokens[1]].Length > KeyMax)
         {
             _out.WriteLine("CLIENT_ERROR bad command line format"u8);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
-        ReadOnlySpan<Range> flagTokens = tokens[2..];
-        MetaFlags.Problem problem = MetaFlags.Parse(line, flagTokens, MetaDeleteFlags, out MetaFlags flags);
+        MetaFlags.Problem problem = MetaFlags.Parse(line, tokens[2..], MetaDeleteFlags, out MetaFlags flags);
         if (problem != MetaFlags.Problem.None)
         {
             WriteFlagProblem(problem, "CLIENT_ERROR invalid or duplicate flag"u8, "CLIENT_ERROR invalid or duplicate flag"u8);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
-        Span<byte> keyBuffer = stackalloc byte[KeyMax];
-        if (!TryMetaKey(keyToken, flags.Has('b'), keyBuffer, out ReadOnlySpan<byte> key))
+        if (!TryMetaKey(lineMemory[tokens[1]], flags.Has('b'), out ReadOnlyMemory<byte> key))
         {
             _out.WriteLine("CLIENT_ERROR error decoding key"u8);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
         ulong casIn = 0;
         if (flags.Has('C') && !AsciiNumbers.TryParseUInt64(line[flags.Cas], out casIn))
         {
             _out.WriteLine("CLIENT_ERROR invalid or duplicate flag"u8);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
+        return _store.DeleteAsync(key, casIn).Then(this, (Line: lineMemory, Flags: flags), static (session, result, state) =>
+            new(session.ReplyMetaDelete(result.Status, state.Line.Span, state.Flags)));
+    }
+
+    private ProcessResult ReplyMetaDelete(CacheStatus status, ReadOnlySpan<byte> line, in MetaFlags flags)
+    {
         ReadOnlySpan<byte> code;
-        switch (_store.Delete(key, casIn))
+        switch (status)
         {
             case CacheStatus.Ok:
                 _counters.Increment(Counter.DeleteHits);
@@ -317,94 +334,101 @@ internal sealed partial class AsciiSession
                 _out.WriteLine("SERVER_ERROR unavailable"u8);
                 return ProcessResult.Progress;
         }
-        WriteMetaStatus(code, line, flagTokens, keyToken, flags.Has('b'), cas: null);
+        WriteMetaStatus(code, line, Tokens[2..], line[Tokens[1]], flags.Has('b'), cas: null);
         return ProcessResult.Progress;
     }
 
-    private ProcessResult MetaArithmetic(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens)
+    // Up to four store calls (CAS check, update, create, re-read): written as one async method, as
+    // meta arithmetic is rare; spans of the line are scoped to the parsing block before any wait.
+    private async ValueTask<ProcessResult> MetaArithmetic(ReadOnlyMemory<byte> lineMemory)
     {
-        if (tokens.Length < 2)
-        {
-            return Error();
-        }
-        _counters.Increment(Counter.CmdMeta);
-        ReadOnlySpan<byte> keyToken = line[tokens[1]];
-        if (keyToken.Length > KeyMax)
-        {
-            _out.WriteLine("CLIENT_ERROR bad command line format"u8);
-            return ProcessResult.Progress;
-        }
-        ReadOnlySpan<Range> flagTokens = tokens[2..];
-        MetaFlags.Problem problem = MetaFlags.Parse(line, flagTokens, MetaArithmeticFlags, out MetaFlags flags);
-        Span<byte> keyBuffer = stackalloc byte[KeyMax];
+        ReadOnlyMemory<byte> key;
+        MetaFlags flags;
         ulong delta = 1, initial = 0, casIn = 0;
         int vivifyTtl = 0, ttl = 0;
-        if (problem == MetaFlags.Problem.OpaqueTooLong)
-        {
-            _out.WriteLine("CLIENT_ERROR opaque token too long"u8);
-            return ProcessResult.Progress;
-        }
-        if (problem != MetaFlags.Problem.None
-            || (flags.Has('D') && !AsciiNumbers.TryParseUInt64(line[flags.Delta], out delta))
-            || (flags.Has('J') && !AsciiNumbers.TryParseUInt64(line[flags.Initial], out initial))
-            || (flags.Has('N') && !AsciiNumbers.TryParseInt32(line[flags.Vivify], out vivifyTtl))
-            || (flags.Has('T') && !AsciiNumbers.TryParseInt32(line[flags.Ttl], out ttl))
-            || (flags.Has('C') && !AsciiNumbers.TryParseUInt64(line[flags.Cas], out casIn)))
-        {
-            _out.WriteLine("CLIENT_ERROR invalid or duplicate flag"u8);
-            return ProcessResult.Progress;
-        }
-        if (!TryMetaKey(keyToken, flags.Has('b'), keyBuffer, out ReadOnlySpan<byte> key))
-        {
-            _out.WriteLine("CLIENT_ERROR error decoding key"u8);
-            return ProcessResult.Progress;
-        }
         bool decrement = false;
-        if (flags.Has('M'))
         {
-            ReadOnlySpan<byte> mode = line[flags.Mode];
-            if (mode.Length != 1 || !(mode[0] is (byte)'I' or (byte)'i' or (byte)'+' or (byte)'D' or (byte)'d' or (byte)'-'))
+            ReadOnlySpan<byte> line = lineMemory.Span;
+            ReadOnlySpan<Range> tokens = Tokens;
+            if (tokens.Length < 2)
             {
-                _out.WriteLine("CLIENT_ERROR invalid mode for ma M token"u8);
+                return Error();
+            }
+            _counters.Increment(Counter.CmdMeta);
+            if (line[tokens[1]].Length > KeyMax)
+            {
+                _out.WriteLine("CLIENT_ERROR bad command line format"u8);
                 return ProcessResult.Progress;
             }
-            decrement = mode[0] is (byte)'D' or (byte)'d' or (byte)'-';
+            MetaFlags.Problem problem = MetaFlags.Parse(line, tokens[2..], MetaArithmeticFlags, out flags);
+            if (problem == MetaFlags.Problem.OpaqueTooLong)
+            {
+                _out.WriteLine("CLIENT_ERROR opaque token too long"u8);
+                return ProcessResult.Progress;
+            }
+            if (problem != MetaFlags.Problem.None
+                || (flags.Has('D') && !AsciiNumbers.TryParseUInt64(line[flags.Delta], out delta))
+                || (flags.Has('J') && !AsciiNumbers.TryParseUInt64(line[flags.Initial], out initial))
+                || (flags.Has('N') && !AsciiNumbers.TryParseInt32(line[flags.Vivify], out vivifyTtl))
+                || (flags.Has('T') && !AsciiNumbers.TryParseInt32(line[flags.Ttl], out ttl))
+                || (flags.Has('C') && !AsciiNumbers.TryParseUInt64(line[flags.Cas], out casIn)))
+            {
+                _out.WriteLine("CLIENT_ERROR invalid or duplicate flag"u8);
+                return ProcessResult.Progress;
+            }
+            if (!TryMetaKey(lineMemory[tokens[1]], flags.Has('b'), out key))
+            {
+                _out.WriteLine("CLIENT_ERROR error decoding key"u8);
+                return ProcessResult.Progress;
+            }
+            if (flags.Has('M'))
+            {
+                ReadOnlySpan<byte> mode = line[flags.Mode];
+                if (mode.Length != 1 || !(mode[0] is (byte)'I' or (byte)'i' or (byte)'+' or (byte)'D' or (byte)'d' or (byte)'-'))
+                {
+                    _out.WriteLine("CLIENT_ERROR invalid mode for ma M token"u8);
+                    return ProcessResult.Progress;
+                }
+                decrement = mode[0] is (byte)'D' or (byte)'d' or (byte)'-';
+            }
         }
 
         // The store's arithmetic has no compare step: check the CAS first (a racing writer between
         // the check and the update is not detected).
-        if (casIn != 0 && _store.Get(key, Span<byte>.Empty, out CacheItemInfo current) is CacheStatus.Ok or CacheStatus.BufferTooSmall
-            && current.Cas != casIn)
+        if (casIn != 0)
         {
-            WriteMetaStatus("EX"u8, line, flagTokens, keyToken, flags.Has('b'), cas: 0);
-            return ProcessResult.Progress;
-        }
-
-        CacheStatus status = _store.Arithmetic(key, decrement, delta, out ulong value, out ulong cas);
-        bool vivified = false;
-        if (status == CacheStatus.NotFound && flags.Has('N'))
-        {
-            vivified = true;
-            Span<byte> digits = stackalloc byte[20];
-            Utf8Formatter.TryFormat(initial, digits, out int written);
-            status = _store.Store(CacheStoreMode.Add, key, digits[..written], 0, vivifyTtl, 0, out cas);
-            value = initial;
-            if (status == CacheStatus.NotStored)
+            CacheResult current = await _store.GetAsync(key, _value.Begin(0, 0));
+            if (current.Status == CacheStatus.Ok && current.Info.Cas != casIn)
             {
-                status = _store.Arithmetic(key, decrement, delta, out value, out cas);
+                WriteMetaStatus("EX"u8, lineMemory.Span, Tokens[2..], lineMemory.Span[Tokens[1]], flags.Has('b'), cas: 0);
+                return ProcessResult.Progress;
             }
         }
-        switch (status)
+
+        CacheResult result = await _store.ArithmeticAsync(key, decrement, delta);
+        bool vivified = false;
+        if (result.Status == CacheStatus.NotFound && flags.Has('N'))
+        {
+            vivified = true;
+            System.Buffers.Text.Utf8Formatter.TryFormat(initial, _digits, out int written);
+            result = await _store.StoreAsync(CacheStoreMode.Add, key, _digits.AsMemory(0, written), 0, vivifyTtl, 0);
+            result = result with { Number = initial };
+            if (result.Status == CacheStatus.NotStored)
+            {
+                result = await _store.ArithmeticAsync(key, decrement, delta);
+            }
+        }
+        switch (result.Status)
         {
             case CacheStatus.Ok:
                 _counters.Increment(decrement ? Counter.DecrHits : Counter.IncrHits);
                 break;
             case CacheStatus.NotFound:
                 _counters.Increment(decrement ? Counter.DecrMisses : Counter.IncrMisses);
-                WriteMetaStatus("NF"u8, line, flagTokens, keyToken, flags.Has('b'), cas: 0);
+                WriteMetaStatus("NF"u8, lineMemory.Span, Tokens[2..], lineMemory.Span[Tokens[1]], flags.Has('b'), cas: 0);
                 return ProcessResult.Progress;
             case CacheStatus.NotStored:
-                WriteMetaStatus("NS"u8, line, flagTokens, keyToken, flags.Has('b'), cas: 0);
+                WriteMetaStatus("NS"u8, lineMemory.Span, Tokens[2..], lineMemory.Span[Tokens[1]], flags.Has('b'), cas: 0);
                 return ProcessResult.Progress;
             case CacheStatus.NonNumeric:
                 _out.WriteLine("CLIENT_ERROR cannot increment or decrement non-numeric value"u8);
@@ -415,22 +439,32 @@ internal sealed partial class AsciiSession
         }
         if (flags.Has('T'))
         {
-            _store.Touch(key, ttl);
+            await _store.TouchAsync(key, ttl);
         }
 
         long exptime = 0;
-        if (flags.Has('t') && _store.Get(key, Span<byte>.Empty, out CacheItemInfo after) is CacheStatus.Ok or CacheStatus.BufferTooSmall)
+        if (flags.Has('t'))
         {
-            exptime = after.Exptime;
+            CacheResult after = await _store.GetAsync(key, _value.Begin(0, 0));
+            if (after.Status == CacheStatus.Ok)
+            {
+                exptime = after.Info.Exptime;
+            }
         }
         // As memcached: q hides a successful reply, except for an item just created by N.
         if (flags.Has('q') && !vivified)
         {
             return ProcessResult.Progress;
         }
-        bool withValue = flags.Has('v');
-        Span<byte> digitsOut = stackalloc byte[20];
-        Utf8Formatter.TryFormat(value, digitsOut, out int valueLength);
+        WriteMetaArithmeticReply(lineMemory.Span, Tokens[2..], key.Span, result.Number, result.Cas, exptime, flags.Has('v'));
+        return ProcessResult.Progress;
+    }
+
+    private void WriteMetaArithmeticReply(ReadOnlySpan<byte> line, ReadOnlySpan<Range> flagTokens, ReadOnlySpan<byte> key, ulong value, ulong cas,
+        long exptime, bool withValue)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        System.Buffers.Text.Utf8Formatter.TryFormat(value, digits, out int valueLength);
         Span<byte> header = stackalloc byte[MetaHeaderRoom + KeyMax];
         var text = new SpanFormatter(header);
         if (withValue)
@@ -466,37 +500,42 @@ internal sealed partial class AsciiSession
                     break;
             }
         }
-        text.Append("\r\n"u8);
+        text.Append(CrLf);
         _out.Write(header[..text.Length]);
         if (withValue)
         {
-            _out.WriteLine(digitsOut[..valueLength]);
+            _out.WriteLine(digits[..valueLength]);
         }
-        return ProcessResult.Progress;
     }
 
-    private ProcessResult MetaDebug(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens)
+    private async ValueTask<ProcessResult> MetaDebug(ReadOnlyMemory<byte> lineMemory)
     {
-        if (tokens.Length < 2 || line[tokens[1]].Length > KeyMax)
+        ReadOnlyMemory<byte> key;
         {
-            _out.WriteLine("CLIENT_ERROR bad command line format"u8);
-            return ProcessResult.Progress;
+            ReadOnlySpan<byte> line = lineMemory.Span;
+            ReadOnlySpan<Range> tokens = Tokens;
+            if (tokens.Length < 2 || line[tokens[1]].Length > KeyMax)
+            {
+                _out.WriteLine("CLIENT_ERROR bad command line format"u8);
+                return ProcessResult.Progress;
+            }
+            bool base64 = tokens.Length > 2 && line[tokens[2]].SequenceEqual("b"u8);
+            if (!TryMetaKey(lineMemory[tokens[1]], base64, out key))
+            {
+                _out.WriteLine("CLIENT_ERROR error decoding key"u8);
+                return ProcessResult.Progress;
+            }
         }
-        bool base64 = tokens.Length > 2 && line[tokens[2]].SequenceEqual("b"u8);
-        Span<byte> keyBuffer = stackalloc byte[KeyMax];
-        if (!TryMetaKey(line[tokens[1]], base64, keyBuffer, out ReadOnlySpan<byte> key))
-        {
-            _out.WriteLine("CLIENT_ERROR error decoding key"u8);
-            return ProcessResult.Progress;
-        }
-        if (_store.Get(key, Span<byte>.Empty, out CacheItemInfo info) is not (CacheStatus.Ok or CacheStatus.BufferTooSmall))
+        CacheResult result = await _store.GetAsync(key, _value.Begin(0, 0));
+        if (result.Status != CacheStatus.Ok)
         {
             _out.WriteLine("EN"u8);
             return ProcessResult.Progress;
         }
+        CacheItemInfo info = result.Info;
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         _out.Write("ME "u8);
-        _out.Write(line[tokens[1]]);
+        _out.Write(lineMemory.Span[Tokens[1]]);
         _out.Write(" exp="u8);
         _out.WriteDecimal(RemainingTtl(info.Exptime, now));
         _out.Write(" la="u8);
@@ -568,16 +607,16 @@ internal sealed partial class AsciiSession
         }
     }
 
-    /// <summary>The key as sent, or decoded from base64 when the <c>b</c> flag is present.</summary>
-    private static bool TryMetaKey(ReadOnlySpan<byte> token, bool base64, Span<byte> buffer, out ReadOnlySpan<byte> key)
+    /// <summary>The key as sent, or decoded from base64 (into a buffer of this connection) when the <c>b</c> flag is present.</summary>
+    private bool TryMetaKey(ReadOnlyMemory<byte> token, bool base64, out ReadOnlyMemory<byte> key)
     {
         if (!base64)
         {
             key = token;
             return true;
         }
-        OperationStatus status = Base64.DecodeFromUtf8(token, buffer, out int consumed, out int written);
-        key = buffer[..written];
+        OperationStatus status = Base64.DecodeFromUtf8(token.Span, _decodedKey, out int consumed, out int written);
+        key = _decodedKey.AsMemory(0, written);
         return status == OperationStatus.Done && consumed == token.Length && written > 0;
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Mnemo.Grains.Interfaces.Memshack;
 
@@ -8,14 +9,18 @@ internal sealed partial class AsciiSession
 {
     private static ReadOnlySpan<byte> RoutePrefix => "__mcrouter__.route("u8;
 
+    private static ReadOnlySpan<byte> CrLf => "\r\n"u8;
+
     // "VALUE " + key + " " + flags + " " + bytes + " " + cas + "\r\n"
     private const int ValueHeaderOverhead = 6 + 1 + 10 + 1 + 10 + 1 + 20 + 2;
 
-    private ProcessResult Retrieve(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens, bool withCas, bool touch)
+    private ValueTask<ProcessResult> Retrieve(ReadOnlyMemory<byte> lineMemory, bool withCas, bool touch)
     {
+        ReadOnlySpan<byte> line = lineMemory.Span;
+        ReadOnlySpan<Range> tokens = Tokens;
         if (tokens.Length < 2)
         {
-            return Error();
+            return new(Error());
         }
         int firstKey = touch ? 2 : 1;
         long exptime = 0;
@@ -24,123 +29,121 @@ internal sealed partial class AsciiSession
             if (!AsciiNumbers.TryParseInt32(line[tokens[1]], out int parsed))
             {
                 _out.WriteLine("CLIENT_ERROR invalid exptime argument"u8);
-                return ProcessResult.Progress;
+                return new(ProcessResult.Progress);
             }
             exptime = parsed;
         }
 
         // Keys are read from the line itself: a multi-get may name far more keys than there are tokens.
-        ReadOnlySpan<byte> keys = tokens.Length > firstKey ? line.Slice(tokens[firstKey].Start.Value) : default;
+        int keysStart = tokens.Length > firstKey ? tokens[firstKey].Start.Value : line.Length;
         // memcached answers a bad key with an error and nothing else, so check before writing values.
-        for (ReadOnlySpan<byte> remaining = keys; NextKey(ref remaining, out ReadOnlySpan<byte> key);)
+        for (int position = keysStart; NextKey(line, ref position, out Range key);)
         {
-            if (key.Length > KeyMax)
+            if (key.GetOffsetAndLength(line.Length).Length > KeyMax)
             {
                 _out.WriteLine("CLIENT_ERROR bad command line format"u8);
-                return ProcessResult.Progress;
+                return new(ProcessResult.Progress);
             }
         }
+        return RetrieveKeys(new Retrieval(lineMemory, keysStart, withCas, touch, exptime));
+    }
 
-        Span<byte> header = stackalloc byte[ValueHeaderOverhead + KeyMax];
-        for (ReadOnlySpan<byte> remaining = keys; NextKey(ref remaining, out ReadOnlySpan<byte> key);)
+    /// <summary>Where a multi-key retrieval is: the keys from <see cref="Position"/> on are still to be read.</summary>
+    private readonly record struct Retrieval(ReadOnlyMemory<byte> Line, int Position, bool WithCas, bool Touch, long Exptime);
+
+    private ValueTask<ProcessResult> RetrieveKeys(Retrieval retrieval)
+    {
+        int position = retrieval.Position;
+        while (NextKey(retrieval.Line.Span, ref position, out Range keyRange))
         {
+            ReadOnlyMemory<byte> key = retrieval.Line[keyRange];
             _counters.Increment(Counter.CmdGet);
-            if (touch)
+            if (retrieval.Touch)
             {
                 _counters.Increment(Counter.CmdTouch);
             }
-            if (key.StartsWith(RoutePrefix) && key[^1] == (byte)')')
+            if (IsRouteRequest(key.Span))
             {
-                WriteRoute(key);
+                WriteRoute(key.Span);
                 continue;
             }
-            CacheStatus status = ReadValue(key, touch, exptime, ValueHeaderOverhead + key.Length, out Span<byte> span, out CacheItemInfo info);
-            if (status == CacheStatus.Ok)
+            IBufferWriter<byte> value = _value.Begin(ValueHeaderOverhead + key.Length, CrLf.Length);
+            ValueTask<CacheResult> read = retrieval.Touch ? _store.GetAndTouchAsync(key, retrieval.Exptime, value) : _store.GetAsync(key, value);
+            if (!read.IsCompletedSuccessfully)
             {
-                _counters.Increment(touch ? Counter.TouchHits : Counter.GetHits);
-                int length = FormatValueHeader(header, key, info, withCas);
-                CommitValue(span, header[..length], info.ValueLength, ValueHeaderOverhead + key.Length);
+                // The rest of the keys continue once this one's value has arrived.
+                return read.Then(this, (Key: keyRange, Remaining: retrieval with { Position = position }), static (session, result, state) =>
+                {
+                    session.WriteRetrieved(result, state.Remaining.Line.Span[state.Key], state.Remaining);
+                    return session.RetrieveKeys(state.Remaining);
+                });
             }
-            else
-            {
-                _counters.Increment(touch ? Counter.TouchMisses : Counter.GetMisses);
-            }
+            WriteRetrieved(read.Result, key.Span, retrieval);
         }
         _out.WriteLine("END"u8);
-        return ProcessResult.Progress;
+        return new(ProcessResult.Progress);
     }
 
-    private static bool NextKey(ref ReadOnlySpan<byte> remaining, out ReadOnlySpan<byte> key)
+    private void WriteRetrieved(in CacheResult result, ReadOnlySpan<byte> key, in Retrieval retrieval)
     {
-        remaining = remaining.TrimStart((byte)' ');
-        int space = remaining.IndexOf((byte)' ');
-        key = space < 0 ? remaining : remaining[..space];
-        remaining = space < 0 ? default : remaining[space..];
-        return !key.IsEmpty;
-    }
-
-    /// <summary>
-    /// Reads a value straight into the output pipe at offset <paramref name="headerRoom"/>, leaving room
-    /// for a header whose length is known only once the value's length is. Grows the request when the
-    /// value does not fit the current pipe segment.
-    /// </summary>
-    private CacheStatus ReadValue(scoped ReadOnlySpan<byte> key, bool touch, long exptime, int headerRoom, out Span<byte> span, out CacheItemInfo info)
-    {
-        int sizeHint = headerRoom + 2;
-        while (true)
+        if (result.Status == CacheStatus.Ok)
         {
-            span = _out.GetSpan(sizeHint);
-            Span<byte> valueArea = span[headerRoom..^2];
-            CacheStatus status = touch
-                ? _store.GetAndTouch(key, exptime, valueArea, out info)
-                : _store.Get(key, valueArea, out info);
-            if (status != CacheStatus.BufferTooSmall)
-            {
-                return status;
-            }
-            sizeHint = headerRoom + info.ValueLength + 2;
+            _counters.Increment(retrieval.Touch ? Counter.TouchHits : Counter.GetHits);
+            CommitValue(key, result.Info, retrieval.WithCas);
+        }
+        else
+        {
+            _counters.Increment(retrieval.Touch ? Counter.TouchMisses : Counter.GetMisses);
         }
     }
 
-    /// <summary>Moves the value read by <see cref="ReadValue"/> right behind its header and commits both plus CRLF.</summary>
-    private void CommitValue(Span<byte> span, ReadOnlySpan<byte> header, int valueLength, int headerRoom)
+    /// <summary>The next space-separated key of <paramref name="line"/> from <paramref name="position"/> on.</summary>
+    private static bool NextKey(ReadOnlySpan<byte> line, ref int position, out Range key)
     {
-        span.Slice(headerRoom, valueLength).CopyTo(span[header.Length..]);
-        header.CopyTo(span);
-        int end = header.Length + valueLength;
-        span[end] = (byte)'\r';
-        span[end + 1] = (byte)'\n';
-        _out.Advance(end + 2);
+        while (position < line.Length && line[position] == (byte)' ')
+        {
+            position++;
+        }
+        int space = line[position..].IndexOf((byte)' ');
+        int end = space < 0 ? line.Length : position + space;
+        key = new Range(position, end);
+        position = end;
+        return key.Start.Value != end;
     }
 
-    private static int FormatValueHeader(Span<byte> header, ReadOnlySpan<byte> key, in CacheItemInfo info, bool withCas)
+    private static bool IsRouteRequest(ReadOnlySpan<byte> key) => key.StartsWith(RoutePrefix) && key[^1] == (byte)')';
+
+    /// <summary>Writes the VALUE header in front of the value the store read into <see cref="_value"/>, and commits both.</summary>
+    private void CommitValue(ReadOnlySpan<byte> key, in CacheItemInfo info, bool withCas)
     {
+        Span<byte> header = stackalloc byte[ValueHeaderOverhead + KeyMax];
         var text = new SpanFormatter(header);
         text.Append("VALUE "u8);
         text.Append(key);
         text.Append((byte)' ');
         text.Append(info.Flags);
         text.Append((byte)' ');
-        text.Append((ulong)info.ValueLength);
+        text.Append((ulong)_value.Length);
         if (withCas)
         {
             text.Append((byte)' ');
             text.Append(info.Cas);
         }
-        text.Append("\r\n"u8);
-        return text.Length;
+        text.Append(CrLf);
+        _value.Commit(header[..text.Length], CrLf);
     }
 
     /// <summary>
     /// mcrouter-style introspection: <c>get __mcrouter__.route(op,key)</c> answers the key's shard index
-    /// and then the replicas that serve it, one per line.
+    /// and then the replicas that serve it, one per line. A store that cannot describe its routing is
+    /// one shard.
     /// </summary>
     private void WriteRoute(ReadOnlySpan<byte> request)
     {
         ReadOnlySpan<byte> arguments = request[RoutePrefix.Length..^1];
         int comma = arguments.IndexOf((byte)',');
         ReadOnlySpan<byte> key = comma < 0 ? arguments : arguments[(comma + 1)..];
-        CacheRoute route = _store.DescribeRoute(key);
+        CacheRoute route = _introspection?.DescribeRoute(key) ?? new CacheRoute(0, 1, []);
         var value = new StringBuilder().Append(route.Shard);
         foreach (string replica in route.Replicas)
         {

@@ -7,21 +7,22 @@ namespace Mnemo.Silo.Gateways.Memcached;
 // error strings and noreply handling.
 internal sealed partial class AsciiSession
 {
-    private ProcessResult Update(CacheStoreMode mode, ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens, in ReadOnlySequence<byte> rest, out long dataConsumed)
+    private ValueTask<ProcessResult> Update(CacheStoreMode mode, ReadOnlyMemory<byte> lineMemory, ReadOnlySequence<byte> rest)
     {
-        dataConsumed = 0;
+        ReadOnlySpan<byte> line = lineMemory.Span;
+        ReadOnlySpan<Range> tokens = Tokens;
         bool isCas = mode == CacheStoreMode.Cas;
         int required = isCas ? 6 : 5;
         if (tokens.Length != required && tokens.Length != required + 1)
         {
-            return Error();
+            return new(Error());
         }
         bool noreply = HasNoreply(line, tokens);
-        ReadOnlySpan<byte> key = line[tokens[1]];
+        ReadOnlyMemory<byte> key = lineMemory[tokens[1]];
         if (key.Length > KeyMax)
         {
             Reply("CLIENT_ERROR bad command line format"u8, noreply);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
         ulong casIn = 0;
         if (!AsciiNumbers.TryParseFlags(line[tokens[2]], out uint flags)
@@ -31,31 +32,37 @@ internal sealed partial class AsciiSession
             || length < 0 || length > int.MaxValue - 2)
         {
             Reply("CLIENT_ERROR bad command line format"u8, noreply);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
 
         long blockLength = (long)length + 2;
         if (length > _store.ItemSizeMax)
         {
             // Refused before reading: the data block is skipped as it arrives, however large.
-            RefuseTooLarge(mode, key, noreply);
-            return Swallow(rest, blockLength, out dataConsumed);
+            Swallow(rest, blockLength);
+            return RefuseTooLarge(mode, key, noreply);
         }
         if (rest.Length < blockLength)
         {
-            return ProcessResult.NeedMoreData;
+            return new(ProcessResult.NeedMoreData);
         }
 
-        dataConsumed = blockLength;
-        ReadOnlySpan<byte> block = _dataScratch.Contiguous(rest.Slice(0, blockLength));
-        if (block[length] != (byte)'\r' || block[length + 1] != (byte)'\n')
+        _dataConsumed = blockLength;
+        ReadOnlyMemory<byte> block = _dataScratch.Contiguous(rest.Slice(0, blockLength));
+        if (block.Span[length] != (byte)'\r' || block.Span[length + 1] != (byte)'\n')
         {
             Reply("CLIENT_ERROR bad data chunk"u8, noreply);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
 
         _counters.Increment(Counter.CmdSet);
-        CacheStatus status = _store.Store(mode, key, block[..length], flags, exptime, casIn, out _);
+        return _store.StoreAsync(mode, key, block[..length], flags, exptime, casIn)
+            .Then(this, (Mode: mode, Key: key, Noreply: noreply), static (session, result, state) => session.ReplyStored(result.Status, state.Mode, state.Key, state.Noreply));
+    }
+
+    private ValueTask<ProcessResult> ReplyStored(CacheStatus status, CacheStoreMode mode, ReadOnlyMemory<byte> key, bool noreply)
+    {
+        bool isCas = mode == CacheStoreMode.Cas;
         switch (status)
         {
             case CacheStatus.Ok:
@@ -78,24 +85,24 @@ internal sealed partial class AsciiSession
                 Reply("NOT_FOUND"u8, noreply);
                 break;
             case CacheStatus.TooLarge:
-                RefuseTooLarge(mode, key, noreply);
-                break;
+                return RefuseTooLarge(mode, key, noreply);
             default:
                 ReplyStoreFailure(status, noreply);
                 break;
         }
-        return ProcessResult.Progress;
+        return new(ProcessResult.Progress);
     }
 
-    private void RefuseTooLarge(CacheStoreMode mode, ReadOnlySpan<byte> key, bool noreply)
+    private async ValueTask<ProcessResult> RefuseTooLarge(CacheStoreMode mode, ReadOnlyMemory<byte> key, bool noreply)
     {
         _counters.Increment(Counter.StoreTooLarge);
         // As memcached: a failed set must not leave the old value readable.
         if (mode == CacheStoreMode.Set)
         {
-            _store.Delete(key, 0);
+            await _store.DeleteAsync(key, 0);
         }
         Reply("SERVER_ERROR object too large for cache"u8, noreply);
+        return ProcessResult.Progress;
     }
 
     private void ReplyStoreFailure(CacheStatus status, bool noreply)
@@ -112,18 +119,19 @@ internal sealed partial class AsciiSession
     }
 
     /// <summary>Skips a data block that will not be stored; what has not arrived yet is skipped later.</summary>
-    private ProcessResult Swallow(in ReadOnlySequence<byte> rest, long blockLength, out long dataConsumed)
+    private void Swallow(in ReadOnlySequence<byte> rest, long blockLength)
     {
-        dataConsumed = Math.Min(blockLength, rest.Length);
-        _swallowRemaining = blockLength - dataConsumed;
-        return ProcessResult.Progress;
+        _dataConsumed = Math.Min(blockLength, rest.Length);
+        _swallowRemaining = blockLength - _dataConsumed;
     }
 
-    private ProcessResult DeleteCommand(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens)
+    private ValueTask<ProcessResult> DeleteCommand(ReadOnlyMemory<byte> lineMemory)
     {
+        ReadOnlySpan<byte> line = lineMemory.Span;
+        ReadOnlySpan<Range> tokens = Tokens;
         if (tokens.Length < 2 || tokens.Length > 4)
         {
-            return Error();
+            return new(Error());
         }
         bool noreply = HasNoreply(line, tokens);
         if (tokens.Length > 2)
@@ -134,16 +142,21 @@ internal sealed partial class AsciiSession
             if (!valid)
             {
                 Reply("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]"u8, noreply);
-                return ProcessResult.Progress;
+                return new(ProcessResult.Progress);
             }
         }
-        ReadOnlySpan<byte> key = line[tokens[1]];
+        ReadOnlyMemory<byte> key = lineMemory[tokens[1]];
         if (key.Length > KeyMax)
         {
             Reply("CLIENT_ERROR bad command line format"u8, noreply);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
-        switch (_store.Delete(key, 0))
+        return _store.DeleteAsync(key, 0).Then(this, noreply, static (session, result, noreply) => session.ReplyDeleted(result.Status, noreply));
+    }
+
+    private ValueTask<ProcessResult> ReplyDeleted(CacheStatus status, bool noreply)
+    {
+        switch (status)
         {
             case CacheStatus.Ok:
                 _counters.Increment(Counter.DeleteHits);
@@ -157,35 +170,42 @@ internal sealed partial class AsciiSession
                 Reply("SERVER_ERROR unavailable"u8, noreply);
                 break;
         }
-        return ProcessResult.Progress;
+        return new(ProcessResult.Progress);
     }
 
-    private ProcessResult Arithmetic(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens, bool decrement)
+    private ValueTask<ProcessResult> Arithmetic(ReadOnlyMemory<byte> lineMemory, bool decrement)
     {
+        ReadOnlySpan<byte> line = lineMemory.Span;
+        ReadOnlySpan<Range> tokens = Tokens;
         if (tokens.Length != 3 && tokens.Length != 4)
         {
-            return Error();
+            return new(Error());
         }
         bool noreply = HasNoreply(line, tokens);
-        ReadOnlySpan<byte> key = line[tokens[1]];
+        ReadOnlyMemory<byte> key = lineMemory[tokens[1]];
         if (key.Length > KeyMax)
         {
             Reply("CLIENT_ERROR bad command line format"u8, noreply);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
         if (!AsciiNumbers.TryParseUInt64(line[tokens[2]], out ulong delta))
         {
             Reply("CLIENT_ERROR invalid numeric delta argument"u8, noreply);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
-        CacheStatus status = _store.Arithmetic(key, decrement, delta, out ulong value, out _);
-        switch (status)
+        return _store.ArithmeticAsync(key, decrement, delta)
+            .Then(this, (Decrement: decrement, Noreply: noreply), static (session, result, state) => session.ReplyArithmetic(result, state.Decrement, state.Noreply));
+    }
+
+    private ValueTask<ProcessResult> ReplyArithmetic(in CacheResult result, bool decrement, bool noreply)
+    {
+        switch (result.Status)
         {
             case CacheStatus.Ok:
                 _counters.Increment(decrement ? Counter.DecrHits : Counter.IncrHits);
                 if (!noreply)
                 {
-                    _out.WriteDecimal(value);
+                    _out.WriteDecimal(result.Number);
                     _out.WriteCrLf();
                 }
                 break;
@@ -203,29 +223,36 @@ internal sealed partial class AsciiSession
                 Reply("SERVER_ERROR unavailable"u8, noreply);
                 break;
         }
-        return ProcessResult.Progress;
+        return new(ProcessResult.Progress);
     }
 
-    private ProcessResult TouchCommand(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens)
+    private ValueTask<ProcessResult> TouchCommand(ReadOnlyMemory<byte> lineMemory)
     {
+        ReadOnlySpan<byte> line = lineMemory.Span;
+        ReadOnlySpan<Range> tokens = Tokens;
         if (tokens.Length != 3 && tokens.Length != 4)
         {
-            return Error();
+            return new(Error());
         }
         bool noreply = HasNoreply(line, tokens);
-        ReadOnlySpan<byte> key = line[tokens[1]];
+        ReadOnlyMemory<byte> key = lineMemory[tokens[1]];
         if (key.Length > KeyMax)
         {
             Reply("CLIENT_ERROR bad command line format"u8, noreply);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
         if (!AsciiNumbers.TryParseInt32(line[tokens[2]], out int exptime))
         {
             Reply("CLIENT_ERROR invalid exptime argument"u8, noreply);
-            return ProcessResult.Progress;
+            return new(ProcessResult.Progress);
         }
         _counters.Increment(Counter.CmdTouch);
-        switch (_store.Touch(key, exptime))
+        return _store.TouchAsync(key, exptime).Then(this, noreply, static (session, result, noreply) => session.ReplyTouched(result.Status, noreply));
+    }
+
+    private ValueTask<ProcessResult> ReplyTouched(CacheStatus status, bool noreply)
+    {
+        switch (status)
         {
             case CacheStatus.Ok:
                 _counters.Increment(Counter.TouchHits);
@@ -239,6 +266,6 @@ internal sealed partial class AsciiSession
                 Reply("SERVER_ERROR unavailable"u8, noreply);
                 break;
         }
-        return ProcessResult.Progress;
+        return new(ProcessResult.Progress);
     }
 }

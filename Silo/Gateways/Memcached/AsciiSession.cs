@@ -6,8 +6,12 @@ namespace Mnemo.Silo.Gateways.Memcached;
 /// <summary>
 /// One connection speaking memcached's text protocol (classic and meta commands). Commands are parsed
 /// from the input buffer in place; a line or data block split across network reads is left unconsumed
-/// until it is complete (and copied into a pooled buffer only when it straddles pipe segments), so
-/// the common path allocates nothing.
+/// until it is complete (and copied into a pooled buffer only when it straddles pipe segments). Keys
+/// and values go to the store as slices of that buffer; a store that answers synchronously (a local
+/// engine region) keeps the whole command synchronous and allocation-free, one that answers later
+/// (a replicated shard) suspends the command with the input buffer held. Frequent commands continue
+/// with <see cref="StoreContinuation.Then"/> (no state machine when the answer is already there);
+/// rare multi-step ones (flush, stats, meta arithmetic, refusals) are plain async methods.
 /// </summary>
 internal sealed partial class AsciiSession : IProtocolSession
 {
@@ -20,117 +24,138 @@ internal sealed partial class AsciiSession : IProtocolSession
     /// <summary>memcached's MAX_TOKENS: commands are split into at most this many space-separated tokens.</summary>
     private const int MaxTokens = 24;
 
-    private readonly ICacheStore _store;
+    private readonly IAsyncCacheStore _store;
+    private readonly ICacheStoreIntrospection? _introspection;
     private readonly ResponseWriter _out;
+    private readonly ValueReplyWriter _value;
     private readonly GatewayStats _stats;
     private readonly ConnectionCounters _counters;
     private readonly MemcachedGatewayOptions _options;
     private readonly ScratchBuffer _lineScratch = new();
     private readonly ScratchBuffer _dataScratch = new();
+    // Per-command state kept in fields rather than on the stack, because a command may wait for the store.
+    private readonly Range[] _tokens = new Range[MaxTokens];
+    private readonly byte[] _decodedKey = new byte[KeyMax];
+    private readonly byte[] _digits = new byte[20];
+    private int _tokenCount;
+    private long _dataConsumed;
     private long _swallowRemaining;
 
-    public AsciiSession(ICacheStore store, ResponseWriter output, GatewayStats stats, ConnectionCounters counters, MemcachedGatewayOptions options)
+    public AsciiSession(IAsyncCacheStore store, ResponseWriter output, GatewayStats stats, ConnectionCounters counters, MemcachedGatewayOptions options)
     {
         _store = store;
+        _introspection = store as ICacheStoreIntrospection;
         _out = output;
+        _value = new ValueReplyWriter(output);
         _stats = stats;
         _counters = counters;
         _options = options;
     }
 
-    public ProcessResult Process(ref ReadOnlySequence<byte> buffer)
+    /// <summary>The current command's tokens: ranges of its line.</summary>
+    private ReadOnlySpan<Range> Tokens => _tokens.AsSpan(0, _tokenCount);
+
+    public ValueTask<ProcessStep> ProcessAsync(ReadOnlySequence<byte> buffer)
     {
         if (_swallowRemaining > 0)
         {
             long skip = Math.Min(_swallowRemaining, buffer.Length);
-            buffer = buffer.Slice(skip);
             _swallowRemaining -= skip;
-            return _swallowRemaining > 0 ? ProcessResult.NeedMoreData : ProcessResult.Progress;
+            return new(new ProcessStep(_swallowRemaining > 0 ? ProcessResult.NeedMoreData : ProcessResult.Progress, skip));
         }
 
         SequencePosition? newline = buffer.PositionOf((byte)'\n');
         if (newline is null)
         {
             bool tooLong = buffer.Length > MaxLineWithoutNewline && (buffer.Length > _options.MaxMultiGetLineBytes || !IsMultiGet(buffer));
-            return tooLong ? ProcessResult.Close : ProcessResult.NeedMoreData;
+            return new(new ProcessStep(tooLong ? ProcessResult.Close : ProcessResult.NeedMoreData, 0));
         }
 
         ReadOnlySequence<byte> lineBytes = buffer.Slice(0, newline.Value);
         ReadOnlySequence<byte> rest = buffer.Slice(buffer.GetPosition(1, newline.Value));
-        ReadOnlySpan<byte> line = _lineScratch.Contiguous(lineBytes);
-        if (!line.IsEmpty && line[^1] == (byte)'\r')
+        ReadOnlyMemory<byte> line = _lineScratch.Contiguous(lineBytes);
+        if (!line.IsEmpty && line.Span[^1] == (byte)'\r')
         {
             line = line[..^1];
         }
 
-        Span<Range> tokens = stackalloc Range[MaxTokens];
-        int count = Tokenize(line, tokens);
-        ProcessResult result = Execute(line, tokens[..count], rest, out long dataConsumed);
+        _tokenCount = Tokenize(line.Span, _tokens);
+        _dataConsumed = 0;
+        long lineLength = lineBytes.Length + 1;
+        ValueTask<ProcessResult> command = Execute(line, rest);
+        return command.IsCompletedSuccessfully ? new(Finish(command.Result, lineLength)) : AwaitCommandAsync(command, lineLength);
+    }
+
+    private async ValueTask<ProcessStep> AwaitCommandAsync(ValueTask<ProcessResult> command, long lineLength) =>
+        Finish(await command, lineLength);
+
+    /// <summary>Ends a command: the scratch copies of its line and data are no longer referenced.</summary>
+    private ProcessStep Finish(ProcessResult result, long lineLength)
+    {
         _lineScratch.Release();
         _dataScratch.Release();
         if (result == ProcessResult.NeedMoreData)
         {
-            return result;
+            return new ProcessStep(result, 0);
         }
-        buffer = rest.Slice(dataConsumed);
-        _counters.Add(Counter.BytesRead, lineBytes.Length + 1 + dataConsumed);
-        return result;
+        long consumed = lineLength + _dataConsumed;
+        _counters.Add(Counter.BytesRead, consumed);
+        return new ProcessStep(result, consumed);
     }
 
-    private ProcessResult Execute(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens, in ReadOnlySequence<byte> rest, out long dataConsumed)
+    private ValueTask<ProcessResult> Execute(ReadOnlyMemory<byte> lineMemory, ReadOnlySequence<byte> rest)
     {
-        dataConsumed = 0;
+        ReadOnlySpan<Range> tokens = Tokens;
         if (tokens.Length == 0)
         {
-            _out.WriteLine("ERROR"u8);
-            return ProcessResult.Progress;
+            return new(Error());
         }
 
-        ReadOnlySpan<byte> command = line[tokens[0]];
+        ReadOnlySpan<byte> command = lineMemory.Span[tokens[0]];
         switch (command.Length)
         {
             case 2 when command[0] == (byte)'m':
-                return ExecuteMeta(command[1], line, tokens, rest, out dataConsumed);
+                return ExecuteMeta(command[1], lineMemory, rest);
             case 3 when command.SequenceEqual("get"u8):
-                return Retrieve(line, tokens, withCas: false, touch: false);
+                return Retrieve(lineMemory, withCas: false, touch: false);
             case 3 when command.SequenceEqual("set"u8):
-                return Update(CacheStoreMode.Set, line, tokens, rest, out dataConsumed);
+                return Update(CacheStoreMode.Set, lineMemory, rest);
             case 3 when command.SequenceEqual("add"u8):
-                return Update(CacheStoreMode.Add, line, tokens, rest, out dataConsumed);
+                return Update(CacheStoreMode.Add, lineMemory, rest);
             case 3 when command.SequenceEqual("cas"u8):
-                return Update(CacheStoreMode.Cas, line, tokens, rest, out dataConsumed);
+                return Update(CacheStoreMode.Cas, lineMemory, rest);
             case 3 when command.SequenceEqual("gat"u8):
-                return Retrieve(line, tokens, withCas: false, touch: true);
+                return Retrieve(lineMemory, withCas: false, touch: true);
             case 4 when command.SequenceEqual("gets"u8):
-                return Retrieve(line, tokens, withCas: true, touch: false);
+                return Retrieve(lineMemory, withCas: true, touch: false);
             case 4 when command.SequenceEqual("gats"u8):
-                return Retrieve(line, tokens, withCas: true, touch: true);
+                return Retrieve(lineMemory, withCas: true, touch: true);
             case 4 when command.SequenceEqual("incr"u8):
-                return Arithmetic(line, tokens, decrement: false);
+                return Arithmetic(lineMemory, decrement: false);
             case 4 when command.SequenceEqual("decr"u8):
-                return Arithmetic(line, tokens, decrement: true);
+                return Arithmetic(lineMemory, decrement: true);
             case 4 when command.SequenceEqual("quit"u8):
-                return ProcessResult.Close;
+                return new(ProcessResult.Close);
             case 5 when command.SequenceEqual("touch"u8):
-                return TouchCommand(line, tokens);
+                return TouchCommand(lineMemory);
             case 5 when command.SequenceEqual("stats"u8):
-                return StatsCommand(line, tokens);
+                return StatsCommand(lineMemory);
             case 6 when command.SequenceEqual("append"u8):
-                return Update(CacheStoreMode.Append, line, tokens, rest, out dataConsumed);
+                return Update(CacheStoreMode.Append, lineMemory, rest);
             case 6 when command.SequenceEqual("delete"u8):
-                return DeleteCommand(line, tokens);
+                return DeleteCommand(lineMemory);
             case 7 when command.SequenceEqual("replace"u8):
-                return Update(CacheStoreMode.Replace, line, tokens, rest, out dataConsumed);
+                return Update(CacheStoreMode.Replace, lineMemory, rest);
             case 7 when command.SequenceEqual("prepend"u8):
-                return Update(CacheStoreMode.Prepend, line, tokens, rest, out dataConsumed);
+                return Update(CacheStoreMode.Prepend, lineMemory, rest);
             case 7 when command.SequenceEqual("version"u8):
-                return VersionCommand(); // memcached ignores extra tokens here
+                return new(VersionCommand()); // memcached ignores extra tokens here
             case 9 when command.SequenceEqual("flush_all"u8):
-                return FlushCommand(line, tokens);
+                return FlushCommand(lineMemory);
             case 9 when command.SequenceEqual("verbosity"u8):
-                return VerbosityCommand(line, tokens);
+                return new(VerbosityCommand(lineMemory.Span, tokens));
             default:
-                return Error();
+                return new(Error());
         }
     }
 

@@ -9,25 +9,30 @@ namespace Mnemo.Silo.Gateways.Memcached;
 /// <summary>
 /// One connection speaking memcached's binary protocol. A packet is handled once its header and
 /// body are both buffered; values are read from the store straight into the reply (the reply header
-/// has a fixed length, so the value lands at its final place).
+/// has a fixed length, so the value lands at its final place). Key and value are slices of the
+/// buffered packet (or of a pooled copy when it straddles segments), held until the store answers;
+/// commands continue as in <see cref="AsciiSession"/>, synchronously when the store already has.
 /// </summary>
 internal sealed class BinarySession : IProtocolSession
 {
     /// <summary>Largest body accepted for a command that stores nothing (key, extras, stat group).</summary>
     private const int MaxControlBody = 64 * 1024;
 
-    private readonly ICacheStore _store;
+    private readonly IAsyncCacheStore _store;
     private readonly ResponseWriter _out;
+    private readonly ValueReplyWriter _value;
     private readonly GatewayStats _stats;
     private readonly ConnectionCounters _counters;
     private readonly MemcachedGatewayOptions _options;
     private readonly ScratchBuffer _scratch = new();
+    private readonly byte[] _digits = new byte[20];
     private long _swallowRemaining;
 
-    public BinarySession(ICacheStore store, ResponseWriter output, GatewayStats stats, ConnectionCounters counters, MemcachedGatewayOptions options)
+    public BinarySession(IAsyncCacheStore store, ResponseWriter output, GatewayStats stats, ConnectionCounters counters, MemcachedGatewayOptions options)
     {
         _store = store;
         _out = output;
+        _value = new ValueReplyWriter(output);
         _stats = stats;
         _counters = counters;
         _options = options;
@@ -55,182 +60,186 @@ internal sealed class BinarySession : IProtocolSession
         public long ValueLength => BodyLength - KeyLength - ExtrasLength;
     }
 
-    public ProcessResult Process(ref ReadOnlySequence<byte> buffer)
+    public ValueTask<ProcessStep> ProcessAsync(ReadOnlySequence<byte> buffer)
     {
         if (_swallowRemaining > 0)
         {
             long skip = Math.Min(_swallowRemaining, buffer.Length);
-            buffer = buffer.Slice(skip);
             _swallowRemaining -= skip;
-            return _swallowRemaining > 0 ? ProcessResult.NeedMoreData : ProcessResult.Progress;
+            return new(new ProcessStep(_swallowRemaining > 0 ? ProcessResult.NeedMoreData : ProcessResult.Progress, skip));
         }
         if (buffer.Length < HeaderLength)
         {
-            return ProcessResult.NeedMoreData;
+            return new(new ProcessStep(ProcessResult.NeedMoreData, 0));
         }
         Span<byte> headerBytes = stackalloc byte[HeaderLength];
         buffer.Slice(0, HeaderLength).CopyTo(headerBytes);
         if (headerBytes[0] != RequestMagic)
         {
-            return ProcessResult.Close; // as memcached: a connection out of sync cannot recover
+            return new(new ProcessStep(ProcessResult.Close, 0)); // as memcached: a connection out of sync cannot recover
         }
         var request = new Request(headerBytes);
         if (request.KeyLength + request.ExtrasLength > request.BodyLength || request.KeyLength > AsciiSession.KeyMax)
         {
             WriteError(request, Status.InvalidArguments);
-            return ProcessResult.Close;
+            return new(new ProcessStep(ProcessResult.Close, 0));
         }
         if (!IsStorage(request.Opcode) && request.BodyLength > MaxControlBody)
         {
             // Only storage commands carry values; a huge body elsewhere is not worth buffering.
             WriteError(request, Status.InvalidArguments);
-            return ProcessResult.Close;
+            return new(new ProcessStep(ProcessResult.Close, 0));
         }
         if (IsStorage(request.Opcode) && request.ValueLength > _store.ItemSizeMax && request.ExtrasLength + request.KeyLength + HeaderLength <= buffer.Length)
         {
             // Refuse an oversized value without buffering it: skip the body as it arrives.
-            ReadOnlySequence<byte> keyBytes = buffer.Slice(HeaderLength + request.ExtrasLength, request.KeyLength);
-            Span<byte> key = stackalloc byte[request.KeyLength];
-            keyBytes.CopyTo(key);
-            if (request.Opcode is Opcode.Set or Opcode.SetQ)
-            {
-                _store.Delete(key, 0);
-            }
-            _counters.Increment(Counter.StoreTooLarge);
-            WriteError(request, Status.TooLarge);
+            ReadOnlyMemory<byte> key = _scratch.Contiguous(buffer.Slice(HeaderLength + request.ExtrasLength, request.KeyLength));
             long total = HeaderLength + (long)request.BodyLength;
             long consumed = Math.Min(total, buffer.Length);
-            buffer = buffer.Slice(consumed);
             _swallowRemaining = total - consumed;
-            return ProcessResult.Progress;
+            return Complete(RefuseTooLarge(request, key), consumed);
         }
         long packetLength = HeaderLength + (long)request.BodyLength;
         if (buffer.Length < packetLength)
         {
-            return ProcessResult.NeedMoreData;
+            return new(new ProcessStep(ProcessResult.NeedMoreData, 0));
         }
 
-        ReadOnlySequence<byte> bodyBytes = buffer.Slice(HeaderLength, request.BodyLength);
-        ReadOnlySpan<byte> body = _scratch.Contiguous(bodyBytes);
+        ReadOnlyMemory<byte> body = _scratch.Contiguous(buffer.Slice(HeaderLength, request.BodyLength));
         _counters.Add(Counter.BytesRead, packetLength);
-        buffer = buffer.Slice(packetLength);
-        ProcessResult result = Execute(request, body);
+        return Complete(Execute(request, body), packetLength);
+    }
+
+    /// <summary>Ends a command once the store has answered: the scratch copy of its body is no longer referenced.</summary>
+    private ValueTask<ProcessStep> Complete(ValueTask<ProcessResult> command, long consumed)
+    {
+        if (command.IsCompletedSuccessfully)
+        {
+            _scratch.Release();
+            return new(new ProcessStep(command.Result, consumed));
+        }
+        return CompleteAsync(command, consumed);
+    }
+
+    private async ValueTask<ProcessStep> CompleteAsync(ValueTask<ProcessResult> command, long consumed)
+    {
+        ProcessResult result = await command;
         _scratch.Release();
-        return result;
+        return new ProcessStep(result, consumed);
     }
 
     private static bool IsStorage(byte opcode) => opcode is Opcode.Set or Opcode.SetQ or Opcode.Add or Opcode.AddQ
         or Opcode.Replace or Opcode.ReplaceQ or Opcode.Append or Opcode.AppendQ or Opcode.Prepend or Opcode.PrependQ;
 
-    private ProcessResult Execute(in Request request, ReadOnlySpan<byte> body)
+    private ValueTask<ProcessResult> Execute(Request request, ReadOnlyMemory<byte> body)
     {
-        ReadOnlySpan<byte> extras = body[..request.ExtrasLength];
-        ReadOnlySpan<byte> key = body.Slice(request.ExtrasLength, request.KeyLength);
-        ReadOnlySpan<byte> value = body[(request.ExtrasLength + request.KeyLength)..];
+        ReadOnlyMemory<byte> key = body.Slice(request.ExtrasLength, request.KeyLength);
+        ReadOnlyMemory<byte> value = body[(request.ExtrasLength + request.KeyLength)..];
+        ReadOnlySpan<byte> extras = body.Span[..request.ExtrasLength];
 
         switch (request.Opcode)
         {
             case Opcode.Get or Opcode.GetQ or Opcode.GetK or Opcode.GetKQ:
-                return Valid(request, extras.Length == 0 && key.Length > 0 && value.Length == 0)
+                return Invalid(request, extras.Length == 0 && key.Length > 0 && value.Length == 0)
                     ?? Get(request, key, touch: false, 0);
             case Opcode.Touch or Opcode.Gat or Opcode.GatQ or Opcode.GatK or Opcode.GatKQ:
-                return Valid(request, extras.Length == 4 && key.Length > 0 && value.Length == 0)
+                return Invalid(request, extras.Length == 4 && key.Length > 0 && value.Length == 0)
                     ?? Get(request, key, touch: true, BinaryPrimitives.ReadUInt32BigEndian(extras));
             case Opcode.Set or Opcode.SetQ or Opcode.Add or Opcode.AddQ or Opcode.Replace or Opcode.ReplaceQ:
-                return Valid(request, extras.Length == 8 && key.Length > 0)
+                return Invalid(request, extras.Length == 8 && key.Length > 0)
                     ?? Store(request, key, value, BinaryPrimitives.ReadUInt32BigEndian(extras), BinaryPrimitives.ReadUInt32BigEndian(extras[4..]));
             case Opcode.Append or Opcode.AppendQ or Opcode.Prepend or Opcode.PrependQ:
-                return Valid(request, extras.Length == 0 && key.Length > 0)
+                return Invalid(request, extras.Length == 0 && key.Length > 0)
                     ?? Store(request, key, value, 0, 0);
             case Opcode.Delete or Opcode.DeleteQ:
-                return Valid(request, extras.Length == 0 && key.Length > 0 && value.Length == 0)
+                return Invalid(request, extras.Length == 0 && key.Length > 0 && value.Length == 0)
                     ?? Delete(request, key);
             case Opcode.Increment or Opcode.IncrementQ or Opcode.Decrement or Opcode.DecrementQ:
-                return Valid(request, extras.Length == 20 && key.Length > 0 && value.Length == 0)
-                    ?? Arithmetic(request, key, extras);
+                return Invalid(request, extras.Length == 20 && key.Length > 0 && value.Length == 0)
+                    ?? Arithmetic(request, key, BinaryPrimitives.ReadUInt64BigEndian(extras), BinaryPrimitives.ReadUInt64BigEndian(extras[8..]),
+                        BinaryPrimitives.ReadUInt32BigEndian(extras[16..]));
             case Opcode.Quit:
                 WriteResponse(request, Status.Success, 0, default, default, default);
-                return ProcessResult.Close;
+                return new(ProcessResult.Close);
             case Opcode.QuitQ:
-                return ProcessResult.Close;
+                return new(ProcessResult.Close);
             case Opcode.Flush or Opcode.FlushQ:
-                return Valid(request, (extras.Length is 0 or 4) && key.Length == 0 && value.Length == 0)
+                return Invalid(request, (extras.Length is 0 or 4) && key.Length == 0 && value.Length == 0)
                     ?? Flush(request, extras.Length == 4 ? BinaryPrimitives.ReadUInt32BigEndian(extras) : 0);
             case Opcode.Noop:
-                return Valid(request, body.Length == 0) ?? Respond(request, Status.Success);
+                return Invalid(request, body.Length == 0) ?? Respond(request, Status.Success);
             case Opcode.Version:
-                if (Valid(request, body.Length == 0) is { } invalidVersion)
+                if (Invalid(request, body.Length == 0) is { } invalidVersion)
                 {
                     return invalidVersion;
                 }
                 WriteResponse(request, Status.Success, 0, default, default, Encoding.ASCII.GetBytes(_options.Version));
-                return ProcessResult.Progress;
+                return new(ProcessResult.Progress);
             case Opcode.Stat:
-                return Valid(request, extras.Length == 0 && value.Length == 0) ?? Stats(request, key);
+                return Invalid(request, extras.Length == 0 && value.Length == 0) ?? Stats(request, Encoding.ASCII.GetString(key.Span));
             default:
                 // Includes VERBOSITY, which memcached 1.6 does not implement in the binary protocol either.
                 WriteError(request, Status.UnknownCommand);
-                return ProcessResult.Progress;
+                return new(ProcessResult.Progress);
         }
     }
 
     /// <summary>null when the packet's shape is valid for its opcode; else the EINVAL reply and close memcached sends.</summary>
-    private ProcessResult? Valid(in Request request, bool valid)
+    private ValueTask<ProcessResult>? Invalid(in Request request, bool valid)
     {
         if (valid)
         {
             return null;
         }
         WriteError(request, Status.InvalidArguments);
-        return ProcessResult.Close;
+        return new ValueTask<ProcessResult>(ProcessResult.Close);
     }
 
-    private ProcessResult Respond(in Request request, Status status)
+    private ValueTask<ProcessResult> Respond(in Request request, Status status)
     {
         WriteResponse(request, status, 0, default, default, default);
+        return new(ProcessResult.Progress);
+    }
+
+    private async ValueTask<ProcessResult> RefuseTooLarge(Request request, ReadOnlyMemory<byte> key)
+    {
+        if (request.Opcode is Opcode.Set or Opcode.SetQ)
+        {
+            // As memcached: a failed set must not leave the old value readable.
+            await _store.DeleteAsync(key, 0);
+        }
+        _counters.Increment(Counter.StoreTooLarge);
+        WriteError(request, Status.TooLarge);
         return ProcessResult.Progress;
     }
 
-    private ProcessResult Get(in Request request, ReadOnlySpan<byte> key, bool touch, long exptime)
+    private ValueTask<ProcessResult> Get(in Request request, ReadOnlyMemory<byte> key, bool touch, long exptime)
     {
         byte opcode = request.Opcode;
-        bool quiet = opcode is Opcode.GetQ or Opcode.GetKQ or Opcode.GatQ or Opcode.GatKQ;
         bool returnKey = opcode is Opcode.GetK or Opcode.GetKQ or Opcode.GatK or Opcode.GatKQ;
         bool returnValue = opcode != Opcode.Touch;
         _counters.Increment(touch ? Counter.CmdTouch : Counter.CmdGet);
 
-        int keyLength = returnKey ? key.Length : 0;
-        int valueOffset = HeaderLength + 4 + keyLength;
-        int sizeHint = valueOffset;
-        Span<byte> span;
-        CacheItemInfo info;
-        CacheStatus status;
-        while (true)
-        {
-            span = _out.GetSpan(sizeHint);
-            Span<byte> valueArea = returnValue ? span[valueOffset..] : Span<byte>.Empty;
-            status = touch ? _store.GetAndTouch(key, exptime, valueArea, out info) : _store.Get(key, valueArea, out info);
-            if (status != CacheStatus.BufferTooSmall || !returnValue)
-            {
-                break;
-            }
-            sizeHint = valueOffset + info.ValueLength;
-        }
+        // The reply header has a fixed length, so the value is read straight to its final place.
+        // Touch reads it into pipe memory that is never committed: only its metadata is used.
+        IBufferWriter<byte> value = returnValue ? _value.Begin(HeaderLength + 4 + (returnKey ? key.Length : 0), 0) : _value.Begin(0, 0);
+        ValueTask<CacheResult> read = touch ? _store.GetAndTouchAsync(key, exptime, value) : _store.GetAsync(key, value);
+        return read.Then(this, (Request: request, Key: key, Touch: touch), static (session, result, state) =>
+            new(session.ReplyGet(result, state.Request, state.Key.Span, state.Touch)));
+    }
 
-        if (status is CacheStatus.Ok or CacheStatus.BufferTooSmall)
+    private ProcessResult ReplyGet(in CacheResult result, in Request request, ReadOnlySpan<byte> key, bool touch)
+    {
+        byte opcode = request.Opcode;
+        bool quiet = opcode is Opcode.GetQ or Opcode.GetKQ or Opcode.GatQ or Opcode.GatKQ;
+        bool returnKey = opcode is Opcode.GetK or Opcode.GetKQ or Opcode.GatK or Opcode.GatKQ;
+        if (result.Status == CacheStatus.Ok)
         {
             _counters.Increment(touch ? Counter.TouchHits : Counter.GetHits);
-            int valueLength = returnValue ? info.ValueLength : 0;
-            WriteHeader(span, request, Status.Success, keyLength, 4, 4 + keyLength + valueLength, info.Cas);
-            BinaryPrimitives.WriteUInt32BigEndian(span[HeaderLength..], info.Flags);
-            if (returnKey)
-            {
-                key.CopyTo(span[(HeaderLength + 4)..]);
-            }
-            _out.Advance(valueOffset + valueLength);
+            WriteHit(request, returnKey ? key : default, result.Info, withValue: opcode != Opcode.Touch);
             return ProcessResult.Progress;
         }
-        if (status != CacheStatus.NotFound)
+        if (result.Status != CacheStatus.NotFound)
         {
             WriteError(request, Status.OutOfMemory);
             return ProcessResult.Progress;
@@ -251,10 +260,28 @@ internal sealed class BinarySession : IProtocolSession
         return ProcessResult.Progress;
     }
 
-    private ProcessResult Store(in Request request, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, uint flags, long exptime)
+    /// <summary>A successful get: header, flags, the key when asked for, and the value read into <see cref="_value"/> when there is one.</summary>
+    private void WriteHit(in Request request, ReadOnlySpan<byte> key, in CacheItemInfo info, bool withValue)
+    {
+        int valueLength = withValue ? _value.Length : 0;
+        Span<byte> header = stackalloc byte[HeaderLength + 4 + AsciiSession.KeyMax];
+        int headerLength = HeaderLength + 4 + key.Length;
+        WriteHeader(header, request, Status.Success, key.Length, 4, 4 + key.Length + valueLength, info.Cas);
+        BinaryPrimitives.WriteUInt32BigEndian(header[HeaderLength..], info.Flags);
+        key.CopyTo(header[(HeaderLength + 4)..]);
+        if (withValue)
+        {
+            _value.Commit(header[..headerLength], default);
+        }
+        else
+        {
+            _out.Write(header[..headerLength]);
+        }
+    }
+
+    private ValueTask<ProcessResult> Store(in Request request, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime)
     {
         byte opcode = request.Opcode;
-        bool quiet = opcode is Opcode.SetQ or Opcode.AddQ or Opcode.ReplaceQ or Opcode.AppendQ or Opcode.PrependQ;
         CacheStoreMode mode = opcode switch
         {
             Opcode.Set or Opcode.SetQ => CacheStoreMode.Set,
@@ -269,22 +296,28 @@ internal sealed class BinarySession : IProtocolSession
             mode = CacheStoreMode.Cas;
         }
         _counters.Increment(Counter.CmdSet);
-        CacheStatus status = _store.Store(mode, key, value, flags, exptime, request.Cas, out ulong cas);
-        switch (status)
+        return _store.StoreAsync(mode, key, value, flags, exptime, request.Cas).Then(this, (Request: request, Key: key, Mode: mode),
+            static (session, result, state) => session.ReplyStored(result, state.Request, state.Key, state.Mode));
+    }
+
+    private ValueTask<ProcessResult> ReplyStored(in CacheResult result, in Request request, ReadOnlyMemory<byte> key, CacheStoreMode mode)
+    {
+        bool quiet = request.Opcode is Opcode.SetQ or Opcode.AddQ or Opcode.ReplaceQ or Opcode.AppendQ or Opcode.PrependQ;
+        switch (result.Status)
         {
             case CacheStatus.Ok:
                 _counters.Increment(Counter.TotalItems);
                 if (!quiet)
                 {
-                    WriteResponse(request, Status.Success, 0, default, default, default, cas);
+                    WriteResponse(request, Status.Success, 0, default, default, default, result.Cas);
                 }
-                return ProcessResult.Progress;
+                return new(ProcessResult.Progress);
             case CacheStatus.Exists:
                 WriteError(request, Status.KeyExists);
-                return ProcessResult.Progress;
+                return new(ProcessResult.Progress);
             case CacheStatus.NotFound:
                 WriteError(request, Status.KeyNotFound);
-                return ProcessResult.Progress;
+                return new(ProcessResult.Progress);
             case CacheStatus.NotStored:
                 WriteError(request, mode switch
                 {
@@ -292,25 +325,22 @@ internal sealed class BinarySession : IProtocolSession
                     CacheStoreMode.Replace => Status.KeyNotFound,
                     _ => Status.NotStored,
                 });
-                return ProcessResult.Progress;
+                return new(ProcessResult.Progress);
             case CacheStatus.TooLarge:
-                _counters.Increment(Counter.StoreTooLarge);
-                if (mode == CacheStoreMode.Set)
-                {
-                    _store.Delete(key, 0);
-                }
-                WriteError(request, Status.TooLarge);
-                return ProcessResult.Progress;
+                return RefuseTooLarge(request, key);
             default:
                 _counters.Increment(Counter.StoreNoMemory);
                 WriteError(request, Status.OutOfMemory);
-                return ProcessResult.Progress;
+                return new(ProcessResult.Progress);
         }
     }
 
-    private ProcessResult Delete(in Request request, ReadOnlySpan<byte> key)
+    private ValueTask<ProcessResult> Delete(in Request request, ReadOnlyMemory<byte> key) =>
+        _store.DeleteAsync(key, request.Cas).Then(this, request, static (session, result, request) => new(session.ReplyDeleted(result.Status, request)));
+
+    private ProcessResult ReplyDeleted(CacheStatus status, in Request request)
     {
-        switch (_store.Delete(key, request.Cas))
+        switch (status)
         {
             case CacheStatus.Ok:
                 _counters.Increment(Counter.DeleteHits);
@@ -333,46 +363,63 @@ internal sealed class BinarySession : IProtocolSession
         return ProcessResult.Progress;
     }
 
-    private ProcessResult Arithmetic(in Request request, ReadOnlySpan<byte> key, ReadOnlySpan<byte> extras)
+    private ValueTask<ProcessResult> Arithmetic(in Request request, ReadOnlyMemory<byte> key, ulong delta, ulong initial, uint exptime)
     {
-        bool decrement = request.Opcode is Opcode.Decrement or Opcode.DecrementQ;
-        bool quiet = request.Opcode is Opcode.IncrementQ or Opcode.DecrementQ;
-        ulong delta = BinaryPrimitives.ReadUInt64BigEndian(extras);
-        ulong initial = BinaryPrimitives.ReadUInt64BigEndian(extras[8..]);
-        uint exptime = BinaryPrimitives.ReadUInt32BigEndian(extras[16..]);
-
-        if (request.Cas != 0 && _store.Get(key, Span<byte>.Empty, out CacheItemInfo current) is CacheStatus.Ok or CacheStatus.BufferTooSmall
-            && current.Cas != request.Cas)
+        var state = new ArithmeticRequest(request, key, delta, initial, exptime);
+        if (request.Cas == 0)
         {
-            WriteError(request, Status.KeyExists);
-            return ProcessResult.Progress;
+            return Increment(state);
         }
-        CacheStatus status = _store.Arithmetic(key, decrement, delta, out ulong value, out ulong cas);
-        // A miss creates the item with the initial value, unless the expiration is all ones.
-        if (status == CacheStatus.NotFound && exptime != uint.MaxValue)
+        // The store's arithmetic has no compare step: check the CAS first (a racing writer between
+        // the check and the update is not detected).
+        return _store.GetAsync(key, _value.Begin(0, 0)).Then(this, state, static (session, current, state) =>
         {
-            Span<byte> digits = stackalloc byte[20];
-            System.Buffers.Text.Utf8Formatter.TryFormat(initial, digits, out int written);
-            status = _store.Store(CacheStoreMode.Add, key, digits[..written], 0, exptime, 0, out cas);
-            value = initial;
-            if (status == CacheStatus.NotStored)
+            if (current.Status == CacheStatus.Ok && current.Info.Cas != state.Request.Cas)
             {
-                status = _store.Arithmetic(key, decrement, delta, out value, out cas);
+                session.WriteError(state.Request, Status.KeyExists);
+                return new(ProcessResult.Progress);
             }
-        }
-        switch (status)
+            return session.Increment(state);
+        });
+    }
+
+    /// <summary>An incr/decr request, carried through the steps that may create the item first.</summary>
+    private readonly record struct ArithmeticRequest(Request Request, ReadOnlyMemory<byte> Key, ulong Delta, ulong Initial, uint Exptime)
+    {
+        public bool Decrement => Request.Opcode is Opcode.Decrement or Opcode.DecrementQ;
+    }
+
+    private ValueTask<ProcessResult> Increment(in ArithmeticRequest request) =>
+        _store.ArithmeticAsync(request.Key, request.Decrement, request.Delta).Then(this, request, static (session, result, request) =>
+        {
+            // A miss creates the item with the initial value, unless the expiration is all ones.
+            if (result.Status != CacheStatus.NotFound || request.Exptime == uint.MaxValue)
+            {
+                return new(session.ReplyArithmetic(result, request));
+            }
+            System.Buffers.Text.Utf8Formatter.TryFormat(request.Initial, session._digits, out int written);
+            return session._store.StoreAsync(CacheStoreMode.Add, request.Key, session._digits.AsMemory(0, written), 0, request.Exptime, 0)
+                .Then(session, request, static (session, created, request) => created.Status == CacheStatus.NotStored
+                    // Another client created it meanwhile: apply the delta to theirs.
+                    ? session._store.ArithmeticAsync(request.Key, request.Decrement, request.Delta)
+                        .Then(session, request, static (session, result, request) => new(session.ReplyArithmetic(result, request)))
+                    : new(session.ReplyArithmetic(created with { Number = request.Initial }, request)));
+        });
+
+    private ProcessResult ReplyArithmetic(in CacheResult result, in ArithmeticRequest arithmetic)
+    {
+        Request request = arithmetic.Request;
+        switch (result.Status)
         {
             case CacheStatus.Ok:
-                _counters.Increment(decrement ? Counter.DecrHits : Counter.IncrHits);
-                if (!quiet)
+                _counters.Increment(arithmetic.Decrement ? Counter.DecrHits : Counter.IncrHits);
+                if (request.Opcode is not (Opcode.IncrementQ or Opcode.DecrementQ))
                 {
-                    Span<byte> number = stackalloc byte[8];
-                    BinaryPrimitives.WriteUInt64BigEndian(number, value);
-                    WriteResponse(request, Status.Success, 0, default, default, number, cas);
+                    WriteNumber(request, result.Number, result.Cas);
                 }
                 break;
             case CacheStatus.NotFound:
-                _counters.Increment(decrement ? Counter.DecrMisses : Counter.IncrMisses);
+                _counters.Increment(arithmetic.Decrement ? Counter.DecrMisses : Counter.IncrMisses);
                 WriteError(request, Status.KeyNotFound);
                 break;
             case CacheStatus.NonNumeric:
@@ -385,27 +432,37 @@ internal sealed class BinarySession : IProtocolSession
         return ProcessResult.Progress;
     }
 
-    private ProcessResult Flush(in Request request, long delay)
+    private void WriteNumber(in Request request, ulong value, ulong cas)
+    {
+        Span<byte> number = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(number, value);
+        WriteResponse(request, Status.Success, 0, default, default, number, cas);
+    }
+
+    private async ValueTask<ProcessResult> Flush(Request request, long delay)
     {
         _counters.Increment(Counter.CmdFlush);
-        _store.Flush(delay);
-        if (request.Opcode != Opcode.FlushQ)
+        CacheResult result = await _store.FlushAsync(delay);
+        if (result.Status != CacheStatus.Ok)
+        {
+            WriteError(request, Status.OutOfMemory);
+        }
+        else if (request.Opcode != Opcode.FlushQ)
         {
             WriteResponse(request, Status.Success, 0, default, default, default);
         }
         return ProcessResult.Progress;
     }
 
-    private ProcessResult Stats(in Request request, ReadOnlySpan<byte> key)
+    private async ValueTask<ProcessResult> Stats(Request request, string group)
     {
-        string group = Encoding.ASCII.GetString(key);
         if (group == "reset")
         {
             _stats.Reset();
         }
         else
         {
-            IReadOnlyList<KeyValuePair<string, string>>? report = StatsReport.Build(group, _stats, _store, _options);
+            IReadOnlyList<KeyValuePair<string, string>>? report = await StatsReport.BuildAsync(group, _stats, _store, _options);
             if (report is null)
             {
                 WriteError(request, Status.KeyNotFound);

@@ -14,12 +14,12 @@ namespace Mnemo.Silo.Gateways.Memcached;
 /// </summary>
 public sealed class MemcachedConnectionHandler : ConnectionHandler
 {
-    private readonly ICacheStore _store;
+    private readonly IAsyncCacheStore _store;
     private readonly MemcachedGatewayOptions _options;
     private readonly ILogger<MemcachedConnectionHandler> _logger;
     private readonly GatewayStats _stats = new();
 
-    public MemcachedConnectionHandler(ICacheStore store, IOptions<MemcachedGatewayOptions> options, ILogger<MemcachedConnectionHandler> logger)
+    public MemcachedConnectionHandler(IAsyncCacheStore store, IOptions<MemcachedGatewayOptions> options, ILogger<MemcachedConnectionHandler> logger)
     {
         _store = store;
         _options = options.Value;
@@ -65,8 +65,19 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
                 session ??= buffer.FirstSpan[0] == BinaryProtocol.RequestMagic
                     ? new BinarySession(_store, writer, _stats, counters, _options)
                     : new AsciiSession(_store, writer, _stats, counters, _options);
-                while (!buffer.IsEmpty && (outcome = session.Process(ref buffer)) == ProcessResult.Progress)
+                while (!buffer.IsEmpty)
                 {
+                    // A local store answers synchronously: no await, no allocation. A remote one
+                    // suspends here with the buffer still held (not yet advanced), and the next
+                    // command is parsed only after this one replied, so replies keep request order.
+                    ValueTask<ProcessStep> pending = session.ProcessAsync(buffer);
+                    ProcessStep step = pending.IsCompletedSuccessfully ? pending.Result : await pending;
+                    buffer = buffer.Slice(step.Consumed);
+                    outcome = step.Result;
+                    if (outcome != ProcessResult.Progress)
+                    {
+                        break;
+                    }
                     if (writer.UnflushedBytes > _options.FlushThresholdBytes)
                     {
                         await output.FlushAsync();

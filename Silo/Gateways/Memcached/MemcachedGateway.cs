@@ -18,7 +18,7 @@ namespace Mnemo.Silo.Gateways.Memcached;
 /// </summary>
 public static class MemcachedGateway
 {
-    public static async Task<MemcachedGatewayHost> StartAsync(IPEndPoint endpoint, ICacheStore store, ILoggerFactory loggerFactory,
+    public static async Task<MemcachedGatewayHost> StartAsync(IPEndPoint endpoint, IAsyncCacheStore store, ILoggerFactory loggerFactory,
         MemcachedGatewayOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new MemcachedGatewayOptions();

@@ -9,7 +9,7 @@ public static class MemcachedGatewayExtensions
 {
     /// <summary>
     /// Registers the gateway's options (section <see cref="MemcachedGatewayOptions.SectionName"/> when
-    /// bound by the host). The host must also register the <see cref="ICacheStore"/> to serve.
+    /// bound by the host). The host must also register the <see cref="IAsyncCacheStore"/> to serve.
     /// </summary>
     public static IServiceCollection AddMemcachedGateway(this IServiceCollection services, Action<MemcachedGatewayOptions>? configure = null)
     {
@@ -26,7 +26,7 @@ public static class MemcachedGatewayExtensions
     /// of the largest item (or longest multi-get line) must fit. Kestrel's
     /// <c>Limits.MaxRequestBufferSize</c> (1 MiB by default) must be at least this, or a large set stalls.
     /// </summary>
-    public static long RequiredInputBufferBytes(ICacheStore store, MemcachedGatewayOptions options) =>
+    public static long RequiredInputBufferBytes(IAsyncCacheStore store, MemcachedGatewayOptions options) =>
         Math.Max(store.ItemSizeMax, options.MaxMultiGetLineBytes) + 64 * 1024;
 
     /// <summary>

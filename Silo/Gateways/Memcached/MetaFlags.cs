@@ -2,9 +2,9 @@ namespace Mnemo.Silo.Gateways.Memcached;
 
 /// <summary>
 /// The flags of one meta command (<c>mg k v t O123 ...</c>): which single-letter flags are present
-/// and where their arguments are in the command line. Parsed on the stack.
+/// and where their arguments are in the command line (ranges of it, so they outlive a wait for the store).
 /// </summary>
-internal ref struct MetaFlags
+internal struct MetaFlags
 {
     private ulong _present;
 

@@ -29,6 +29,8 @@ internal sealed class ResponseWriter
 
     public Span<byte> GetSpan(int sizeHint) => _output.GetSpan(sizeHint);
 
+    public Memory<byte> GetMemory(int sizeHint) => _output.GetMemory(sizeHint);
+
     public void Advance(int count)
     {
         _output.Advance(count);

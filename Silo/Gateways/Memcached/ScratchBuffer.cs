@@ -4,23 +4,24 @@ namespace Mnemo.Silo.Gateways.Memcached;
 
 /// <summary>
 /// Makes a byte range that straddles pipe segments contiguous by copying it into a pooled array.
-/// The array is held only until <see cref="Release"/> (after the command), so idle connections keep none.
+/// The array is held only until <see cref="Release"/> (after the command has completed, when the store
+/// no longer reads it), so idle connections keep none.
 /// </summary>
 internal sealed class ScratchBuffer
 {
     private byte[]? _array;
 
-    public ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> bytes)
+    public ReadOnlyMemory<byte> Contiguous(in ReadOnlySequence<byte> bytes)
     {
         if (bytes.IsSingleSegment)
         {
-            return bytes.FirstSpan;
+            return bytes.First;
         }
         Release();
         int length = checked((int)bytes.Length);
         _array = ArrayPool<byte>.Shared.Rent(length);
         bytes.CopyTo(_array);
-        return _array.AsSpan(0, length);
+        return _array.AsMemory(0, length);
     }
 
     public void Release()

@@ -7,26 +7,34 @@ namespace Mnemo.Silo.Gateways.Memcached;
 /// <summary>
 /// The <c>stats</c> groups, with memcached's field names so memcstat, the Prometheus memcached
 /// exporter and dashboards read them unchanged. Only figures the gateway or the store really know
-/// are reported. Control path: allocation is fine here.
+/// are reported; a store that cannot be reached counts as empty, and slab figures come only from a
+/// store that implements <see cref="ICacheStoreIntrospection"/>. Control path: allocation is fine here.
 /// </summary>
 internal static class StatsReport
 {
     /// <summary>The lines of <paramref name="group"/> ("" = general), or null for an unknown group.</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>>? Build(string group, GatewayStats stats, ICacheStore store, MemcachedGatewayOptions options) =>
-        group switch
+    public static async ValueTask<IReadOnlyList<KeyValuePair<string, string>>?> BuildAsync(string group, GatewayStats stats, IAsyncCacheStore store,
+        MemcachedGatewayOptions options)
+    {
+        switch (group)
         {
-            "" => General(stats, store, options),
-            "settings" => Settings(store, options),
-            "slabs" => Slabs(store),
-            "items" => Items(store),
-            _ => null,
-        };
+            case "":
+                return General(stats, (await store.GetStatsAsync()).Stats, options);
+            case "settings":
+                return Settings((await store.GetStatsAsync()).Stats, store.ItemSizeMax, options);
+            case "slabs":
+                return Slabs(SlabsOf(store), (await store.GetStatsAsync()).Stats);
+            case "items":
+                return Items(SlabsOf(store));
+            default:
+                return null;
+        }
+    }
 
-    private static List<KeyValuePair<string, string>> General(GatewayStats stats, ICacheStore store, MemcachedGatewayOptions options)
+    private static List<KeyValuePair<string, string>> General(GatewayStats stats, CacheStoreStats storeStats, MemcachedGatewayOptions options)
     {
         using Process process = Process.GetCurrentProcess();
         DateTimeOffset now = DateTimeOffset.UtcNow;
-        CacheStoreStats storeStats = store.GetStats();
         var lines = new List<KeyValuePair<string, string>>
         {
             Line("pid", Environment.ProcessId),
@@ -65,11 +73,11 @@ internal static class StatsReport
         return lines;
     }
 
-    private static List<KeyValuePair<string, string>> Settings(ICacheStore store, MemcachedGatewayOptions options) =>
+    private static List<KeyValuePair<string, string>> Settings(CacheStoreStats storeStats, int itemSizeMax, MemcachedGatewayOptions options) =>
     [
-        Line("maxbytes", store.GetStats().LimitMaxBytes),
+        Line("maxbytes", storeStats.LimitMaxBytes),
         Line("maxconns", options.MaxConnections),
-        Line("item_size_max", store.ItemSizeMax),
+        Line("item_size_max", itemSizeMax),
         new("evictions", "on"),
         new("cas_enabled", "yes"),
         new("flush_enabled", "yes"),
@@ -78,10 +86,9 @@ internal static class StatsReport
         Line("num_threads", Environment.ProcessorCount),
     ];
 
-    private static List<KeyValuePair<string, string>> Slabs(ICacheStore store)
+    private static List<KeyValuePair<string, string>> Slabs(IReadOnlyList<CacheSlabStats> slabs, CacheStoreStats storeStats)
     {
         var lines = new List<KeyValuePair<string, string>>();
-        IReadOnlyList<CacheSlabStats> slabs = store.GetSlabStats();
         foreach (CacheSlabStats slab in slabs)
         {
             string prefix = slab.ClassId.ToString(CultureInfo.InvariantCulture) + ":";
@@ -93,14 +100,14 @@ internal static class StatsReport
             lines.Add(Line(prefix + "free_chunks", slab.ChunksTotal - slab.ChunksUsed));
         }
         lines.Add(Line("active_slabs", slabs.Count));
-        lines.Add(Line("total_malloced", store.GetStats().Bytes));
+        lines.Add(Line("total_malloced", storeStats.Bytes));
         return lines;
     }
 
-    private static List<KeyValuePair<string, string>> Items(ICacheStore store)
+    private static List<KeyValuePair<string, string>> Items(IReadOnlyList<CacheSlabStats> slabs)
     {
         var lines = new List<KeyValuePair<string, string>>();
-        foreach (CacheSlabStats slab in store.GetSlabStats())
+        foreach (CacheSlabStats slab in slabs)
         {
             if (slab.ChunksUsed == 0)
             {
@@ -112,6 +119,8 @@ internal static class StatsReport
         }
         return lines;
     }
+
+    private static IReadOnlyList<CacheSlabStats> SlabsOf(IAsyncCacheStore store) => (store as ICacheStoreIntrospection)?.GetSlabStats() ?? [];
 
     private static KeyValuePair<string, string> Line(string name, long value) => new(name, value.ToString(CultureInfo.InvariantCulture));
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Mnemo.DataPlaneBench;
 using Mnemo.Grains.Memshack;
 using Mnemo.Grains.Memshack.Replication;
+using Mnemo.Grains.Memshack.Stores;
 using Mnemo.NativeEngine;
 using Mnemo.Silo.DataPlane;
 
@@ -23,7 +24,7 @@ try
     using EnginePool remote = EnginePool.Open(new PoolOptions { Path = Path.Combine(folder, "remote"), Capacity = 256UL << 20, Create = true });
     await using DataPlaneServer server = await DataPlaneServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), remote, logging);
     await using var peer = new PeerConnection(server.EndPoint);
-    using var localReplica = new LocalReplica(local, local.GetOrCreateRegion("bench"), "local/bench");
+    using var localReplica = new EngineRegionStore(local, local.GetOrCreateRegion("bench"), "local/bench");
     var remoteReplica = new RemoteReplica(peer, "bench", "remote/bench", (int)EngineLimits.ItemSizeMaxDefault);
 
     Console.WriteLine($"callers {settings.Callers} count");

@@ -18,10 +18,10 @@ internal static class ServeMode
         ulong capacity = (ulong)arguments.Int("capacity-mb", 512) << 20;
 
         using EnginePool pool = EnginePool.Open(new PoolOptions { Path = path, Capacity = capacity, Create = true });
-        ICacheStore[] regions = Enumerable.Range(0, shards)
-            .Select(i => (ICacheStore)new EngineCacheStore(pool, pool.GetOrCreateRegion($"shard-{i}")))
+        IAsyncCacheStore[] regions = Enumerable.Range(0, shards)
+            .Select(i => (IAsyncCacheStore)new EngineRegionStore(pool, pool.GetOrCreateRegion($"shard-{i}"), $"shard-{i}"))
             .ToArray();
-        ICacheStore store = shards == 1 ? regions[0] : new ShardedCacheStore(regions);
+        IAsyncCacheStore store = shards == 1 ? regions[0] : new ShardedCacheStore(regions);
         await using MemcachedGatewayHost host = await MemcachedGateway.StartAsync(new IPEndPoint(IPAddress.Loopback, port), store, NullLoggerFactory.Instance);
         Console.WriteLine($"READY {host.Endpoint.Port}");
         await Console.In.ReadToEndAsync();

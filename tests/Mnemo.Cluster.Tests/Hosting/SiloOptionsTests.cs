@@ -12,7 +12,8 @@ public sealed class SiloOptionsTests
         var options = SiloConfiguration.Read([
             "--node-name", "n7", "--host", "127.0.0.2", "--silo-port", "2000", "--health-port", "2001",
             "--peers", "127.0.0.1:3000, 127.0.0.1:3001", "--state-dir", "s", "--pool-path", "p",
-            "--pool-capacity", "1GiB", "--device-mode", "fsdax", "--idle-age", "00:00:30", "--grain-assemblies", "a.dll,b.dll"]);
+            "--pool-capacity", "1GiB", "--device-mode", "fsdax", "--idle-age", "00:00:30", "--grain-assemblies", "a.dll,b.dll",
+            "--data-port", "2002", "--memshack-manifests", "k8s/samples", "--memshack-port-offset", "3"]);
 
         Assert.Equal("n7", options.NodeName);
         Assert.Equal("127.0.0.2", options.Host);
@@ -25,12 +26,16 @@ public sealed class SiloOptionsTests
         Assert.Equal(DeviceMode.FsDax, options.DeviceMode);
         Assert.Equal(TimeSpan.FromSeconds(30), options.IdleAge);
         Assert.Equal(["a.dll", "b.dll"], options.GrainAssemblies);
+        Assert.Equal(2002, options.DataPort);
+        Assert.Equal("k8s/samples", options.MemshackManifests);
+        Assert.Equal(3, options.MemshackPortOffset);
     }
 
     [Fact]
     public void Options_survive_the_round_trip_through_arguments()
     {
-        var options = SiloConfiguration.Read(["--node-name", "n1", "--peers", "h:1,h:2", "--pool-capacity", "64M", "--device-mode", "devdax"]);
+        var options = SiloConfiguration.Read(["--node-name", "n1", "--peers", "h:1,h:2", "--pool-capacity", "64M", "--device-mode", "devdax",
+            "--data-port", "4000", "--memshack-manifests", "m", "--memshack-port-offset", "2"]);
 
         var again = SiloConfiguration.Read([.. options.ToArguments()]);
 
@@ -56,6 +61,8 @@ public sealed class SiloOptionsTests
     [InlineData("--pool-capacity", "12XB", "MNEMO_POOL_CAPACITY")]
     [InlineData("--device-mode", "pmem", "MNEMO_DEVICE_MODE")]
     [InlineData("--idle-age", "-00:01:00", "MNEMO_IDLE_AGE")]
+    [InlineData("--data-port", "70000", "MNEMO_DATA_PORT")]
+    [InlineData("--memshack-port-offset", "-1", "MNEMO_MEMSHACK_PORT_OFFSET")]
     public void Bad_values_name_the_setting(string option, string value, string named)
     {
         var e = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Read([option, value]));

@@ -32,7 +32,8 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Everything the silos printed, prefixed with their node names.</summary>
     public string Log => string.Join(Environment.NewLine, _log);
 
-    public static async Task<TestCluster> StartAsync(int nodes)
+    /// <param name="configure">Adjusts node i's options (extra settings such as Memshack manifests).</param>
+    public static async Task<TestCluster> StartAsync(int nodes, Func<int, SiloOptions, SiloOptions>? configure = null)
     {
         var stateDir = Path.Combine(Path.GetTempPath(), "mnemo-cluster-tests", Guid.NewGuid().ToString("N")[..12]);
         var ports = FreePorts(2 * nodes);
@@ -46,7 +47,7 @@ public sealed class TestCluster : IAsyncDisposable
             PoolPath = NodePoolLoader.DefaultEmulatedPoolPath(stateDir, $"node-{i}"),
             PoolCapacity = 32UL << 20,
             GrainAssemblies = [typeof(TestCluster).Assembly.Location],
-        }).ToArray();
+        }).Select((o, i) => configure is null ? o : configure(i, o)).ToArray();
 
         var cluster = new TestCluster(options, stateDir);
         try

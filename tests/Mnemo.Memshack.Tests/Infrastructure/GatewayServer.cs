@@ -22,10 +22,14 @@ public sealed class GatewayServer : IAsyncDisposable
     public TestPool Pool => _pool;
 
     /// <param name="shards">0: one engine region; otherwise a Ch3-sharded store with that many regions.</param>
-    public static async Task<GatewayServer> StartAsync(int shards = 0, MemcachedGatewayOptions? options = null)
+    public static Task<GatewayServer> StartAsync(int shards = 0, MemcachedGatewayOptions? options = null) =>
+        StartAsync(pool => shards == 0 ? pool.Region("default") : pool.Sharded(shards), options);
+
+    /// <param name="createStore">Builds the store the gateway serves over the server's pool.</param>
+    public static async Task<GatewayServer> StartAsync(Func<TestPool, IAsyncCacheStore> createStore, MemcachedGatewayOptions? options = null)
     {
         var pool = new TestPool();
-        ICacheStore store = shards == 0 ? pool.Region("default") : pool.Sharded(shards);
+        IAsyncCacheStore store = createStore(pool);
         MemcachedGatewayHost host = await MemcachedGateway.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), store, NullLoggerFactory.Instance, options);
         return new GatewayServer(pool, host);
     }

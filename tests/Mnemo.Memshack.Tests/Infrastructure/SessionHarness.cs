@@ -17,7 +17,7 @@ internal sealed class SessionHarness : IDisposable
     private readonly List<byte[]> _pending = [];
     private readonly IProtocolSession _session;
 
-    public SessionHarness(ICacheStore store, bool binary = false)
+    public SessionHarness(IAsyncCacheStore store, bool binary = false)
     {
         var writer = new ResponseWriter(_output.Writer);
         var stats = new GatewayStats();
@@ -38,7 +38,9 @@ internal sealed class SessionHarness : IDisposable
         foreach (byte[] chunk in chunks)
         {
             _pending.Add(chunk);
-            ProcessPending();
+            // On the thread pool, as under Kestrel: a command waiting for the store then resumes there
+            // instead of queueing behind the test thread's synchronization context, which is blocked here.
+            Task.Run(ProcessPending).GetAwaiter().GetResult();
         }
         return TakeOutput();
     }
@@ -47,12 +49,18 @@ internal sealed class SessionHarness : IDisposable
     {
         ReadOnlySequence<byte> buffer = Segments.Build(_pending);
         long before = buffer.Length;
-        ProcessResult result;
-        while (!buffer.IsEmpty && (result = _session.Process(ref buffer)) != ProcessResult.NeedMoreData)
+        while (!buffer.IsEmpty)
         {
-            if (result == ProcessResult.Close)
+            ValueTask<ProcessStep> pending = _session.ProcessAsync(buffer);
+            // A store that completes later is waited for, as the connection handler awaits it.
+            ProcessStep step = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+            buffer = buffer.Slice(step.Consumed);
+            if (step.Result == ProcessResult.Close)
             {
                 Closed = true;
+            }
+            if (step.Result != ProcessResult.Progress)
+            {
                 break;
             }
         }

@@ -18,11 +18,12 @@ public sealed class TestPool : IDisposable
 
     public EnginePool Pool { get; }
 
-    public EngineCacheStore Region(string name) => new(Pool, Pool.GetOrCreateRegion(name), replicaName: name);
+    /// <summary>A store over region <paramref name="name"/>, which it also reports as its replica name.</summary>
+    public EngineRegionStore Region(string name) => new(Pool, Pool.GetOrCreateRegion(name), name);
 
     /// <summary>A Ch3-sharded store with one region per shard.</summary>
     public ShardedCacheStore Sharded(int shards) =>
-        new(Enumerable.Range(0, shards).Select(i => (ICacheStore)Region($"shard-{i}")).ToArray());
+        new(Enumerable.Range(0, shards).Select(i => (IAsyncCacheStore)Region($"shard-{i}")).ToArray());
 
     public void Dispose()
     {

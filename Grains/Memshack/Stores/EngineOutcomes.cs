@@ -1,7 +1,7 @@
 using Mnemo.Grains.Interfaces.Memshack;
 using Mnemo.NativeEngine;
 
-namespace Mnemo.Grains.Memshack.Replication;
+namespace Mnemo.Grains.Memshack.Stores;
 
 /// <summary>Engine item outcomes in cache terms.</summary>
 public static class EngineOutcomes

@@ -1,30 +1,39 @@
 using System.Buffers;
 using Mnemo.Grains.Interfaces.Memshack;
+using Mnemo.Grains.Memshack.Replication;
 using Mnemo.NativeEngine;
 
-namespace Mnemo.Grains.Memshack.Replication;
+namespace Mnemo.Grains.Memshack.Stores;
 
 /// <summary>
-/// The replica held in this silo's engine: every operation is a direct engine call that completes
-/// synchronously without allocating. Engine failures that are not item outcomes (I/O, corruption, a
-/// pool already closed) answer <see cref="CacheStatus.Unavailable"/>, so the replica set fails over as
-/// for a dead peer.
+/// A cache store over one region of this silo's engine pool: served alone by a gateway, as a shard
+/// of a <see cref="ShardedCacheStore"/>, or as the local replica of a <see cref="ReplicaSet"/>. Every
+/// operation is a direct engine call with the caller's memory that completes synchronously without
+/// allocating; a read appends the value straight into the caller's buffer writer. Engine failures that
+/// are not item outcomes (I/O, corruption, a pool already closed) answer
+/// <see cref="CacheStatus.Unavailable"/>: a gateway answers SERVER_ERROR for that request and keeps the
+/// connection, and a replica set fails over as for a dead peer.
 /// </summary>
-public sealed class LocalReplica : IReplica, IDisposable
+public sealed class EngineRegionStore : IReplica, ICacheStoreIntrospection, IDisposable
 {
     private readonly EnginePool _pool;
     private readonly Region _region;
     private readonly RegionScanSessions _scans = new();
+    private readonly CacheRoute _route;
 
-    public LocalReplica(EnginePool pool, Region region, string name)
+    /// <param name="name">Names the store in routes, status and logs (e.g. <c>node-a/users-0</c>).</param>
+    public EngineRegionStore(EnginePool pool, Region region, string name)
     {
         _pool = pool;
         _region = region;
         Name = name;
         ItemSizeMax = (int)pool.GetStats().ItemSizeMax;
+        _route = new CacheRoute(0, 1, [name]);
     }
 
     public string Name { get; }
+
+    public Region Region => _region;
 
     public int ItemSizeMax { get; }
 
@@ -128,6 +137,12 @@ public sealed class LocalReplica : IReplica, IDisposable
             return ReplicaScanChunk.Failed(CacheStatus.Unavailable);
         }
     }
+
+    /// <summary>The pool's slab classes: regions share them.</summary>
+    public IReadOnlyList<CacheSlabStats> GetSlabStats() =>
+        _pool.GetSlabStats().Select(s => new CacheSlabStats(s.ClassId, s.ChunkSize, s.Pages, s.ChunksTotal, s.ChunksUsed, s.Evictions)).ToArray();
+
+    public CacheRoute DescribeRoute(ReadOnlySpan<byte> key) => _route;
 
     public void Dispose() => _scans.Dispose();
 

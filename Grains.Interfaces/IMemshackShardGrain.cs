@@ -1,0 +1,16 @@
+using Mnemo.Grains.Memshack;
+using Mnemo.Runtime;
+
+namespace Mnemo.Grains;
+
+/// <summary>
+/// The control and status surface of one Memshack shard; key <c>namespace/name/shard</c>. Cache
+/// operations never pass through it: gateways talk to the replicas directly.
+/// </summary>
+[GrainType("memshack-shard")]
+[HashPlacement]
+public interface IMemshackShardGrain : IGrainWithStringKey
+{
+    /// <summary>The shard's replica nodes and each replica's state, merged from the views of the silos that hold them.</summary>
+    Task<MemshackShardStatus> GetStatusAsync();
+}

@@ -1,0 +1,16 @@
+namespace Mnemo.Grains.Interfaces.Memshack;
+
+/// <summary>
+/// What a store can tell about itself beyond cache operations, for a gateway's introspection
+/// commands (<c>stats slabs</c>, <c>stats items</c>, <c>get __mcrouter__.route(op,key)</c>). Optional:
+/// a gateway serves a store without it and answers those commands with what it knows. Both calls
+/// read local state only, so they are synchronous.
+/// </summary>
+public interface ICacheStoreIntrospection
+{
+    /// <summary>Per slab class usage of the memory behind the store.</summary>
+    IReadOnlyList<CacheSlabStats> GetSlabStats();
+
+    /// <summary>Where <paramref name="key"/> is routed: its shard and the replicas serving it.</summary>
+    CacheRoute DescribeRoute(ReadOnlySpan<byte> key);
+}

@@ -1,0 +1,152 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Mnemo.Grains.Interfaces.Memshack;
+using Mnemo.Grains.Memshack;
+using Mnemo.Grains.Memshack.Replication;
+using Mnemo.Grains.Memshack.Stores;
+using Mnemo.NativeEngine;
+using Mnemo.Runtime.Messaging;
+using Mnemo.Silo.DataPlane;
+using Mnemo.Silo.Gateways.Memcached;
+
+namespace Mnemo.Silo.Memshack;
+
+/// <summary>
+/// One Memshack as this silo serves it: a replica set per shard (the replica held here straight in
+/// the engine, the others over their nodes' data planes), a Ch3-sharded store over the sets, and a
+/// memcached gateway on <c>mcrouter_port</c> + the silo's port offset.
+/// </summary>
+public sealed class MemshackDeployment : IAsyncDisposable
+{
+    private readonly MemcachedGatewayHost _gateway;
+    private readonly IReadOnlyList<EngineRegionStore> _localReplicas;
+    private readonly ILogger _logger;
+
+    private MemshackDeployment(MemshackResource resource, IReadOnlyList<ServedShard> shards, IReadOnlyList<EngineRegionStore> localReplicas,
+        MemcachedGatewayHost gateway, ILogger logger)
+    {
+        _localReplicas = localReplicas;
+        Resource = resource;
+        Shards = shards;
+        _gateway = gateway;
+        _logger = logger;
+    }
+
+    public MemshackResource Resource { get; }
+
+    /// <summary><c>namespace/name</c>.</summary>
+    public string Key => KeyOf(Resource);
+
+    public IReadOnlyList<ServedShard> Shards { get; }
+
+    public static string KeyOf(MemshackResource resource) => $"{resource.Namespace}/{resource.Name}";
+
+    /// <param name="members">Every node of the cluster by name (this one included), from which the shard map is computed.</param>
+    /// <param name="staleLocalShards">Shards whose replica here holds data from an earlier run that peers have
+    /// moved past: it serves nothing until resynced.</param>
+    public static async Task<MemshackDeployment> StartAsync(MemshackResource resource, IReadOnlyDictionary<string, SiloAddress> members,
+        SiloAddress self, EnginePool pool, PeerDataConnections peers, IPAddress gatewayAddress, int portOffset,
+        Func<int, bool> staleLocalShards, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        string key = KeyOf(resource);
+        ILogger logger = loggerFactory.CreateLogger<MemshackDeployment>();
+        IReadOnlyList<IReadOnlyList<string>> map = ReplicaPlacement.ShardMap(key, resource.Spec.NumShards, resource.Spec.NumReplicas, members.Keys.ToArray());
+        var options = new ReplicaSetOptions { WriteQuorum = resource.Spec.WriteQuorum, GatewayName = self.NodeName };
+        int itemSizeMax = (int)pool.GetStats().ItemSizeMax;
+        var shards = new ServedShard[map.Count];
+        var localReplicas = new List<EngineRegionStore>();
+        var gatewayShards = new IAsyncCacheStore[map.Count];
+        for (int shard = 0; shard < map.Count; shard++)
+        {
+            string region = MemshackRegions.Of(resource, shard);
+            var replicas = new IReplica[map[shard].Count];
+            EngineRegionStore? localStore = null;
+            int local = -1;
+            for (int i = 0; i < replicas.Length; i++)
+            {
+                string node = map[shard][i];
+                string name = $"{node}/{region}";
+                if (node == self.NodeName)
+                {
+                    local = i;
+                    localStore = new EngineRegionStore(pool, pool.GetOrCreateRegion(region), name);
+                    localReplicas.Add(localStore);
+                    replicas[i] = localStore;
+                }
+                else
+                {
+                    PeerConnection peer = await peers.GetAsync(members[node], cancellationToken);
+                    replicas[i] = new RemoteReplica(peer, region, name, itemSizeMax);
+                }
+            }
+            var set = new ReplicaSet(replicas, options, loggerFactory.CreateLogger<ReplicaSet>());
+            if (local >= 0 && replicas.Length > 1 && staleLocalShards(shard))
+                set.MarkNeedsResync(local);
+            shards[shard] = new ServedShard(shard, map[shard], set);
+            gatewayShards[shard] = new ReplicatedShard(set, replicas.Select(r => r.Name).ToArray(), localStore);
+        }
+
+        var sharded = new ShardedCacheStore(gatewayShards);
+        int port = resource.Spec.McrouterPort + portOffset;
+        MemcachedGatewayHost gateway;
+        try
+        {
+            gateway = await MemcachedGateway.StartAsync(new IPEndPoint(gatewayAddress, port), sharded, loggerFactory, cancellationToken: cancellationToken);
+        }
+        catch
+        {
+            localReplicas.ForEach(r => r.Dispose());
+            throw;
+        }
+        logger.LogInformation("Memshack {Memshack} served: memcached gateway {EndPoint}, {Shards} shards x {Replicas} replicas, write quorum {Quorum}, shard map {Map}",
+            key, gateway.Endpoint, resource.Spec.NumShards, resource.Spec.NumReplicas, resource.Spec.WriteQuorum.ToManifestValue(),
+            string.Join(" ", map.Select((nodes, s) => $"{s}:[{string.Join(",", nodes)}]")));
+        return new MemshackDeployment(resource, shards, localReplicas, gateway, logger);
+    }
+
+    /// <summary>A node came back as a new incarnation: whatever its replicas hold is unknown, so they resync before serving.</summary>
+    public void MarkNodeRestarted(string node)
+    {
+        foreach (ServedShard shard in Shards)
+        {
+            int index = IndexOf(shard.Nodes, node);
+            if (index >= 0)
+                shard.Replicas.MarkNeedsResync(index);
+        }
+    }
+
+    /// <summary>Repairs or resyncs the replicas of every shard that has one out of sync (and answering again).</summary>
+    public async Task RepairAsync(CancellationToken cancellationToken)
+    {
+        foreach (ServedShard shard in Shards)
+        {
+            if (shard.Replicas.GetReplicaStatuses().All(r => r.State == ReplicaState.InSync))
+                continue;
+            try
+            {
+                await shard.Replicas.RepairAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogWarning(e, "Repair of {Memshack} shard {Shard} failed; retrying on the next pass", Key, shard.Index);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        foreach (EngineRegionStore local in _localReplicas)
+            local.Dispose();
+    }
+
+    private static int IndexOf(IReadOnlyList<string> nodes, string node)
+    {
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            if (nodes[i] == node)
+                return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Mnemo.Grains;
+using Mnemo.Runtime;
+using Mnemo.Runtime.Messaging;
+using Mnemo.Silo.DataPlane;
+
+namespace Mnemo.Silo.Memshack;
+
+/// <summary>
+/// One data-plane connection per peer node, shared by the replicas of every shard held there. A
+/// peer's data port is asked of the peer itself (its node grain), so silos need not agree on ports.
+/// </summary>
+public sealed class PeerDataConnections(IGrainFactory grains, ILoggerFactory loggerFactory) : IAsyncDisposable
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private readonly Dictionary<string, PeerConnection> _peers = new(StringComparer.Ordinal);
+    private readonly ILogger _logger = loggerFactory.CreateLogger<PeerDataConnections>();
+
+    /// <summary>The connection to <paramref name="peer"/>'s data plane; retries until the peer tells its port.</summary>
+    public async Task<PeerConnection> GetAsync(SiloAddress peer, CancellationToken cancellationToken)
+    {
+        lock (_peers)
+        {
+            if (_peers.TryGetValue(peer.NodeName, out PeerConnection? known))
+                return known;
+        }
+        int port = await AskDataPortAsync(peer.NodeName, cancellationToken);
+        EndPoint endPoint = IPAddress.TryParse(peer.Host, out IPAddress? address) ? new IPEndPoint(address, port) : new DnsEndPoint(peer.Host, port);
+        lock (_peers)
+        {
+            if (!_peers.TryGetValue(peer.NodeName, out PeerConnection? connection))
+            {
+                connection = new PeerConnection(endPoint, new PeerConnectionOptions(), loggerFactory.CreateLogger<PeerConnection>());
+                _peers.Add(peer.NodeName, connection);
+                _logger.LogInformation("Replicas on {Node} are reached over its data plane at {EndPoint}", peer.NodeName, endPoint);
+            }
+            return connection;
+        }
+    }
+
+    private async Task<int> AskDataPortAsync(string node, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await grains.GetGrain<IMemshackNodeGrain>(node).GetDataPortAsync().WaitAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogInformation("Waiting for {Node} to tell its data port: {Reason}", node, e.Message);
+            }
+            await Task.Delay(RetryDelay, cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        PeerConnection[] connections;
+        lock (_peers)
+        {
+            connections = [.. _peers.Values];
+            _peers.Clear();
+        }
+        foreach (PeerConnection connection in connections)
+            await connection.DisposeAsync();
+    }
+}
