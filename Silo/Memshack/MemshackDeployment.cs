@@ -60,7 +60,6 @@ public sealed class MemshackDeployment : IAsyncDisposable
         {
             string region = MemshackRegions.Of(resource, shard);
             var replicas = new IReplica[map[shard].Count];
-            EngineRegionStore? localStore = null;
             int local = -1;
             for (int i = 0; i < replicas.Length; i++)
             {
@@ -69,7 +68,7 @@ public sealed class MemshackDeployment : IAsyncDisposable
                 if (node == self.NodeName)
                 {
                     local = i;
-                    localStore = new EngineRegionStore(pool, pool.GetOrCreateRegion(region), name);
+                    var localStore = new EngineRegionStore(pool, pool.GetOrCreateRegion(region), name);
                     localReplicas.Add(localStore);
                     replicas[i] = localStore;
                 }
@@ -83,7 +82,7 @@ public sealed class MemshackDeployment : IAsyncDisposable
             if (local >= 0 && replicas.Length > 1 && staleLocalShards(shard))
                 set.MarkNeedsResync(local);
             shards[shard] = new ServedShard(shard, map[shard], set);
-            gatewayShards[shard] = new ReplicatedShard(set, replicas.Select(r => r.Name).ToArray(), localStore);
+            gatewayShards[shard] = set;
         }
 
         var sharded = new ShardedCacheStore(gatewayShards);

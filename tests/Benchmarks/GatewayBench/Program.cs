@@ -1,9 +1,10 @@
 using Mnemo.GatewayBench;
 
-// GatewayBench: memcaslap against memcached 1.6 and against the Mnemo memcached gateway, same load,
+// GatewayBench: memcaslap against memcached 1.6 and against a Mnemo memcached gateway, same load,
 // same run; prints `key value unit` lines and the ratio.
 //   GatewayBench [--duration 10] [--rounds 3] [--concurrency 16] [--threads 2] [--value-size 512] [--shards 1]
+//   GatewayBench cluster [same options] [--capacity-mb 512] [--silo PATH/mnemo-silo.dll]   (3 silos, 3 shards x 2 replicas)
 //   GatewayBench serve --port P --pool PATH [--capacity-mb 512] [--shards 1]   (the gateway child process)
-return args.Length > 0 && args[0] == "serve"
-    ? await ServeMode.RunAsync(BenchArguments.Parse(args[1..]))
+return args.Length > 0 && args[0] == "serve" ? await ServeMode.RunAsync(BenchArguments.Parse(args[1..]))
+    : args.Length > 0 && args[0] == "cluster" ? await ClusterMode.RunAsync(BenchArguments.Parse(args[1..]))
     : await CompareMode.RunAsync(BenchArguments.Parse(args));
