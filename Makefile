@@ -45,4 +45,4 @@ bench: build
 
 clean:
 	rm -rf build $(STATE)
-	find . -name bin -o -name obj -type d -prune -exec rm -rf {} +
+	find . \( -name bin -o -name obj \) -type d -prune -exec rm -rf {} +
