@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Mnemo.Memshack.Tests.Infrastructure;
+using Mnemo.Tests.Shared;
 using Mnemo.Silo.Gateways.Memcached;
 
 namespace Mnemo.Memshack.Tests;

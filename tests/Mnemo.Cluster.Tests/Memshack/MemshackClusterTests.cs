@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Mnemo.Grains.Memshack;
 using Mnemo.Silo.Memshack;
 using Xunit;
 using Xunit.Abstractions;
+using Mnemo.Tests.Shared;
 using static Mnemo.Cluster.Tests.Memshack.MemshackCluster;
 
 namespace Mnemo.Cluster.Tests.Memshack;
@@ -11,7 +11,7 @@ namespace Mnemo.Cluster.Tests.Memshack;
 /// <summary>Memshacks served by three silo processes: every gateway serves every key, each key lives
 /// on its shard's two replica nodes, and a killed silo's replicas fail over, hold writes back by
 /// quorum and resync when it returns. Each test runs its own cluster.</summary>
-public sealed partial class MemshackClusterTests(ITestOutputHelper output)
+public sealed class MemshackClusterTests(ITestOutputHelper output)
 {
     private static readonly string[] Keys = Enumerable.Range(0, 30).Select(i => $"user:{i}").ToArray();
 
@@ -58,18 +58,11 @@ public sealed partial class MemshackClusterTests(ITestOutputHelper output)
             Assert.All(status.Replicas, r => Assert.Equal(ReplicaStateNames.InSync, r.State));
         }
 
-        string memccapable = FindOnPath("memccapable", "libmemcached-tools");
-        foreach ((string flag, string prefix) in new[] { ("-a", "ascii"), ("-b", "binary") })
+        foreach (string flag in new[] { "-a", "-b" })
         {
             var watch = Stopwatch.StartNew();
-            (int exitCode, string report) = await RunAsync(memccapable, $"-h 127.0.0.1 -p {memshacks.GatewayPort(Strict, 0)} -t 10 {flag}", TimeSpan.FromMinutes(2));
+            await ExternalTools.AssertMemccapablePassesAsync(memshacks.GatewayPort(Strict, 0), flag);
             output.WriteLine($"memccapable {flag}: {watch.ElapsedMilliseconds} ms");
-            MatchCollection results = ResultLine().Matches(report);
-            Assert.True(results.Count >= 20, $"too few test results from memccapable {flag}:\n{report}");
-            Assert.All(results, r => Assert.StartsWith(prefix, r.Groups["name"].Value));
-            string[] failed = results.Where(r => r.Groups["result"].Value != "pass").Select(r => r.Value).ToArray();
-            Assert.True(failed.Length == 0, $"memccapable {flag} failures:\n" + string.Join('\n', failed) + "\n\n" + report);
-            Assert.Equal(0, exitCode);
         }
     }
 
@@ -150,32 +143,4 @@ public sealed partial class MemshackClusterTests(ITestOutputHelper output)
             }
         }
     }
-
-    private static string FindOnPath(string program, string package) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, program))
-            .FirstOrDefault(File.Exists)
-        ?? throw new InvalidOperationException($"'{program}' is not on PATH: install the Debian package '{package}'");
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string arguments, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {arguments} did not finish within {timeout}: {await stdout}{await stderr}");
-        }
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    [GeneratedRegex(@"^(?<name>(ascii|binary) [\w ]+?)\s+\[(?<result>\w+)\]", RegexOptions.Multiline)]
-    private static partial Regex ResultLine();
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Mnemo.Tests.Shared;
 
 namespace Mnemo.Memshack.Tests.Infrastructure;
 

@@ -1,11 +1,14 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Xunit;
 
-namespace Mnemo.Memshack.Tests.Infrastructure;
+namespace Mnemo.Tests.Shared;
 
-/// <summary>Finds the memcached tools the conformance tests run; their absence fails the test, with the fix.</summary>
-public static class ExternalTools
+/// <summary>Finds and runs the memcached tools the conformance tests use; their absence fails the test, with the fix.
+/// Shared by the test projects (linked into each).</summary>
+public static partial class ExternalTools
 {
     public static string Require(string program, string package)
     {
@@ -47,4 +50,24 @@ public static class ExternalTools
         }
         return (process.ExitCode, await stdout + await stderr);
     }
+
+    /// <summary>Runs libmemcached's conformance suite (<c>-a</c> ascii or <c>-b</c> binary) against a
+    /// memcached-protocol server and asserts that every one of its tests passed.</summary>
+    public static async Task AssertMemccapablePassesAsync(int port, string protocolFlag)
+    {
+        string memccapable = Require("memccapable", "libmemcached-tools");
+        string prefix = protocolFlag == "-b" ? "binary" : "ascii";
+        (int exitCode, string output) = await RunAsync(memccapable, $"-h 127.0.0.1 -p {port} -t 10 {protocolFlag}", TimeSpan.FromMinutes(3));
+
+        MatchCollection results = MemccapableResult().Matches(output);
+        Assert.True(results.Count >= 20, $"too few test results from memccapable {protocolFlag}:\n{output}");
+        Assert.All(results, r => Assert.StartsWith(prefix, r.Groups["name"].Value));
+        string[] failed = results.Where(r => r.Groups["result"].Value != "pass").Select(r => r.Value).ToArray();
+        Assert.True(failed.Length == 0, $"memccapable {protocolFlag} failures:\n" + string.Join('\n', failed) + "\n\n" + output);
+        Assert.Contains("All tests passed", output);
+        Assert.Equal(0, exitCode);
+    }
+
+    [GeneratedRegex(@"^(?<name>(ascii|binary) [\w ]+?)\s+\[(?<result>\w+)\]", RegexOptions.Multiline)]
+    private static partial Regex MemccapableResult();
 }
