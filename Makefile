@@ -7,7 +7,7 @@ NATIVE_BUILD := build/native-cmake
 DOTNET := dotnet
 DOTNET_FLAGS := -c $(CONFIG) --nologo -v quiet
 
-.PHONY: help native native-asan native-tsan build run test crash-test bench clean
+.PHONY: help deps native native-asan native-tsan build run test crash-test bench clean
 
 help:
 	@echo "make run         build everything and start the local cluster (state in $(STATE))"
@@ -16,15 +16,19 @@ help:
 	@echo "make crash-test  kill -9 the engine mid-write ROUNDS times (default $(ROUNDS)) and verify"
 	@echo "make clean       remove build output and local state"
 
-native:
+# The system packages (toolchain, PMDK, memcached and its tools), installed when missing.
+deps:
+	@scripts/install-deps.sh
+
+native: deps
 	@cmake -S NativeEngine -B $(NATIVE_BUILD) -DCMAKE_BUILD_TYPE=Release > /dev/null
 	@cmake --build $(NATIVE_BUILD) -j2 > /dev/null
 
-native-asan:
+native-asan: deps
 	@cmake -S NativeEngine -B build/native-asan -DCMAKE_BUILD_TYPE=Debug -DMNEMO_SANITIZE=address > /dev/null
 	@cmake --build build/native-asan -j2 > /dev/null
 
-native-tsan:
+native-tsan: deps
 	@cmake -S NativeEngine -B build/native-tsan -DCMAKE_BUILD_TYPE=Debug -DMNEMO_SANITIZE=thread > /dev/null
 	@cmake --build build/native-tsan -j2 > /dev/null
 
@@ -34,7 +38,7 @@ build: native
 run: build
 	@scripts/run-local.sh $(STATE)
 
-test:
+test: deps
 	@scripts/run-tests.sh
 
 crash-test: native

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Mnemo builds and tests with, when any of them is missing:
+# the engine's toolchain and PMDK, and the memcached server and tools the conformance tests and
+# benchmarks compare against.
+set -euo pipefail
+packages=(cmake g++ make pkg-config libpmem2-dev memcached libmemcached-tools)
+missing=()
+for package in "${packages[@]}"; do
+  [[ $(dpkg-query -W -f='${Status}' "$package" 2> /dev/null) == "install ok installed" ]] || missing+=("$package")
+done
+(( ${#missing[@]} > 0 )) || exit 0
+
+echo "installing ${missing[*]}"
+sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq || echo "apt-get update failed; installing from the cached package lists"
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
