@@ -7,4 +7,6 @@ namespace Mnemo.Grains.Interfaces.Memshack;
 /// <param name="Cas">The item's CAS unique.</param>
 /// <param name="LastAccess">Unix time of the last access before this one.</param>
 /// <param name="Fetched">True when the item had been read before this read.</param>
-public readonly record struct CacheItemInfo(uint Flags, int ValueLength, long Exptime, ulong Cas, long LastAccess, bool Fetched);
+/// <param name="State">The item's lease state, and what this read did to it (won, vivified).</param>
+public readonly record struct CacheItemInfo(uint Flags, int ValueLength, long Exptime, ulong Cas, long LastAccess, bool Fetched,
+    CacheItemState State = CacheItemState.None);

@@ -24,24 +24,32 @@ public interface IAsyncCacheStore
     /// <paramref name="value"/> (so a gateway can pass its output pipe) and the result's
     /// <see cref="CacheResult.Info"/> describes it; on any other status nothing was written. The
     /// store may ask <paramref name="value"/> for room more than once and may advance it in parts.
+    /// <paramref name="options"/> adds touch (gat, mg T), vivify on a miss (mg N) and recache (mg R);
+    /// <see cref="CacheItemInfo.State"/> reports the item's lease state and whether this read won or
+    /// created it.
     /// </summary>
-    ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CancellationToken cancellationToken = default);
-
-    /// <summary>As <see cref="GetAsync"/>, and sets the item's exptime (get-and-touch).</summary>
-    ValueTask<CacheResult> GetAndTouchAsync(ReadOnlyMemory<byte> key, long exptime, IBufferWriter<byte> value, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Stores an item; the result carries the new CAS unique. <paramref name="casIn"/> is checked for
-    /// <see cref="CacheStoreMode.Cas"/> and, when non-zero, for every other mode.
-    /// </summary>
-    ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime, ulong casIn,
+    ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
         CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes an item; a non-zero <paramref name="casIn"/> must match.</summary>
-    ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, ulong casIn, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Stores an item; the result carries the new CAS unique. <see cref="CacheWriteOptions.CasIn"/> is
+    /// checked for <see cref="CacheStoreMode.Cas"/> and, when non-zero, for every other mode.
+    /// </summary>
+    ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
+        CacheWriteOptions options = default, CancellationToken cancellationToken = default);
 
-    /// <summary>incr (wraps at 2^64) or decr (floors at 0); the result's <see cref="CacheResult.Number"/> is the new value.</summary>
-    ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Deletes an item, or with <see cref="CacheWriteOptions.Invalidate"/> marks it stale (md I); a
+    /// non-zero <see cref="CacheWriteOptions.CasIn"/> must match.
+    /// </summary>
+    ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, CacheWriteOptions options = default, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// incr (wraps at 2^64) or decr (floors at 0); the result's <see cref="CacheResult.Number"/> is the
+    /// new value. A non-zero <see cref="CacheWriteOptions.CasIn"/> must match (ma C).
+    /// </summary>
+    ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CacheWriteOptions options = default,
+        CancellationToken cancellationToken = default);
 
     ValueTask<CacheResult> TouchAsync(ReadOnlyMemory<byte> key, long exptime, CancellationToken cancellationToken = default);
 

@@ -11,61 +11,96 @@ public sealed partial class EnginePool
     /// <summary>
     /// Copies the value of <paramref name="key"/> into <paramref name="destination"/>. When it does
     /// not fit, returns <see cref="EngineStatus.BufferTooSmall"/> with the needed length in
-    /// <paramref name="valueLength"/>, so the caller can retry with a larger (pooled) buffer.
+    /// <paramref name="valueLength"/> and changes nothing, so the caller can retry with a larger
+    /// (pooled) buffer. <paramref name="options"/> adds touch, vivify-on-miss and recache (mg T, N, R);
+    /// <see cref="ItemInfo.State"/> reports what happened.
     /// </summary>
-    public EngineStatus TryGet(Region region, ReadOnlySpan<byte> key, Span<byte> destination, out int valueLength, out ItemInfo info) =>
-        GetCore(region, key, destination, touch: false, exptime: 0, out valueLength, out info);
-
-    /// <summary>Like <see cref="TryGet"/>, and sets the item's exptime (memcached gat).</summary>
-    public EngineStatus TryGetAndTouch(Region region, ReadOnlySpan<byte> key, long exptime, Span<byte> destination, out int valueLength, out ItemInfo info) =>
-        GetCore(region, key, destination, touch: true, exptime, out valueLength, out info);
+    public unsafe EngineStatus TryGet(Region region, ReadOnlySpan<byte> key, Span<byte> destination, out int valueLength, out ItemInfo info,
+        in ReadOptions options = default)
+    {
+        info = default;
+        uint length = 0;
+        EngineStatus status;
+        NativeReadArgs args = options.IsPlain ? default : NativeReadArgs.From(options);
+        fixed (byte* keyPointer = key)
+        fixed (byte* valuePointer = destination)
+        fixed (ItemInfo* infoPointer = &info)
+        {
+            status = NativeMethods.Get(_handle, region.Id, keyPointer, (uint)key.Length, valuePointer, (uint)destination.Length,
+                &length, infoPointer, options.IsPlain ? null : &args);
+        }
+        valueLength = (int)length;
+        return ItemOutcome("mnemo_get", status);
+    }
 
     /// <summary>Appends the value of <paramref name="key"/> to <paramref name="destination"/>, asking it for as much room as the value needs.</summary>
-    public EngineStatus Get(Region region, ReadOnlySpan<byte> key, IBufferWriter<byte> destination, out ItemInfo info) =>
-        GetIntoWriter(region, key, destination, touch: false, exptime: 0, out info);
-
-    /// <summary>Like <see cref="Get"/>, and sets the item's exptime (memcached gat).</summary>
-    public EngineStatus GetAndTouch(Region region, ReadOnlySpan<byte> key, long exptime, IBufferWriter<byte> destination, out ItemInfo info) =>
-        GetIntoWriter(region, key, destination, touch: true, exptime, out info);
+    public EngineStatus Get(Region region, ReadOnlySpan<byte> key, IBufferWriter<byte> destination, out ItemInfo info,
+        in ReadOptions options = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        Span<byte> buffer = destination.GetSpan();
+        EngineStatus status = TryGet(region, key, buffer, out int valueLength, out info, options);
+        bool fetchedBefore = info.Fetched;
+        // The value may grow between attempts (a concurrent append), so retry until it fits.
+        while (status == EngineStatus.BufferTooSmall)
+        {
+            buffer = destination.GetSpan(valueLength);
+            status = TryGet(region, key, buffer, out valueLength, out info, options);
+            // The first attempt already counted as a read; report what it saw.
+            info.SetFetched(fetchedBefore);
+        }
+        if (status == EngineStatus.Ok)
+        {
+            destination.Advance(valueLength);
+        }
+        return status;
+    }
 
     /// <summary>
-    /// Stores an item. <paramref name="casIn"/> is required for <see cref="StoreMode.Cas"/> and, when
-    /// non-zero, checked for every other mode too (meta protocol compare-and-swap).
-    /// <paramref name="cas"/> receives the item's new CAS unique.
+    /// Stores an item. <see cref="WriteOptions.CasIn"/> is required for <see cref="StoreMode.Cas"/> and, when
+    /// non-zero, checked for every other mode too (meta protocol compare-and-swap); see <see cref="WriteOptions"/>
+    /// for explicit CAS and invalidation. <paramref name="cas"/> receives the item's new CAS unique.
     /// </summary>
     public unsafe EngineStatus Store(Region region, StoreMode mode, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value,
-        uint flags, long exptime, ulong casIn, out ulong cas)
+        uint flags, long exptime, out ulong cas, in WriteOptions options = default)
     {
         ulong casOut = 0;
         EngineStatus status;
+        NativeWriteArgs args = NativeWriteArgs.From(options);
         fixed (byte* keyPointer = key)
         fixed (byte* valuePointer = value)
         {
             status = NativeMethods.Store(_handle, region.Id, mode, keyPointer, (uint)key.Length, valuePointer, (uint)value.Length,
-                flags, exptime, casIn, &casOut);
+                flags, exptime, &args, &casOut);
         }
         cas = casOut;
         return ItemOutcome("mnemo_store", status);
     }
 
-    /// <summary>Deletes <paramref name="key"/>; with a non-zero <paramref name="casIn"/> only if the CAS matches.</summary>
-    public unsafe EngineStatus Delete(Region region, ReadOnlySpan<byte> key, ulong casIn = 0)
+    /// <summary>
+    /// Deletes <paramref name="key"/>, or with <see cref="WriteOptions.Invalidate"/> marks it stale (md I);
+    /// with a non-zero <see cref="WriteOptions.CasIn"/> only if the CAS matches.
+    /// </summary>
+    public unsafe EngineStatus Delete(Region region, ReadOnlySpan<byte> key, in WriteOptions options = default)
     {
         EngineStatus status;
+        NativeWriteArgs args = NativeWriteArgs.From(options);
         fixed (byte* keyPointer = key)
         {
-            status = NativeMethods.Delete(_handle, region.Id, keyPointer, (uint)key.Length, casIn);
+            status = NativeMethods.Delete(_handle, region.Id, keyPointer, (uint)key.Length, &args);
         }
         return ItemOutcome("mnemo_delete", status);
     }
 
     /// <summary>memcached incr: adds <paramref name="delta"/> to a decimal value, wrapping at 2^64.</summary>
-    public EngineStatus Increment(Region region, ReadOnlySpan<byte> key, ulong delta, out ulong value, out ulong cas) =>
-        Arith(region, key, decrement: false, delta, out value, out cas);
+    public EngineStatus Increment(Region region, ReadOnlySpan<byte> key, ulong delta, out ulong value, out ulong cas,
+        in WriteOptions options = default) =>
+        Arith(region, key, decrement: false, delta, out value, out cas, options);
 
     /// <summary>memcached decr: subtracts <paramref name="delta"/> from a decimal value, stopping at 0.</summary>
-    public EngineStatus Decrement(Region region, ReadOnlySpan<byte> key, ulong delta, out ulong value, out ulong cas) =>
-        Arith(region, key, decrement: true, delta, out value, out cas);
+    public EngineStatus Decrement(Region region, ReadOnlySpan<byte> key, ulong delta, out ulong value, out ulong cas,
+        in WriteOptions options = default) =>
+        Arith(region, key, decrement: true, delta, out value, out cas, options);
 
     /// <summary>Sets the exptime of <paramref name="key"/> without reading it.</summary>
     public unsafe EngineStatus Touch(Region region, ReadOnlySpan<byte> key, long exptime)
@@ -85,52 +120,15 @@ public sealed partial class EnginePool
         ThrowUnlessOk("mnemo_flush", status);
     }
 
-    private unsafe EngineStatus GetCore(Region region, ReadOnlySpan<byte> key, Span<byte> destination, bool touch, long exptime,
-        out int valueLength, out ItemInfo info)
-    {
-        info = default;
-        uint length = 0;
-        EngineStatus status;
-        fixed (byte* keyPointer = key)
-        fixed (byte* valuePointer = destination)
-        fixed (ItemInfo* infoPointer = &info)
-        {
-            status = NativeMethods.Get(_handle, region.Id, keyPointer, (uint)key.Length, valuePointer, (uint)destination.Length,
-                &length, infoPointer, touch ? 1 : 0, exptime);
-        }
-        valueLength = (int)length;
-        return ItemOutcome("mnemo_get", status);
-    }
-
-    private EngineStatus GetIntoWriter(Region region, ReadOnlySpan<byte> key, IBufferWriter<byte> destination, bool touch, long exptime,
-        out ItemInfo info)
-    {
-        ArgumentNullException.ThrowIfNull(destination);
-        Span<byte> buffer = destination.GetSpan();
-        EngineStatus status = GetCore(region, key, buffer, touch, exptime, out int valueLength, out info);
-        bool fetchedBefore = info.Fetched;
-        // The value may grow between attempts (a concurrent append), so retry until it fits.
-        while (status == EngineStatus.BufferTooSmall)
-        {
-            buffer = destination.GetSpan(valueLength);
-            status = GetCore(region, key, buffer, touch, exptime, out valueLength, out info);
-            // The first attempt already counted as a read; report what it saw.
-            info.SetFetched(fetchedBefore);
-        }
-        if (status == EngineStatus.Ok)
-        {
-            destination.Advance(valueLength);
-        }
-        return status;
-    }
-
-    private unsafe EngineStatus Arith(Region region, ReadOnlySpan<byte> key, bool decrement, ulong delta, out ulong value, out ulong cas)
+    private unsafe EngineStatus Arith(Region region, ReadOnlySpan<byte> key, bool decrement, ulong delta, out ulong value, out ulong cas,
+        in WriteOptions options)
     {
         ulong valueOut = 0, casOut = 0;
         EngineStatus status;
+        NativeWriteArgs args = NativeWriteArgs.From(options);
         fixed (byte* keyPointer = key)
         {
-            status = NativeMethods.Arith(_handle, region.Id, keyPointer, (uint)key.Length, decrement ? 1 : 0, delta, &valueOut, &casOut);
+            status = NativeMethods.Arith(_handle, region.Id, keyPointer, (uint)key.Length, decrement ? 1 : 0, delta, &args, &valueOut, &casOut);
         }
         value = valueOut;
         cas = casOut;

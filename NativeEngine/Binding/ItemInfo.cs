@@ -12,7 +12,7 @@ public struct ItemInfo
     private ulong _cas;
     private long _lastAccess;
     private uint _fetched;
-    private uint _reserved;
+    private uint _state;
 
     /// <summary>The client flags stored with the item.</summary>
     public readonly uint Flags => _flags;
@@ -31,6 +31,9 @@ public struct ItemInfo
 
     /// <summary>True when the item had been read before this call (memcached's "fetched" bit).</summary>
     public readonly bool Fetched => _fetched != 0;
+
+    /// <summary>The item's stale/token state and what this read did (won, vivified).</summary>
+    public readonly ItemState State => (ItemState)_state;
 
     internal void SetFetched(bool fetched) => _fetched = fetched ? 1u : 0u;
 }

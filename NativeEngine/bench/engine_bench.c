@@ -72,7 +72,7 @@ static void fill(mnemo_pool *p, uint32_t r, uint64_t from, uint64_t to, uint8_t 
     memset(v, 'a' + round % 26, sizeof v);
     for (uint64_t i = from; i < to; i++) {
         key_of(i, k);
-        OK(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, KEY_LEN, v, VALUE_LEN, 0, 0, 0, NULL),
+        OK(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, KEY_LEN, v, VALUE_LEN, 0, 0, NULL, NULL),
            "set");
     }
 }
@@ -88,7 +88,7 @@ static double set_rate(mnemo_pool *p, uint32_t r, uint64_t n)
     double t0 = now_s();
     for (uint64_t i = 0; i < n; i++) {
         key_of(scattered(i, n), k);
-        OK(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, KEY_LEN, v, VALUE_LEN, 0, 0, 0, NULL),
+        OK(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, KEY_LEN, v, VALUE_LEN, 0, 0, NULL, NULL),
            "set");
     }
     return (double)n / (now_s() - t0);
@@ -102,7 +102,7 @@ static double get_rate(mnemo_pool *p, uint32_t r, uint64_t n)
     double t0 = now_s();
     for (uint64_t i = 0; i < n; i++) {
         key_of(scattered(i, n), k);
-        OK(mnemo_get(p, r, (const uint8_t *)k, KEY_LEN, v, sizeof v, &len, NULL, 0, 0), "get");
+        OK(mnemo_get(p, r, (const uint8_t *)k, KEY_LEN, v, sizeof v, &len, NULL, NULL), "get");
     }
     return (double)n / (now_s() - t0);
 }
@@ -210,12 +210,12 @@ static void bench_evicting(uint64_t items)
     double t0 = now_s();
     for (uint64_t i = 0; i < items; i++) {
         key_of(warm + i, k);
-        OK(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, KEY_LEN, v, VALUE_LEN, 0, 0, 0, NULL),
+        OK(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, KEY_LEN, v, VALUE_LEN, 0, 0, NULL, NULL),
            "set");
         if (i % 10 == 0) {
             key_of(warm + i - scattered(i, 100000), k);
             mnemo_status st = mnemo_get(p, r, (const uint8_t *)k, KEY_LEN, v, sizeof v, &len,
-                                        NULL, 0, 0);
+                                        NULL, NULL);
             if (st != MNEMO_OK && st != MNEMO_NOT_FOUND)
                 die("get", st);
         }

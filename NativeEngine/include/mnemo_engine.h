@@ -89,8 +89,50 @@ typedef struct mnemo_item_info {
     uint64_t cas;            /* CAS unique */
     int64_t last_access;     /* unix time of the last access */
     uint32_t fetched;        /* 1 when the item had been read before this call */
-    uint32_t reserved;
+    uint32_t state;          /* MNEMO_ITEM_* bits */
 } mnemo_item_info;
+
+/* mnemo_item_info.state bits (memcached's ITEM_STALE / ITEM_TOKEN_SENT and the meta protocol's
+ * W / X / Z reply flags). */
+#define MNEMO_ITEM_STALE 1u      /* invalidated (ms I / md I); the value is served marked stale */
+#define MNEMO_ITEM_TOKEN_SENT 2u /* a reader had already won the right to recache before this call */
+#define MNEMO_ITEM_WON 4u        /* this read won the right to recache (memcached's W) */
+#define MNEMO_ITEM_VIVIFIED 8u   /* this read created the item on a miss (mg N) */
+
+enum mnemo_read_opts {
+    MNEMO_READ_TOUCH = 1,   /* set the exptime (mg T, gat) */
+    MNEMO_READ_VIVIFY = 2,  /* on a miss create an empty item and win (mg N) */
+    MNEMO_READ_RECACHE = 4  /* win when the remaining TTL is below recache_below (mg R) */
+};
+
+/* Options of a read; a NULL pointer is a plain read. */
+typedef struct mnemo_read_args {
+    int64_t touch_exptime;   /* MNEMO_READ_TOUCH: new exptime (memcached exptime rules, like mnemo_touch) */
+    int64_t vivify_exptime;  /* MNEMO_READ_VIVIFY: exptime of the empty item (flags 0) created on a miss */
+    int64_t recache_below;   /* MNEMO_READ_RECACHE: win when the item has a TTL and less than this many
+                                seconds remain */
+    uint64_t cas_new;        /* CAS a vivified item gets; 0 = the engine assigns one */
+    uint32_t opts;           /* mnemo_read_opts bits */
+    uint32_t reserved;       /* 0 */
+} mnemo_read_args;
+
+enum mnemo_write_opts {
+    /* store: a non-zero cas_in OLDER than the item's CAS stores the value marked stale, keeping the
+     * item's exptime and TOKEN_SENT (ms I); delete: mark the item stale, clear TOKEN_SENT and give it
+     * a new CAS instead of deleting it (md I). */
+    MNEMO_WRITE_INVALIDATE = 1,
+    MNEMO_WRITE_SET_EXPTIME = 2, /* delete with INVALIDATE: also set the exptime (md I T) */
+    MNEMO_WRITE_STALE = 4        /* store the new version marked stale (copying a stale item as is) */
+};
+
+/* Options of a write; a NULL pointer is a plain write. */
+typedef struct mnemo_write_args {
+    uint64_t cas_in;   /* compare: required for MNEMO_CAS, checked for any mode/op when non-zero */
+    uint64_t cas_new;  /* the CAS the written version gets; 0 = the engine assigns the next one */
+    int64_t exptime;   /* MNEMO_WRITE_SET_EXPTIME */
+    uint32_t opts;     /* mnemo_write_opts bits */
+    uint32_t reserved; /* 0 */
+} mnemo_write_args;
 
 typedef struct mnemo_pool_stats {
     uint64_t capacity;           /* bytes of the pool */
@@ -176,26 +218,34 @@ MNEMO_API mnemo_status mnemo_region_scan(mnemo_pool *pool, uint32_t region, uint
                                          mnemo_scan_fn fn, void *ctx);
 
 /* ---- items ---- */
+/* Every write gives the version it writes a CAS: args->cas_new when non-zero, else the engine's
+ * next one. The engine keeps its counter above every CAS it has stored, across reopen. */
+
 /* Copies the value into value_buf. When it does not fit, returns MNEMO_BUFFER_TOO_SMALL with
- * *value_len = needed size and info filled. info may be NULL. With touch != 0 the exptime is
- * updated to new_exptime (get-and-touch). */
+ * *value_len = needed size and info filled (nothing else happens). info may be NULL; info->state
+ * reports the MNEMO_ITEM_* bits. args (may be NULL) asks for touch, vivify-on-miss and recache
+ * (memcached mg T, N, R); a vivified item is returned as an empty value with MNEMO_OK. */
 MNEMO_API mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key,
                                  uint32_t key_len, uint8_t *value_buf, uint32_t value_cap,
-                                 uint32_t *value_len, mnemo_item_info *info, int touch,
-                                 int64_t new_exptime);
-/* cas_in is checked for MNEMO_CAS (and, when non-zero, for every other mode as the meta
- * protocol's compare-and-swap). *cas_out (may be NULL) gets the new CAS unique. */
+                                 uint32_t *value_len, mnemo_item_info *info,
+                                 const mnemo_read_args *args);
+/* args->cas_in is required for MNEMO_CAS and, when non-zero, checked for every other mode too
+ * (the meta protocol's compare-and-swap). *cas_out (may be NULL) gets the new CAS unique. */
 MNEMO_API mnemo_status mnemo_store(mnemo_pool *pool, uint32_t region, mnemo_store_mode mode,
                                    const uint8_t *key, uint32_t key_len, const uint8_t *value,
                                    uint32_t value_len, uint32_t flags, int64_t exptime,
-                                   uint64_t cas_in, uint64_t *cas_out);
-/* cas_in = 0: unconditional. */
+                                   const mnemo_write_args *args, uint64_t *cas_out);
+/* Deletes the item (with MNEMO_WRITE_INVALIDATE: marks it stale); a non-zero args->cas_in must
+ * match the item's CAS. */
 MNEMO_API mnemo_status mnemo_delete(mnemo_pool *pool, uint32_t region, const uint8_t *key,
-                                    uint32_t key_len, uint64_t cas_in);
-/* incr wraps at 2^64, decr floors at 0. *value_out gets the new value. */
+                                    uint32_t key_len, const mnemo_write_args *args);
+/* incr wraps at 2^64, decr floors at 0. *value_out gets the new value. A non-zero args->cas_in
+ * must match the item's CAS (ma C). */
 MNEMO_API mnemo_status mnemo_arith(mnemo_pool *pool, uint32_t region, const uint8_t *key,
-                                   uint32_t key_len, int decr, uint64_t delta, uint64_t *value_out,
+                                   uint32_t key_len, int decr, uint64_t delta,
+                                   const mnemo_write_args *args, uint64_t *value_out,
                                    uint64_t *cas_out);
+/* Sets the exptime; does not change the CAS (as in memcached). */
 MNEMO_API mnemo_status mnemo_touch(mnemo_pool *pool, uint32_t region, const uint8_t *key,
                                    uint32_t key_len, int64_t exptime);
 /* Invalidates every item of the region stored before now + delay seconds (memcached

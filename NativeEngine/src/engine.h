@@ -110,6 +110,8 @@ struct mnemo_pool {
 void pool_persist(mnemo_pool *pool, const void *addr, size_t len);
 void pool_persist_u64(mnemo_pool *pool, uint64_t *addr, uint64_t value);
 uint64_t cas_next(mnemo_pool *pool);
+/* Keeps the counter (and its persisted limit) above a CAS the caller chose. */
+void cas_observe(mnemo_pool *pool, uint64_t cas);
 
 /* ---- items.c ---- */
 static inline uint32_t ref_make(const mnemo_pool *p, uint32_t page, uint32_t slot)
@@ -150,10 +152,19 @@ static inline void item_mark_accessed(item *it, uint8_t bits)
         __atomic_fetch_or(&it->access_bits, bits, __ATOMIC_RELAXED);
 }
 uint32_t item_checksum(const item *it);
-/* Fills an unpublished chunk; value may come in two parts (append/prepend). */
+/* The item's MNEMO_ITEM_STALE / MNEMO_ITEM_TOKEN_SENT bits. */
+static inline uint32_t item_state(const item *it)
+{
+    uint32_t state = (it->state & ITEM_STATE_STALE) ? MNEMO_ITEM_STALE : 0;
+    if (__atomic_load_n(&it->access_bits, __ATOMIC_RELAXED) & ITEM_TOKEN_SENT)
+        state |= MNEMO_ITEM_TOKEN_SENT;
+    return state;
+}
+/* Fills an unpublished chunk; value may come in two parts (append/prepend). state holds the
+ * MNEMO_ITEM_STALE / MNEMO_ITEM_TOKEN_SENT bits the version starts with. */
 void item_fill(mnemo_pool *pool, item *it, uint32_t region, const uint8_t *key, uint32_t key_len,
                const uint8_t *v1, uint32_t v1_len, const uint8_t *v2, uint32_t v2_len,
-               uint32_t flags, uint32_t exptime, uint64_t cas);
+               uint32_t flags, uint32_t exptime, uint64_t cas, uint32_t state);
 void item_publish(mnemo_pool *pool, item *it, uint64_t epoch);
 bool item_valid(const mnemo_pool *pool, const item *it, uint32_t chunk_size);
 bool item_key_equals(item *it, uint32_t region, const uint8_t *key, uint32_t key_len);
@@ -231,7 +242,8 @@ void switch_finish(mnemo_pool *pool, uint32_t region, const ref_vec *staged);
 void staged_discard(mnemo_pool *pool, uint32_t region, ref_vec *staged);
 mnemo_status stage_item(mnemo_pool *pool, uint32_t region, uint64_t epoch, const uint8_t *key,
                         uint32_t key_len, const uint8_t *value, uint32_t value_len,
-                        uint32_t flags, uint32_t exptime, uint64_t cas, ref_vec *staged);
+                        uint32_t flags, uint32_t exptime, uint64_t cas, uint32_t state,
+                        ref_vec *staged);
 mnemo_status switch_begin_import(mnemo_pool *pool, uint32_t region, uint64_t *epoch_out);
 void switch_commit(mnemo_pool *pool, uint32_t region, const ref_vec *staged);
 

@@ -266,7 +266,7 @@ mnemo_status mnemo_snapshot_import(mnemo_pool *pool, uint32_t region, const char
         memcpy(&r, p, sizeof r);
         p += sizeof r;
         st = stage_item(pool, region, epoch, p, r.key_len, p + r.key_len, r.value_len, r.flags,
-                        r.exptime, cas_next(pool), &staged);
+                        r.exptime, cas_next(pool), 0, &staged);
         p += r.key_len + r.value_len;
     }
     if (st == MNEMO_OK) {

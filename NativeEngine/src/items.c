@@ -24,12 +24,13 @@ uint32_t item_checksum(const item *it)
     uint32_t crc = crc32c(0, &it->cas, sizeof it->cas);
     crc = crc32c(crc, &it->flags, sizeof it->flags + sizeof it->value_len);
     crc = crc32c(crc, &it->key_len, sizeof it->key_len + sizeof it->region);
+    crc = crc32c(crc, &it->state, sizeof it->state);
     return crc32c(crc, it + 1, (size_t)it->key_len + it->value_len);
 }
 
 void item_fill(mnemo_pool *pool, item *it, uint32_t region, const uint8_t *key, uint32_t key_len,
                const uint8_t *v1, uint32_t v1_len, const uint8_t *v2, uint32_t v2_len,
-               uint32_t flags, uint32_t exptime, uint64_t cas)
+               uint32_t flags, uint32_t exptime, uint64_t cas, uint32_t state)
 {
     it->deleted = EPOCH_LIVE;
     it->cas = cas;
@@ -39,8 +40,8 @@ void item_fill(mnemo_pool *pool, item *it, uint32_t region, const uint8_t *key, 
     it->value_len = v1_len + v2_len;
     it->key_len = (uint8_t)key_len;
     it->region = (uint8_t)region;
-    it->access_bits = 0;
-    it->reserved = 0;
+    it->access_bits = (state & MNEMO_ITEM_TOKEN_SENT) ? ITEM_TOKEN_SENT : 0;
+    it->state = (state & MNEMO_ITEM_STALE) ? ITEM_STATE_STALE : 0;
     uint8_t *dst = item_key(it);
     memcpy(dst, key, key_len);
     if (v1_len)
@@ -80,5 +81,5 @@ void item_fill_info(const item *it, mnemo_item_info *info)
     info->cas = it->cas;
     info->last_access = __atomic_load_n(&it->last_access, __ATOMIC_RELAXED);
     info->fetched = (__atomic_load_n(&it->access_bits, __ATOMIC_RELAXED) & ITEM_FETCHED) != 0;
-    info->reserved = 0;
+    info->state = item_state(it);
 }

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define POOL_MAGIC "MNEMOPOL"
-#define POOL_LAYOUT_VERSION 2u
+#define POOL_LAYOUT_VERSION 3u   /* 3: item.state (stale bit) joined the checksum */
 #define POOL_HEADER_SIZE 4096u
 #define POOL_MUTABLE_OFFSET 2048u   /* mutable header fields live apart from the checksummed ones */
 #define POOL_ALIGN 4096u
@@ -85,7 +85,8 @@ typedef struct region_entry {
 
 /* 48 bytes, followed by key and value. created/deleted/cas are 8-byte aligned so their stores
  * are single-copy atomic. exptime, last_access and access_bits are outside the checksum:
- * touch updates exptime in place with one 4-byte store, reads update the others as hints. */
+ * touch updates exptime in place with one 4-byte store, reads update the others in place.
+ * state belongs to the version (written with it, under the checksum). */
 typedef struct item {
     uint64_t created;           /* publish word: 0 = free or not yet published */
     uint64_t deleted;           /* epoch the version stopped being live, EPOCH_LIVE while live */
@@ -96,13 +97,16 @@ typedef struct item {
     uint32_t value_len;
     uint8_t key_len;
     uint8_t region;
-    uint8_t access_bits;        /* ITEM_FETCHED | ITEM_ACTIVE */
-    uint8_t reserved;
+    uint8_t access_bits;        /* ITEM_FETCHED | ITEM_ACTIVE | ITEM_TOKEN_SENT */
+    uint8_t state;              /* ITEM_STATE_STALE */
     uint32_t checksum;          /* crc32c of cas, flags, value_len, key_len, region, key, value */
 } item;
 
 #define ITEM_FETCHED 1u             /* read at least once (reported as mnemo_item_info.fetched) */
 #define ITEM_ACTIVE 2u              /* accessed since eviction's clock hand last passed it */
+#define ITEM_TOKEN_SENT 4u          /* a read won the right to recache (set in place, persisted) */
+
+#define ITEM_STATE_STALE 1u         /* invalidated version, served marked stale */
 
 _Static_assert(sizeof(item) == 48, "item header must stay 48 bytes");
 _Static_assert(sizeof(region_entry) == 2048, "region entry is 2 KiB");

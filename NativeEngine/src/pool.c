@@ -49,19 +49,36 @@ void pool_persist_u64(mnemo_pool *pool, uint64_t *addr, uint64_t value)
 
 /* CAS uniques are handed out from a DRAM counter; the pool persists a limit ahead of it in
  * steps, so values stay unique and increasing across reopen and crashes. */
+static void cas_limit_raise(mnemo_pool *pool, uint64_t cas)
+{
+    pthread_mutex_lock(&pool->cas_lock);
+    if (pool->mut->cas_limit <= cas) {
+        uint64_t limit = cas > UINT64_MAX - CAS_RESERVE_STEP ? UINT64_MAX : cas + CAS_RESERVE_STEP;
+        pool_persist_u64(pool, &pool->mut->cas_limit, limit);
+    }
+    pthread_mutex_unlock(&pool->cas_lock);
+}
+
 uint64_t cas_next(mnemo_pool *pool)
 {
     uint64_t cas = __atomic_fetch_add(&pool->next_cas, 1, __ATOMIC_RELAXED);
-    if (cas >= __atomic_load_n(&pool->mut->cas_limit, __ATOMIC_ACQUIRE)) {
-        pthread_mutex_lock(&pool->cas_lock);
-        uint64_t limit = pool->mut->cas_limit;
-        while (limit <= cas)
-            limit += CAS_RESERVE_STEP;
-        if (limit != pool->mut->cas_limit)
-            pool_persist_u64(pool, &pool->mut->cas_limit, limit);
-        pthread_mutex_unlock(&pool->cas_lock);
-    }
+    if (cas >= __atomic_load_n(&pool->mut->cas_limit, __ATOMIC_ACQUIRE))
+        cas_limit_raise(pool, cas);
     return cas;
+}
+
+/* A CAS chosen by the caller (a replica set agreeing on one value) must never be handed out
+ * again, so the counter moves past it, and the persisted limit too (a crash after the item
+ * was deleted must not reissue it either). */
+void cas_observe(mnemo_pool *pool, uint64_t cas)
+{
+    uint64_t next = __atomic_load_n(&pool->next_cas, __ATOMIC_RELAXED);
+    while (next <= cas && cas != UINT64_MAX &&
+           !__atomic_compare_exchange_n(&pool->next_cas, &next, cas + 1, true, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED)) {
+    }
+    if (cas >= __atomic_load_n(&pool->mut->cas_limit, __ATOMIC_ACQUIRE))
+        cas_limit_raise(pool, cas);
 }
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }

@@ -229,7 +229,8 @@ void switch_finish(mnemo_pool *pool, uint32_t region, const ref_vec *staged)
 /* Allocates and publishes a staged copy at `epoch`. */
 mnemo_status stage_item(mnemo_pool *pool, uint32_t region, uint64_t epoch, const uint8_t *key,
                         uint32_t key_len, const uint8_t *value, uint32_t value_len,
-                        uint32_t flags, uint32_t exptime, uint64_t cas, ref_vec *staged)
+                        uint32_t flags, uint32_t exptime, uint64_t cas, uint32_t state,
+                        ref_vec *staged)
 {
     uint32_t ref;
     mnemo_status st = slabs_alloc(pool, item_total(key_len, value_len), INDEX_SHARDS, REF_NONE,
@@ -237,7 +238,8 @@ mnemo_status stage_item(mnemo_pool *pool, uint32_t region, uint64_t epoch, const
     if (st != MNEMO_OK)
         return st;
     item *it = item_at(pool, ref);
-    item_fill(pool, it, region, key, key_len, value, value_len, NULL, 0, flags, exptime, cas);
+    item_fill(pool, it, region, key, key_len, value, value_len, NULL, 0, flags, exptime, cas,
+              state);
     item_publish(pool, it, epoch);
     if ((st = ref_vec_push(staged, ref)) != MNEMO_OK) {
         pool_persist_u64(pool, &it->created, 0);
@@ -272,11 +274,13 @@ mnemo_status mnemo_snapshot_restore(mnemo_pool *pool, uint32_t region, uint64_t 
     snap_filter f = {id};
     ref_vec sources = {0}, staged = {0};
     st = scan_collect(pool, region, restorable, &f, &sources);
-    /* Restored items get fresh CAS values: to a client they are new writes. */
+    /* Restored items get fresh CAS values: to a client they are new writes. They keep being stale
+     * when they were; a won recache token belonged to the replaced view and is not restored. */
     for (size_t i = 0; st == MNEMO_OK && i < sources.len; i++) {
         item *src = item_at(pool, sources.refs[i]);
         st = stage_item(pool, region, epoch, item_key(src), src->key_len, item_value(src),
-                        src->value_len, src->flags, src->exptime, cas_next(pool), &staged);
+                        src->value_len, src->flags, src->exptime, cas_next(pool),
+                        item_state(src) & MNEMO_ITEM_STALE, &staged);
     }
     if (st == MNEMO_OK) {
         intent_set(pool, region, INTENT_RESTORE, INTENT_COMMIT, id, epoch);

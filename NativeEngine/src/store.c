@@ -1,7 +1,12 @@
 /*
- * store.c — the memcached item operations: get (and get-and-touch), store in its six modes,
- * delete, incr/decr and touch. Each runs under the region's read lock and its key's index
- * shard lock, so operations on one key are atomic with respect to each other.
+ * store.c — the memcached item operations: get (with the meta protocol's touch, vivify and
+ * recache), store in its six modes, delete (or invalidate), incr/decr and touch. Each runs
+ * under the region's read lock and its key's index shard lock, so operations on one key are
+ * atomic with respect to each other.
+ *
+ * Item state follows memcached's ITEM_STALE / ITEM_TOKEN_SENT: STALE belongs to a version and
+ * is written with it; TOKEN_SENT is set in place on the live version when a read wins the
+ * right to recache, and a new version starts without it unless the rule says it is kept.
  */
 #include <stdio.h>
 #include <string.h>
@@ -95,7 +100,8 @@ static mnemo_status too_large(const mnemo_pool *pool, uint32_t key_len, uint64_t
  * if there is one. */
 static mnemo_status write_version(key_ctx *k, uint32_t old_ref, const uint8_t *v1, uint32_t v1_len,
                                   const uint8_t *v2, uint32_t v2_len, uint32_t flags,
-                                  uint32_t exptime, uint64_t cas, uint32_t *ref_out)
+                                  uint32_t exptime, uint64_t cas, uint32_t state,
+                                  uint32_t *ref_out)
 {
     mnemo_pool *pool = k->pool;
     uint64_t value_len = (uint64_t)v1_len + v2_len;
@@ -111,7 +117,8 @@ static mnemo_status write_version(key_ctx *k, uint32_t old_ref, const uint8_t *v
         return st;
     }
     item *it = item_at(pool, ref);
-    item_fill(pool, it, k->region, k->key, k->key_len, v1, v1_len, v2, v2_len, flags, exptime, cas);
+    item_fill(pool, it, k->region, k->key, k->key_len, v1, v1_len, v2, v2_len, flags, exptime, cas,
+              state);
     uint64_t epoch = current_epoch(k);
     item_publish(pool, it, epoch);
     if (old_ref != REF_NONE) {
@@ -126,7 +133,7 @@ static mnemo_status write_version(key_ctx *k, uint32_t old_ref, const uint8_t *v
 
 /* A version created in the current epoch is in no snapshot, so its exptime can change in
  * place (one 4-byte store, outside the checksum); otherwise touch writes a new version with
- * the same value and CAS. */
+ * the same value, CAS and state. */
 static mnemo_status touch_version(key_ctx *k, uint32_t *ref, uint32_t exptime)
 {
     item *it = item_at(k->pool, *ref);
@@ -136,15 +143,65 @@ static mnemo_status touch_version(key_ctx *k, uint32_t *ref, uint32_t exptime)
         return MNEMO_OK;
     }
     return write_version(k, *ref, item_value(it), it->value_len, NULL, 0, it->flags, exptime,
-                         it->cas, ref);
+                         it->cas, item_state(it), ref);
+}
+
+/* The CAS of a version being written: the caller's, or the engine's next. */
+static uint64_t version_cas(mnemo_pool *pool, uint64_t cas_new)
+{
+    if (cas_new == 0)
+        return cas_next(pool);
+    cas_observe(pool, cas_new);
+    return cas_new;
 }
 
 static void count(uint64_t *counter) { __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED); }
 
+#define READ_OPTS_ALL (MNEMO_READ_TOUCH | MNEMO_READ_VIVIFY | MNEMO_READ_RECACHE)
+#define WRITE_OPTS_ALL (MNEMO_WRITE_INVALIDATE | MNEMO_WRITE_SET_EXPTIME | MNEMO_WRITE_STALE)
+
+static const mnemo_read_args plain_read;
+static const mnemo_write_args plain_write;
+
+/* Records a win: the next reader sees TOKEN_SENT (memcached's Z) and does not win again. The
+ * bit is persisted before the reply, so a restart does not hand out a second token. */
+static void token_send(mnemo_pool *pool, item *it)
+{
+    __atomic_fetch_or(&it->access_bits, ITEM_TOKEN_SENT, __ATOMIC_RELAXED);
+    pool_persist(pool, &it->access_bits, sizeof it->access_bits);
+}
+
+/* memcached mg: a stale item nobody has won yet is won; with R, so is an item whose remaining
+ * TTL is below the caller's threshold. */
+static bool read_wins(const mnemo_pool *pool, const item *it, uint32_t state,
+                      const mnemo_read_args *a)
+{
+    if (state & MNEMO_ITEM_TOKEN_SENT)
+        return false;
+    if (state & MNEMO_ITEM_STALE)
+        return true;
+    if (!(a->opts & MNEMO_READ_RECACHE) || a->recache_below <= 0)
+        return false;
+    uint32_t exptime = __atomic_load_n(&it->exptime, __ATOMIC_RELAXED);
+    return exptime != 0 && exptime < exptime_absolute(pool, a->recache_below);
+}
+
+/* mg N on a miss: an empty item (flags 0) whose first reader, this one, has won. */
+static mnemo_status vivify(key_ctx *k, const mnemo_read_args *a, uint32_t *ref_out)
+{
+    /* Touch composes as memcached's T after N: it decides the exptime. */
+    int64_t exptime = (a->opts & MNEMO_READ_TOUCH) ? a->touch_exptime : a->vivify_exptime;
+    return write_version(k, REF_NONE, NULL, 0, NULL, 0, 0, exptime_absolute(k->pool, exptime),
+                         version_cas(k->pool, a->cas_new), MNEMO_ITEM_TOKEN_SENT, ref_out);
+}
+
 mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, uint32_t key_len,
                        uint8_t *value_buf, uint32_t value_cap, uint32_t *value_len,
-                       mnemo_item_info *info, int touch, int64_t new_exptime)
+                       mnemo_item_info *info, const mnemo_read_args *args)
 {
+    const mnemo_read_args *a = args ? args : &plain_read;
+    if (a->opts & ~(uint32_t)READ_OPTS_ALL)
+        return set_error(MNEMO_INVALID, "unknown read options 0x%x", a->opts);
     key_ctx k = {0};
     mnemo_status st = key_enter(&k, pool, region, key, key_len);
     if (st != MNEMO_OK)
@@ -152,48 +209,96 @@ mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, ui
     region_rt *rt = &pool->rt[region];
     count(&rt->cmd_get);
     uint32_t ref = lookup_live(&k);
+    uint32_t state;
     if (ref == REF_NONE) {
-        count(&rt->misses);
-        key_leave(&k);
-        return MNEMO_NOT_FOUND;
+        if (!(a->opts & MNEMO_READ_VIVIFY)) {
+            count(&rt->misses);
+            key_leave(&k);
+            return MNEMO_NOT_FOUND;
+        }
+        if ((st = vivify(&k, a, &ref)) != MNEMO_OK) {
+            key_leave(&k);
+            return st;
+        }
+        state = MNEMO_ITEM_VIVIFIED | MNEMO_ITEM_WON;
+    } else {
+        item *it = item_at(pool, ref);
+        if (value_len)
+            *value_len = it->value_len;
+        if (it->value_len > value_cap || (it->value_len && !value_buf)) {
+            if (info)
+                item_fill_info(it, info);
+            key_leave(&k);
+            return set_error(MNEMO_BUFFER_TOO_SMALL,
+                             "value of %u bytes does not fit a %u-byte buffer", it->value_len,
+                             value_cap);
+        }
+        if ((a->opts & MNEMO_READ_TOUCH) &&
+            (st = touch_version(&k, &ref, exptime_absolute(pool, a->touch_exptime))) != MNEMO_OK) {
+            key_leave(&k);
+            return st;
+        }
+        it = item_at(pool, ref);
+        state = item_state(it);
+        if (read_wins(pool, it, state, a)) {
+            token_send(pool, it);
+            state |= MNEMO_ITEM_WON;
+        }
     }
     item *it = item_at(pool, ref);
     if (value_len)
         *value_len = it->value_len;
-    if (it->value_len > value_cap || (it->value_len && !value_buf)) {
-        if (info)
-            item_fill_info(it, info);
-        key_leave(&k);
-        return set_error(MNEMO_BUFFER_TOO_SMALL, "value of %u bytes does not fit a %u-byte buffer",
-                         it->value_len, value_cap);
-    }
-    if (touch && (st = touch_version(&k, &ref, exptime_absolute(pool, new_exptime))) != MNEMO_OK) {
-        key_leave(&k);
-        return st;
-    }
-    it = item_at(pool, ref);
-    if (info)
+    if (info) {
         item_fill_info(it, info);
+        info->state = state;
+    }
     if (it->value_len)
         memcpy(value_buf, item_value(it), it->value_len);
     item_mark_accessed(it, ITEM_FETCHED | ITEM_ACTIVE);
     uint32_t now = pool_now(pool);
     if (__atomic_load_n(&it->last_access, __ATOMIC_RELAXED) != now)
         __atomic_store_n(&it->last_access, now, __ATOMIC_RELAXED);
-    count(&rt->hits);
+    count(&rt->hits); /* a vivified read counts as a hit, as in memcached */
     key_leave(&k);
     return MNEMO_OK;
 }
 
+/* memcached's do_store_item: the compare (C) upgrades set and replace to cas; add ignores it;
+ * append and prepend compare plainly. */
+static mnemo_status store_check(mnemo_store_mode mode, const item *old_it, uint64_t cas_in,
+                                bool invalidate, bool *stale_out)
+{
+    *stale_out = false;
+    if (mode == MNEMO_ADD)
+        return old_it ? MNEMO_NOT_STORED : MNEMO_OK;
+    bool compare = mode == MNEMO_CAS || cas_in != 0;
+    if (!old_it)
+        return compare && mode != MNEMO_APPEND && mode != MNEMO_PREPEND ? MNEMO_NOT_FOUND
+               : mode == MNEMO_SET                                      ? MNEMO_OK
+                                                                        : MNEMO_NOT_STORED;
+    if (!compare || old_it->cas == cas_in)
+        return MNEMO_OK;
+    /* ms I: an older CAS still lands, as a stale value (memcached's CAS_ALLOW_STALE). */
+    if (invalidate && cas_in != 0 && cas_in < old_it->cas && mode != MNEMO_APPEND &&
+        mode != MNEMO_PREPEND) {
+        *stale_out = true;
+        return MNEMO_OK;
+    }
+    return MNEMO_EXISTS;
+}
+
 mnemo_status mnemo_store(mnemo_pool *pool, uint32_t region, mnemo_store_mode mode,
                          const uint8_t *key, uint32_t key_len, const uint8_t *value,
-                         uint32_t value_len, uint32_t flags, int64_t exptime, uint64_t cas_in,
-                         uint64_t *cas_out)
+                         uint32_t value_len, uint32_t flags, int64_t exptime,
+                         const mnemo_write_args *args, uint64_t *cas_out)
 {
+    const mnemo_write_args *a = args ? args : &plain_write;
     if ((unsigned)mode > MNEMO_CAS)
         return set_error(MNEMO_INVALID, "unknown store mode %d", (int)mode);
     if (value_len && !value)
         return set_error(MNEMO_INVALID, "value is NULL but value_len is %u", value_len);
+    if (a->opts & ~(uint32_t)WRITE_OPTS_ALL)
+        return set_error(MNEMO_INVALID, "unknown write options 0x%x", a->opts);
     key_ctx k = {0};
     mnemo_status st = key_enter(&k, pool, region, key, key_len);
     if (st != MNEMO_OK)
@@ -201,28 +306,24 @@ mnemo_status mnemo_store(mnemo_pool *pool, uint32_t region, mnemo_store_mode mod
     count(&pool->rt[region].cmd_set);
     uint32_t old = lookup_live(&k);
     item *old_it = old == REF_NONE ? NULL : item_at(pool, old);
-    if (mode == MNEMO_ADD && old_it) {
-        st = MNEMO_NOT_STORED;
-    } else if ((mode == MNEMO_REPLACE || mode == MNEMO_APPEND || mode == MNEMO_PREPEND) &&
-               !old_it) {
-        st = MNEMO_NOT_STORED;
-    } else if (mode == MNEMO_CAS || cas_in != 0) {
-        if (!old_it)
-            st = MNEMO_NOT_FOUND;
-        else if (old_it->cas != cas_in)
-            st = MNEMO_EXISTS;
-    }
+    bool stale_cas;
+    st = store_check(mode, old_it, a->cas_in, (a->opts & MNEMO_WRITE_INVALIDATE) != 0, &stale_cas);
     if (st == MNEMO_OK) {
-        uint64_t cas = cas_next(pool);
+        uint64_t cas = version_cas(pool, a->cas_new);
+        uint32_t state = (a->opts & MNEMO_WRITE_STALE) ? MNEMO_ITEM_STALE : 0;
         if (mode == MNEMO_APPEND)
             st = write_version(&k, old, item_value(old_it), old_it->value_len, value, value_len,
-                               old_it->flags, old_it->exptime, cas, NULL);
+                               old_it->flags, old_it->exptime, cas, state, NULL);
         else if (mode == MNEMO_PREPEND)
             st = write_version(&k, old, value, value_len, item_value(old_it), old_it->value_len,
-                               old_it->flags, old_it->exptime, cas, NULL);
+                               old_it->flags, old_it->exptime, cas, state, NULL);
+        else if (stale_cas) /* keeps the item's TTL and a token already handed out */
+            st = write_version(&k, old, value, value_len, NULL, 0, flags, old_it->exptime, cas,
+                               MNEMO_ITEM_STALE | (item_state(old_it) & MNEMO_ITEM_TOKEN_SENT),
+                               NULL);
         else
             st = write_version(&k, old, value, value_len, NULL, 0, flags,
-                               exptime_absolute(pool, exptime), cas, NULL);
+                               exptime_absolute(pool, exptime), cas, state, NULL);
         if (st == MNEMO_OK && cas_out)
             *cas_out = cas;
     }
@@ -231,23 +332,33 @@ mnemo_status mnemo_store(mnemo_pool *pool, uint32_t region, mnemo_store_mode mod
 }
 
 mnemo_status mnemo_delete(mnemo_pool *pool, uint32_t region, const uint8_t *key, uint32_t key_len,
-                          uint64_t cas_in)
+                          const mnemo_write_args *args)
 {
+    const mnemo_write_args *a = args ? args : &plain_write;
+    if (a->opts & ~(uint32_t)WRITE_OPTS_ALL)
+        return set_error(MNEMO_INVALID, "unknown write options 0x%x", a->opts);
     key_ctx k = {0};
     mnemo_status st = key_enter(&k, pool, region, key, key_len);
     if (st != MNEMO_OK)
         return st;
     uint32_t ref = lookup_live(&k);
-    if (ref == REF_NONE)
+    item *it = ref == REF_NONE ? NULL : item_at(pool, ref);
+    if (!it) {
         st = MNEMO_NOT_FOUND;
-    else if (cas_in != 0 && item_at(pool, ref)->cas != cas_in)
+    } else if (a->cas_in != 0 && it->cas != a->cas_in) {
         st = MNEMO_EXISTS;
-    else
+    } else if (a->opts & MNEMO_WRITE_INVALIDATE) {
+        /* md I: the value stays, marked stale under a new CAS, and the next reader wins. */
+        uint32_t exptime = (a->opts & MNEMO_WRITE_SET_EXPTIME) ? exptime_absolute(pool, a->exptime)
+                                                               : it->exptime;
+        st = write_version(&k, ref, item_value(it), it->value_len, NULL, 0, it->flags, exptime,
+                           version_cas(pool, a->cas_new), MNEMO_ITEM_STALE, NULL);
+    } else {
         store_unlink(pool, k.sh, k.hash, region, ref, current_epoch(&k));
+    }
     key_leave(&k);
     return st;
 }
-
 /* memcached's rule: optional leading blanks, decimal digits, trailing blanks only. */
 static bool parse_u64(const uint8_t *p, uint32_t len, uint64_t *out)
 {
@@ -270,8 +381,12 @@ static bool parse_u64(const uint8_t *p, uint32_t len, uint64_t *out)
 }
 
 mnemo_status mnemo_arith(mnemo_pool *pool, uint32_t region, const uint8_t *key, uint32_t key_len,
-                         int decr, uint64_t delta, uint64_t *value_out, uint64_t *cas_out)
+                         int decr, uint64_t delta, const mnemo_write_args *args,
+                         uint64_t *value_out, uint64_t *cas_out)
 {
+    const mnemo_write_args *a = args ? args : &plain_write;
+    if (a->opts != 0)
+        return set_error(MNEMO_INVALID, "incr/decr take no write options (0x%x)", a->opts);
     key_ctx k = {0};
     mnemo_status st = key_enter(&k, pool, region, key, key_len);
     if (st != MNEMO_OK)
@@ -282,6 +397,10 @@ mnemo_status mnemo_arith(mnemo_pool *pool, uint32_t region, const uint8_t *key, 
         return MNEMO_NOT_FOUND;
     }
     item *it = item_at(pool, ref);
+    if (a->cas_in != 0 && it->cas != a->cas_in) {
+        key_leave(&k);
+        return MNEMO_EXISTS;
+    }
     uint64_t v;
     if (!parse_u64(item_value(it), it->value_len, &v)) {
         key_leave(&k);
@@ -303,8 +422,11 @@ mnemo_status mnemo_arith(mnemo_pool *pool, uint32_t region, const uint8_t *key, 
         memset(buf + n, ' ', it->value_len - n);
         len = it->value_len;
     }
-    uint64_t cas = cas_next(pool);
-    st = write_version(&k, ref, buf, len, NULL, 0, it->flags, it->exptime, cas, NULL);
+    /* memcached changes the item in place when the result fits, so its stale and token bits
+     * stay; a longer result is a new item without them. */
+    uint32_t state = n <= it->value_len ? item_state(it) : 0;
+    uint64_t cas = version_cas(pool, a->cas_new);
+    st = write_version(&k, ref, buf, len, NULL, 0, it->flags, it->exptime, cas, state, NULL);
     if (st == MNEMO_OK) {
         count(&pool->rt[region].cmd_set);
         if (value_out)

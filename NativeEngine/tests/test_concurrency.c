@@ -55,30 +55,30 @@ static void *work(void *arg)
             uint32_t seed = next_rand(&rnd);
             uint32_t len = make_value(seed, value);
             CHECK_ST(mnemo_store(pool, region, MNEMO_SET, (const uint8_t *)key, klen, value, len,
-                                 0, 0, 0, NULL), MNEMO_OK);
+                                 0, 0, NULL, NULL), MNEMO_OK);
             w->present[k] = 1;
             w->value_seed[k] = seed;
             break;
         }
         case 3:
-            CHECK_ST(mnemo_delete(pool, region, (const uint8_t *)key, klen, 0),
+            CHECK_ST(mnemo_delete(pool, region, (const uint8_t *)key, klen, NULL),
                      w->present[k] ? MNEMO_OK : MNEMO_NOT_FOUND);
             w->present[k] = 0;
             break;
         case 4: { /* shared counters: contention on the same keys */
             snprintf(key, sizeof key, "shared-%u", r % SHARED_KEYS);
             klen = (uint32_t)strlen(key);
-            mnemo_status st = mnemo_arith(pool, region, (const uint8_t *)key, klen, 0, 1, NULL, NULL);
+            mnemo_status st = mnemo_arith(pool, region, (const uint8_t *)key, klen, 0, 1, NULL, NULL, NULL);
             if (st == MNEMO_NOT_FOUND)
                 st = mnemo_store(pool, region, MNEMO_ADD, (const uint8_t *)key, klen,
-                                 (const uint8_t *)"0", 1, 0, 0, 0, NULL);
+                                 (const uint8_t *)"0", 1, 0, 0, NULL, NULL);
             CHECK(st == MNEMO_OK || st == MNEMO_NOT_STORED);
             break;
         }
         default: {
             uint32_t len = 0;
             mnemo_status st = mnemo_get(pool, region, (const uint8_t *)key, klen, got, sizeof got,
-                                        &len, NULL, 0, 0);
+                                        &len, NULL, NULL);
             if (!w->present[k]) {
                 CHECK_ST(st, MNEMO_NOT_FOUND);
                 break;
@@ -149,7 +149,7 @@ static void mixed_operations_with_snapshots(void)
             snprintf(key, sizeof key, "w%d-%d", i, k);
             uint32_t len = 0;
             mnemo_status st = mnemo_get(pool, region, (const uint8_t *)key, (uint32_t)strlen(key),
-                                        got, sizeof got, &len, NULL, 0, 0);
+                                        got, sizeof got, &len, NULL, NULL);
             if (!workers[i].present[k]) {
                 CHECK_ST(st, MNEMO_NOT_FOUND);
                 continue;
@@ -202,12 +202,12 @@ static void *churn(void *arg)
         if (r & 1) {
             uint32_t len = keyed_value(k, next_rand(&rnd), value);
             mnemo_status st = mnemo_store(pool, region, MNEMO_SET, (const uint8_t *)key, klen,
-                                          value, len, 0, 0, 0, NULL);
+                                          value, len, 0, 0, NULL, NULL);
             CHECK(st == MNEMO_OK || st == MNEMO_NO_MEMORY); /* NO_MEMORY while snapshots pin */
         } else {
             uint32_t len = 0;
             mnemo_status st = mnemo_get(pool, region, (const uint8_t *)key, klen, got, sizeof got,
-                                        &len, NULL, 0, 0);
+                                        &len, NULL, NULL);
             CHECK(st == MNEMO_OK || st == MNEMO_NOT_FOUND);
             if (st == MNEMO_OK)
                 for (uint32_t i = 0; i < len; i++)

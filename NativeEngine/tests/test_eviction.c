@@ -10,7 +10,7 @@ static mnemo_status put_expiring(mnemo_pool *p, uint32_t r, int i, int64_t expti
     char k[32];
     snprintf(k, sizeof k, "key-%06d", i);
     return mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, (uint32_t)strlen(k), value, VALUE_LEN,
-                       0, exptime, 0, NULL);
+                       0, exptime, NULL, NULL);
 }
 
 static mnemo_status put(mnemo_pool *p, uint32_t r, int i) { return put_expiring(p, r, i, 0); }
@@ -122,7 +122,7 @@ static mnemo_status put_big(mnemo_pool *p, uint32_t r, const char *k, uint8_t fi
 {
     memset(big, fill, sizeof big);
     return mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, (uint32_t)strlen(k), big, BIG_LEN, 0,
-                       0, 0, NULL);
+                       0, NULL, NULL);
 }
 
 /* True when k holds BIG_LEN bytes of `fill`. */
@@ -131,7 +131,7 @@ static bool holds_big(mnemo_pool *p, uint32_t r, const char *k, uint8_t fill)
     uint32_t len = 0;
     memset(big, 0, sizeof big);
     mnemo_status st = mnemo_get(p, r, (const uint8_t *)k, (uint32_t)strlen(k), big, BIG_LEN, &len,
-                                NULL, 0, 0);
+                                NULL, NULL);
     if (st != MNEMO_OK || len != BIG_LEN)
         return false;
     for (uint32_t i = 0; i < BIG_LEN; i++)
@@ -153,8 +153,8 @@ static void restore_copies_are_never_victims(void)
     CHECK_ST(put_big(p, r, "b", 'b'), MNEMO_OK);
     uint64_t s1, s2;
     CHECK_ST(mnemo_snapshot_create(p, r, &s1), MNEMO_OK);
-    CHECK_ST(mnemo_delete(p, r, (const uint8_t *)"a", 1, 0), MNEMO_OK); /* retained for s1 */
-    CHECK_ST(mnemo_delete(p, r, (const uint8_t *)"b", 1, 0), MNEMO_OK);
+    CHECK_ST(mnemo_delete(p, r, (const uint8_t *)"a", 1, NULL), MNEMO_OK); /* retained for s1 */
+    CHECK_ST(mnemo_delete(p, r, (const uint8_t *)"b", 1, NULL), MNEMO_OK);
     char k[32];
     int n = 0;
     while (evictions(p) == 0) {
@@ -164,7 +164,7 @@ static void restore_copies_are_never_victims(void)
     }
     /* the class is full: free one chunk, pin every c in s2 and give the free chunk to z */
     snprintf(k, sizeof k, "c-%d", n - 1);
-    CHECK_ST(mnemo_delete(p, r, (const uint8_t *)k, (uint32_t)strlen(k), 0), MNEMO_OK);
+    CHECK_ST(mnemo_delete(p, r, (const uint8_t *)k, (uint32_t)strlen(k), NULL), MNEMO_OK);
     CHECK_ST(mnemo_snapshot_create(p, r, &s2), MNEMO_OK);
     CHECK_ST(put_big(p, r, "z", 'z'), MNEMO_OK);
     CHECK_ST(mnemo_snapshot_restore(p, r, s1), MNEMO_NO_MEMORY);
@@ -196,7 +196,7 @@ static void no_evict_fails_with_no_memory(void)
         CHECK(present(p, r, k));
     CHECK(evictions(p) == 0);
     /* deleting frees a chunk that the next store reuses */
-    CHECK_ST(mnemo_delete(p, r, (const uint8_t *)"key-000000", 10, 0), MNEMO_OK);
+    CHECK_ST(mnemo_delete(p, r, (const uint8_t *)"key-000000", 10, NULL), MNEMO_OK);
     CHECK_ST(put(p, r, i), MNEMO_OK);
     mnemo_pool_close(p);
     unlink(path);

@@ -11,8 +11,15 @@ static uint32_t region;
 static mnemo_status store(mnemo_store_mode mode, const char *k, const char *v, uint32_t flags,
                           int64_t exptime, uint64_t cas_in, uint64_t *cas_out)
 {
+    mnemo_write_args a = {.cas_in = cas_in};
     return mnemo_store(pool, region, mode, K(k), (const uint8_t *)v, (uint32_t)strlen(v), flags,
-                       exptime, cas_in, cas_out);
+                       exptime, &a, cas_out);
+}
+
+static mnemo_status del(const char *k, uint64_t cas_in)
+{
+    mnemo_write_args a = {.cas_in = cas_in};
+    return mnemo_delete(pool, region, K(k), &a);
 }
 
 static const char *get(const char *k) { return test_get(pool, region, k); }
@@ -30,15 +37,15 @@ static void set_get_and_info(void)
     mnemo_item_info info;
     uint8_t buf[16];
     uint32_t len = 0;
-    CHECK_ST(mnemo_get(pool, region, K("a"), buf, sizeof buf, &len, &info, 0, 0), MNEMO_OK);
+    CHECK_ST(mnemo_get(pool, region, K("a"), buf, sizeof buf, &len, &info, NULL), MNEMO_OK);
     CHECK(len == 5 && memcmp(buf, "hello", 5) == 0);
     CHECK(info.flags == 42 && info.cas == cas && info.exptime == 0 && info.fetched == 0);
     CHECK(info.value_len == 5 && info.last_access > 0);
-    CHECK_ST(mnemo_get(pool, region, K("a"), buf, sizeof buf, &len, &info, 0, 0), MNEMO_OK);
+    CHECK_ST(mnemo_get(pool, region, K("a"), buf, sizeof buf, &len, &info, NULL), MNEMO_OK);
     CHECK(info.fetched == 1);
-    CHECK_ST(mnemo_get(pool, region, K("a"), buf, 2, &len, &info, 0, 0), MNEMO_BUFFER_TOO_SMALL);
+    CHECK_ST(mnemo_get(pool, region, K("a"), buf, 2, &len, &info, NULL), MNEMO_BUFFER_TOO_SMALL);
     CHECK(len == 5 && info.value_len == 5);
-    CHECK_ST(mnemo_get(pool, region, K("nope"), buf, sizeof buf, &len, NULL, 0, 0),
+    CHECK_ST(mnemo_get(pool, region, K("nope"), buf, sizeof buf, &len, NULL, NULL),
              MNEMO_NOT_FOUND);
     uint64_t cas2 = 0;
     CHECK_ST(store(MNEMO_SET, "a", "", 0, 0, 0, &cas2), MNEMO_OK); /* empty value is fine */
@@ -61,7 +68,7 @@ static void add_replace_append_prepend(void)
     mnemo_item_info info;
     uint8_t buf[32];
     uint32_t len;
-    CHECK_ST(mnemo_get(pool, region, K("k"), buf, sizeof buf, &len, &info, 0, 0), MNEMO_OK);
+    CHECK_ST(mnemo_get(pool, region, K("k"), buf, sizeof buf, &len, &info, NULL), MNEMO_OK);
     CHECK(info.flags == 5); /* append keeps the item's flags */
     CHECK_ST(store(MNEMO_REPLACE, "k", "new", 1, 0, 0, NULL), MNEMO_OK);
     CHECK(strcmp(get("k"), "new") == 0);
@@ -79,9 +86,9 @@ static void cas_rules(void)
     CHECK(cas2 > cas && strcmp(get("c"), "v2") == 0);
     CHECK_ST(store(MNEMO_CAS, "c", "v3", 0, 0, cas, NULL), MNEMO_EXISTS); /* stale cas */
     CHECK_ST(store(MNEMO_SET, "c", "v3", 0, 0, cas, NULL), MNEMO_EXISTS);  /* meta-style cas */
-    CHECK_ST(mnemo_delete(pool, region, K("c"), cas), MNEMO_EXISTS);
-    CHECK_ST(mnemo_delete(pool, region, K("c"), cas2), MNEMO_OK);
-    CHECK_ST(mnemo_delete(pool, region, K("c"), 0), MNEMO_NOT_FOUND);
+    CHECK_ST(del("c", cas), MNEMO_EXISTS);
+    CHECK_ST(del("c", cas2), MNEMO_OK);
+    CHECK_ST(mnemo_delete(pool, region, K("c"), NULL), MNEMO_NOT_FOUND);
     CHECK(get("c") == NULL);
 }
 
@@ -91,20 +98,20 @@ static void key_length_limits(void)
     char key[252];
     memset(key, 'k', sizeof key);
     CHECK_ST(mnemo_store(pool, region, MNEMO_SET, (const uint8_t *)key, 250, (const uint8_t *)"v",
-                         1, 0, 0, 0, NULL), MNEMO_OK);
+                         1, 0, 0, NULL, NULL), MNEMO_OK);
     uint8_t buf[4];
     uint32_t len;
-    CHECK_ST(mnemo_get(pool, region, (const uint8_t *)key, 250, buf, 4, &len, NULL, 0, 0), MNEMO_OK);
+    CHECK_ST(mnemo_get(pool, region, (const uint8_t *)key, 250, buf, 4, &len, NULL, NULL), MNEMO_OK);
     CHECK_ST(mnemo_store(pool, region, MNEMO_SET, (const uint8_t *)key, 251, (const uint8_t *)"v",
-                         1, 0, 0, 0, NULL), MNEMO_BAD_KEY);
-    CHECK_ST(mnemo_get(pool, region, (const uint8_t *)key, 251, buf, 4, &len, NULL, 0, 0),
+                         1, 0, 0, NULL, NULL), MNEMO_BAD_KEY);
+    CHECK_ST(mnemo_get(pool, region, (const uint8_t *)key, 251, buf, 4, &len, NULL, NULL),
              MNEMO_BAD_KEY);
     CHECK_ST(mnemo_store(pool, region, MNEMO_SET, (const uint8_t *)key, 0, (const uint8_t *)"v", 1,
-                         0, 0, 0, NULL), MNEMO_BAD_KEY);
-    CHECK_ST(mnemo_delete(pool, region, (const uint8_t *)key, 0, 0), MNEMO_BAD_KEY);
+                         0, 0, NULL, NULL), MNEMO_BAD_KEY);
+    CHECK_ST(mnemo_delete(pool, region, (const uint8_t *)key, 0, NULL), MNEMO_BAD_KEY);
     CHECK_ST(mnemo_store(pool, region, (mnemo_store_mode)17, K("x"), (const uint8_t *)"v", 1, 0, 0,
                          0, NULL), MNEMO_INVALID);
-    CHECK_ST(mnemo_get(pool, 99, K("x"), buf, 4, &len, NULL, 0, 0), MNEMO_NOT_FOUND);
+    CHECK_ST(mnemo_get(pool, 99, K("x"), buf, 4, &len, NULL, NULL), MNEMO_NOT_FOUND);
 }
 
 static void item_size_limit(void)
@@ -121,7 +128,7 @@ static void item_size_limit(void)
     CHECK_ST(mnemo_store(pool, region, MNEMO_APPEND, K("big"), v, 1, 0, 0, 0, NULL),
              MNEMO_TOO_LARGE);
     uint32_t len = 0;
-    CHECK_ST(mnemo_get(pool, region, K("big"), v, limit, &len, NULL, 0, 0), MNEMO_OK);
+    CHECK_ST(mnemo_get(pool, region, K("big"), v, limit, &len, NULL, NULL), MNEMO_OK);
     CHECK(len == fit); /* the failed writes lost nothing */
     free(v);
 }
@@ -159,7 +166,8 @@ static void touch_and_get_and_touch(void)
     uint8_t buf[4];
     uint32_t len;
     mnemo_item_info info;
-    CHECK_ST(mnemo_get(pool, region, K("t"), buf, sizeof buf, &len, &info, 1, 5), MNEMO_OK);
+    mnemo_read_args touch = {.opts = MNEMO_READ_TOUCH, .touch_exptime = 5};
+    CHECK_ST(mnemo_get(pool, region, K("t"), buf, sizeof buf, &len, &info, &touch), MNEMO_OK);
     CHECK(info.exptime > 0);
     mnemo_clock_advance(pool, 6);
     CHECK(get("t") == NULL);
@@ -167,7 +175,7 @@ static void touch_and_get_and_touch(void)
     uint64_t cas = 0;
     CHECK_ST(store(MNEMO_SET, "t2", "v", 0, 0, 0, &cas), MNEMO_OK);
     CHECK_ST(mnemo_touch(pool, region, K("t2"), 1000), MNEMO_OK);
-    CHECK_ST(mnemo_get(pool, region, K("t2"), buf, sizeof buf, &len, &info, 0, 0), MNEMO_OK);
+    CHECK_ST(mnemo_get(pool, region, K("t2"), buf, sizeof buf, &len, &info, NULL), MNEMO_OK);
     CHECK(info.cas == cas && info.exptime > 0);
     mnemo_clock_advance(pool, -56);
 }
@@ -176,35 +184,35 @@ static void incr_decr(void)
 {
     fresh();
     uint64_t v = 0, cas = 0;
-    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 1, &v, NULL), MNEMO_NOT_FOUND);
+    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 1, NULL, &v, NULL), MNEMO_NOT_FOUND);
     CHECK_ST(store(MNEMO_SET, "n", "10", 3, 0, 0, NULL), MNEMO_OK);
-    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 5, &v, &cas), MNEMO_OK);
+    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 5, NULL, &v, &cas), MNEMO_OK);
     CHECK(v == 15 && cas > 0 && strcmp(get("n"), "15") == 0);
-    CHECK_ST(mnemo_arith(pool, region, K("n"), 1, 100, &v, NULL), MNEMO_OK);
+    CHECK_ST(mnemo_arith(pool, region, K("n"), 1, 100, NULL, &v, NULL), MNEMO_OK);
     CHECK(v == 0 && strcmp(get("n"), "0 ") == 0); /* floors at 0, keeps length like memcached */
     CHECK_ST(store(MNEMO_SET, "n", "100", 0, 0, 0, NULL), MNEMO_OK);
-    CHECK_ST(mnemo_arith(pool, region, K("n"), 1, 1, &v, NULL), MNEMO_OK);
+    CHECK_ST(mnemo_arith(pool, region, K("n"), 1, 1, NULL, &v, NULL), MNEMO_OK);
     CHECK(v == 99 && strcmp(get("n"), "99 ") == 0);
-    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 1, &v, NULL), MNEMO_OK); /* "99 " parses */
+    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 1, NULL, &v, NULL), MNEMO_OK); /* "99 " parses */
     CHECK(v == 100 && strcmp(get("n"), "100") == 0);
-    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 900, &v, NULL), MNEMO_OK);
+    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 900, NULL, &v, NULL), MNEMO_OK);
     CHECK(v == 1000 && strcmp(get("n"), "1000") == 0); /* grows */
     CHECK_ST(store(MNEMO_SET, "n", "18446744073709551615", 0, 0, 0, NULL), MNEMO_OK);
-    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 2, &v, NULL), MNEMO_OK);
+    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 2, NULL, &v, NULL), MNEMO_OK);
     CHECK(v == 1); /* wraps at 2^64 */
     CHECK_ST(store(MNEMO_SET, "n", "18446744073709551616", 0, 0, 0, NULL), MNEMO_OK);
-    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 1, &v, NULL), MNEMO_NON_NUMERIC);
+    CHECK_ST(mnemo_arith(pool, region, K("n"), 0, 1, NULL, &v, NULL), MNEMO_NON_NUMERIC);
     CHECK_ST(store(MNEMO_SET, "s", "abc", 0, 0, 0, NULL), MNEMO_OK);
-    CHECK_ST(mnemo_arith(pool, region, K("s"), 0, 1, &v, NULL), MNEMO_NON_NUMERIC);
+    CHECK_ST(mnemo_arith(pool, region, K("s"), 0, 1, NULL, &v, NULL), MNEMO_NON_NUMERIC);
     CHECK(strstr(mnemo_last_error(), "non-numeric") != NULL);
     CHECK_ST(store(MNEMO_SET, "s", "", 0, 0, 0, NULL), MNEMO_OK);
-    CHECK_ST(mnemo_arith(pool, region, K("s"), 1, 1, &v, NULL), MNEMO_NON_NUMERIC);
+    CHECK_ST(mnemo_arith(pool, region, K("s"), 1, 1, NULL, &v, NULL), MNEMO_NON_NUMERIC);
     mnemo_item_info info;
     uint8_t buf[8];
     uint32_t len;
     CHECK_ST(store(MNEMO_SET, "f", "7", 77, 0, 0, NULL), MNEMO_OK);
-    CHECK_ST(mnemo_arith(pool, region, K("f"), 0, 1, &v, NULL), MNEMO_OK);
-    CHECK_ST(mnemo_get(pool, region, K("f"), buf, sizeof buf, &len, &info, 0, 0), MNEMO_OK);
+    CHECK_ST(mnemo_arith(pool, region, K("f"), 0, 1, NULL, &v, NULL), MNEMO_OK);
+    CHECK_ST(mnemo_get(pool, region, K("f"), buf, sizeof buf, &len, &info, NULL), MNEMO_OK);
     CHECK(info.flags == 77);
 }
 
@@ -246,7 +254,7 @@ static void index_keeps_every_key_through_growth_and_deletes(void)
     }
     for (int i = 0; i < KEYS; i += 3) {
         snprintf(k, sizeof k, "k%d", i);
-        CHECK_ST(mnemo_delete(p, r, (const uint8_t *)k, (uint32_t)strlen(k), 0), MNEMO_OK);
+        CHECK_ST(mnemo_delete(p, r, (const uint8_t *)k, (uint32_t)strlen(k), NULL), MNEMO_OK);
     }
     for (int round = 0; round < 2; round++) {
         for (int i = 0; i < KEYS; i++) {

@@ -43,7 +43,7 @@ static void create_reopen_keeps_data_and_cas(void)
     CHECK_ST(mnemo_region_create(p, "default", &r), MNEMO_OK);
     uint64_t cas1 = 0;
     CHECK_ST(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)"k", 1, (const uint8_t *)"v1", 2, 7, 0,
-                         0, &cas1), MNEMO_OK);
+                         NULL, &cas1), MNEMO_OK);
     CHECK(cas1 > 0);
     mnemo_pool_close(p);
 
@@ -54,12 +54,12 @@ static void create_reopen_keeps_data_and_cas(void)
     mnemo_item_info info;
     uint8_t buf[8];
     uint32_t len;
-    CHECK_ST(mnemo_get(p, r, (const uint8_t *)"k", 1, buf, sizeof buf, &len, &info, 0, 0),
+    CHECK_ST(mnemo_get(p, r, (const uint8_t *)"k", 1, buf, sizeof buf, &len, &info, NULL),
              MNEMO_OK);
     CHECK(len == 2 && memcmp(buf, "v1", 2) == 0 && info.flags == 7 && info.cas == cas1);
     uint64_t cas2 = 0;
     CHECK_ST(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)"k2", 2, (const uint8_t *)"x", 1, 0, 0,
-                         0, &cas2), MNEMO_OK);
+                         NULL, &cas2), MNEMO_OK);
     CHECK(cas2 > cas1);
     mnemo_pool_stats ps;
     CHECK_ST(mnemo_pool_stats_get(p, &ps), MNEMO_OK);
@@ -153,9 +153,9 @@ static void item_size_limit_is_configurable(void)
     uint32_t n = 2 * MiB;
     uint8_t *v = malloc(n);
     memset(v, 'b', n);
-    CHECK_ST(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)"big", 3, v, n, 0, 0, 0, NULL), MNEMO_OK);
+    CHECK_ST(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)"big", 3, v, n, 0, 0, NULL, NULL), MNEMO_OK);
     uint32_t len = 0;
-    CHECK_ST(mnemo_get(p, r, (const uint8_t *)"big", 3, v, n, &len, NULL, 0, 0), MNEMO_OK);
+    CHECK_ST(mnemo_get(p, r, (const uint8_t *)"big", 3, v, n, &len, NULL, NULL), MNEMO_OK);
     CHECK(len == n);
     free(v);
     mnemo_pool_close(p);

@@ -26,11 +26,11 @@ static int reenter(void *ctx, const uint8_t *key, uint32_t key_len, const uint8_
     (void)info;
     uint8_t buf[64];
     uint32_t len;
-    CHECK_ST(mnemo_get(r->pool, r->region, key, key_len, buf, sizeof buf, &len, NULL, 0, 0),
+    CHECK_ST(mnemo_get(r->pool, r->region, key, key_len, buf, sizeof buf, &len, NULL, NULL),
              MNEMO_OK);
     CHECK(len == value_len && memcmp(buf, value, len) == 0);
     CHECK_ST(mnemo_store(r->pool, r->region, MNEMO_SET, (const uint8_t *)"written-in-scan", 15,
-                         (const uint8_t *)"x", 1, 0, 0, 0, NULL), MNEMO_OK);
+                         (const uint8_t *)"x", 1, 0, 0, NULL, NULL), MNEMO_OK);
     uint64_t id;
     CHECK_ST(mnemo_snapshot_create(r->pool, r->region, &id), MNEMO_INVALID);
     CHECK_ST(mnemo_flush(r->pool, r->region, 0), MNEMO_INVALID);

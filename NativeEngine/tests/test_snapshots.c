@@ -56,7 +56,7 @@ static void build_history(void)
     CHECK_ST(test_set(pool, region, "b", "1"), MNEMO_OK);
     CHECK_ST(mnemo_snapshot_create(pool, region, &s1), MNEMO_OK);
     CHECK_ST(test_set(pool, region, "a", "2"), MNEMO_OK);
-    CHECK_ST(mnemo_delete(pool, region, (const uint8_t *)"b", 1, 0), MNEMO_OK);
+    CHECK_ST(mnemo_delete(pool, region, (const uint8_t *)"b", 1, NULL), MNEMO_OK);
     CHECK_ST(test_set(pool, region, "c", "1"), MNEMO_OK);
     CHECK_ST(mnemo_snapshot_create(pool, region, &s2), MNEMO_OK);
     CHECK(s2 > s1);
@@ -184,7 +184,7 @@ static void import_into_another_pool(void)
         for (size_t j = 0; j < sizeof value; j++)
             value[j] = (uint8_t)(i * 31 + j);
         CHECK_ST(mnemo_store(pool, big, MNEMO_SET, (const uint8_t *)k, (uint32_t)strlen(k), value,
-                             (uint32_t)(i % 3000), (uint32_t)i, 0, 0, NULL), MNEMO_OK);
+                             (uint32_t)(i % 3000), (uint32_t)i, 0, NULL, NULL), MNEMO_OK);
     }
     uint64_t snap;
     CHECK_ST(mnemo_snapshot_create(pool, big, &snap), MNEMO_OK);
@@ -204,7 +204,7 @@ static void import_into_another_pool(void)
         uint32_t len;
         mnemo_item_info info;
         CHECK_ST(mnemo_get(p2, r2, (const uint8_t *)k, (uint32_t)strlen(k), got, sizeof got, &len,
-                           &info, 0, 0), MNEMO_OK);
+                           &info, NULL), MNEMO_OK);
         CHECK(len == (uint32_t)(i % 3000) && info.flags == (uint32_t)i);
         for (uint32_t j = 0; j < len; j++)
             CHECK(got[j] == (uint8_t)(i * 31 + j));

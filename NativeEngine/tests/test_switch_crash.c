@@ -49,7 +49,7 @@ static void fill(mnemo_pool *p, uint32_t r, int from, int to, const char *tag)
         snprintf(k, sizeof k, "key-%d", i);
         snprintf(v, sizeof v, "%s-value-%d-%0*d", tag, i, i % 40, 0);
         CHECK_ST(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, (uint32_t)strlen(k),
-                             (const uint8_t *)v, (uint32_t)strlen(v), (uint32_t)i, 0, 0, NULL),
+                             (const uint8_t *)v, (uint32_t)strlen(v), (uint32_t)i, 0, NULL, NULL),
                  MNEMO_OK);
     }
 }

@@ -70,7 +70,7 @@ static inline mnemo_pool *test_reopen(const char *path, uint32_t flags)
 static inline mnemo_status test_set(mnemo_pool *p, uint32_t r, const char *k, const char *v)
 {
     return mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, (uint32_t)strlen(k),
-                       (const uint8_t *)v, (uint32_t)strlen(v), 0, 0, 0, NULL);
+                       (const uint8_t *)v, (uint32_t)strlen(v), 0, 0, NULL, NULL);
 }
 
 /* Reads a value as a NUL-terminated string into a static buffer; NULL when missing. */
@@ -79,7 +79,7 @@ static inline const char *test_get(mnemo_pool *p, uint32_t r, const char *k)
     static char buf[1 << 16];
     uint32_t len = 0;
     mnemo_status st = mnemo_get(p, r, (const uint8_t *)k, (uint32_t)strlen(k), (uint8_t *)buf,
-                                sizeof buf - 1, &len, NULL, 0, 0);
+                                sizeof buf - 1, &len, NULL, NULL);
     if (st == MNEMO_NOT_FOUND)
         return NULL;
     CHECK_ST(st, MNEMO_OK);

@@ -100,24 +100,24 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
             switch (request.Op)
             {
                 case DataPlaneOpCode.Get:
-                case DataPlaneOpCode.GetAndTouch:
                     WriteItem(request, region, output);
                     return null;
                 case DataPlaneOpCode.Store:
                 {
                     EngineStatus status = _pool.Store(region, (StoreMode)request.Mode, request.Key, request.Value, request.Flags, request.Exptime,
-                        request.Argument, out ulong cas);
+                        out ulong cas, request.WriteOptions);
                     WriteStatus(output, new DataPlaneResponse(request.Id, EngineOutcomes.ToCacheStatus(status), 0, 0, 0, cas, 0, 0));
                     return null;
                 }
                 case DataPlaneOpCode.Delete:
-                    WriteStatus(output, Status(request.Id, _pool.Delete(region, request.Key, request.Argument)));
+                    WriteStatus(output, Status(request.Id, _pool.Delete(region, request.Key, request.WriteOptions)));
                     return null;
                 case DataPlaneOpCode.Arithmetic:
                 {
+                    WriteOptions options = request.WriteOptions;
                     EngineStatus status = request.Mode == 1
-                        ? _pool.Decrement(region, request.Key, request.Argument, out ulong value, out ulong cas)
-                        : _pool.Increment(region, request.Key, request.Argument, out value, out cas);
+                        ? _pool.Decrement(region, request.Key, request.Argument, out ulong value, out ulong cas, options)
+                        : _pool.Increment(region, request.Key, request.Argument, out value, out cas, options);
                     WriteStatus(output, new DataPlaneResponse(request.Id, EngineOutcomes.ToCacheStatus(status), 0, 0, 0, cas, value, 0));
                     return null;
                 }
@@ -147,26 +147,22 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
     private void WriteItem(in DataPlaneRequest request, Region region, PipeWriter output)
     {
         const int header = DataPlaneProtocol.ResponseHeaderLength;
-        bool touch = request.Op == DataPlaneOpCode.GetAndTouch;
+        ReadOptions options = request.ReadOptions;
         Span<byte> span = output.GetSpan(header + 512);
-        EngineStatus status = Read(region, request, touch, span[header..], out int length, out ItemInfo info);
+        // A value that does not fit changes nothing in the engine (no touch, no win), so the retry is the real read.
+        EngineStatus status = _pool.TryGet(region, request.Key, span[header..], out int length, out ItemInfo info, options);
         bool fetched = info.Fetched;
         while (status == EngineStatus.BufferTooSmall)
         {
             span = output.GetSpan(header + length);
-            status = Read(region, request, touch, span[header..], out length, out info);
+            status = _pool.TryGet(region, request.Key, span[header..], out length, out info, options);
         }
         int payload = status == EngineStatus.Ok ? length : 0;
         var response = new DataPlaneResponse(request.Id, EngineOutcomes.ToCacheStatus(status), fetched ? DataPlaneProtocol.ResponseFetched : (byte)0,
-            info.Flags, info.Exptime, info.Cas, 0, info.LastAccess);
+            info.Flags, info.Exptime, info.Cas, 0, info.LastAccess, (CacheItemState)info.State);
         response.WriteHeader(span, payload);
         output.Advance(header + payload);
     }
-
-    private EngineStatus Read(Region region, in DataPlaneRequest request, bool touch, Span<byte> destination, out int length, out ItemInfo info) =>
-        touch
-            ? _pool.TryGetAndTouch(region, request.Key, request.Exptime, destination, out length, out info)
-            : _pool.TryGet(region, request.Key, destination, out length, out info);
 
     private void WriteStats(uint id, Region region, PipeWriter output)
     {

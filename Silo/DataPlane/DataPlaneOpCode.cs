@@ -3,14 +3,14 @@ namespace Mnemo.Silo.DataPlane;
 /// <summary>The operations of the data-plane protocol (one byte in the request header).</summary>
 public enum DataPlaneOpCode : byte
 {
+    /// <summary>A read; its option bits add touch, vivify and recache (<see cref="DataPlaneProtocol.ReadTouch"/>, ...).</summary>
     Get = 1,
-    GetAndTouch = 2,
-    Store = 3,
-    Delete = 4,
-    Arithmetic = 5,
-    Touch = 6,
-    Flush = 7,
+    Store = 2,
+    Delete = 3,
+    Arithmetic = 4,
+    Touch = 5,
+    Flush = 6,
     /// <summary>Next chunk of a region scan (for resync); scan id 0 starts one, chunk size 0 abandons one.</summary>
-    ScanChunk = 8,
-    Stats = 9,
+    ScanChunk = 7,
+    Stats = 8,
 }

@@ -9,24 +9,34 @@ namespace Mnemo.Silo.DataPlane;
 /// long-lived TCP connection per peer. Every request carries an id the response echoes, so responses
 /// may be matched in any order and many requests share one write.
 /// <code>
-/// request  (36-byte header): u32 length-after-this-field, u32 id, u8 op, u8 mode, u8 region length,
-///          u8 0, u16 key length, u16 0, u32 flags | chunk bytes, i64 exptime | delay,
-///          u64 cas-in | delta | scan id; then region name (UTF-8), key, value.
+/// request  (52-byte header): u32 length-after-this-field, u32 id, u8 op, u8 mode, u8 region length,
+///          u8 option bits, u16 key length, u16 0, u32 flags | chunk bytes,
+///          i64 exptime | touch exptime | md I T exptime | delay, u64 cas-in | delta | scan id | recache-below,
+///          u64 cas-new, i64 vivify exptime (get) | cas-in (incr/decr); then region name (UTF-8), key, value.
 /// response (48-byte header): u32 length-after-this-field, u32 id, u8 status, u8 bits (1 fetched,
-///          2 scan done), u16 0, u32 flags, i64 exptime, u64 cas, u64 number (incr/decr value,
-///          scan id), i64 last access; then the payload (value, scan items, stats).
+///          2 scan done), u8 item state (CacheItemState), u8 0, u32 flags, i64 exptime, u64 cas,
+///          u64 number (incr/decr value, scan id), i64 last access; then the payload (value, scan items, stats).
 /// </code>
+/// Option bits of a get: 1 touch, 2 vivify, 4 recache; of a store, delete or incr/decr: 1 invalidate,
+/// 2 set exptime (md I T), 4 stale. A cas-new of 0 lets the engine choose the CAS.
 /// Store modes use <see cref="Grains.Interfaces.Memshack.CacheStoreMode"/>; mode 1 on arithmetic
 /// means decrement. Statuses are <see cref="Grains.Interfaces.Memshack.CacheStatus"/> values. A scan
 /// response repeats its bits in the flags field, which is where <see cref="PeerConnection"/> reads "done".
 /// </summary>
 public static class DataPlaneProtocol
 {
-    public const int RequestHeaderLength = 36;
+    public const int RequestHeaderLength = 52;
     public const int ResponseHeaderLength = 48;
     public const int LengthPrefix = 4;
     public const byte ResponseFetched = 1;
     public const byte ResponseScanDone = 2;
+    public const byte ReadTouch = 1;
+    public const byte ReadVivify = 2;
+    public const byte ReadRecache = 4;
+    public const byte WriteInvalidate = 1;
+    public const byte WriteSetExptime = 2;
+    public const byte WriteStale = 4;
+    public const byte AllOptions = 7;
     public const int StatsPayloadLength = 6 * sizeof(ulong);
 
     /// <summary>Largest scan chunk a server produces (a chunk may exceed it by one item).</summary>

@@ -11,12 +11,34 @@ public readonly ref struct DataPlaneRequest
     public uint Id { get; init; }
     public DataPlaneOpCode Op { get; init; }
     public byte Mode { get; init; }
+    public byte Options { get; init; }
     public uint Flags { get; init; }
     public long Exptime { get; init; }
     public ulong Argument { get; init; }
+    public ulong CasNew { get; init; }
+    public long Argument2 { get; init; }
     public ReadOnlySpan<byte> Region { get; init; }
     public ReadOnlySpan<byte> Key { get; init; }
     public ReadOnlySpan<byte> Value { get; init; }
+
+    /// <summary>The engine options of a get.</summary>
+    public ReadOptions ReadOptions => new()
+    {
+        TouchExptime = (Options & DataPlaneProtocol.ReadTouch) != 0 ? Exptime : null,
+        VivifyExptime = (Options & DataPlaneProtocol.ReadVivify) != 0 ? Argument2 : null,
+        RecacheBelow = (Options & DataPlaneProtocol.ReadRecache) != 0 ? (long)Argument : null,
+        CasNew = CasNew,
+    };
+
+    /// <summary>The engine options of a store, delete or incr/decr.</summary>
+    public WriteOptions WriteOptions => new()
+    {
+        CasIn = Op == DataPlaneOpCode.Arithmetic ? (ulong)Argument2 : Argument,
+        CasNew = CasNew,
+        Invalidate = (Options & DataPlaneProtocol.WriteInvalidate) != 0,
+        Exptime = (Options & DataPlaneProtocol.WriteSetExptime) != 0 ? Exptime : null,
+        Stale = (Options & DataPlaneProtocol.WriteStale) != 0,
+    };
 
     /// <summary>Parses and validates a whole frame (length prefix included); throws <see cref="DataPlaneProtocolException"/> on anything malformed.</summary>
     public static DataPlaneRequest Parse(ReadOnlySpan<byte> frame)
@@ -28,6 +50,7 @@ public readonly ref struct DataPlaneRequest
         }
         byte mode = frame[9];
         int regionLength = frame[10];
+        byte options = frame[11];
         int keyLength = BinaryPrimitives.ReadUInt16LittleEndian(frame[12..]);
         if (regionLength is 0 or > EngineLimits.RegionNameMax)
         {
@@ -55,15 +78,23 @@ public readonly ref struct DataPlaneRequest
         {
             throw new DataPlaneProtocolException($"{op} with mode {mode}");
         }
+        bool optioned = op is DataPlaneOpCode.Get or DataPlaneOpCode.Store or DataPlaneOpCode.Delete or DataPlaneOpCode.Arithmetic;
+        if (options > (optioned ? DataPlaneProtocol.AllOptions : 0))
+        {
+            throw new DataPlaneProtocolException($"{op} with option bits {options}");
+        }
         ReadOnlySpan<byte> body = frame[DataPlaneProtocol.RequestHeaderLength..];
         return new DataPlaneRequest
         {
             Id = BinaryPrimitives.ReadUInt32LittleEndian(frame[4..]),
             Op = op,
             Mode = mode,
+            Options = options,
             Flags = BinaryPrimitives.ReadUInt32LittleEndian(frame[16..]),
             Exptime = BinaryPrimitives.ReadInt64LittleEndian(frame[20..]),
             Argument = BinaryPrimitives.ReadUInt64LittleEndian(frame[28..]),
+            CasNew = BinaryPrimitives.ReadUInt64LittleEndian(frame[36..]),
+            Argument2 = BinaryPrimitives.ReadInt64LittleEndian(frame[44..]),
             Region = body[..regionLength],
             Key = body.Slice(regionLength, keyLength),
             Value = body[(regionLength + keyLength)..],
@@ -71,22 +102,24 @@ public readonly ref struct DataPlaneRequest
     }
 
     /// <summary>Writes a request frame to <paramref name="output"/>.</summary>
-    public static void Write(IBufferWriter<byte> output, uint id, DataPlaneOpCode op, byte mode, uint flags, long exptime, ulong argument,
-        ReadOnlySpan<byte> region, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    public static void Write(IBufferWriter<byte> output, uint id, in DataPlaneRequestFields fields, ReadOnlySpan<byte> region, ReadOnlySpan<byte> key,
+        ReadOnlySpan<byte> value)
     {
         int length = DataPlaneProtocol.RequestHeaderLength + region.Length + key.Length + value.Length;
         Span<byte> frame = output.GetSpan(length);
         BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)(length - DataPlaneProtocol.LengthPrefix));
         BinaryPrimitives.WriteUInt32LittleEndian(frame[4..], id);
-        frame[8] = (byte)op;
-        frame[9] = mode;
+        frame[8] = (byte)fields.Op;
+        frame[9] = fields.Mode;
         frame[10] = (byte)region.Length;
-        frame[11] = 0;
+        frame[11] = fields.Options;
         BinaryPrimitives.WriteUInt16LittleEndian(frame[12..], (ushort)key.Length);
         BinaryPrimitives.WriteUInt16LittleEndian(frame[14..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(frame[16..], flags);
-        BinaryPrimitives.WriteInt64LittleEndian(frame[20..], exptime);
-        BinaryPrimitives.WriteUInt64LittleEndian(frame[28..], argument);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame[16..], fields.Flags);
+        BinaryPrimitives.WriteInt64LittleEndian(frame[20..], fields.Exptime);
+        BinaryPrimitives.WriteUInt64LittleEndian(frame[28..], fields.Argument);
+        BinaryPrimitives.WriteUInt64LittleEndian(frame[36..], fields.CasNew);
+        BinaryPrimitives.WriteInt64LittleEndian(frame[44..], fields.Argument2);
         Span<byte> body = frame[DataPlaneProtocol.RequestHeaderLength..];
         region.CopyTo(body);
         key.CopyTo(body[region.Length..]);

@@ -4,7 +4,8 @@ using Mnemo.Grains.Interfaces.Memshack;
 namespace Mnemo.Silo.DataPlane;
 
 /// <summary>A response frame's header fields, and their encoding.</summary>
-public readonly record struct DataPlaneResponse(uint Id, CacheStatus Status, byte Bits, uint Flags, long Exptime, ulong Cas, ulong Number, long LastAccess)
+public readonly record struct DataPlaneResponse(uint Id, CacheStatus Status, byte Bits, uint Flags, long Exptime, ulong Cas, ulong Number, long LastAccess,
+    CacheItemState State = CacheItemState.None)
 {
     /// <summary>Writes the header of a frame whose payload is <paramref name="payloadLength"/> bytes.</summary>
     public void WriteHeader(Span<byte> destination, int payloadLength)
@@ -13,7 +14,8 @@ public readonly record struct DataPlaneResponse(uint Id, CacheStatus Status, byt
         BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], Id);
         destination[8] = (byte)Status;
         destination[9] = Bits;
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[10..], 0);
+        destination[10] = (byte)State;
+        destination[11] = 0;
         BinaryPrimitives.WriteUInt32LittleEndian(destination[12..], Flags);
         BinaryPrimitives.WriteInt64LittleEndian(destination[16..], Exptime);
         BinaryPrimitives.WriteUInt64LittleEndian(destination[24..], Cas);
@@ -37,6 +39,7 @@ public readonly record struct DataPlaneResponse(uint Id, CacheStatus Status, byt
             BinaryPrimitives.ReadInt64LittleEndian(frame[16..]),
             BinaryPrimitives.ReadUInt64LittleEndian(frame[24..]),
             BinaryPrimitives.ReadUInt64LittleEndian(frame[32..]),
-            BinaryPrimitives.ReadInt64LittleEndian(frame[40..]));
+            BinaryPrimitives.ReadInt64LittleEndian(frame[40..]),
+            (CacheItemState)frame[10]);
     }
 }

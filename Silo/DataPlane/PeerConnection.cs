@@ -73,32 +73,39 @@ public sealed class PeerConnection : IAsyncDisposable
     public PeerConnectionStats Stats => new(Interlocked.Read(ref _operationCount), Interlocked.Read(ref _flushCount),
         Interlocked.Read(ref _bytesSent), Interlocked.Read(ref _connectCount));
 
-    public ValueTask<CacheResult> GetAsync(byte[] region, ReadOnlyMemory<byte> key, IBufferWriter<byte> value) =>
-        SendAsync(DataPlaneOpCode.Get, 0, 0, 0, 0, region, key, default, value);
-
-    public ValueTask<CacheResult> GetAndTouchAsync(byte[] region, ReadOnlyMemory<byte> key, long exptime, IBufferWriter<byte> value) =>
-        SendAsync(DataPlaneOpCode.GetAndTouch, 0, 0, exptime, 0, region, key, default, value);
+    public ValueTask<CacheResult> GetAsync(byte[] region, ReadOnlyMemory<byte> key, IBufferWriter<byte> value, in CacheReadOptions options = default)
+    {
+        byte bits = (byte)((options.TouchExptime.HasValue ? DataPlaneProtocol.ReadTouch : 0)
+            | (options.VivifyExptime.HasValue ? DataPlaneProtocol.ReadVivify : 0)
+            | (options.RecacheBelow.HasValue ? DataPlaneProtocol.ReadRecache : 0));
+        var fields = new DataPlaneRequestFields(DataPlaneOpCode.Get, Options: bits, Exptime: options.TouchExptime ?? 0,
+            Argument: (ulong)(options.RecacheBelow ?? 0), CasNew: options.CasNew, Argument2: options.VivifyExptime ?? 0);
+        return SendAsync(fields, region, key, default, value);
+    }
 
     public ValueTask<CacheResult> StoreAsync(byte[] region, CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags,
-        long exptime, ulong casIn) =>
-        SendAsync(DataPlaneOpCode.Store, (byte)mode, flags, exptime, casIn, region, key, value, null);
+        long exptime, in CacheWriteOptions options = default) =>
+        SendAsync(new DataPlaneRequestFields(DataPlaneOpCode.Store, (byte)mode, WriteBits(options), flags, exptime, options.CasIn, options.CasNew),
+            region, key, value, null);
 
-    public ValueTask<CacheResult> DeleteAsync(byte[] region, ReadOnlyMemory<byte> key, ulong casIn) =>
-        SendAsync(DataPlaneOpCode.Delete, 0, 0, 0, casIn, region, key, default, null);
+    public ValueTask<CacheResult> DeleteAsync(byte[] region, ReadOnlyMemory<byte> key, in CacheWriteOptions options = default) =>
+        SendAsync(new DataPlaneRequestFields(DataPlaneOpCode.Delete, 0, WriteBits(options), 0, options.Exptime ?? 0, options.CasIn, options.CasNew),
+            region, key, default, null);
 
-    public ValueTask<CacheResult> ArithmeticAsync(byte[] region, ReadOnlyMemory<byte> key, bool decrement, ulong delta) =>
-        SendAsync(DataPlaneOpCode.Arithmetic, decrement ? (byte)1 : (byte)0, 0, 0, delta, region, key, default, null);
+    public ValueTask<CacheResult> ArithmeticAsync(byte[] region, ReadOnlyMemory<byte> key, bool decrement, ulong delta, in CacheWriteOptions options = default) =>
+        SendAsync(new DataPlaneRequestFields(DataPlaneOpCode.Arithmetic, decrement ? (byte)1 : (byte)0, WriteBits(options), 0, 0, delta, options.CasNew,
+            (long)options.CasIn), region, key, default, null);
 
     public ValueTask<CacheResult> TouchAsync(byte[] region, ReadOnlyMemory<byte> key, long exptime) =>
-        SendAsync(DataPlaneOpCode.Touch, 0, 0, exptime, 0, region, key, default, null);
+        SendAsync(new DataPlaneRequestFields(DataPlaneOpCode.Touch, Exptime: exptime), region, key, default, null);
 
     public ValueTask<CacheResult> FlushAsync(byte[] region, long delaySeconds) =>
-        SendAsync(DataPlaneOpCode.Flush, 0, 0, delaySeconds, 0, region, default, default, null);
+        SendAsync(new DataPlaneRequestFields(DataPlaneOpCode.Flush, Exptime: delaySeconds), region, default, default, null);
 
     public async ValueTask<(CacheStatus Status, CacheStoreStats Stats)> GetStatsAsync(byte[] region)
     {
         var payload = new ArrayBufferWriter<byte>(DataPlaneProtocol.StatsPayloadLength);
-        CacheResult result = await SendAsync(DataPlaneOpCode.Stats, 0, 0, 0, 0, region, default, default, payload).ConfigureAwait(false);
+        CacheResult result = await SendAsync(new DataPlaneRequestFields(DataPlaneOpCode.Stats), region, default, default, payload).ConfigureAwait(false);
         return result.Status == CacheStatus.Ok ? (CacheStatus.Ok, StatsPayload.Read(payload.WrittenSpan)) : (result.Status, default);
     }
 
@@ -109,7 +116,8 @@ public sealed class PeerConnection : IAsyncDisposable
     public async ValueTask<(CacheStatus Status, ulong ScanId, bool Done)> ScanChunkAsync(byte[] region, ulong scanId, int maxChunkBytes,
         IBufferWriter<byte> items)
     {
-        CacheResult result = await SendAsync(DataPlaneOpCode.ScanChunk, 0, (uint)Math.Max(maxChunkBytes, 0), 0, scanId, region, default, default, items)
+        CacheResult result = await SendAsync(new DataPlaneRequestFields(DataPlaneOpCode.ScanChunk, Flags: (uint)Math.Max(maxChunkBytes, 0), Argument: scanId),
+                region, default, default, items)
             .ConfigureAwait(false);
         // A scan response carries the scan id as its number and "done" in its flags.
         return (result.Status, result.Number, (result.Info.Flags & DataPlaneProtocol.ResponseScanDone) != 0);
@@ -134,8 +142,13 @@ public sealed class PeerConnection : IAsyncDisposable
         _capacity.Release();
     }
 
-    private ValueTask<CacheResult> SendAsync(DataPlaneOpCode op, byte mode, uint flags, long exptime, ulong argument, byte[] region,
-        ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, IBufferWriter<byte>? destination)
+    private static byte WriteBits(in CacheWriteOptions options) =>
+        (byte)((options.Invalidate ? DataPlaneProtocol.WriteInvalidate : 0)
+            | (options.Exptime.HasValue ? DataPlaneProtocol.WriteSetExptime : 0)
+            | (options.Stale ? DataPlaneProtocol.WriteStale : 0));
+
+    private ValueTask<CacheResult> SendAsync(in DataPlaneRequestFields fields, byte[] region, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value,
+        IBufferWriter<byte>? destination)
     {
         if (_disposed)
         {
@@ -146,7 +159,7 @@ public sealed class PeerConnection : IAsyncDisposable
             throw new ArgumentException($"region names are 1 to {EngineLimits.RegionNameMax} UTF-8 bytes", nameof(region));
         }
         // Answer what the peer would, rather than send a frame it must reject by closing the connection.
-        bool keyed = op is not (DataPlaneOpCode.Flush or DataPlaneOpCode.ScanChunk or DataPlaneOpCode.Stats);
+        bool keyed = fields.Op is not (DataPlaneOpCode.Flush or DataPlaneOpCode.ScanChunk or DataPlaneOpCode.Stats);
         if (keyed && (key.IsEmpty || key.Length > EngineLimits.KeyMax))
         {
             return new(new CacheResult(CacheStatus.BadKey));
@@ -158,13 +171,13 @@ public sealed class PeerConnection : IAsyncDisposable
         PeerLink? link = _link;
         if (link is { Broken: false } && _capacity.Wait(0))
         {
-            return Enqueue(link, op, mode, flags, exptime, argument, region, key.Span, value.Span, destination);
+            return Enqueue(link, fields, region, key.Span, value.Span, destination);
         }
-        return SendSlowAsync(op, mode, flags, exptime, argument, region, key, value, destination);
+        return SendSlowAsync(fields, region, key, value, destination);
     }
 
-    private async ValueTask<CacheResult> SendSlowAsync(DataPlaneOpCode op, byte mode, uint flags, long exptime, ulong argument, byte[] region,
-        ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, IBufferWriter<byte>? destination)
+    private async ValueTask<CacheResult> SendSlowAsync(DataPlaneRequestFields fields, byte[] region, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value,
+        IBufferWriter<byte>? destination)
     {
         PeerLink? link = _link is { Broken: false } current ? current : await ConnectAsync().ConfigureAwait(false);
         if (link is null)
@@ -172,12 +185,12 @@ public sealed class PeerConnection : IAsyncDisposable
             return CacheResult.Unavailable;
         }
         await _capacity.WaitAsync().ConfigureAwait(false);
-        return await Enqueue(link, op, mode, flags, exptime, argument, region, key.Span, value.Span, destination).ConfigureAwait(false);
+        return await Enqueue(link, fields, region, key.Span, value.Span, destination).ConfigureAwait(false);
     }
 
     /// <summary>Registers the operation, then appends its frame; the caller holds a capacity permit.</summary>
-    private ValueTask<CacheResult> Enqueue(PeerLink link, DataPlaneOpCode op, byte mode, uint flags, long exptime, ulong argument,
-        ReadOnlySpan<byte> region, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, IBufferWriter<byte>? destination)
+    private ValueTask<CacheResult> Enqueue(PeerLink link, in DataPlaneRequestFields fields, ReadOnlySpan<byte> region, ReadOnlySpan<byte> key,
+        ReadOnlySpan<byte> value, IBufferWriter<byte>? destination)
     {
         PendingOperation operation;
         lock (_free)
@@ -192,7 +205,7 @@ public sealed class PeerConnection : IAsyncDisposable
             if (!link.Broken)
             {
                 PipeWriter writer = link.Requests.Writer;
-                DataPlaneRequest.Write(writer, operation.Id, op, mode, flags, exptime, argument, region, key, value);
+                DataPlaneRequest.Write(writer, operation.Id, fields, region, key, value);
                 // Only publishes the bytes to the send loop (no pause threshold): completes synchronously.
                 _ = writer.FlushAsync();
                 sent = true;
@@ -393,7 +406,7 @@ public sealed class PeerConnection : IAsyncDisposable
             operation.Destination?.Write(payload);
         }
         bool fetched = (response.Bits & DataPlaneProtocol.ResponseFetched) != 0;
-        var info = new CacheItemInfo(response.Flags, payload.Length, response.Exptime, response.Cas, response.LastAccess, fetched);
+        var info = new CacheItemInfo(response.Flags, payload.Length, response.Exptime, response.Cas, response.LastAccess, fetched, response.State);
         operation.Complete(new CacheResult(response.Status, info, response.Cas, response.Number));
     }
 

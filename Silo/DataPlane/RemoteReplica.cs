@@ -30,22 +30,20 @@ public sealed class RemoteReplica : IReplica
 
     public int ItemSizeMax { get; }
 
-    public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CancellationToken cancellationToken = default) =>
-        _peer.GetAsync(_region, key, value);
-
-    public ValueTask<CacheResult> GetAndTouchAsync(ReadOnlyMemory<byte> key, long exptime, IBufferWriter<byte> value,
+    public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
         CancellationToken cancellationToken = default) =>
-        _peer.GetAndTouchAsync(_region, key, exptime, value);
+        _peer.GetAsync(_region, key, value, options);
 
     public ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
-        ulong casIn, CancellationToken cancellationToken = default) =>
-        _peer.StoreAsync(_region, mode, key, value, flags, exptime, casIn);
+        CacheWriteOptions options = default, CancellationToken cancellationToken = default) =>
+        _peer.StoreAsync(_region, mode, key, value, flags, exptime, options);
 
-    public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, ulong casIn, CancellationToken cancellationToken = default) =>
-        _peer.DeleteAsync(_region, key, casIn);
+    public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, CacheWriteOptions options = default, CancellationToken cancellationToken = default) =>
+        _peer.DeleteAsync(_region, key, options);
 
-    public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CancellationToken cancellationToken = default) =>
-        _peer.ArithmeticAsync(_region, key, decrement, delta);
+    public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CacheWriteOptions options = default,
+        CancellationToken cancellationToken = default) =>
+        _peer.ArithmeticAsync(_region, key, decrement, delta, options);
 
     public ValueTask<CacheResult> TouchAsync(ReadOnlyMemory<byte> key, long exptime, CancellationToken cancellationToken = default) =>
         _peer.TouchAsync(_region, key, exptime);

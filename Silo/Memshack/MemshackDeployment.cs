@@ -44,14 +44,15 @@ public sealed class MemshackDeployment : IAsyncDisposable
     /// <param name="members">Every node of the cluster by name (this one included), from which the shard map is computed.</param>
     /// <param name="staleLocalShards">Shards whose replica here holds data from an earlier run that peers have
     /// moved past: it serves nothing until resynced.</param>
+    /// <param name="casClock">This silo's CAS clock, shared by every replica set it runs.</param>
     public static async Task<MemshackDeployment> StartAsync(MemshackResource resource, IReadOnlyDictionary<string, SiloAddress> members,
         SiloAddress self, EnginePool pool, PeerDataConnections peers, IPAddress gatewayAddress, int portOffset,
-        Func<int, bool> staleLocalShards, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        Func<int, bool> staleLocalShards, CasClock casClock, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         string key = KeyOf(resource);
         ILogger logger = loggerFactory.CreateLogger<MemshackDeployment>();
         IReadOnlyList<IReadOnlyList<string>> map = ReplicaPlacement.ShardMap(key, resource.Spec.NumShards, resource.Spec.NumReplicas, members.Keys.ToArray());
-        var options = new ReplicaSetOptions { WriteQuorum = resource.Spec.WriteQuorum, GatewayName = self.NodeName };
+        var options = new ReplicaSetOptions { WriteQuorum = resource.Spec.WriteQuorum, GatewayName = self.NodeName, CasClock = casClock };
         int itemSizeMax = (int)pool.GetStats().ItemSizeMax;
         var shards = new ServedShard[map.Count];
         var localReplicas = new List<EngineRegionStore>();

@@ -2,8 +2,8 @@ using System.Net;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Mnemo.Grains.Memshack;
+using Mnemo.Grains.Memshack.Replication;
 using Mnemo.Grains.NodeMemory;
-using Mnemo.NativeEngine;
 using Mnemo.Runtime.Membership;
 using Mnemo.Runtime.Messaging;
 using Mnemo.Silo.DataPlane;
@@ -58,19 +58,23 @@ public sealed class MemshackService(
             return;
         }
 
+        // What this silo's pool kept may be older than its peers' copies: those replicas resync by
+        // version (newer CAS wins, keys gone from the peer are deleted) before serving; nothing is dropped.
         var stale = resources.ToDictionary(r => r, r => StaleLocalShards(r, members, self));
-        DropStaleRegions(stale);
         IPAddress address = IPAddress.TryParse(options.Host, out IPAddress? parsed) ? parsed : IPAddress.Any;
         _dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(address, options.DataPort), nodePool.Pool, loggerFactory, stoppingToken);
         _logger.LogInformation("Data plane listening on {EndPoint}", _dataPlane.EndPoint);
 
+        // One clock for every replica set of this silo; the ordinal (this node's place among the sorted
+        // node names) keeps CAS values distinct from every other silo's.
+        var casClock = new CasClock(NodeOrdinal(members.Keys, self.NodeName));
         var deployments = new List<MemshackDeployment>();
         foreach (MemshackResource resource in resources)
         {
             try
             {
                 MemshackDeployment deployment = await MemshackDeployment.StartAsync(resource, members, self, nodePool.Pool, peers, address,
-                    options.MemshackPortOffset, stale[resource].Contains, loggerFactory, stoppingToken);
+                    options.MemshackPortOffset, stale[resource].Contains, casClock, loggerFactory, stoppingToken);
                 served.Set(deployment.Key, deployment.Shards);
                 deployments.Add(deployment);
             }
@@ -136,6 +140,17 @@ public sealed class MemshackService(
         }
     }
 
+    /// <summary>The node's index among the configured nodes in ordinal name order: the same on every silo, distinct per node.</summary>
+    private static int NodeOrdinal(IEnumerable<string> nodes, string self)
+    {
+        string[] sorted = nodes.Order(StringComparer.Ordinal).ToArray();
+        if (sorted.Length > CasClock.MaxOrdinal + 1)
+        {
+            throw new InvalidOperationException($"Memshack serves at most {CasClock.MaxOrdinal + 1} nodes; {sorted.Length} are configured");
+        }
+        return Array.IndexOf(sorted, self);
+    }
+
     /// <summary>Shards with a replica here and another on a node that has been running since well before this silo started.</summary>
     private static HashSet<int> StaleLocalShards(MemshackResource resource, IReadOnlyDictionary<string, SiloAddress> members, SiloAddress self)
     {
@@ -145,26 +160,6 @@ public sealed class MemshackService(
         return Enumerable.Range(0, map.Count)
             .Where(s => map[s].Contains(self.NodeName) && map[s].Any(node => node != self.NodeName && members[node].Generation < before))
             .ToHashSet();
-    }
-
-    /// <summary>
-    /// Empties the stale replicas before the data plane starts, so no peer write lands in them first:
-    /// resync copies with add semantics and would keep a stale item that a peer has since overwritten.
-    /// </summary>
-    private void DropStaleRegions(Dictionary<MemshackResource, HashSet<int>> stale)
-    {
-        foreach ((MemshackResource resource, HashSet<int> shards) in stale)
-        {
-            foreach (int shard in shards)
-            {
-                string name = MemshackRegions.Of(resource, shard);
-                if (nodePool.Pool.FindRegion(name) is Region region)
-                {
-                    nodePool.Pool.DropRegion(region);
-                    _logger.LogInformation("Dropped {Region} kept from an earlier run: peers hold newer copies; it resyncs from them", name);
-                }
-            }
-        }
     }
 
     private void OnMembershipChanged(IReadOnlyList<SiloMember> members)

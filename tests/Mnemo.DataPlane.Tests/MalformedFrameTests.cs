@@ -18,7 +18,7 @@ public sealed class MalformedFrameTests : IAsyncLifetime
     {
         _node = await TestNode.StartAsync("node-a");
         _healthy = _node.Connect();
-        Assert.Equal(CacheStatus.Ok, (await _healthy.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("k"), Bytes.Of("v"), 0, 0, 0)).Status);
+        Assert.Equal(CacheStatus.Ok, (await _healthy.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("k"), Bytes.Of("v"), 0, 0)).Status);
     }
 
     public async Task DisposeAsync()
@@ -57,7 +57,7 @@ public sealed class MalformedFrameTests : IAsyncLifetime
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(_node.EndPoint);
         var frame = new ArrayBufferWriter<byte>();
-        DataPlaneRequest.Write(frame, 77, DataPlaneOpCode.Get, 0, 0, 0, 0, Region, Bytes.Of("k"), default);
+        DataPlaneRequest.Write(frame, 77, new DataPlaneRequestFields(DataPlaneOpCode.Get), Region, Bytes.Of("k"), default);
         await socket.SendAsync(frame.WrittenMemory, SocketFlags.None);
 
         byte[] buffer = new byte[DataPlaneProtocol.ResponseHeaderLength + 1];
@@ -77,7 +77,7 @@ public sealed class MalformedFrameTests : IAsyncLifetime
     private static byte[] Frame(string malformation)
     {
         var writer = new ArrayBufferWriter<byte>();
-        DataPlaneRequest.Write(writer, 1, DataPlaneOpCode.Get, 0, 0, 0, 0, Region, Bytes.Of("k"), default);
+        DataPlaneRequest.Write(writer, 1, new DataPlaneRequestFields(DataPlaneOpCode.Get), Region, Bytes.Of("k"), default);
         byte[] frame = writer.WrittenSpan.ToArray();
         switch (malformation)
         {

@@ -20,7 +20,7 @@ public sealed class PeerFailureTests
         // The operation timeout is far away: only noticing the dead connection can finish these in time.
         await using var connection = new PeerConnection(peer.EndPoint, TestNode.FastFailOptions with { OperationTimeout = TimeSpan.FromMinutes(5) });
         Task<CacheResult>[] pending = Enumerable.Range(0, 200)
-            .Select(i => connection.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of($"k{i}"), Bytes.Of("v"), 0, 0, 0).AsTask())
+            .Select(i => connection.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of($"k{i}"), Bytes.Of("v"), 0, 0).AsTask())
             .ToArray();
         Assert.True(await Eventually.HoldsAsync(() => Task.FromResult(peer.BytesReceived > 0)), "requests never reached the peer");
         Assert.All(pending, t => Assert.False(t.IsCompleted));
@@ -67,7 +67,7 @@ public sealed class PeerFailureTests
     {
         await using TestNode node = await TestNode.StartAsync("node-a");
         await using PeerConnection connection = node.Connect();
-        Assert.Equal(CacheStatus.Ok, (await connection.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("kept"), Bytes.Of("v1"), 0, 0, 0)).Status);
+        Assert.Equal(CacheStatus.Ok, (await connection.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("kept"), Bytes.Of("v1"), 0, 0)).Status);
 
         await node.KillAsync();
         Assert.True(await Eventually.HoldsAsync(async () =>

@@ -30,11 +30,11 @@ public sealed class PipeliningTests : IAsyncLifetime
         const int count = 1000;
         byte[][] keys = Enumerable.Range(0, count).Select(i => Bytes.Of($"key-{i}")).ToArray();
         byte[][] values = Enumerable.Range(0, count).Select(i => Bytes.Of($"value-{i}-{new string('x', i % 50)}")).ToArray();
-        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("warm"), Bytes.Of("up"), 0, 0, 0)).Status);
+        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("warm"), Bytes.Of("up"), 0, 0)).Status);
         PeerConnectionStats before = _peer.Stats;
 
         Task<CacheResult>[] stores = Enumerable.Range(0, count)
-            .Select(i => Task.Run(() => _peer.StoreAsync(Region, CacheStoreMode.Set, keys[i], values[i], (uint)i, 0, 0).AsTask()))
+            .Select(i => Task.Run(() => _peer.StoreAsync(Region, CacheStoreMode.Set, keys[i], values[i], (uint)i, 0).AsTask()))
             .ToArray();
         CacheResult[] stored = await Task.WhenAll(stores);
 
@@ -66,7 +66,7 @@ public sealed class PipeliningTests : IAsyncLifetime
         byte[] key = Bytes.Of("alloc-key");
         byte[] value = new byte[64];
         var pending = new ValueTask<CacheResult>[wave];
-        await _peer.StoreAsync(Region, CacheStoreMode.Set, key, value, 0, 0, 0);
+        await _peer.StoreAsync(Region, CacheStoreMode.Set, key, value, 0, 0);
         for (int i = 0; i < 20; i++)
         {
             await IssueWaveAsync(pending, key, value);
@@ -89,7 +89,7 @@ public sealed class PipeliningTests : IAsyncLifetime
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < pending.Length; i++)
         {
-            pending[i] = (i & 1) == 0 ? _peer.StoreAsync(Region, CacheStoreMode.Set, key, value, 0, 0, 0) : _peer.TouchAsync(Region, key, 0);
+            pending[i] = (i & 1) == 0 ? _peer.StoreAsync(Region, CacheStoreMode.Set, key, value, 0, 0) : _peer.TouchAsync(Region, key, 0);
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         for (int i = 0; i < pending.Length; i++)

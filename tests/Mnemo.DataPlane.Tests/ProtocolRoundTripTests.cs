@@ -30,7 +30,7 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     [Fact]
     public async Task Store_then_get_returns_value_flags_and_cas()
     {
-        CacheResult stored = await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("k1"), Bytes.Of("hello"), 42, 0, 0);
+        CacheResult stored = await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("k1"), Bytes.Of("hello"), 42, 0);
         Assert.Equal(CacheStatus.Ok, stored.Status);
         Assert.NotEqual(0UL, stored.Cas);
 
@@ -61,7 +61,7 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     {
         byte[] big = new byte[300_000];
         new Random(7).NextBytes(big);
-        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("big"), big, 0, 0, 0)).Status);
+        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("big"), big, 0, 0)).Status);
 
         var value = new ArrayBufferWriter<byte>();
         CacheResult read = await _peer.GetAsync(Region, Bytes.Of("big"), value);
@@ -74,16 +74,16 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     public async Task Store_modes_follow_memcached_semantics()
     {
         byte[] key = Bytes.Of("modes");
-        Assert.Equal(CacheStatus.NotStored, (await _peer.StoreAsync(Region, CacheStoreMode.Replace, key, Bytes.Of("x"), 0, 0, 0)).Status);
-        Assert.Equal(CacheStatus.NotStored, (await _peer.StoreAsync(Region, CacheStoreMode.Append, key, Bytes.Of("x"), 0, 0, 0)).Status);
-        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Add, key, Bytes.Of("b"), 0, 0, 0)).Status);
-        Assert.Equal(CacheStatus.NotStored, (await _peer.StoreAsync(Region, CacheStoreMode.Add, key, Bytes.Of("z"), 0, 0, 0)).Status);
-        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Append, key, Bytes.Of("c"), 0, 0, 0)).Status);
-        CacheResult prepended = await _peer.StoreAsync(Region, CacheStoreMode.Prepend, key, Bytes.Of("a"), 0, 0, 0);
+        Assert.Equal(CacheStatus.NotStored, (await _peer.StoreAsync(Region, CacheStoreMode.Replace, key, Bytes.Of("x"), 0, 0)).Status);
+        Assert.Equal(CacheStatus.NotStored, (await _peer.StoreAsync(Region, CacheStoreMode.Append, key, Bytes.Of("x"), 0, 0)).Status);
+        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Add, key, Bytes.Of("b"), 0, 0)).Status);
+        Assert.Equal(CacheStatus.NotStored, (await _peer.StoreAsync(Region, CacheStoreMode.Add, key, Bytes.Of("z"), 0, 0)).Status);
+        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Append, key, Bytes.Of("c"), 0, 0)).Status);
+        CacheResult prepended = await _peer.StoreAsync(Region, CacheStoreMode.Prepend, key, Bytes.Of("a"), 0, 0);
         Assert.Equal(CacheStatus.Ok, prepended.Status);
-        Assert.Equal(CacheStatus.Exists, (await _peer.StoreAsync(Region, CacheStoreMode.Cas, key, Bytes.Of("bad"), 0, 0, prepended.Cas + 1000)).Status);
-        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Cas, key, Bytes.Of("abc!"), 0, 0, prepended.Cas)).Status);
-        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Replace, key, Bytes.Of("final"), 3, 0, 0)).Status);
+        Assert.Equal(CacheStatus.Exists, (await _peer.StoreAsync(Region, CacheStoreMode.Cas, key, Bytes.Of("bad"), 0, 0, new CacheWriteOptions(CasIn: prepended.Cas + 1000))).Status);
+        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Cas, key, Bytes.Of("abc!"), 0, 0, new CacheWriteOptions(CasIn: prepended.Cas))).Status);
+        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Replace, key, Bytes.Of("final"), 3, 0)).Status);
 
         var value = new ArrayBufferWriter<byte>();
         Assert.Equal(CacheStatus.Ok, (await _peer.GetAsync(Region, key, value)).Status);
@@ -94,10 +94,10 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     public async Task Delete_checks_cas_and_removes_the_item()
     {
         byte[] key = Bytes.Of("del");
-        CacheResult stored = await _peer.StoreAsync(Region, CacheStoreMode.Set, key, Bytes.Of("v"), 0, 0, 0);
-        Assert.Equal(CacheStatus.Exists, (await _peer.DeleteAsync(Region, key, stored.Cas + 1)).Status);
-        Assert.Equal(CacheStatus.Ok, (await _peer.DeleteAsync(Region, key, stored.Cas)).Status);
-        Assert.Equal(CacheStatus.NotFound, (await _peer.DeleteAsync(Region, key, 0)).Status);
+        CacheResult stored = await _peer.StoreAsync(Region, CacheStoreMode.Set, key, Bytes.Of("v"), 0, 0);
+        Assert.Equal(CacheStatus.Exists, (await _peer.DeleteAsync(Region, key, new CacheWriteOptions(CasIn: stored.Cas + 1))).Status);
+        Assert.Equal(CacheStatus.Ok, (await _peer.DeleteAsync(Region, key, new CacheWriteOptions(CasIn: stored.Cas))).Status);
+        Assert.Equal(CacheStatus.NotFound, (await _peer.DeleteAsync(Region, key)).Status);
         Assert.Equal(CacheStatus.NotFound, (await _peer.GetAsync(Region, key, new ArrayBufferWriter<byte>())).Status);
     }
 
@@ -106,7 +106,7 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     {
         byte[] key = Bytes.Of("counter");
         Assert.Equal(CacheStatus.NotFound, (await _peer.ArithmeticAsync(Region, key, false, 1)).Status);
-        await _peer.StoreAsync(Region, CacheStoreMode.Set, key, Bytes.Of("10"), 0, 0, 0);
+        await _peer.StoreAsync(Region, CacheStoreMode.Set, key, Bytes.Of("10"), 0, 0);
 
         CacheResult up = await _peer.ArithmeticAsync(Region, key, false, 5);
         Assert.Equal((CacheStatus.Ok, 15UL), (up.Status, up.Number));
@@ -114,7 +114,7 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
         Assert.Equal((CacheStatus.Ok, 0UL), (down.Status, down.Number));
         Assert.NotEqual(0UL, down.Cas);
 
-        await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("text"), Bytes.Of("abc"), 0, 0, 0);
+        await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("text"), Bytes.Of("abc"), 0, 0);
         Assert.Equal(CacheStatus.NonNumeric, (await _peer.ArithmeticAsync(Region, Bytes.Of("text"), false, 1)).Status);
     }
 
@@ -122,12 +122,12 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     public async Task Touch_and_get_and_touch_set_the_exptime()
     {
         byte[] key = Bytes.Of("ttl");
-        await _peer.StoreAsync(Region, CacheStoreMode.Set, key, Bytes.Of("v"), 0, 0, 0);
+        await _peer.StoreAsync(Region, CacheStoreMode.Set, key, Bytes.Of("v"), 0, 0);
         Assert.Equal(CacheStatus.Ok, (await _peer.TouchAsync(Region, key, 100)).Status);
         Assert.Equal(CacheStatus.NotFound, (await _peer.TouchAsync(Region, Bytes.Of("nope"), 100)).Status);
 
         var value = new ArrayBufferWriter<byte>();
-        CacheResult touched = await _peer.GetAndTouchAsync(Region, key, 1000, value);
+        CacheResult touched = await _peer.GetAsync(Region, key, value, new CacheReadOptions(TouchExptime: 1000));
         Assert.Equal(CacheStatus.Ok, touched.Status);
         Assert.Equal("v", Bytes.Text(value.WrittenSpan));
 
@@ -145,7 +145,7 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     {
         for (int i = 0; i < 20; i++)
         {
-            await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of($"f{i}"), Bytes.Of("v"), 0, 0, 0);
+            await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of($"f{i}"), Bytes.Of("v"), 0, 0);
         }
         (CacheStatus status, CacheStoreStats stats) = await _peer.GetStatsAsync(Region);
         Assert.Equal(CacheStatus.Ok, status);
@@ -165,7 +165,7 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
         for (int i = 0; i < 500; i++)
         {
             string value = new('v', i % 300);
-            await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of($"scan-{i}"), Bytes.Of(value), (uint)i, 0, 0);
+            await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of($"scan-{i}"), Bytes.Of(value), (uint)i, 0);
             expected[$"scan-{i}"] = value;
         }
 
@@ -201,7 +201,7 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     {
         for (int i = 0; i < 100; i++)
         {
-            await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of($"a{i}"), new byte[200], 0, 0, 0);
+            await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of($"a{i}"), new byte[200], 0, 0);
         }
         (CacheStatus status, ulong id, bool done) = await _peer.ScanChunkAsync(Region, 0, 1024, new ArrayBufferWriter<byte>());
         Assert.Equal(CacheStatus.Ok, status);
@@ -217,8 +217,8 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     public async Task Regions_are_addressed_by_name()
     {
         byte[] other = Bytes.Of("another-cache");
-        await _peer.StoreAsync(other, CacheStoreMode.Set, Bytes.Of("same"), Bytes.Of("in-other"), 0, 0, 0);
-        await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("same"), Bytes.Of("in-shard"), 0, 0, 0);
+        await _peer.StoreAsync(other, CacheStoreMode.Set, Bytes.Of("same"), Bytes.Of("in-other"), 0, 0);
+        await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("same"), Bytes.Of("in-shard"), 0, 0);
 
         var value = new ArrayBufferWriter<byte>();
         await _peer.GetAsync(other, Bytes.Of("same"), value);
@@ -229,9 +229,9 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     [Fact]
     public async Task Bad_keys_and_too_large_values_are_answered_without_breaking_the_connection()
     {
-        Assert.Equal(CacheStatus.TooLarge, (await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("huge"), new byte[1_100_000], 0, 0, 0)).Status);
-        Assert.Equal(CacheStatus.BadKey, (await _peer.StoreAsync(Region, CacheStoreMode.Set, new byte[251], Bytes.Of("v"), 0, 0, 0)).Status);
+        Assert.Equal(CacheStatus.TooLarge, (await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("huge"), new byte[1_100_000], 0, 0)).Status);
+        Assert.Equal(CacheStatus.BadKey, (await _peer.StoreAsync(Region, CacheStoreMode.Set, new byte[251], Bytes.Of("v"), 0, 0)).Status);
         Assert.Equal(CacheStatus.BadKey, (await _peer.GetAsync(Region, Array.Empty<byte>(), new ArrayBufferWriter<byte>())).Status);
-        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("fine"), Bytes.Of("v"), 0, 0, 0)).Status);
+        Assert.Equal(CacheStatus.Ok, (await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("fine"), Bytes.Of("v"), 0, 0)).Status);
     }
 }

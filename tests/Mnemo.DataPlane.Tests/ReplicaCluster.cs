@@ -34,7 +34,9 @@ public sealed class ReplicaCluster : IAsyncDisposable
     }
 
     /// <summary>A replica set whose preferred replica (for reads) is <paramref name="preferred"/>.</summary>
-    public ReplicaSet CreateSet(WriteQuorum quorum, int preferred = 0, int hintCapacity = 10_000, int resyncChunkBytes = 64 * 1024)
+    /// <param name="casClock">The CAS clock of the silo the set runs on (a set per "gateway"; each with its own ordinal).</param>
+    public ReplicaSet CreateSet(WriteQuorum quorum, int preferred = 0, int hintCapacity = 10_000, int resyncChunkBytes = 64 * 1024,
+        CasClock? casClock = null)
     {
         var replicas = new List<IReplica>();
         EngineRegionStore local = Nodes[0].CreateEngineRegionStore();
@@ -53,6 +55,7 @@ public sealed class ReplicaCluster : IAsyncDisposable
             var options = new ReplicaSetOptions
             {
                 WriteQuorum = quorum, GatewayName = $"gateway-{n}", HintCapacity = hintCapacity, ResyncChunkBytes = resyncChunkBytes,
+                CasClock = casClock ?? new CasClock(0),
             };
             var set = new ReplicaSet(replicas, options, TestLogging.Factory.CreateLogger<ReplicaSet>());
             if (set.PreferredIndex == preferred)

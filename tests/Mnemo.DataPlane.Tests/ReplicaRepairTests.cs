@@ -30,8 +30,8 @@ public sealed class ReplicaRepairTests : IAsyncLifetime
         {
             Assert.Equal(CacheStatus.Ok, await set.SetAsync($"k{i}", "during"));
         }
-        Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of("k15"), 0)).Status);
-        Assert.Equal(CacheStatus.Ok, (await set.StoreAsync(CacheStoreMode.Append, Bytes.Of("k16"), Bytes.Of("+"), 0, 0, 0)).Status);
+        Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of("k15"))).Status);
+        Assert.Equal(CacheStatus.Ok, (await set.StoreAsync(CacheStoreMode.Append, Bytes.Of("k16"), Bytes.Of("+"), 0, 0)).Status);
         Assert.Equal(CacheStatus.Ok, await set.SetAsync("new", "during"));
         ReplicaStatus down = set.GetReplicaStatuses()[2];
         Assert.Equal((ReplicaState.Unreachable, 13), (down.State, down.PendingHints));

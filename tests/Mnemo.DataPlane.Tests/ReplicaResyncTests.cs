@@ -20,7 +20,7 @@ public sealed class ReplicaResyncTests : IAsyncLifetime
         ReplicaSet set = _cluster.CreateSet(WriteQuorum.Majority, preferred: 2);
         for (int i = 0; i < 1000; i++)
         {
-            Assert.Equal(CacheStatus.Ok, (await set.StoreAsync(CacheStoreMode.Set, Bytes.Of($"k{i}"), Bytes.Of($"value-{i}"), (uint)i, i % 3 == 0 ? 3600 : 0, 0)).Status);
+            Assert.Equal(CacheStatus.Ok, (await set.StoreAsync(CacheStoreMode.Set, Bytes.Of($"k{i}"), Bytes.Of($"value-{i}"), (uint)i, i % 3 == 0 ? 3600 : 0)).Status);
         }
         await _cluster.Nodes[2].RestartAsync(emptyPool: true);
         set.MarkNeedsResync(2);
@@ -37,6 +37,47 @@ public sealed class ReplicaResyncTests : IAsyncLifetime
         Assert.Equal(1000, expected.Count);
         Assert.Equal(expected, _cluster.Nodes[2].Snapshot());
         Assert.Equal((CacheStatus.Ok, "value-5"), await set.ReadAsync("k5"));
+    }
+
+    [Fact]
+    public async Task A_replica_restarted_with_its_old_pool_resyncs_by_version_without_being_emptied()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.Majority, preferred: 0, casClock: new CasClock(4));
+        for (int i = 0; i < 400; i++)
+        {
+            Assert.Equal(CacheStatus.Ok, await set.SetAsync($"k{i}", $"old-{i}"));
+        }
+        await _cluster.Nodes[2].KillAsync();
+        // Missed while down: overwrites, deletes, new keys, invalidations.
+        for (int i = 0; i < 400; i += 2)
+        {
+            Assert.Equal(CacheStatus.Ok, await set.SetAsync($"k{i}", $"new-{i}"));
+        }
+        for (int i = 1; i < 400; i += 10)
+        {
+            Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of($"k{i}"))).Status);
+        }
+        for (int i = 3; i < 400; i += 10)
+        {
+            Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of($"k{i}"), new CacheWriteOptions(Invalidate: true))).Status);
+        }
+        for (int i = 400; i < 450; i++)
+        {
+            Assert.Equal(CacheStatus.Ok, await set.SetAsync($"k{i}", $"added-{i}"));
+        }
+        await _cluster.Nodes[2].RestartAsync(emptyPool: false);
+        Assert.Equal("old-0", _cluster.Nodes[2].ValueOn("k0"));
+        set.MarkNeedsResync(2);
+        Assert.True(await _cluster.WaitReachableAsync(2));
+
+        Assert.True(await set.ResyncAsync(2));
+
+        var expected = _cluster.Nodes[0].Snapshot();
+        Assert.Equal(410, expected.Count);
+        Assert.Equal(expected, _cluster.Nodes[2].Snapshot());
+        Assert.Null(_cluster.Nodes[2].ValueOn("k1"));
+        Assert.Equal("new-0", _cluster.Nodes[2].ValueOn("k0"));
+        Assert.Equal("old-5", _cluster.Nodes[2].ValueOn("k5"));
     }
 
     [Fact]
@@ -60,7 +101,7 @@ public sealed class ReplicaResyncTests : IAsyncLifetime
         {
             roundsDuringResync += resync.IsCompleted ? 0 : 1;
             string victim = $"k{(round * 61) % 3000}";
-            if ((await set.DeleteAsync(Bytes.Of(victim), 0)).Status == CacheStatus.Ok)
+            if ((await set.DeleteAsync(Bytes.Of(victim))).Status == CacheStatus.Ok)
             {
                 deleted.Add(victim);
             }
@@ -68,7 +109,7 @@ public sealed class ReplicaResyncTests : IAsyncLifetime
             Assert.Equal(CacheStatus.Ok, await set.SetAsync(changed, $"changed-{round}"));
             deleted.Remove(changed);
             Assert.Equal(CacheStatus.Ok, await set.SetAsync($"fresh-{round}", $"f{round}"));
-            Assert.Equal(CacheStatus.Ok, (await set.StoreAsync(CacheStoreMode.Append, Bytes.Of("log"), Bytes.Of("."), 0, 0, 0)).Status);
+            Assert.Equal(CacheStatus.Ok, (await set.StoreAsync(CacheStoreMode.Append, Bytes.Of("log"), Bytes.Of("."), 0, 0)).Status);
             round++;
         }
 
@@ -96,7 +137,7 @@ public sealed class ReplicaResyncTests : IAsyncLifetime
         set.MarkNeedsResync(2);
 
         // Node 2 answers NOT_FOUND, but its contents are unknown: the in-sync replicas decide.
-        Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of("k1"), 0)).Status);
+        Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of("k1"))).Status);
 
         Assert.True(await Eventually.HoldsAsync(() => Task.FromResult(set.GetState(2) == ReplicaState.InSync)));
         Assert.Equal(_cluster.Nodes[0].Snapshot(), _cluster.Nodes[2].Snapshot());

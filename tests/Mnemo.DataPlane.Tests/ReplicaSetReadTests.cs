@@ -70,7 +70,7 @@ public sealed class ReplicaSetReadTests : IAsyncLifetime
     {
         ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, preferred: 2);
         var value = new System.Buffers.ArrayBufferWriter<byte>();
-        CacheResult result = await set.GetAndTouchAsync(Bytes.Of("k"), 2000, value);
+        CacheResult result = await set.GetAsync(Bytes.Of("k"), value, new CacheReadOptions(TouchExptime: 2000));
 
         Assert.Equal(CacheStatus.Ok, result.Status);
         Assert.Equal("from-node-2", Bytes.Text(value.WrittenSpan));

@@ -8,7 +8,7 @@ namespace Mnemo.DataPlane.Tests;
 internal static class ReplicaSetTestExtensions
 {
     public static async Task<CacheStatus> SetAsync(this IAsyncCacheStore store, string key, string value) =>
-        (await store.StoreAsync(CacheStoreMode.Set, Bytes.Of(key), Bytes.Of(value), 0, 0, 0)).Status;
+        (await store.StoreAsync(CacheStoreMode.Set, Bytes.Of(key), Bytes.Of(value), 0, 0)).Status;
 
     public static async Task<(CacheStatus Status, string Value)> ReadAsync(this IAsyncCacheStore store, string key)
     {
@@ -19,7 +19,7 @@ internal static class ReplicaSetTestExtensions
 
     /// <summary>Writes straight into a node's engine, behind the replica set's back (to make replicas differ).</summary>
     public static void PutDirectly(this TestNode node, string key, string value) =>
-        node.Pool.Store(node.Region, StoreMode.Set, Bytes.Of(key), Bytes.Of(value), 0, 0, 0, out _);
+        node.Pool.Store(node.Region, StoreMode.Set, Bytes.Of(key), Bytes.Of(value), 0, 0, out _);
 
     public static string? ValueOn(this TestNode node, string key)
     {

@@ -22,7 +22,7 @@ public sealed class ReplicaSetWriteTests : IAsyncLifetime
         {
             Assert.Equal(CacheStatus.Ok, await set.SetAsync($"k{i}", $"v{i}"));
         }
-        Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of("k7"), 0)).Status);
+        Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of("k7"))).Status);
         Assert.Equal(CacheStatus.Ok, (await set.TouchAsync(Bytes.Of("k8"), 5000)).Status);
 
         var first = _cluster.Nodes[0].Snapshot();
@@ -36,7 +36,7 @@ public sealed class ReplicaSetWriteTests : IAsyncLifetime
         ReplicaSet set = _cluster.CreateSet(WriteQuorum.All);
         _cluster.Nodes[1].PutDirectly("taken", "old");
 
-        CacheResult added = await set.StoreAsync(CacheStoreMode.Add, Bytes.Of("taken"), Bytes.Of("new"), 0, 0, 0);
+        CacheResult added = await set.StoreAsync(CacheStoreMode.Add, Bytes.Of("taken"), Bytes.Of("new"), 0, 0);
 
         Assert.Equal(CacheStatus.NotStored, added.Status);
         Assert.Equal("new", _cluster.Nodes[0].ValueOn("taken"));
@@ -49,7 +49,7 @@ public sealed class ReplicaSetWriteTests : IAsyncLifetime
         ReplicaSet set = _cluster.CreateSet(WriteQuorum.All);
         _cluster.Nodes[2].PutDirectly("only-on-2", "v");
 
-        Assert.Equal(CacheStatus.NotFound, (await set.DeleteAsync(Bytes.Of("only-on-2"), 0)).Status);
+        Assert.Equal(CacheStatus.NotFound, (await set.DeleteAsync(Bytes.Of("only-on-2"))).Status);
         Assert.Null(_cluster.Nodes[2].ValueOn("only-on-2"));
     }
 
@@ -93,7 +93,7 @@ public sealed class ReplicaSetWriteTests : IAsyncLifetime
         ReplicaSet set = _cluster.CreateSet(WriteQuorum.All);
         await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => set.SetAsync("hot", $"writer-{i}"))));
         await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => Task.Run(async () =>
-            await set.StoreAsync(CacheStoreMode.Append, Bytes.Of("hot"), Bytes.Of("+"), 0, 0, 0))));
+            await set.StoreAsync(CacheStoreMode.Append, Bytes.Of("hot"), Bytes.Of("+"), 0, 0))));
 
         string? value = _cluster.Nodes[0].ValueOn("hot");
         Assert.NotNull(value);

@@ -78,13 +78,13 @@ public sealed class TestNode : IAsyncDisposable
         await StartServerAsync();
     }
 
-    /// <summary>Every live item of the region, by key, for comparing replicas.</summary>
+    /// <summary>Every live item of the region, by key (value, flags, exptime, CAS, lease state), for comparing replicas.</summary>
     public SortedDictionary<string, string> Snapshot()
     {
         var items = new SortedDictionary<string, string>(StringComparer.Ordinal);
         Pool.Scan(Region, EnginePool.LiveView, (key, value, in info) =>
         {
-            items[Convert.ToHexString(key)] = $"{Convert.ToHexString(value)}/{info.Flags}/{info.Exptime}";
+            items[Convert.ToHexString(key)] = $"{Convert.ToHexString(value)}/{info.Flags}/{info.Exptime}/{info.Cas}/{info.State & ItemState.Stale}";
             return true;
         });
         return items;

@@ -1,4 +1,6 @@
 using System.Text;
+using Mnemo.Grains.Interfaces.Memshack;
+using Mnemo.Grains.Memshack.Replication;
 using Mnemo.Grains.Memshack.Stores;
 using Mnemo.Memshack.Tests.Infrastructure;
 
@@ -7,8 +9,10 @@ namespace Mnemo.Memshack.Tests;
 /// <summary>
 /// The gateway must answer exactly as memcached 1.6 does: the same random command sequences go to a
 /// real memcached and to the gateway, and the replies (CAS values normalized) must be identical.
-/// The gateway runs twice: over an engine region, which answers synchronously, and over a Ch3-sharded
-/// store whose shards answer asynchronously (as replicated shards across the network do).
+/// The gateway runs over an engine region, which answers synchronously, over a Ch3-sharded store
+/// whose shards answer asynchronously (as replicated shards across the network do), and (for the
+/// meta lease sequences) over 3 shards × 2 replicas, each shard a <see cref="ReplicaSet"/> of two
+/// engine regions, so leases and CAS go through the replica set's write and read paths.
 /// </summary>
 public sealed class DifferentialTests : IAsyncLifetime
 {
@@ -16,6 +20,7 @@ public sealed class DifferentialTests : IAsyncLifetime
     private MemcachedProcess _memcached = null!;
     private GatewayServer _gateway = null!;
     private GatewayServer _asyncGateway = null!;
+    private GatewayServer _replicatedGateway = null!;
 
     public async Task InitializeAsync()
     {
@@ -23,6 +28,10 @@ public sealed class DifferentialTests : IAsyncLifetime
         _gateway = await GatewayServer.StartAsync();
         _asyncGateway = await GatewayServer.StartAsync(pool =>
             new ShardedCacheStore(Enumerable.Range(0, 3).Select(i => new YieldingCacheStore(pool.Region($"shard-{i}"))).ToArray()));
+        _replicatedGateway = await GatewayServer.StartAsync(pool =>
+            new ShardedCacheStore(Enumerable.Range(0, 3).Select(shard => (IAsyncCacheStore)new ReplicaSet(
+                [pool.Region($"shard-{shard}-a"), pool.Region($"shard-{shard}-b")],
+                new ReplicaSetOptions { GatewayName = $"gateway-{shard}", CasClock = new CasClock(1) })).ToArray()));
     }
 
     public async Task DisposeAsync()
@@ -30,6 +39,7 @@ public sealed class DifferentialTests : IAsyncLifetime
         _memcached.Dispose();
         await _gateway.DisposeAsync();
         await _asyncGateway.DisposeAsync();
+        await _replicatedGateway.DisposeAsync();
     }
 
     private int GatewayPort(bool asynchronous) => asynchronous ? _asyncGateway.Port : _gateway.Port;
@@ -149,6 +159,130 @@ public sealed class DifferentialTests : IAsyncLifetime
             }
             Assert.True(DateTime.UtcNow < deadline, $"items did not expire: memcached {a}, gateway {b}");
             await Task.Delay(200);
+        }
+    }
+
+    public static TheoryData<bool> Replicated => new() { false, true };
+
+    [Theory]
+    [MemberData(nameof(Replicated))]
+    public async Task Lease_sequences_match(bool replicated)
+    {
+        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, replicated ? _replicatedGateway.Port : _gateway.Port);
+        await pair.SameAsync("mn\r\n");
+
+        // Vivify on a miss wins (W); later readers see the token sent (Z). A t before the N still saw no TTL.
+        await pair.SameAsync("mg viv v c t N30 k O1 s f\r\n");
+        await pair.SameAsync("mg viv v c N30 k O2\r\n");
+        await pair.SameAsync("mg viv N30 q\r\n");
+        await pair.SameAsync("mg viv2 N0 c v\r\nmg viv2 c v\r\nmg viv2 c T0 N0\r\n");
+        (string vivA, string vivB) = await pair.CasOfAsync("viv");
+        // The winner fills the item with a CAS from its win: a new version clears the token.
+        await pair.SameAsync(a => $"ms viv 5 C{vivA} T0 c\r\nvalue\r\n", b => $"ms viv 5 C{vivB} T0 c\r\nvalue\r\n");
+        await pair.SameAsync("mg viv v c t\r\n");
+
+        // Invalidate, then the first reader wins the stale item; the others see Z X.
+        await pair.SameAsync("set inv 3 0 3\r\nold\r\n");
+        (string oldA, string oldB) = await pair.CasOfAsync("inv");
+        await pair.SameAsync("md inv I k O7\r\n");
+        await pair.SameAsync("mg inv v c f\r\n");
+        await pair.SameAsync("mg inv v c f\r\n");
+        await pair.SameAsync("gets inv\r\n");
+        // ms I with the CAS from before the invalidation (older than the item's): stored, still stale, token kept.
+        await pair.SameAsync(a => $"ms inv 3 I C{oldA} c\r\nnew\r\n", b => $"ms inv 3 I C{oldB} c\r\nnew\r\n");
+        await pair.SameAsync("mg inv v c\r\n");
+        // Without I an old CAS is refused; with I on add/append modes it is an ordinary compare.
+        await pair.SameAsync(a => $"ms inv 3 C{oldA}\r\nbad\r\n", b => $"ms inv 3 C{oldB}\r\nbad\r\n");
+        await pair.SameAsync(a => $"ms inv 3 I MA C{oldA}\r\nbad\r\n", b => $"ms inv 3 I MA C{oldB}\r\nbad\r\n");
+        (string currentA, string currentB) = await pair.CasOfAsync("inv");
+        await pair.SameAsync(a => $"ms inv 5 C{currentA} c\r\nfresh\r\n", b => $"ms inv 5 C{currentB} c\r\nfresh\r\n");
+        await pair.SameAsync("mg inv v c\r\n");
+
+        // md I with a CAS: a mismatch is EX, a match marks stale; T sets the TTL; a missing key is NF.
+        await pair.SameAsync("md inv I C1 k\r\n");
+        (string freshA, string freshB) = await pair.CasOfAsync("inv");
+        await pair.SameAsync(a => $"md inv I T0 q C{freshA}\r\nmn\r\n", b => $"md inv I T0 q C{freshB}\r\nmn\r\n");
+        await pair.SameAsync("mg inv v c t\r\n");
+        await pair.SameAsync("md nothing I\r\n");
+        await pair.SameAsync("md inv I T-1\r\nmg inv v\r\n");
+
+        // ms I on a fresh item with an older CAS: stored stale, and the next reader wins.
+        await pair.SameAsync("set plain 0 0 1\r\n5\r\n");
+        (string plainA, string plainB) = await pair.CasOfAsync("plain");
+        await pair.SameAsync("set plain 0 0 1\r\n6\r\n");
+        await pair.SameAsync(a => $"ms plain 1 I C{plainA}\r\n7\r\n", b => $"ms plain 1 I C{plainB}\r\n7\r\n");
+        await pair.SameAsync("mg plain v c\r\nmg plain v c\r\n");
+        // I without C is a plain set.
+        await pair.SameAsync("ms plain 1 I\r\n8\r\nmg plain v c\r\n");
+
+        // R: an item with less TTL left than the token wins once; one with more does not.
+        await pair.SameAsync("ms soon 2 T20\r\nhi\r\nms late 2 T0\r\nhi\r\n");
+        await pair.SameAsync("mg soon v R30\r\nmg soon v R30\r\nmg soon v R5\r\n");
+        await pair.SameAsync("mg late v R30 c\r\nmg late R30\r\n");
+        await pair.SameAsync("ms soon 2 T20\r\nho\r\nmg soon v R30\r\n");
+
+        // Base64 keys: vivify, invalidate and win through b.
+        await pair.SameAsync("mg bGVhc2U= b k v N30 c\r\n");
+        await pair.SameAsync("md bGVhc2U= b I k\r\n");
+        await pair.SameAsync("mg bGVhc2U= b v c\r\nmg bGVhc2U= b v c s\r\n");
+        await pair.SameAsync("mg bm9uZQ== b k v N0 q\r\n");
+
+        // Bad lease tokens.
+        await pair.SameAsync("mg viv N\r\nmg viv Rx\r\nmg viv N1 N2\r\nmd viv I Tx\r\nms viv 1 I I\r\nx\r\n");
+    }
+
+    [Theory]
+    [MemberData(nameof(Replicated))]
+    public async Task Recache_wins_as_the_ttl_runs_down(bool replicated)
+    {
+        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, replicated ? _replicatedGateway.Port : _gateway.Port);
+        await pair.SameAsync("ms expiring 2 T6\r\nhi\r\n");
+        // Each server wins when its remaining TTL drops below 4 s; poll each rather than guess the instant.
+        foreach (TextClient client in new[] { pair.Memcached, pair.Gateway })
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+            while (true)
+            {
+                string reply = await client.CallAsync("mg expiring v R4\r\n");
+                if (reply == "VA 2 W\r\nhi\r\n")
+                {
+                    break;
+                }
+                Assert.Equal("VA 2\r\nhi\r\n", reply);
+                Assert.True(DateTime.UtcNow < deadline, "the item never won a recache");
+                await Task.Delay(100);
+            }
+        }
+        await pair.SameAsync("mg expiring v R4\r\nmg expiring v R30 k\r\n");
+    }
+
+    [Theory]
+    [MemberData(nameof(Replicated))]
+    public async Task Explicit_cas_is_kept(bool replicated)
+    {
+        // memcached 1.6.18 refuses E (later releases accept it), so these replies are stated, not compared.
+        using TextClient client = await TextClient.ConnectAsync(replicated ? _replicatedGateway.Port : _gateway.Port);
+        (string Request, string Reply)[] steps =
+        [
+            ("ms ecas 2 E12345 c\r\nhi\r\n", "HD c12345\r\n"),
+            ("mg ecas c v\r\n", "VA 2 c12345\r\nhi\r\n"),
+            ("ms ecas 2 C12345 E12400 c\r\nho\r\n", "HD c12400\r\n"),
+            ("md ecas I C12400 E12500\r\n", "HD\r\n"),
+            ("mg ecas c v\r\n", "VA 2 c12500 X W\r\nho\r\n"),
+            ("ms ecas 2 I C12400 E12450 c\r\nhx\r\n", "HD c12450\r\n"),
+            ("mg ecas c\r\n", "HD c12450 Z X\r\n"),
+            ("mg evivid N30 E777 c\r\n", "HD c777 W\r\n"),
+            ("mg evivid c\r\n", "HD c777 Z\r\n"),
+            ("ma ecount N0 J5 E55 c v\r\n", "VA 1 c55\r\n5\r\n"),
+            ("ma ecount E56 c v\r\n", "VA 1 c56\r\n6\r\n"),
+            ("ma ecount C1 E57 c v\r\n", "EX\r\n"),
+            ("ma ecount C56 E58 c v\r\n", "VA 1 c58\r\n7\r\n"),
+            ("gets ecount\r\n", "VALUE ecount 0 1 58\r\n7\r\nEND\r\n"),
+            ("ms ecas 1 Exyz\r\nx\r\n", "CLIENT_ERROR bad token in command line format\r\n"),
+        ];
+        foreach ((string request, string reply) in steps)
+        {
+            Assert.Equal(reply, await client.CallAsync(request));
         }
     }
 
@@ -302,6 +436,10 @@ public sealed class DifferentialTests : IAsyncLifetime
             _memcached = memcached;
             _gateway = gateway;
         }
+
+        public TextClient Memcached => _memcached;
+
+        public TextClient Gateway => _gateway;
 
         public static async Task<ServerPair> ConnectAsync(int memcachedPort, int gatewayPort) =>
             new(await TextClient.ConnectAsync(memcachedPort), await TextClient.ConnectAsync(gatewayPort));

@@ -22,7 +22,7 @@ public sealed class ShardedCacheStoreTests : IDisposable
         for (int i = 0; i < 300; i++)
         {
             byte[] key = Encoding.ASCII.GetBytes($"/eu/main/user:{i}|#|profile");
-            ValueTask<CacheResult> stored = store.StoreAsync(CacheStoreMode.Set, key, "v"u8.ToArray(), 0, 0, 0);
+            ValueTask<CacheResult> stored = store.StoreAsync(CacheStoreMode.Set, key, "v"u8.ToArray(), 0, 0);
             Assert.True(stored.IsCompletedSuccessfully, "engine shards answer synchronously");
             Assert.Equal(CacheStatus.Ok, (await stored).Status);
             int expected = (int)FurcHash.Hash(Encoding.ASCII.GetBytes($"user:{i}"), 3);
@@ -46,7 +46,7 @@ public sealed class ShardedCacheStoreTests : IDisposable
         var store = new ShardedCacheStore(Enumerable.Range(0, 4).Select(i => (IAsyncCacheStore)_pool.Region($"f{i}")).ToArray());
         for (int i = 0; i < 50; i++)
         {
-            await store.StoreAsync(CacheStoreMode.Set, Encoding.ASCII.GetBytes($"k{i}"), "v"u8.ToArray(), 0, 0, 0);
+            await store.StoreAsync(CacheStoreMode.Set, Encoding.ASCII.GetBytes($"k{i}"), "v"u8.ToArray(), 0, 0);
         }
         Assert.Equal(CacheStatus.Ok, (await store.FlushAsync(0)).Status);
         for (int i = 0; i < 50; i++)
@@ -61,7 +61,7 @@ public sealed class ShardedCacheStoreTests : IDisposable
         var store = new ShardedCacheStore([new YieldingCacheStore(_pool.Region("y0")), new YieldingCacheStore(_pool.Region("y1"))]);
         for (int i = 0; i < 20; i++)
         {
-            Assert.Equal(CacheStatus.Ok, (await store.StoreAsync(CacheStoreMode.Set, Encoding.ASCII.GetBytes($"k{i}"), Encoding.ASCII.GetBytes($"value-{i}"), 7, 0, 0)).Status);
+            Assert.Equal(CacheStatus.Ok, (await store.StoreAsync(CacheStoreMode.Set, Encoding.ASCII.GetBytes($"k{i}"), Encoding.ASCII.GetBytes($"value-{i}"), 7, 0)).Status);
         }
         for (int i = 0; i < 20; i++)
         {

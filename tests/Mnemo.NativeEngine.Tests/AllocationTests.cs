@@ -16,7 +16,7 @@ public sealed class AllocationTests
         byte[] value = new byte[100];
         byte[] buffer = new byte[128];
         var writer = new ArrayBufferWriter<byte>(1024);
-        pool.Store(region, StoreMode.Set, "n"u8, "0"u8, 0, 0, 0, out _);
+        pool.Store(region, StoreMode.Set, "n"u8, "0"u8, 0, 0, out _);
 
         RunItemOperations(pool, region, key, value, buffer, writer, 100);
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -32,18 +32,24 @@ public sealed class AllocationTests
         for (int i = 0; i < count; i++)
         {
             key[^1] = (byte)('0' + i % 10);
-            Expect(EngineStatus.Ok, pool.Store(region, StoreMode.Set, key, value, 1, 0, 0, out ulong cas));
+            Expect(EngineStatus.Ok, pool.Store(region, StoreMode.Set, key, value, 1, 0, out ulong cas));
             Expect(EngineStatus.Ok, pool.TryGet(region, key, buffer, out int length, out _));
             Expect(value.Length, length);
-            Expect(EngineStatus.Ok, pool.Store(region, StoreMode.Cas, key, value, 1, 0, cas, out _));
+            Expect(EngineStatus.Ok, pool.Store(region, StoreMode.Cas, key, value, 1, 0, out _, new WriteOptions { CasIn = cas }));
             Expect(EngineStatus.Ok, pool.Increment(region, "n"u8, 1, out _, out _));
             Expect(EngineStatus.Ok, pool.Touch(region, key, 0));
-            Expect(EngineStatus.Ok, pool.TryGetAndTouch(region, key, 0, buffer, out _, out _));
+            Expect(EngineStatus.Ok, pool.TryGet(region, key, buffer, out _, out _, new ReadOptions { TouchExptime = 0 }));
             writer.ResetWrittenCount();
             Expect(EngineStatus.Ok, pool.Get(region, key, writer, out _));
             Expect(value.Length, writer.WrittenCount);
             Expect(EngineStatus.NotFound, pool.TryGet(region, "missing"u8, buffer, out _, out _));
+            Expect(EngineStatus.Ok, pool.Delete(region, key, new WriteOptions { Invalidate = true, Exptime = 100 }));
+            Expect(EngineStatus.Ok, pool.TryGet(region, key, buffer, out _, out ItemInfo info, new ReadOptions { RecacheBelow = 30 }));
+            Expect(ItemState.Stale | ItemState.Won, info.State);
             Expect(EngineStatus.Ok, pool.Delete(region, key));
+            Expect(EngineStatus.Ok, pool.TryGet(region, key, buffer, out _, out info, new ReadOptions { VivifyExptime = 30 }));
+            Expect(ItemState.Vivified | ItemState.Won, info.State);
+            Expect(EngineStatus.Ok, pool.Delete(region, key, new WriteOptions { CasIn = info.Cas }));
         }
     }
 

@@ -21,7 +21,7 @@ public sealed class ConcurrencyTests
             {
                 int keyLength = Format(key, "t", t, i);
                 int valueLength = Format(value, "v", t, i);
-                Assert.Equal(EngineStatus.Ok, pool.Store(region, StoreMode.Set, key[..keyLength], value[..valueLength], (uint)t, 0, 0, out _));
+                Assert.Equal(EngineStatus.Ok, pool.Store(region, StoreMode.Set, key[..keyLength], value[..valueLength], (uint)t, 0, out _));
                 Assert.Equal(EngineStatus.Ok, pool.TryGet(region, key[..keyLength], read, out int readLength, out ItemInfo info));
                 Assert.True(read[..readLength].SequenceEqual(value[..valueLength]));
                 Assert.Equal((uint)t, info.Flags);
@@ -71,7 +71,7 @@ public sealed class ConcurrencyTests
                 {
                     Assert.Equal(EngineStatus.Ok, pool.TryGet(region, "k"u8, buffer, out int length, out ItemInfo info));
                     long next = long.Parse(buffer[..length]) + 1;
-                    EngineStatus status = pool.Store(region, StoreMode.Cas, "k"u8, next.ToString().Utf8(), 0, 0, info.Cas, out _);
+                    EngineStatus status = pool.Store(region, StoreMode.Cas, "k"u8, next.ToString().Utf8(), 0, 0, out _, new WriteOptions { CasIn = info.Cas });
                     if (status == EngineStatus.Ok)
                     {
                         Interlocked.Increment(ref wins);
@@ -139,7 +139,7 @@ public sealed class ConcurrencyTests
             {
                 while (true)
                 {
-                    pool.Store(region, StoreMode.Set, "k"u8, "v"u8, 0, 0, 0, out _);
+                    pool.Store(region, StoreMode.Set, "k"u8, "v"u8, 0, 0, out _);
                     pool.TryGet(region, "k"u8, buffer, out _, out _);
                 }
             }

@@ -79,9 +79,9 @@ public sealed class ExpiryTests : IDisposable
         _pool.Set(_region, "k", "value", exptime: 10);
 
         Span<byte> buffer = stackalloc byte[16];
-        Assert.Equal(EngineStatus.Ok, _pool.TryGetAndTouch(_region, "k"u8, 1000, buffer, out int length, out _));
+        Assert.Equal(EngineStatus.Ok, _pool.TryGet(_region, "k"u8, buffer, out int length, out _, new ReadOptions { TouchExptime = 1000 }));
         Assert.Equal("value"u8.ToArray(), buffer[..length].ToArray());
-        Assert.Equal(EngineStatus.NotFound, _pool.TryGetAndTouch(_region, "missing"u8, 1000, buffer, out _, out _));
+        Assert.Equal(EngineStatus.NotFound, _pool.TryGet(_region, "missing"u8, buffer, out _, out _, new ReadOptions { TouchExptime = 1000 }));
 
         _pool.AdvanceClock(20);
         Assert.Equal("value", _pool.GetString(_region, "k", out ItemInfo info));
@@ -94,10 +94,10 @@ public sealed class ExpiryTests : IDisposable
     {
         byte[] value = new byte[5000];
         new Random(3).NextBytes(value);
-        _pool.Store(_region, StoreMode.Set, "k"u8, value, 0, 10, 0, out _);
+        _pool.Store(_region, StoreMode.Set, "k"u8, value, 0, 10, out _);
 
         var writer = new System.Buffers.ArrayBufferWriter<byte>(1);
-        Assert.Equal(EngineStatus.Ok, _pool.GetAndTouch(_region, "k"u8, 0, writer, out ItemInfo info));
+        Assert.Equal(EngineStatus.Ok, _pool.Get(_region, "k"u8, writer, out ItemInfo info, new ReadOptions { TouchExptime = 0 }));
         Assert.Equal(value, writer.WrittenSpan.ToArray());
         Assert.Equal(value.Length, info.ValueLength);
 

@@ -24,7 +24,7 @@ public sealed class ItemTests : IDisposable
     [Fact]
     public void Set_then_get_returns_value_flags_and_cas()
     {
-        Assert.Equal(EngineStatus.Ok, _pool.Store(_region, StoreMode.Set, "k"u8, "hello"u8, 7, 0, 0, out ulong cas));
+        Assert.Equal(EngineStatus.Ok, _pool.Store(_region, StoreMode.Set, "k"u8, "hello"u8, 7, 0, out ulong cas));
         Assert.NotEqual(0UL, cas);
 
         Span<byte> buffer = stackalloc byte[64];
@@ -114,9 +114,9 @@ public sealed class ItemTests : IDisposable
     {
         _pool.Store(_region, StoreMode.Set, "k", "v", 0, out ulong cas);
 
-        Assert.Equal(EngineStatus.Exists, _pool.Delete(_region, "k"u8, cas + 1));
+        Assert.Equal(EngineStatus.Exists, _pool.Delete(_region, "k"u8, new WriteOptions { CasIn = cas + 1 }));
         Assert.Equal("v", _pool.GetString(_region, "k"));
-        Assert.Equal(EngineStatus.Ok, _pool.Delete(_region, "k"u8, cas));
+        Assert.Equal(EngineStatus.Ok, _pool.Delete(_region, "k"u8, new WriteOptions { CasIn = cas }));
         Assert.Null(_pool.GetString(_region, "k"));
         Assert.Equal(EngineStatus.NotFound, _pool.Delete(_region, "k"u8));
     }
@@ -148,7 +148,7 @@ public sealed class ItemTests : IDisposable
     public void Value_too_big_for_the_buffer_reports_needed_length_and_retry_succeeds()
     {
         byte[] value = Enumerable.Range(0, 3000).Select(i => (byte)i).ToArray();
-        _pool.Store(_region, StoreMode.Set, "big"u8, value, 3, 0, 0, out _);
+        _pool.Store(_region, StoreMode.Set, "big"u8, value, 3, 0, out _);
 
         Span<byte> small = stackalloc byte[16];
         Assert.Equal(EngineStatus.BufferTooSmall, _pool.TryGet(_region, "big"u8, small, out int needed, out ItemInfo info));
@@ -172,7 +172,7 @@ public sealed class ItemTests : IDisposable
     {
         byte[] value = new byte[100_000];
         new Random(1).NextBytes(value);
-        _pool.Store(_region, StoreMode.Set, "big"u8, value, 0, 0, 0, out _);
+        _pool.Store(_region, StoreMode.Set, "big"u8, value, 0, 0, out _);
 
         var writer = new ArrayBufferWriter<byte>(initialCapacity: 16);
         writer.Write("prefix"u8);
@@ -186,7 +186,7 @@ public sealed class ItemTests : IDisposable
     [Fact]
     public void Empty_value_round_trips()
     {
-        Assert.Equal(EngineStatus.Ok, _pool.Store(_region, StoreMode.Set, "empty"u8, ReadOnlySpan<byte>.Empty, 1, 0, 0, out _));
+        Assert.Equal(EngineStatus.Ok, _pool.Store(_region, StoreMode.Set, "empty"u8, ReadOnlySpan<byte>.Empty, 1, 0, out _));
         Assert.Equal(EngineStatus.Ok, _pool.TryGet(_region, "empty"u8, Span<byte>.Empty, out int length, out ItemInfo info));
         Assert.Equal(0, length);
         Assert.Equal(1u, info.Flags);
@@ -198,9 +198,9 @@ public sealed class ItemTests : IDisposable
         byte[] longest = Enumerable.Repeat((byte)'a', EngineLimits.KeyMax).ToArray();
         byte[] tooLong = Enumerable.Repeat((byte)'a', EngineLimits.KeyMax + 1).ToArray();
 
-        Assert.Equal(EngineStatus.Ok, _pool.Store(_region, StoreMode.Set, longest, "v"u8, 0, 0, 0, out _));
-        Assert.Equal(EngineStatus.BadKey, _pool.Store(_region, StoreMode.Set, tooLong, "v"u8, 0, 0, 0, out _));
-        Assert.Equal(EngineStatus.BadKey, _pool.Store(_region, StoreMode.Set, ReadOnlySpan<byte>.Empty, "v"u8, 0, 0, 0, out _));
+        Assert.Equal(EngineStatus.Ok, _pool.Store(_region, StoreMode.Set, longest, "v"u8, 0, 0, out _));
+        Assert.Equal(EngineStatus.BadKey, _pool.Store(_region, StoreMode.Set, tooLong, "v"u8, 0, 0, out _));
+        Assert.Equal(EngineStatus.BadKey, _pool.Store(_region, StoreMode.Set, ReadOnlySpan<byte>.Empty, "v"u8, 0, 0, out _));
         Assert.Equal(EngineStatus.BadKey, _pool.TryGet(_region, tooLong, new byte[4], out _, out _));
     }
 
@@ -209,7 +209,7 @@ public sealed class ItemTests : IDisposable
     {
         byte[] key = [0, 1, 2, 255, (byte)' ', (byte)'\n'];
         byte[] value = [0, 0, 13, 10, 255];
-        Assert.Equal(EngineStatus.Ok, _pool.Store(_region, StoreMode.Set, key, value, 0, 0, 0, out _));
+        Assert.Equal(EngineStatus.Ok, _pool.Store(_region, StoreMode.Set, key, value, 0, 0, out _));
 
         byte[] buffer = new byte[16];
         Assert.Equal(EngineStatus.Ok, _pool.TryGet(_region, key, buffer, out int length, out _));
@@ -223,8 +223,8 @@ public sealed class ItemTests : IDisposable
         using EnginePool pool = scratch.Open(itemSizeMax: 4096);
         Region region = pool.CreateRegion("r");
 
-        Assert.Equal(EngineStatus.TooLarge, pool.Store(region, StoreMode.Set, "k"u8, new byte[8192], 0, 0, 0, out _));
-        Assert.Equal(EngineStatus.Ok, pool.Store(region, StoreMode.Set, "k"u8, new byte[1024], 0, 0, 0, out _));
+        Assert.Equal(EngineStatus.TooLarge, pool.Store(region, StoreMode.Set, "k"u8, new byte[8192], 0, 0, out _));
+        Assert.Equal(EngineStatus.Ok, pool.Store(region, StoreMode.Set, "k"u8, new byte[1024], 0, 0, out _));
     }
 
     [Fact]
@@ -237,7 +237,7 @@ public sealed class ItemTests : IDisposable
 
         int stored = 0;
         EngineStatus status = EngineStatus.Ok;
-        while (stored < 10_000 && (status = pool.Store(region, StoreMode.Set, $"key{stored}".Utf8(), value, 0, 0, 0, out _)) == EngineStatus.Ok)
+        while (stored < 10_000 && (status = pool.Store(region, StoreMode.Set, $"key{stored}".Utf8(), value, 0, 0, out _)) == EngineStatus.Ok)
         {
             stored++;
         }
@@ -258,7 +258,7 @@ public sealed class ItemTests : IDisposable
 
         for (int i = 0; i < 3_000; i++)
         {
-            Assert.Equal(EngineStatus.Ok, pool.Store(region, StoreMode.Set, $"key{i}".Utf8(), value, 0, 0, 0, out _));
+            Assert.Equal(EngineStatus.Ok, pool.Store(region, StoreMode.Set, $"key{i}".Utf8(), value, 0, 0, out _));
         }
 
         Assert.True(pool.GetStats().Evictions > 0);

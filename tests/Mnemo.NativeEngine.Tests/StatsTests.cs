@@ -37,8 +37,8 @@ public sealed class StatsTests
         Region region = pool.CreateRegion("r");
         for (int i = 0; i < 20; i++)
         {
-            pool.Store(region, StoreMode.Set, $"small{i}".Utf8(), new byte[10], 0, 0, 0, out _);
-            pool.Store(region, StoreMode.Set, $"large{i}".Utf8(), new byte[50_000], 0, 0, 0, out _);
+            pool.Store(region, StoreMode.Set, $"small{i}".Utf8(), new byte[10], 0, 0, out _);
+            pool.Store(region, StoreMode.Set, $"large{i}".Utf8(), new byte[50_000], 0, 0, out _);
         }
 
         IReadOnlyList<SlabStats> slabs = pool.GetSlabStats();

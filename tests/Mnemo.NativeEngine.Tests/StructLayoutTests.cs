@@ -23,7 +23,19 @@ public sealed class StructLayoutTests
         new("mnemo_item_info", typeof(ItemInfo), 40,
         [
             ("flags", "_flags"), ("value_len", "_valueLength"), ("exptime", "_exptime"), ("cas", "_cas"),
-            ("last_access", "_lastAccess"), ("fetched", "_fetched"), ("reserved", "_reserved"),
+            ("last_access", "_lastAccess"), ("fetched", "_fetched"), ("state", "_state"),
+        ]),
+        new("mnemo_read_args", typeof(NativeReadArgs), 40,
+        [
+            ("touch_exptime", nameof(NativeReadArgs.TouchExptime)), ("vivify_exptime", nameof(NativeReadArgs.VivifyExptime)),
+            ("recache_below", nameof(NativeReadArgs.RecacheBelow)), ("cas_new", nameof(NativeReadArgs.CasNew)),
+            ("opts", nameof(NativeReadArgs.Options)), ("reserved", nameof(NativeReadArgs.Reserved)),
+        ]),
+        new("mnemo_write_args", typeof(NativeWriteArgs), 32,
+        [
+            ("cas_in", nameof(NativeWriteArgs.CasIn)), ("cas_new", nameof(NativeWriteArgs.CasNew)),
+            ("exptime", nameof(NativeWriteArgs.Exptime)), ("opts", nameof(NativeWriteArgs.Options)),
+            ("reserved", nameof(NativeWriteArgs.Reserved)),
         ]),
         new("mnemo_pool_stats", typeof(PoolStats), 120,
         [

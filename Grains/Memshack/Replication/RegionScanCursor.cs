@@ -78,7 +78,7 @@ public sealed class RegionScanCursor : IDisposable
 
     private bool Visit(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, in ItemInfo info)
     {
-        ScanItemFormat.Write(_chunk, key, value, info.Flags, info.Exptime);
+        ScanItemFormat.Write(_chunk, key, value, info.Flags, info.Exptime, info.Cas, (info.State & ItemState.Stale) != 0);
         if (_chunk.WrittenCount >= _chunkBytes)
         {
             _chunkReady.Release();

@@ -122,7 +122,7 @@ public sealed partial class ReplicaSet
 
     /// <summary>
     /// Makes <paramref name="target"/>'s copy of <paramref name="key"/> equal to <paramref name="source"/>'s:
-    /// the item with its flags and exptime, or its absence. The caller holds the key's stripe. False
+    /// the item with its flags, exptime, CAS and stale mark, or its absence. The caller holds the key's stripe. False
     /// when either replica did not answer.
     /// </summary>
     private async ValueTask<bool> CopyKeyAsync(int source, int target, ReadOnlyMemory<byte> key, CancellationToken cancellationToken)
@@ -133,17 +133,18 @@ public sealed partial class ReplicaSet
         }
         ReplicaSlot to = _slots[target];
         var value = new ArrayBufferWriter<byte>();
-        CacheResult read = await _slots[source].Replica.GetAsync(key, value, cancellationToken).ConfigureAwait(false);
+        CacheResult read = await _slots[source].Replica.GetAsync(key, value, default, cancellationToken).ConfigureAwait(false);
         CacheResult written;
         switch (read.Status)
         {
             case CacheStatus.Ok:
-                written = await to.Replica.StoreAsync(CacheStoreMode.Set, key, value.WrittenMemory, read.Info.Flags, read.Info.Exptime, 0, cancellationToken)
+                var copy = new CacheWriteOptions(CasNew: read.Info.Cas, Stale: (read.Info.State & CacheItemState.Stale) != 0);
+                written = await to.Replica.StoreAsync(CacheStoreMode.Set, key, value.WrittenMemory, read.Info.Flags, read.Info.Exptime, copy, cancellationToken)
                     .ConfigureAwait(false);
                 break;
             case CacheStatus.NotFound:
                 AddTombstone(to, key.Span);
-                written = await to.Replica.DeleteAsync(key, 0, cancellationToken).ConfigureAwait(false);
+                written = await to.Replica.DeleteAsync(key, default, cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 return false;

@@ -19,6 +19,14 @@ namespace Mnemo.Grains.Memshack.Replication;
 /// and each replica that did not answer gets a hint (the key) to be repaired when it is reachable.
 /// </para>
 /// <para>
+/// One CAS per write: the set chooses the CAS of every write that makes a new version (from the
+/// silo's <see cref="CasClock"/>, unless the client gave one with E) and sends it to every replica,
+/// so all replicas hold the same CAS for the same version and a <c>gets</c> answered by one replica
+/// matches a <c>cas</c> checked by another — mcrouter's AllSync cannot promise that, because each
+/// memcached picks its own CAS. Writes conditional on a CAS are decided by one arbiter replica first
+/// (<see cref="CompareAndWriteAsync"/>).
+/// </para>
+/// <para>
 /// Reads follow mcrouter's LatestRoute: a preferred replica fixed per gateway (hash of its name),
 /// failing over to the next replica only on errors (unreachable, timeout, server failure), never on
 /// a miss. Replicas that are resyncing or need a resync serve no reads; an unreachable replica
@@ -80,41 +88,27 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
         }
     }
 
-    public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CancellationToken cancellationToken = default) =>
-        ReadLatestAsync(key, touch: false, 0, value, cancellationToken);
-
-    public async ValueTask<CacheResult> GetAndTouchAsync(ReadOnlyMemory<byte> key, long exptime, IBufferWriter<byte> value,
-        CancellationToken cancellationToken = default)
-    {
-        int stripe = await _locks.EnterAsync(key, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            CacheResult read = await ReadLatestAsync(key, touch: true, exptime, value, cancellationToken).ConfigureAwait(false);
-            if (read.Status == CacheStatus.Ok)
-            {
-                // The touch is a write too: the other replicas must expire the item at the same time.
-                await FanOutAsync(ReplicaWrite.Touch(key, exptime), stripeHeld: true, cancellationToken).ConfigureAwait(false);
-            }
-            return read;
-        }
-        finally
-        {
-            _locks.Exit(stripe);
-        }
-    }
+    /// <summary>
+    /// A plain read follows LatestRoute. A read that may change the item (touch, vivify, recache) is a
+    /// write for the shard: see <see cref="ReadForWriteAsync"/>.
+    /// </summary>
+    public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
+        CancellationToken cancellationToken = default) =>
+        options.Mutates ? ReadForWriteAsync(key, value, options, cancellationToken) : ReadLatestAsync(key, value, options, null, cancellationToken);
 
     public ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
-        ulong casIn, CancellationToken cancellationToken = default) =>
-        WriteAsync(ReplicaWrite.Store(mode, key, value, flags, exptime, casIn), cancellationToken);
+        CacheWriteOptions options = default, CancellationToken cancellationToken = default) =>
+        WriteAsync(ReplicaWrite.Store(mode, key, value, flags, exptime, options), cancellationToken);
 
-    public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, ulong casIn, CancellationToken cancellationToken = default) =>
-        WriteAsync(ReplicaWrite.Delete(key, casIn), cancellationToken);
+    public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, CacheWriteOptions options = default, CancellationToken cancellationToken = default) =>
+        WriteAsync(ReplicaWrite.Delete(key, options), cancellationToken);
 
-    public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CancellationToken cancellationToken = default) =>
-        WriteAsync(ReplicaWrite.Arithmetic(key, decrement, delta), cancellationToken);
+    public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CacheWriteOptions options = default,
+        CancellationToken cancellationToken = default) =>
+        WriteAsync(ReplicaWrite.Arithmetic(key, decrement, delta, options), cancellationToken);
 
     public ValueTask<CacheResult> TouchAsync(ReadOnlyMemory<byte> key, long exptime, CancellationToken cancellationToken = default) =>
-        WriteAsync(ReplicaWrite.Touch(key, exptime), cancellationToken);
+        FanOutAsync(ReplicaWrite.Touch(key, exptime), stripeHeld: false, skip: -1, cancellationToken);
 
     /// <summary>
     /// Flushes every replica; the worst reply wins whatever the quorum, because a flush cannot be
@@ -161,9 +155,63 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
         return (CacheStatus.Unavailable, default);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheResult> ReadLatestAsync(ReadOnlyMemory<byte> key, bool touch, long exptime, IBufferWriter<byte> value,
+    /// <summary>
+    /// A read that may change the item, done as a write: under the key's stripe (so it is ordered with
+    /// the writes to the key), on the replica reads go to. What it changed reaches the others:
+    /// <list type="bullet">
+    /// <item>a touch (gat, mg T) is fanned out as a touch;</item>
+    /// <item>an item it created (mg N) is copied with the CAS this set chose for it, so every replica
+    /// holds the same version;</item>
+    /// <item>a win (W: mg N, mg R, or the first read of a stale item) is recorded on the serving replica
+    /// only. If that replica fails, the next one never saw the token and hands out another win: two
+    /// clients may recache the item once each, which a lease tolerates (memcached forgets tokens on a
+    /// restart too). Copying the token would cost a write to every replica per won read.</item>
+    /// </list>
+    /// </summary>
+    private async ValueTask<CacheResult> ReadForWriteAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options,
         CancellationToken cancellationToken)
+    {
+        int stripe = await _locks.EnterAsync(key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (options.VivifyExptime.HasValue && options.CasNew == 0)
+            {
+                options = options with { CasNew = _options.CasClock.Next() };
+            }
+            var served = new ServedReplica();
+            CacheResult read = await ReadLatestAsync(key, value, options, served, cancellationToken).ConfigureAwait(false);
+            if (read.Status != CacheStatus.Ok)
+            {
+                return read;
+            }
+            if ((read.Info.State & CacheItemState.Vivified) != 0)
+            {
+                var copy = new CacheWriteOptions(CasNew: read.Info.Cas);
+                await FanOutAsync(ReplicaWrite.Store(CacheStoreMode.Set, key, ReadOnlyMemory<byte>.Empty, 0, read.Info.Exptime, copy),
+                    stripeHeld: true, skip: served.Index, cancellationToken).ConfigureAwait(false);
+            }
+            else if (options.TouchExptime is { } exptime)
+            {
+                await FanOutAsync(ReplicaWrite.Touch(key, exptime), stripeHeld: true, skip: served.Index, cancellationToken).ConfigureAwait(false);
+            }
+            return read;
+        }
+        finally
+        {
+            _locks.Exit(stripe);
+        }
+    }
+
+    /// <summary>Which replica answered a read (for the reads that are writes; plain reads pass none and allocate nothing).</summary>
+    private sealed class ServedReplica
+    {
+        public int Index = -1;
+    }
+
+    /// <summary>LatestRoute: the reply of the first replica in read order that can answer; <paramref name="served"/> gets its index.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<CacheResult> ReadLatestAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options,
+        ServedReplica? served, CancellationToken cancellationToken)
     {
         for (int k = 0; k < _slots.Length; k++)
         {
@@ -174,9 +222,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
             {
                 continue;
             }
-            CacheResult reply = touch
-                ? await slot.Replica.GetAndTouchAsync(key, exptime, value, cancellationToken).ConfigureAwait(false)
-                : await slot.Replica.GetAsync(key, value, cancellationToken).ConfigureAwait(false);
+            CacheResult reply = await slot.Replica.GetAsync(key, value, options, cancellationToken).ConfigureAwait(false);
             if (reply.Status == CacheStatus.Unavailable)
             {
                 MarkUnreachable(index);
@@ -186,22 +232,66 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
             {
                 ScheduleRepair();
             }
+            if (served is not null)
+            {
+                served.Index = index;
+            }
             return reply;
         }
         return CacheResult.Unavailable;
     }
 
     private ValueTask<CacheResult> WriteAsync(ReplicaWrite write, CancellationToken cancellationToken) =>
-        FanOutAsync(write, stripeHeld: false, cancellationToken);
+        write.Options.CasIn == 0 ? FanOutAsync(write, stripeHeld: false, skip: -1, cancellationToken) : CompareAndWriteAsync(write, cancellationToken);
+
+    /// <summary>
+    /// A write conditional on the item's CAS (cas, ms/md/ma C) is decided by one replica, the arbiter:
+    /// the first in-sync one in replica order, which is the same for every gateway. Only when it
+    /// applied the write does the write go to the others (which hold the same CAS, so they apply it
+    /// too). Two gateways racing with the same CAS thus get exactly one success, where a plain fan-out
+    /// could let each win on a different replica and both fail. When the arbiter does not answer, the
+    /// write falls back to an ordinary fan-out.
+    /// </summary>
+    private async ValueTask<CacheResult> CompareAndWriteAsync(ReplicaWrite write, CancellationToken cancellationToken)
+    {
+        int stripe = await _locks.EnterAsync(write.Key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            write = write.WithCas(_options.CasClock);
+            int arbiter = Array.FindIndex(_slots, s => s.State == ReplicaState.InSync);
+            if (arbiter >= 0)
+            {
+                CacheResult decided = await write.SendTo(_slots[arbiter].Replica, cancellationToken).ConfigureAwait(false);
+                if (decided.Status == CacheStatus.Ok)
+                {
+                    CacheResult others = await FanOutAsync(write, stripeHeld: true, skip: arbiter, cancellationToken).ConfigureAwait(false);
+                    return others.Status == CacheStatus.Ok ? decided : others;
+                }
+                if (decided.Status != CacheStatus.Unavailable)
+                {
+                    return decided;
+                }
+                MarkUnreachable(arbiter);
+            }
+            return await FanOutAsync(write, stripeHeld: true, skip: -1, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _locks.Exit(stripe);
+        }
+    }
 
     /// <summary>
     /// Sends a write to every replica under the key's stripe (entered here unless the caller holds it:
-    /// one async frame per write instead of two) and decides the reply.
+    /// one async frame per write instead of two) and decides the reply. A write that makes a new
+    /// version gets its CAS here, once, so every replica stores the same one. Replica
+    /// <paramref name="skip"/> (or none, -1) already has the write: it counts as having applied it.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheResult> FanOutAsync(ReplicaWrite write, bool stripeHeld, CancellationToken cancellationToken)
+    private async ValueTask<CacheResult> FanOutAsync(ReplicaWrite write, bool stripeHeld, int skip, CancellationToken cancellationToken)
     {
         int stripe = stripeHeld ? -1 : await _locks.EnterAsync(write.Key, cancellationToken).ConfigureAwait(false);
+        write = write.WithCas(_options.CasClock);
         int count = _slots.Length;
         ValueTask<CacheResult>[] pending = ArrayPool<ValueTask<CacheResult>>.Shared.Rent(count);
         CacheResult[] replies = ArrayPool<CacheResult>.Shared.Rent(count);
@@ -213,11 +303,13 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
                 states[i] = _slots[i].State;
                 // A resyncing replica gets the key copied after the others applied the write (below), so a
                 // write that depends on the old value (append, incr) cannot act on a copy not yet made.
-                pending[i] = states[i] == ReplicaState.Resyncing ? default : write.SendTo(_slots[i].Replica, cancellationToken);
+                pending[i] = states[i] == ReplicaState.Resyncing || i == skip ? default : write.SendTo(_slots[i].Replica, cancellationToken);
             }
             for (int i = 0; i < count; i++)
             {
-                replies[i] = states[i] == ReplicaState.Resyncing ? default : await pending[i].ConfigureAwait(false);
+                replies[i] = states[i] == ReplicaState.Resyncing ? default
+                    : i == skip ? new CacheResult(CacheStatus.Ok, Cas: write.Options.CasNew)
+                    : await pending[i].ConfigureAwait(false);
             }
             CacheResult reply = Decide(write.Key.Span, states, replies, count, out int source);
             for (int i = 0; i < count; i++)

@@ -15,6 +15,12 @@ public sealed record ReplicaSetOptions
     /// <summary>Bytes of items per resync chunk.</summary>
     public int ResyncChunkBytes { get; init; } = 256 * 1024;
 
+    /// <summary>
+    /// Chooses the CAS of every write the set fans out; share one per silo, with the node's ordinal
+    /// (see <see cref="Replication.CasClock"/>).
+    /// </summary>
+    public CasClock CasClock { get; init; } = new(0);
+
     /// <summary>Number of key lock stripes (see <see cref="KeyLockStripes"/>).</summary>
     public int KeyLockStripes { get; init; } = 1024;
 }

@@ -3,7 +3,7 @@ using Mnemo.NativeEngine;
 
 namespace Mnemo.Grains.Memshack.Stores;
 
-/// <summary>Engine item outcomes in cache terms.</summary>
+/// <summary>Engine item outcomes in cache terms, and cache options in engine terms.</summary>
 public static class EngineOutcomes
 {
     public static CacheStatus ToCacheStatus(EngineStatus status) => status switch
@@ -21,5 +21,15 @@ public static class EngineOutcomes
     };
 
     public static CacheItemInfo ToInfo(in ItemInfo item) =>
-        new(item.Flags, item.ValueLength, item.Exptime, item.Cas, item.LastAccess, item.Fetched);
+        new(item.Flags, item.ValueLength, item.Exptime, item.Cas, item.LastAccess, item.Fetched, (CacheItemState)item.State);
+
+    public static ReadOptions ToEngine(in CacheReadOptions options) => new()
+    {
+        TouchExptime = options.TouchExptime, VivifyExptime = options.VivifyExptime, RecacheBelow = options.RecacheBelow, CasNew = options.CasNew,
+    };
+
+    public static WriteOptions ToEngine(in CacheWriteOptions options) => new()
+    {
+        CasIn = options.CasIn, CasNew = options.CasNew, Invalidate = options.Invalidate, Exptime = options.Exptime, Stale = options.Stale,
+    };
 }

@@ -37,19 +37,26 @@ public sealed class EngineRegionStore : IReplica, ICacheStoreIntrospection, IDis
 
     public int ItemSizeMax { get; }
 
-    public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CancellationToken cancellationToken = default) =>
-        new(Read(key.Span, touch: false, 0, value));
-
-    public ValueTask<CacheResult> GetAndTouchAsync(ReadOnlyMemory<byte> key, long exptime, IBufferWriter<byte> value,
-        CancellationToken cancellationToken = default) =>
-        new(Read(key.Span, touch: true, exptime, value));
-
-    public ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
-        ulong casIn, CancellationToken cancellationToken = default)
+    public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
+        CancellationToken cancellationToken = default)
     {
         try
         {
-            EngineStatus status = _pool.Store(_region, (StoreMode)mode, key.Span, value.Span, flags, exptime, casIn, out ulong cas);
+            EngineStatus status = _pool.Get(_region, key.Span, value, out ItemInfo info, EngineOutcomes.ToEngine(options));
+            return new(new CacheResult(EngineOutcomes.ToCacheStatus(status), status == EngineStatus.Ok ? EngineOutcomes.ToInfo(info) : default));
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            return new(CacheResult.Unavailable);
+        }
+    }
+
+    public ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
+        CacheWriteOptions options = default, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            EngineStatus status = _pool.Store(_region, (StoreMode)mode, key.Span, value.Span, flags, exptime, out ulong cas, EngineOutcomes.ToEngine(options));
             return new(new CacheResult(EngineOutcomes.ToCacheStatus(status), Cas: cas));
         }
         catch (Exception e) when (e is EngineException or ObjectDisposedException)
@@ -58,11 +65,11 @@ public sealed class EngineRegionStore : IReplica, ICacheStoreIntrospection, IDis
         }
     }
 
-    public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, ulong casIn, CancellationToken cancellationToken = default)
+    public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, CacheWriteOptions options = default, CancellationToken cancellationToken = default)
     {
         try
         {
-            return new(new CacheResult(EngineOutcomes.ToCacheStatus(_pool.Delete(_region, key.Span, casIn))));
+            return new(new CacheResult(EngineOutcomes.ToCacheStatus(_pool.Delete(_region, key.Span, EngineOutcomes.ToEngine(options)))));
         }
         catch (Exception e) when (e is EngineException or ObjectDisposedException)
         {
@@ -70,13 +77,15 @@ public sealed class EngineRegionStore : IReplica, ICacheStoreIntrospection, IDis
         }
     }
 
-    public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CancellationToken cancellationToken = default)
+    public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CacheWriteOptions options = default,
+        CancellationToken cancellationToken = default)
     {
         try
         {
+            WriteOptions engineOptions = EngineOutcomes.ToEngine(options);
             EngineStatus status = decrement
-                ? _pool.Decrement(_region, key.Span, delta, out ulong value, out ulong cas)
-                : _pool.Increment(_region, key.Span, delta, out value, out cas);
+                ? _pool.Decrement(_region, key.Span, delta, out ulong value, out ulong cas, engineOptions)
+                : _pool.Increment(_region, key.Span, delta, out value, out cas, engineOptions);
             return new(new CacheResult(EngineOutcomes.ToCacheStatus(status), Cas: cas, Number: value));
         }
         catch (Exception e) when (e is EngineException or ObjectDisposedException)
@@ -145,19 +154,4 @@ public sealed class EngineRegionStore : IReplica, ICacheStoreIntrospection, IDis
     public CacheRoute DescribeRoute(ReadOnlySpan<byte> key) => _route;
 
     public void Dispose() => _scans.Dispose();
-
-    private CacheResult Read(ReadOnlySpan<byte> key, bool touch, long exptime, IBufferWriter<byte> value)
-    {
-        try
-        {
-            EngineStatus status = touch
-                ? _pool.GetAndTouch(_region, key, exptime, value, out ItemInfo info)
-                : _pool.Get(_region, key, value, out info);
-            return new CacheResult(EngineOutcomes.ToCacheStatus(status), status == EngineStatus.Ok ? EngineOutcomes.ToInfo(info) : default);
-        }
-        catch (Exception e) when (e is EngineException or ObjectDisposedException)
-        {
-            return CacheResult.Unavailable;
-        }
-    }
 }

@@ -34,22 +34,20 @@ public sealed class ShardedCacheStore : IAsyncCacheStore, ICacheStoreIntrospecti
 
     public IAsyncCacheStore ShardFor(ReadOnlySpan<byte> key) => _shards[_router.ShardOf(key)];
 
-    public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CancellationToken cancellationToken = default) =>
-        ShardFor(key.Span).GetAsync(key, value, cancellationToken);
-
-    public ValueTask<CacheResult> GetAndTouchAsync(ReadOnlyMemory<byte> key, long exptime, IBufferWriter<byte> value,
+    public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
         CancellationToken cancellationToken = default) =>
-        ShardFor(key.Span).GetAndTouchAsync(key, exptime, value, cancellationToken);
+        ShardFor(key.Span).GetAsync(key, value, options, cancellationToken);
 
     public ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
-        ulong casIn, CancellationToken cancellationToken = default) =>
-        ShardFor(key.Span).StoreAsync(mode, key, value, flags, exptime, casIn, cancellationToken);
+        CacheWriteOptions options = default, CancellationToken cancellationToken = default) =>
+        ShardFor(key.Span).StoreAsync(mode, key, value, flags, exptime, options, cancellationToken);
 
-    public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, ulong casIn, CancellationToken cancellationToken = default) =>
-        ShardFor(key.Span).DeleteAsync(key, casIn, cancellationToken);
+    public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, CacheWriteOptions options = default, CancellationToken cancellationToken = default) =>
+        ShardFor(key.Span).DeleteAsync(key, options, cancellationToken);
 
-    public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CancellationToken cancellationToken = default) =>
-        ShardFor(key.Span).ArithmeticAsync(key, decrement, delta, cancellationToken);
+    public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CacheWriteOptions options = default,
+        CancellationToken cancellationToken = default) =>
+        ShardFor(key.Span).ArithmeticAsync(key, decrement, delta, options, cancellationToken);
 
     public ValueTask<CacheResult> TouchAsync(ReadOnlyMemory<byte> key, long exptime, CancellationToken cancellationToken = default) =>
         ShardFor(key.Span).TouchAsync(key, exptime, cancellationToken);

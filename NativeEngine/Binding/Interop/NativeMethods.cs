@@ -56,20 +56,20 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, EntryPoint = "mnemo_get")]
     internal static partial EngineStatus Get(
         PoolHandle pool, uint region, byte* key, uint keyLength, byte* value, uint valueCapacity,
-        uint* valueLength, ItemInfo* info, int touch, long newExptime);
+        uint* valueLength, ItemInfo* info, NativeReadArgs* args);
 
     [LibraryImport(LibraryName, EntryPoint = "mnemo_store")]
     internal static partial EngineStatus Store(
         PoolHandle pool, uint region, StoreMode mode, byte* key, uint keyLength, byte* value,
-        uint valueLength, uint flags, long exptime, ulong casIn, ulong* casOut);
+        uint valueLength, uint flags, long exptime, NativeWriteArgs* args, ulong* casOut);
 
     [LibraryImport(LibraryName, EntryPoint = "mnemo_delete")]
-    internal static partial EngineStatus Delete(PoolHandle pool, uint region, byte* key, uint keyLength, ulong casIn);
+    internal static partial EngineStatus Delete(PoolHandle pool, uint region, byte* key, uint keyLength, NativeWriteArgs* args);
 
     [LibraryImport(LibraryName, EntryPoint = "mnemo_arith")]
     internal static partial EngineStatus Arith(
         PoolHandle pool, uint region, byte* key, uint keyLength, int decrement, ulong delta,
-        ulong* valueOut, ulong* casOut);
+        NativeWriteArgs* args, ulong* valueOut, ulong* casOut);
 
     [LibraryImport(LibraryName, EntryPoint = "mnemo_touch")]
     internal static partial EngineStatus Touch(PoolHandle pool, uint region, byte* key, uint keyLength, long exptime);

@@ -37,7 +37,7 @@ bool model_parse_u64(const uint8_t *p, uint32_t len, uint64_t *out)
     return digits > 0;
 }
 
-static void entry_set(model_entry *e, uint32_t flags, const uint8_t *v, uint32_t len)
+static void entry_set(model_entry *e, uint32_t flags, const uint8_t *v, uint32_t len, bool stale)
 {
     uint8_t *nv = malloc(len ? len : 1);
     memcpy(nv, v, len);
@@ -46,6 +46,7 @@ static void entry_set(model_entry *e, uint32_t flags, const uint8_t *v, uint32_t
     e->flags = flags;
     e->len = len;
     e->value = nv;
+    e->stale = stale;
 }
 
 static void entry_clear(model_entry *e)
@@ -59,7 +60,8 @@ static void view_copy(model_view *dst, const model_view *src)
     for (int k = 0; k < CRASH_KEYS; k++) {
         entry_clear(&dst->e[k]);
         if (src->e[k].present)
-            entry_set(&dst->e[k], src->e[k].flags, src->e[k].value, src->e[k].len);
+            entry_set(&dst->e[k], src->e[k].flags, src->e[k].value, src->e[k].len,
+                      src->e[k].stale);
     }
 }
 
@@ -71,11 +73,11 @@ void model_apply(model *m, const model_op *op)
     case 'S':
     case 'A':
         model_fill(op->seed, op->len, buf);
-        entry_set(e, op->flags, buf, op->len);
+        entry_set(e, op->flags, buf, op->len, false);
         break;
     case 'N': {
         int n = snprintf((char *)buf, 32, "%llu", (unsigned long long)op->num);
-        entry_set(e, op->flags, buf, (uint32_t)n);
+        entry_set(e, op->flags, buf, (uint32_t)n, false);
         break;
     }
     case 'P':
@@ -83,7 +85,7 @@ void model_apply(model *m, const model_op *op)
             break; /* NOT_STORED: no effect */
         memcpy(buf, e->value, e->len);
         model_fill(op->seed, op->len, buf + e->len);
-        entry_set(e, e->flags, buf, e->len + op->len);
+        entry_set(e, e->flags, buf, e->len + op->len, false);
         break;
     case 'I': {
         uint64_t v = 0;
@@ -98,11 +100,16 @@ void model_apply(model *m, const model_op *op)
             memset(buf + n, ' ', e->len - n);
             len = e->len;
         }
-        entry_set(e, e->flags, buf, len);
+        /* a result that fits is changed in place (memcached), keeping the stale bit */
+        entry_set(e, e->flags, buf, len, e->stale && n <= e->len);
         break;
     }
     case 'D':
         entry_clear(e);
+        break;
+    case 'V':
+        if (e->present)
+            e->stale = true;
         break;
     case 'T':
         break;
@@ -154,7 +161,8 @@ bool model_entry_equal(const model_entry *a, const model_entry *b)
     if (a->present != b->present)
         return false;
     return !a->present ||
-           (a->flags == b->flags && a->len == b->len && memcmp(a->value, b->value, a->len) == 0);
+           (a->flags == b->flags && a->stale == b->stale && a->len == b->len &&
+            memcmp(a->value, b->value, a->len) == 0);
 }
 
 int model_format_op(const model_op *op, char *buf, size_t cap)
@@ -177,7 +185,7 @@ static bool write_view(FILE *f, const model_view *v)
 {
     for (int k = 0; k < CRASH_KEYS; k++) {
         const model_entry *e = &v->e[k];
-        uint32_t hdr[3] = {e->present, e->flags, e->len};
+        uint32_t hdr[4] = {e->present, e->flags, e->len, e->stale};
         if (fwrite(hdr, sizeof hdr, 1, f) != 1 || (e->len && fwrite(e->value, e->len, 1, f) != 1))
             return false;
     }
@@ -188,13 +196,13 @@ static bool read_view(FILE *f, model_view *v)
 {
     static uint8_t buf[2 * CRASH_VALUE_MAX + 64];
     for (int k = 0; k < CRASH_KEYS; k++) {
-        uint32_t hdr[3];
+        uint32_t hdr[4];
         if (fread(hdr, sizeof hdr, 1, f) != 1 || hdr[2] > sizeof buf ||
             (hdr[2] && fread(buf, hdr[2], 1, f) != 1))
             return false;
         entry_clear(&v->e[k]);
         if (hdr[0])
-            entry_set(&v->e[k], hdr[1], buf, hdr[2]);
+            entry_set(&v->e[k], hdr[1], buf, hdr[2], hdr[3] != 0);
     }
     return true;
 }
@@ -238,7 +246,7 @@ static int read_cb(void *ctx, const uint8_t *key, uint32_t key_len, const uint8_
         fprintf(stderr, "unexpected key %.*s in the pool\n", (int)key_len, key);
         return 0;
     }
-    entry_set(&v->e[k], info->flags, value, value_len);
+    entry_set(&v->e[k], info->flags, value, value_len, (info->state & MNEMO_ITEM_STALE) != 0);
     return 0;
 }
 

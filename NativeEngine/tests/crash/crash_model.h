@@ -21,6 +21,7 @@ typedef struct model_entry {
     uint32_t flags;
     uint32_t len;
     uint8_t *value;
+    bool stale;     /* invalidated (md I) */
 } model_entry;
 
 typedef struct model_view { model_entry e[CRASH_KEYS]; } model_view;
@@ -33,7 +34,8 @@ typedef struct model {
 } model;
 
 /* One logged operation. kind: S set, N set-number, A add, P append, I incr, D delete,
- * T touch, C snapshot create, X snapshot delete, R snapshot restore. */
+ * V invalidate (delete marking stale), T touch, C snapshot create, X snapshot delete,
+ * R snapshot restore. */
 typedef struct model_op {
     char kind;
     int key;

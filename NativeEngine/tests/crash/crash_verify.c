@@ -27,9 +27,11 @@ static void compare_view(const model_view *want, const model_view *got, tally *t
         if (model_entry_equal(w, g))
             continue;
         if (verbose)
-            fprintf(stderr, "  key k%03d: expected %s len %u flags %u, pool has %s len %u flags %u\n",
-                    k, w->present ? "present" : "absent", w->len, w->flags,
-                    g->present ? "present" : "absent", g->len, g->flags);
+            fprintf(stderr,
+                    "  key k%03d: expected %s len %u flags %u stale %d, pool has %s len %u flags %u "
+                    "stale %d\n",
+                    k, w->present ? "present" : "absent", w->len, w->flags, w->stale,
+                    g->present ? "present" : "absent", g->len, g->flags, g->stale);
         if (w->present != g->present)
             t->lost++;
         else

@@ -102,14 +102,14 @@ int main(int argc, char **argv)
             model_fill(op.seed, op.len, value);
             log_line('B', &op);
             got = mnemo_store(pool, region, op.kind == 'S' ? MNEMO_SET : MNEMO_ADD, k, 4, value,
-                              op.len, op.flags, 0, 0, NULL);
+                              op.len, op.flags, 0, NULL, NULL);
         } else if (pick < 45) {
             op.kind = 'N';
             op.flags = next();
             op.num = next() % 1000;
             int n = snprintf((char *)value, 32, "%llu", (unsigned long long)op.num);
             log_line('B', &op);
-            got = mnemo_store(pool, region, MNEMO_SET, k, 4, value, (uint32_t)n, op.flags, 0, 0,
+            got = mnemo_store(pool, region, MNEMO_SET, k, 4, value, (uint32_t)n, op.flags, 0, NULL,
                               NULL);
         } else if (pick < 55) {
             op.kind = 'P';
@@ -120,18 +120,24 @@ int main(int argc, char **argv)
             model_fill(op.seed, op.len, value);
             want = e->present ? MNEMO_OK : MNEMO_NOT_STORED;
             log_line('B', &op);
-            got = mnemo_store(pool, region, MNEMO_APPEND, k, 4, value, op.len, 0, 0, 0, NULL);
+            got = mnemo_store(pool, region, MNEMO_APPEND, k, 4, value, op.len, 0, 0, NULL, NULL);
         } else if (pick < 65) {
             op.kind = 'I';
             op.num = next() % 100;
             want = !e->present ? MNEMO_NOT_FOUND : numeric ? MNEMO_OK : MNEMO_NON_NUMERIC;
             log_line('B', &op);
-            got = mnemo_arith(pool, region, k, 4, 0, op.num, NULL, NULL);
-        } else if (pick < 80) {
+            got = mnemo_arith(pool, region, k, 4, 0, op.num, NULL, NULL, NULL);
+        } else if (pick < 74) {
             op.kind = 'D';
             want = e->present ? MNEMO_OK : MNEMO_NOT_FOUND;
             log_line('B', &op);
-            got = mnemo_delete(pool, region, k, 4, 0);
+            got = mnemo_delete(pool, region, k, 4, NULL);
+        } else if (pick < 80) {
+            op.kind = 'V';
+            want = e->present ? MNEMO_OK : MNEMO_NOT_FOUND;
+            mnemo_write_args invalidate = {.opts = MNEMO_WRITE_INVALIDATE};
+            log_line('B', &op);
+            got = mnemo_delete(pool, region, k, 4, &invalidate);
         } else if (pick < 88) {
             op.kind = 'T';
             want = e->present ? MNEMO_OK : MNEMO_NOT_FOUND;

@@ -1,3 +1,4 @@
+using System.Text;
 using Mnemo.Grains.Interfaces.Memshack;
 
 namespace Mnemo.Silo.Gateways.Memcached;
@@ -48,16 +49,28 @@ internal sealed partial class AsciiSession
         return ProcessResult.Progress;
     }
 
+    /// <summary><c>stats [group ...]</c>, answered as memcached 1.6 answers each group (see <see cref="StatsReport"/>).</summary>
     private async ValueTask<ProcessResult> StatsCommand(ReadOnlyMemory<byte> lineMemory)
     {
-        string group = _tokenCount > 1 ? System.Text.Encoding.ASCII.GetString(lineMemory.Span[Tokens[1]]) : "";
-        if (group == "reset")
+        string group = _tokenCount > 1 ? Encoding.ASCII.GetString(lineMemory.Span[Tokens[1]]) : "";
+        switch (group)
         {
-            _stats.Reset();
-            _out.WriteLine("RESET"u8);
-            return ProcessResult.Progress;
+            case "reset":
+                _stats.Reset();
+                _out.WriteLine("RESET"u8);
+                return ProcessResult.Progress;
+            case "detail":
+                return StatsDetail(_tokenCount > 2 ? lineMemory.Span[Tokens[2]] : default);
+            case "cachedump":
+                // memcached's answer when started with -X: the engine cannot list a class's items.
+                _out.WriteLine("CLIENT_ERROR stats cachedump not allowed"u8);
+                return ProcessResult.Progress;
+            case "sizes_enable" or "sizes_disable":
+                // Size histograms are not kept. memcached ends these replies without END.
+                _out.WriteLine("STAT sizes_status disabled"u8);
+                return ProcessResult.Progress;
         }
-        IReadOnlyList<KeyValuePair<string, string>>? report = await StatsReport.BuildAsync(group, _stats, _store, _options);
+        IReadOnlyList<KeyValuePair<string, string>>? report = await StatsReport.BuildAsync(group, _stats, _store, _options, _counters);
         if (report is null)
         {
             return Error();
@@ -71,6 +84,26 @@ internal sealed partial class AsciiSession
             _out.WriteCrLf();
         }
         _out.WriteLine("END"u8);
+        return ProcessResult.Progress;
+    }
+
+    /// <summary><c>stats detail on|off|dump</c>. The switch is kept and shown in <c>stats settings</c>;
+    /// per-prefix figures are not collected, so a dump is empty, as memcached's is before detail is on.</summary>
+    private ProcessResult StatsDetail(ReadOnlySpan<byte> action)
+    {
+        if (action.SequenceEqual("on"u8) || action.SequenceEqual("off"u8))
+        {
+            _stats.DetailEnabled = action.SequenceEqual("on"u8);
+            _out.WriteLine("OK"u8);
+        }
+        else if (action.SequenceEqual("dump"u8))
+        {
+            _out.WriteLine("END"u8);
+        }
+        else
+        {
+            _out.WriteLine("CLIENT_ERROR usage: stats detail on|off|dump"u8);
+        }
         return ProcessResult.Progress;
     }
 }

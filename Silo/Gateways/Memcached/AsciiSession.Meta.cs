@@ -5,15 +5,20 @@ using Mnemo.Grains.Interfaces.Memshack;
 namespace Mnemo.Silo.Gateways.Memcached;
 
 // The meta commands of memcached 1.6: mg, ms, md, ma, me, mn. Return flags follow the order of the
-// request's flags, as memcached's do. Lease flags (mg N/R, ms/md I) need per-item win/stale state
-// the store does not keep, so they are refused as invalid flags rather than half-honoured. me reports
-// exp, la, cas and fetch; memcached's slab class and item size have no equivalent here.
+// request's flags, as memcached's do, and the lease flags come last in memcached's order: Z (a token
+// was already sent), X (stale), W (this read won). Leases work as in memcached 1.6.18: mg N vivifies a
+// miss and wins, mg R wins when the remaining TTL is below the token, the first read of a stale item
+// wins; ms I with a CAS older than the item's stores the value marked stale; md I marks the item
+// stale with a new CAS (T sets its TTL). The store keeps the stale/token state per item (the engine
+// does), so over a replica set a win is recorded on the replica that served the read (see ReplicaSet).
+// E (explicit new CAS on mg N, ms, md I, ma) follows later memcached releases: 1.6.18 refuses it. me
+// reports exp, la, cas and fetch; memcached's slab class and item size have no equivalent here.
 internal sealed partial class AsciiSession
 {
-    private const string MetaGetFlags = "bcfhklOqstuvT";
-    private const string MetaSetFlags = "bcCFkMOqsT";
-    private const string MetaDeleteFlags = "bCkOqT";
-    private const string MetaArithmeticFlags = "bcCDJkMNOqtTv";
+    private const string MetaGetFlags = "bcEfhklNOqRstuvT";
+    private const string MetaSetFlags = "bcCEFIkMOqsT";
+    private const string MetaDeleteFlags = "bcCEIkOqT";
+    private const string MetaArithmeticFlags = "bcCDEJkMNOqtTv";
 
     /// <summary>Room for "VA len" and every return flag a meta reply can carry (key excluded).</summary>
     private const int MetaHeaderRoom = 256;
@@ -65,17 +70,23 @@ internal sealed partial class AsciiSession
             _out.WriteLine("CLIENT_ERROR error decoding key"u8);
             return new(ProcessResult.Progress);
         }
-        int ttl = 0;
-        if (flags.Has('T') && !AsciiNumbers.TryParseInt32(line[flags.Ttl], out ttl))
+        int ttl = 0, vivify = 0, recache = 0;
+        ulong newCas = 0;
+        if ((flags.Has('T') && !AsciiNumbers.TryParseInt32(line[flags.Ttl], out ttl))
+            || (flags.Has('N') && !AsciiNumbers.TryParseInt32(line[flags.Vivify], out vivify))
+            || (flags.Has('R') && !AsciiNumbers.TryParseInt32(line[flags.Recache], out recache))
+            || (flags.Has('E') && !AsciiNumbers.TryParseUInt64(line[flags.NewCas], out newCas)))
         {
             _out.WriteLine("CLIENT_ERROR bad token in command line format"u8);
             return new(ProcessResult.Progress);
         }
+        var options = new CacheReadOptions(
+            flags.Has('T') ? ttl : null, flags.Has('N') ? vivify : null, flags.Has('R') ? recache : null, newCas);
 
         _counters.Increment(Counter.CmdGet);
         // Without v the value is read into pipe memory that is never committed: only its metadata is used.
         IBufferWriter<byte> value = flags.Has('v') ? _value.Begin(MetaHeaderRoom + key.Length, CrLf.Length) : _value.Begin(0, 0);
-        ValueTask<CacheResult> read = flags.Has('T') ? _store.GetAndTouchAsync(key, ttl, value) : _store.GetAsync(key, value);
+        ValueTask<CacheResult> read = _store.GetAsync(key, value, options);
         return read.Then(this, (Line: lineMemory, Key: key, Flags: flags), static (session, result, state) =>
             new(session.ReplyMetaGet(result, state.Line.Span, state.Key.Span, state.Flags)));
     }
@@ -97,13 +108,17 @@ internal sealed partial class AsciiSession
             return ProcessResult.Progress;
         }
         _counters.Increment(Counter.GetHits);
-        WriteMetaGetHit(line, Tokens[2..], key, result.Info, flags.Has('v'));
+        WriteMetaGetHit(line, Tokens[2..], key, result.Info, flags);
         return ProcessResult.Progress;
     }
 
-    /// <summary>The reply to a hit: VA (with the value read into <see cref="_value"/>) or HD, and the return flags asked for.</summary>
-    private void WriteMetaGetHit(ReadOnlySpan<byte> line, ReadOnlySpan<Range> flagTokens, ReadOnlySpan<byte> key, in CacheItemInfo info, bool withValue)
+    /// <summary>The reply to a hit: VA (with the value read into <see cref="_value"/>) or HD, the return flags asked for, then Z, X, W.</summary>
+    private void WriteMetaGetHit(ReadOnlySpan<byte> line, ReadOnlySpan<Range> flagTokens, ReadOnlySpan<byte> key, in CacheItemInfo info, in MetaFlags flags)
     {
+        bool withValue = flags.Has('v');
+        // memcached applies flags in order: a t before the N that created the item still saw it without a TTL.
+        bool ttlBeforeVivify = (info.State & CacheItemState.Vivified) != 0 && flags.Has('t') && flags.Has('N')
+            && flags.ReturnTtl.Start.Value < flags.Vivify.Start.Value;
         Span<byte> header = stackalloc byte[MetaHeaderRoom + KeyMax];
         var text = new SpanFormatter(header);
         if (withValue)
@@ -150,9 +165,21 @@ internal sealed partial class AsciiSession
                     break;
                 case (byte)'t':
                     text.Append(" t"u8);
-                    text.Append(RemainingTtl(info.Exptime, now));
+                    text.Append(ttlBeforeVivify ? -1 : RemainingTtl(info.Exptime, now));
                     break;
             }
+        }
+        if ((info.State & CacheItemState.TokenSent) != 0)
+        {
+            text.Append(" Z"u8);
+        }
+        if ((info.State & CacheItemState.Stale) != 0)
+        {
+            text.Append(" X"u8);
+        }
+        if ((info.State & CacheItemState.Won) != 0)
+        {
+            text.Append(" W"u8);
         }
         text.Append(CrLf);
         if (withValue)
@@ -201,9 +228,10 @@ internal sealed partial class AsciiSession
             return SwallowAfterError(rest, blockLength);
         }
         int ttl = 0;
-        ulong casIn = 0;
+        ulong casIn = 0, newCas = 0;
         if ((flags.Has('T') && !AsciiNumbers.TryParseInt32(line[flags.Ttl], out ttl))
-            || (flags.Has('C') && !AsciiNumbers.TryParseUInt64(line[flags.Cas], out casIn)))
+            || (flags.Has('C') && !AsciiNumbers.TryParseUInt64(line[flags.Cas], out casIn))
+            || (flags.Has('E') && !AsciiNumbers.TryParseUInt64(line[flags.NewCas], out newCas)))
         {
             _out.WriteLine("CLIENT_ERROR bad token in command line format"u8);
             return SwallowAfterError(rest, blockLength);
@@ -232,7 +260,9 @@ internal sealed partial class AsciiSession
         }
 
         _counters.Increment(Counter.CmdSet);
-        return _store.StoreAsync(mode, key, block[..length], clientFlags, ttl, casIn)
+        // As memcached: I counts only where a CAS turns the store into a compare-and-swap (set, replace).
+        bool invalidate = flags.Has('I') && flags.Has('C') && mode is CacheStoreMode.Set or CacheStoreMode.Replace;
+        return _store.StoreAsync(mode, key, block[..length], clientFlags, ttl, new CacheWriteOptions(casIn, newCas, invalidate))
             .Then(this, (Line: lineMemory, Key: key, Mode: mode, Flags: flags), static (session, result, state) =>
                 session.ReplyMetaSet(result, state.Line.Span, state.Key, state.Mode, state.Flags));
     }
@@ -300,13 +330,19 @@ internal sealed partial class AsciiSession
             _out.WriteLine("CLIENT_ERROR error decoding key"u8);
             return new(ProcessResult.Progress);
         }
-        ulong casIn = 0;
-        if (flags.Has('C') && !AsciiNumbers.TryParseUInt64(line[flags.Cas], out casIn))
+        ulong casIn = 0, newCas = 0;
+        int ttl = 0;
+        if ((flags.Has('C') && !AsciiNumbers.TryParseUInt64(line[flags.Cas], out casIn))
+            || (flags.Has('E') && !AsciiNumbers.TryParseUInt64(line[flags.NewCas], out newCas))
+            || (flags.Has('T') && !AsciiNumbers.TryParseInt32(line[flags.Ttl], out ttl)))
         {
             _out.WriteLine("CLIENT_ERROR invalid or duplicate flag"u8);
             return new(ProcessResult.Progress);
         }
-        return _store.DeleteAsync(key, casIn).Then(this, (Line: lineMemory, Flags: flags), static (session, result, state) =>
+        // md I keeps the item, stale, with a new CAS and (with T) a new TTL; T means nothing without I.
+        bool invalidate = flags.Has('I');
+        var options = new CacheWriteOptions(casIn, newCas, invalidate, invalidate && flags.Has('T') ? ttl : null);
+        return _store.DeleteAsync(key, options).Then(this, (Line: lineMemory, Flags: flags), static (session, result, state) =>
             new(session.ReplyMetaDelete(result.Status, state.Line.Span, state.Flags)));
     }
 
@@ -316,7 +352,10 @@ internal sealed partial class AsciiSession
         switch (status)
         {
             case CacheStatus.Ok:
-                _counters.Increment(Counter.DeleteHits);
+                if (!flags.Has('I'))
+                {
+                    _counters.Increment(Counter.DeleteHits);
+                }
                 if (flags.Has('q'))
                 {
                     return ProcessResult.Progress;
@@ -338,13 +377,13 @@ internal sealed partial class AsciiSession
         return ProcessResult.Progress;
     }
 
-    // Up to four store calls (CAS check, update, create, re-read): written as one async method, as
-    // meta arithmetic is rare; spans of the line are scoped to the parsing block before any wait.
+    // Up to four store calls (update, create, touch, re-read): written as one async method, as meta
+    // arithmetic is rare; spans of the line are scoped to the parsing block before any wait.
     private async ValueTask<ProcessResult> MetaArithmetic(ReadOnlyMemory<byte> lineMemory)
     {
         ReadOnlyMemory<byte> key;
         MetaFlags flags;
-        ulong delta = 1, initial = 0, casIn = 0;
+        ulong delta = 1, initial = 0, casIn = 0, newCas = 0;
         int vivifyTtl = 0, ttl = 0;
         bool decrement = false;
         {
@@ -371,7 +410,8 @@ internal sealed partial class AsciiSession
                 || (flags.Has('J') && !AsciiNumbers.TryParseUInt64(line[flags.Initial], out initial))
                 || (flags.Has('N') && !AsciiNumbers.TryParseInt32(line[flags.Vivify], out vivifyTtl))
                 || (flags.Has('T') && !AsciiNumbers.TryParseInt32(line[flags.Ttl], out ttl))
-                || (flags.Has('C') && !AsciiNumbers.TryParseUInt64(line[flags.Cas], out casIn)))
+                || (flags.Has('C') && !AsciiNumbers.TryParseUInt64(line[flags.Cas], out casIn))
+                || (flags.Has('E') && !AsciiNumbers.TryParseUInt64(line[flags.NewCas], out newCas)))
             {
                 _out.WriteLine("CLIENT_ERROR invalid or duplicate flag"u8);
                 return ProcessResult.Progress;
@@ -393,29 +433,17 @@ internal sealed partial class AsciiSession
             }
         }
 
-        // The store's arithmetic has no compare step: check the CAS first (a racing writer between
-        // the check and the update is not detected).
-        if (casIn != 0)
-        {
-            CacheResult current = await _store.GetAsync(key, _value.Begin(0, 0));
-            if (current.Status == CacheStatus.Ok && current.Info.Cas != casIn)
-            {
-                WriteMetaStatus("EX"u8, lineMemory.Span, Tokens[2..], lineMemory.Span[Tokens[1]], flags.Has('b'), cas: 0);
-                return ProcessResult.Progress;
-            }
-        }
-
-        CacheResult result = await _store.ArithmeticAsync(key, decrement, delta);
+        CacheResult result = await _store.ArithmeticAsync(key, decrement, delta, new CacheWriteOptions(CasIn: casIn, CasNew: newCas));
         bool vivified = false;
         if (result.Status == CacheStatus.NotFound && flags.Has('N'))
         {
             vivified = true;
             System.Buffers.Text.Utf8Formatter.TryFormat(initial, _digits, out int written);
-            result = await _store.StoreAsync(CacheStoreMode.Add, key, _digits.AsMemory(0, written), 0, vivifyTtl, 0);
+            result = await _store.StoreAsync(CacheStoreMode.Add, key, _digits.AsMemory(0, written), 0, vivifyTtl, new CacheWriteOptions(CasNew: newCas));
             result = result with { Number = initial };
             if (result.Status == CacheStatus.NotStored)
             {
-                result = await _store.ArithmeticAsync(key, decrement, delta);
+                result = await _store.ArithmeticAsync(key, decrement, delta, new CacheWriteOptions(CasIn: casIn, CasNew: newCas));
             }
         }
         switch (result.Status)
@@ -425,10 +453,13 @@ internal sealed partial class AsciiSession
                 break;
             case CacheStatus.NotFound:
                 _counters.Increment(decrement ? Counter.DecrMisses : Counter.IncrMisses);
-                WriteMetaStatus("NF"u8, lineMemory.Span, Tokens[2..], lineMemory.Span[Tokens[1]], flags.Has('b'), cas: 0);
+                WriteMetaStatus("NF"u8, lineMemory.Span, Tokens[2..], lineMemory.Span[Tokens[1]], flags.Has('b'), cas: null);
                 return ProcessResult.Progress;
             case CacheStatus.NotStored:
-                WriteMetaStatus("NS"u8, lineMemory.Span, Tokens[2..], lineMemory.Span[Tokens[1]], flags.Has('b'), cas: 0);
+                WriteMetaStatus("NS"u8, lineMemory.Span, Tokens[2..], lineMemory.Span[Tokens[1]], flags.Has('b'), cas: null);
+                return ProcessResult.Progress;
+            case CacheStatus.Exists:
+                WriteMetaStatus("EX"u8, lineMemory.Span, Tokens[2..], lineMemory.Span[Tokens[1]], flags.Has('b'), cas: null);
                 return ProcessResult.Progress;
             case CacheStatus.NonNumeric:
                 _out.WriteLine("CLIENT_ERROR cannot increment or decrement non-numeric value"u8);

@@ -68,7 +68,7 @@ internal sealed partial class AsciiSession
                 continue;
             }
             IBufferWriter<byte> value = _value.Begin(ValueHeaderOverhead + key.Length, CrLf.Length);
-            ValueTask<CacheResult> read = retrieval.Touch ? _store.GetAndTouchAsync(key, retrieval.Exptime, value) : _store.GetAsync(key, value);
+            ValueTask<CacheResult> read = _store.GetAsync(key, value, retrieval.Touch ? new CacheReadOptions(TouchExptime: retrieval.Exptime) : default);
             if (!read.IsCompletedSuccessfully)
             {
                 // The rest of the keys continue once this one's value has arrived.

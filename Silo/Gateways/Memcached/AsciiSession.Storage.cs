@@ -56,7 +56,7 @@ internal sealed partial class AsciiSession
         }
 
         _counters.Increment(Counter.CmdSet);
-        return _store.StoreAsync(mode, key, block[..length], flags, exptime, casIn)
+        return _store.StoreAsync(mode, key, block[..length], flags, exptime, new CacheWriteOptions(CasIn: casIn))
             .Then(this, (Mode: mode, Key: key, Noreply: noreply), static (session, result, state) => session.ReplyStored(result.Status, state.Mode, state.Key, state.Noreply));
     }
 
@@ -99,7 +99,7 @@ internal sealed partial class AsciiSession
         // As memcached: a failed set must not leave the old value readable.
         if (mode == CacheStoreMode.Set)
         {
-            await _store.DeleteAsync(key, 0);
+            await _store.DeleteAsync(key);
         }
         Reply("SERVER_ERROR object too large for cache"u8, noreply);
         return ProcessResult.Progress;
@@ -151,7 +151,7 @@ internal sealed partial class AsciiSession
             Reply("CLIENT_ERROR bad command line format"u8, noreply);
             return new(ProcessResult.Progress);
         }
-        return _store.DeleteAsync(key, 0).Then(this, noreply, static (session, result, noreply) => session.ReplyDeleted(result.Status, noreply));
+        return _store.DeleteAsync(key).Then(this, noreply, static (session, result, noreply) => session.ReplyDeleted(result.Status, noreply));
     }
 
     private ValueTask<ProcessResult> ReplyDeleted(CacheStatus status, bool noreply)

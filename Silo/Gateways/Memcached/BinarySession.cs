@@ -206,7 +206,7 @@ internal sealed class BinarySession : IProtocolSession
         if (request.Opcode is Opcode.Set or Opcode.SetQ)
         {
             // As memcached: a failed set must not leave the old value readable.
-            await _store.DeleteAsync(key, 0);
+            await _store.DeleteAsync(key);
         }
         _counters.Increment(Counter.StoreTooLarge);
         WriteError(request, Status.TooLarge);
@@ -223,7 +223,7 @@ internal sealed class BinarySession : IProtocolSession
         // The reply header has a fixed length, so the value is read straight to its final place.
         // Touch reads it into pipe memory that is never committed: only its metadata is used.
         IBufferWriter<byte> value = returnValue ? _value.Begin(HeaderLength + 4 + (returnKey ? key.Length : 0), 0) : _value.Begin(0, 0);
-        ValueTask<CacheResult> read = touch ? _store.GetAndTouchAsync(key, exptime, value) : _store.GetAsync(key, value);
+        ValueTask<CacheResult> read = _store.GetAsync(key, value, touch ? new CacheReadOptions(TouchExptime: exptime) : default);
         return read.Then(this, (Request: request, Key: key, Touch: touch), static (session, result, state) =>
             new(session.ReplyGet(result, state.Request, state.Key.Span, state.Touch)));
     }
@@ -296,7 +296,7 @@ internal sealed class BinarySession : IProtocolSession
             mode = CacheStoreMode.Cas;
         }
         _counters.Increment(Counter.CmdSet);
-        return _store.StoreAsync(mode, key, value, flags, exptime, request.Cas).Then(this, (Request: request, Key: key, Mode: mode),
+        return _store.StoreAsync(mode, key, value, flags, exptime, new CacheWriteOptions(CasIn: request.Cas)).Then(this, (Request: request, Key: key, Mode: mode),
             static (session, result, state) => session.ReplyStored(result, state.Request, state.Key, state.Mode));
     }
 
@@ -336,7 +336,7 @@ internal sealed class BinarySession : IProtocolSession
     }
 
     private ValueTask<ProcessResult> Delete(in Request request, ReadOnlyMemory<byte> key) =>
-        _store.DeleteAsync(key, request.Cas).Then(this, request, static (session, result, request) => new(session.ReplyDeleted(result.Status, request)));
+        _store.DeleteAsync(key, new CacheWriteOptions(CasIn: request.Cas)).Then(this, request, static (session, result, request) => new(session.ReplyDeleted(result.Status, request)));
 
     private ProcessResult ReplyDeleted(CacheStatus status, in Request request)
     {
@@ -363,25 +363,8 @@ internal sealed class BinarySession : IProtocolSession
         return ProcessResult.Progress;
     }
 
-    private ValueTask<ProcessResult> Arithmetic(in Request request, ReadOnlyMemory<byte> key, ulong delta, ulong initial, uint exptime)
-    {
-        var state = new ArithmeticRequest(request, key, delta, initial, exptime);
-        if (request.Cas == 0)
-        {
-            return Increment(state);
-        }
-        // The store's arithmetic has no compare step: check the CAS first (a racing writer between
-        // the check and the update is not detected).
-        return _store.GetAsync(key, _value.Begin(0, 0)).Then(this, state, static (session, current, state) =>
-        {
-            if (current.Status == CacheStatus.Ok && current.Info.Cas != state.Request.Cas)
-            {
-                session.WriteError(state.Request, Status.KeyExists);
-                return new(ProcessResult.Progress);
-            }
-            return session.Increment(state);
-        });
-    }
+    private ValueTask<ProcessResult> Arithmetic(in Request request, ReadOnlyMemory<byte> key, ulong delta, ulong initial, uint exptime) =>
+        Increment(new ArithmeticRequest(request, key, delta, initial, exptime));
 
     /// <summary>An incr/decr request, carried through the steps that may create the item first.</summary>
     private readonly record struct ArithmeticRequest(Request Request, ReadOnlyMemory<byte> Key, ulong Delta, ulong Initial, uint Exptime)
@@ -390,7 +373,8 @@ internal sealed class BinarySession : IProtocolSession
     }
 
     private ValueTask<ProcessResult> Increment(in ArithmeticRequest request) =>
-        _store.ArithmeticAsync(request.Key, request.Decrement, request.Delta).Then(this, request, static (session, result, request) =>
+        _store.ArithmeticAsync(request.Key, request.Decrement, request.Delta, new CacheWriteOptions(CasIn: request.Request.Cas))
+            .Then(this, request, static (session, result, request) =>
         {
             // A miss creates the item with the initial value, unless the expiration is all ones.
             if (result.Status != CacheStatus.NotFound || request.Exptime == uint.MaxValue)
@@ -398,10 +382,10 @@ internal sealed class BinarySession : IProtocolSession
                 return new(session.ReplyArithmetic(result, request));
             }
             System.Buffers.Text.Utf8Formatter.TryFormat(request.Initial, session._digits, out int written);
-            return session._store.StoreAsync(CacheStoreMode.Add, request.Key, session._digits.AsMemory(0, written), 0, request.Exptime, 0)
+            return session._store.StoreAsync(CacheStoreMode.Add, request.Key, session._digits.AsMemory(0, written), 0, request.Exptime)
                 .Then(session, request, static (session, created, request) => created.Status == CacheStatus.NotStored
                     // Another client created it meanwhile: apply the delta to theirs.
-                    ? session._store.ArithmeticAsync(request.Key, request.Decrement, request.Delta)
+                    ? session._store.ArithmeticAsync(request.Key, request.Decrement, request.Delta, new CacheWriteOptions(CasIn: request.Request.Cas))
                         .Then(session, request, static (session, result, request) => new(session.ReplyArithmetic(result, request)))
                     : new(session.ReplyArithmetic(created with { Number = request.Initial }, request)));
         });
@@ -424,6 +408,9 @@ internal sealed class BinarySession : IProtocolSession
                 break;
             case CacheStatus.NonNumeric:
                 WriteError(request, Status.NonNumeric);
+                break;
+            case CacheStatus.Exists:
+                WriteError(request, Status.KeyExists);
                 break;
             default:
                 WriteError(request, Status.OutOfMemory);

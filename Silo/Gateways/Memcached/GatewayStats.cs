@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Mnemo.Silo.Gateways.Memcached;
 
 /// <summary>
@@ -23,12 +25,23 @@ internal sealed class GatewayStats
     private long _currentConnections;
     private long _totalConnections;
     private long _rejectedConnections;
+    private long _connectionsBaseline;
+    private long _rejectedBaseline;
+    private volatile bool _detailEnabled;
 
     public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
 
     public long CurrentConnections => Volatile.Read(ref _currentConnections);
-    public long TotalConnections => Volatile.Read(ref _totalConnections);
-    public long RejectedConnections => Volatile.Read(ref _rejectedConnections);
+    public long TotalConnections => Volatile.Read(ref _totalConnections) - Volatile.Read(ref _connectionsBaseline);
+    public long RejectedConnections => Volatile.Read(ref _rejectedConnections) - Volatile.Read(ref _rejectedBaseline);
+
+    /// <summary><c>stats detail on|off</c>. Reported in <c>stats settings</c>; no per-prefix figures are
+    /// collected, so <c>stats detail dump</c> lists none.</summary>
+    public bool DetailEnabled
+    {
+        get => _detailEnabled;
+        set => _detailEnabled = value;
+    }
 
     public static string Name(Counter counter) => Names[(int)counter];
 
@@ -43,8 +56,9 @@ internal sealed class GatewayStats
         }
     }
 
-    /// <summary>Counts a new connection unless the limit is reached; returns its counters, or null when refused.</summary>
-    public ConnectionCounters? TryOpenConnection(int maxConnections)
+    /// <summary>Counts a new connection unless the limit is reached; returns its counters, or null when refused.
+    /// The endpoints, when given, are what <c>stats conns</c> shows as <c>listen_addr</c> and <c>addr</c>.</summary>
+    public ConnectionCounters? TryOpenConnection(int maxConnections, EndPoint? local = null, EndPoint? remote = null)
     {
         if (Interlocked.Increment(ref _currentConnections) > maxConnections)
         {
@@ -52,8 +66,8 @@ internal sealed class GatewayStats
             Interlocked.Increment(ref _rejectedConnections);
             return null;
         }
-        Interlocked.Increment(ref _totalConnections);
-        var counters = new ConnectionCounters(Names.Length);
+        long id = Interlocked.Increment(ref _totalConnections);
+        var counters = new ConnectionCounters(Names.Length, id, local, remote);
         lock (_lock)
         {
             _live.Add(counters);
@@ -74,11 +88,23 @@ internal sealed class GatewayStats
         Interlocked.Decrement(ref _currentConnections);
     }
 
-    /// <summary><c>stats reset</c>: counters restart from zero; connection gauges are not counters.</summary>
+    /// <summary>The open connections, oldest first.</summary>
+    public IReadOnlyList<ConnectionCounters> OpenConnections()
+    {
+        lock (_lock)
+        {
+            return _live.OrderBy(c => c.Id).ToArray();
+        }
+    }
+
+    /// <summary><c>stats reset</c>: counters (total and rejected connections among them, as in memcached)
+    /// restart from zero; gauges such as curr_connections are not counters.</summary>
     public void Reset()
     {
         lock (_lock)
         {
+            Volatile.Write(ref _connectionsBaseline, Volatile.Read(ref _totalConnections));
+            Volatile.Write(ref _rejectedBaseline, Volatile.Read(ref _rejectedConnections));
             for (int i = 0; i < _baseline.Length; i++)
             {
                 _baseline[i] = Total(i);

@@ -10,12 +10,15 @@ internal struct MetaFlags
 
     public Range Cas;        // C
     public Range Delta;      // D
+    public Range NewCas;     // E
     public Range ClientFlags; // F
     public Range Initial;    // J
     public Range Mode;       // M
     public Range Vivify;     // N
     public Range Opaque;     // O
+    public Range Recache;    // R
     public Range Ttl;        // T
+    public Range ReturnTtl;  // t (no argument: only its place matters)
 
     /// <summary>What went wrong while reading the flags.</summary>
     public enum Problem
@@ -54,6 +57,7 @@ internal struct MetaFlags
             {
                 case 'C': flags.Cas = argument; break;
                 case 'D': flags.Delta = argument; break;
+                case 'E': flags.NewCas = argument; break;
                 case 'F': flags.ClientFlags = argument; break;
                 case 'J': flags.Initial = argument; break;
                 case 'M': flags.Mode = argument; break;
@@ -65,7 +69,9 @@ internal struct MetaFlags
                     }
                     flags.Opaque = argument;
                     break;
+                case 'R': flags.Recache = argument; break;
                 case 'T': flags.Ttl = argument; break;
+                case 't': flags.ReturnTtl = argument; break;
             }
         }
         return Problem.None;

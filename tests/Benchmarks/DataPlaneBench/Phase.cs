@@ -21,7 +21,7 @@ internal static class Phase
         // Warm up: populate the keys and let the JIT settle.
         foreach (byte[] key in keys)
         {
-            await store.StoreAsync(CacheStoreMode.Set, key, value, 0, 0, 0);
+            await store.StoreAsync(CacheStoreMode.Set, key, value, 0, 0);
         }
 
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
@@ -43,7 +43,7 @@ internal static class Phase
             for (int i = 0; i < 64; i++)
             {
                 byte[] key = keys[(uint)(next += 31) % (uint)keys.Length];
-                CacheResult stored = await store.StoreAsync(CacheStoreMode.Set, key, value, 0, 0, 0);
+                CacheResult stored = await store.StoreAsync(CacheStoreMode.Set, key, value, 0, 0);
                 buffer.ResetWrittenCount();
                 CacheResult read = await store.GetAsync(key, buffer);
                 if (stored.Status != CacheStatus.Ok || read.Status != CacheStatus.Ok)

@@ -52,7 +52,7 @@ internal static class BindingBench
         for (int i = 0; i < keys; i++)
         {
             FormatKey(key, scattered ? BenchSettings.Scattered(i, keys) : i);
-            EngineStatus status = pool.Store(region, StoreMode.Set, key, value, 0, 0, 0, out _);
+            EngineStatus status = pool.Store(region, StoreMode.Set, key, value, 0, 0, out _);
             if (status != EngineStatus.Ok)
             {
                 throw new InvalidOperationException($"set failed: {status}");

@@ -44,7 +44,7 @@ internal static class MemoryPerItem
             for (int i = 0; i < items; i++)
             {
                 BindingBench.FormatKey(key, i);
-                if (pool.Store(region, StoreMode.Set, key, value, 0, 0, 0, out _) != EngineStatus.Ok)
+                if (pool.Store(region, StoreMode.Set, key, value, 0, 0, out _) != EngineStatus.Ok)
                 {
                     throw new InvalidOperationException($"mnemo set #{i} failed");
                 }

@@ -49,6 +49,31 @@ public sealed class MemcachedTextClient : IAsyncDisposable
         return value;
     }
 
+    /// <summary><c>gets</c>: the value and CAS unique of <paramref name="key"/>, or null on a miss; throws on an error reply.</summary>
+    public async Task<(string Value, ulong Cas)?> GetsAsync(string key)
+    {
+        await SendAsync($"gets {key}\r\n");
+        string line = await ReadLineAsync();
+        if (line == "END")
+            return null;
+        string[] header = line.Split(' ');
+        if (header.Length != 5 || header[0] != "VALUE")
+            throw new InvalidOperationException($"gets {key} answered '{line}'");
+        int length = int.Parse(header[3]);
+        string value = Encoding.UTF8.GetString(await ReadBytesAsync(length + 2), 0, length);
+        string end = await ReadLineAsync();
+        if (end != "END")
+            throw new InvalidOperationException($"gets {key} ended with '{end}'");
+        return (value, ulong.Parse(header[4]));
+    }
+
+    /// <summary>Sends <c>cas</c> and returns the reply line (STORED, EXISTS, NOT_FOUND, ...).</summary>
+    public async Task<string> CasAsync(string key, string value, ulong cas)
+    {
+        await SendAsync($"cas {key} 0 0 {Encoding.UTF8.GetByteCount(value)} {cas}\r\n{value}\r\n");
+        return await ReadLineAsync();
+    }
+
     /// <summary><c>get __mcrouter__.route(get,key)</c>: the key's shard and the names of its replicas.</summary>
     public async Task<(int Shard, string[] Replicas)> RouteAsync(string key)
     {

@@ -135,6 +135,19 @@ public sealed class MemshackCluster : IAsyncDisposable
         };
     }
 
+    /// <summary>The CAS of <paramref name="key"/> in node <paramref name="node"/>'s replica of the shard (0 when absent).</summary>
+    public async Task<ulong> ReadReplicaCasAsync(int node, string memshack, int shard, string key)
+    {
+        await using var peer = new PeerConnection(new IPEndPoint(IPAddress.Loopback, Cluster.Options[node].DataPort));
+        CacheResult result = await peer.GetAsync(Encoding.UTF8.GetBytes(Region(memshack, shard)), Encoding.UTF8.GetBytes(key), new ArrayBufferWriter<byte>());
+        return result.Status switch
+        {
+            CacheStatus.Ok => result.Info.Cas,
+            CacheStatus.NotFound => 0,
+            _ => throw new InvalidOperationException($"node-{node} answered {result.Status} for {key}"),
+        };
+    }
+
     public static int NodeIndex(string replicaName) => int.Parse(replicaName.Split('/')[0]["node-".Length..]);
 
     public async ValueTask DisposeAsync()

@@ -18,36 +18,31 @@ public sealed class YieldingCacheStore(IAsyncCacheStore inner) : IAsyncCacheStor
 
     public int ItemSizeMax => inner.ItemSizeMax;
 
-    public async ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CancellationToken cancellationToken = default)
-    {
-        await PauseAsync();
-        return await inner.GetAsync(key, value, cancellationToken);
-    }
-
-    public async ValueTask<CacheResult> GetAndTouchAsync(ReadOnlyMemory<byte> key, long exptime, IBufferWriter<byte> value,
+    public async ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
         CancellationToken cancellationToken = default)
     {
         await PauseAsync();
-        return await inner.GetAndTouchAsync(key, exptime, value, cancellationToken);
+        return await inner.GetAsync(key, value, options, cancellationToken);
     }
 
     public async ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
-        ulong casIn, CancellationToken cancellationToken = default)
+        CacheWriteOptions options = default, CancellationToken cancellationToken = default)
     {
         await PauseAsync();
-        return await inner.StoreAsync(mode, key, value, flags, exptime, casIn, cancellationToken);
+        return await inner.StoreAsync(mode, key, value, flags, exptime, options, cancellationToken);
     }
 
-    public async ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, ulong casIn, CancellationToken cancellationToken = default)
+    public async ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, CacheWriteOptions options = default, CancellationToken cancellationToken = default)
     {
         await PauseAsync();
-        return await inner.DeleteAsync(key, casIn, cancellationToken);
+        return await inner.DeleteAsync(key, options, cancellationToken);
     }
 
-    public async ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CancellationToken cancellationToken = default)
+    public async ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CacheWriteOptions options = default,
+        CancellationToken cancellationToken = default)
     {
         await PauseAsync();
-        return await inner.ArithmeticAsync(key, decrement, delta, cancellationToken);
+        return await inner.ArithmeticAsync(key, decrement, delta, options, cancellationToken);
     }
 
     public async ValueTask<CacheResult> TouchAsync(ReadOnlyMemory<byte> key, long exptime, CancellationToken cancellationToken = default)

@@ -1,0 +1,15 @@
+namespace Mnemo.Grains.Interfaces.Memshack;
+
+/// <summary>
+/// What a read does besides returning the value; the default is a plain read. Exptimes follow
+/// memcached's rules (see <see cref="IAsyncCacheStore"/>).
+/// </summary>
+/// <param name="TouchExptime">When set, the item's new exptime (gat, mg T).</param>
+/// <param name="VivifyExptime">When set, a miss creates an empty item (flags 0) with this exptime and wins the right to recache (mg N).</param>
+/// <param name="RecacheBelow">When set, a hit with a TTL of fewer seconds left than this wins the right to recache (mg R).</param>
+/// <param name="CasNew">The CAS a vivified item gets (mg E); 0 lets the store choose.</param>
+public readonly record struct CacheReadOptions(long? TouchExptime = null, long? VivifyExptime = null, long? RecacheBelow = null, ulong CasNew = 0)
+{
+    /// <summary>True when the read may change the item (touch, vivify, win): a replicated store treats it as a write.</summary>
+    public bool Mutates => TouchExptime.HasValue || VivifyExptime.HasValue || RecacheBelow.HasValue;
+}

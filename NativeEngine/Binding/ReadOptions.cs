@@ -1,0 +1,22 @@
+namespace Mnemo.NativeEngine;
+
+/// <summary>
+/// What a read does besides returning the value (mirrors <c>mnemo_read_args</c>). The default is a
+/// plain read.
+/// </summary>
+public struct ReadOptions
+{
+    /// <summary>When set, the item's new exptime (memcached gat / mg T).</summary>
+    public long? TouchExptime { get; set; }
+
+    /// <summary>When set, a miss creates an empty item (flags 0) with this exptime and wins the right to recache (mg N).</summary>
+    public long? VivifyExptime { get; set; }
+
+    /// <summary>When set, a hit whose remaining TTL is below this many seconds wins the right to recache (mg R).</summary>
+    public long? RecacheBelow { get; set; }
+
+    /// <summary>The CAS a vivified item gets; 0 lets the engine assign one.</summary>
+    public ulong CasNew { get; set; }
+
+    internal readonly bool IsPlain => TouchExptime is null && VivifyExptime is null && RecacheBelow is null && CasNew == 0;
+}

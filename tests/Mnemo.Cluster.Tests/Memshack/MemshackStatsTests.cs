@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Xunit;
+using static Mnemo.Cluster.Tests.Memshack.MemshackCluster;
+
+namespace Mnemo.Cluster.Tests.Memshack;
+
+/// <summary>
+/// What each silo's gateway reports in <c>stats</c> for a Memshack of 3 shards x 2 replicas: the
+/// store figures count every item once (one replica per shard answers, the shards are summed), the
+/// command counters are that gateway's own, as each mcrouter's are.
+/// </summary>
+public sealed class MemshackStatsTests
+{
+    private static readonly string[] Keys = Enumerable.Range(0, 30).Select(i => $"stat:{i}").ToArray();
+
+    [Fact]
+    public async Task Every_gateway_counts_each_item_once_across_replicas_and_only_its_own_commands()
+    {
+        await using MemshackCluster memshacks = await StartAsync();
+        await using (MemcachedTextClient node0 = await MemcachedTextClient.ConnectAsync(memshacks.GatewayPort(Strict, 0)))
+        {
+            foreach (string key in Keys)
+                Assert.Equal("STORED", await node0.SetAsync(key, "value of " + key));
+        }
+
+        var stats = new List<Dictionary<string, string>>();
+        for (int node = 0; node < 3; node++)
+            stats.Add(await StatsAsync(memshacks.GatewayPort(Strict, node)));
+
+        Assert.All(stats, s => Assert.Equal(Keys.Length.ToString(CultureInfo.InvariantCulture), s["curr_items"]));
+        Assert.All(stats, s => Assert.Equal(stats[0]["bytes"], s["bytes"]));
+        Assert.Equal(Keys.Length.ToString(CultureInfo.InvariantCulture), stats[0]["cmd_set"]);
+        Assert.Equal(Keys.Length.ToString(CultureInfo.InvariantCulture), stats[0]["total_items"]);
+        Assert.All(stats.Skip(1), s => Assert.Equal("0", s["cmd_set"]));
+    }
+
+    private static async Task<Dictionary<string, string>> StatsAsync(int port)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        NetworkStream stream = client.GetStream();
+        await stream.WriteAsync("stats\r\n"u8.ToArray());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var reply = new StringBuilder();
+        var buffer = new byte[16 * 1024];
+        while (!reply.ToString().EndsWith("END\r\n", StringComparison.Ordinal))
+        {
+            int read = await stream.ReadAsync(buffer, timeout.Token);
+            if (read == 0)
+                throw new IOException("the gateway closed the connection: " + reply);
+            reply.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+        return reply.ToString().Split("\r\n")
+            .Where(l => l.StartsWith("STAT ", StringComparison.Ordinal))
+            .Select(l => l.Split(' ', 3))
+            .ToDictionary(p => p[1], p => p[2]);
+    }
+}

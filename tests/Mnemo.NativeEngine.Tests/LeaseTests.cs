@@ -1,0 +1,128 @@
+using Mnemo.NativeEngine;
+using Mnemo.NativeEngine.Interop;
+
+namespace Mnemo.NativeEngine.Tests;
+
+/// <summary>Read and write options reach the engine as the C structs expect, and the item state comes back.</summary>
+public sealed class LeaseTests : IDisposable
+{
+    private readonly TempPool _scratch = new();
+    private readonly EnginePool _pool;
+    private readonly Region _region;
+
+    public LeaseTests()
+    {
+        _pool = _scratch.Open();
+        _region = _pool.CreateRegion("lease");
+    }
+
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _scratch.Dispose();
+    }
+
+    [Fact]
+    public void Options_map_to_the_native_bits_and_values()
+    {
+        NativeReadArgs plain = NativeReadArgs.From(default);
+        Assert.Equal(0u, plain.Options);
+        Assert.True(new ReadOptions().IsPlain);
+
+        NativeReadArgs read = NativeReadArgs.From(new ReadOptions { TouchExptime = 0, VivifyExptime = 30, RecacheBelow = 5, CasNew = 9 });
+        Assert.Equal(NativeReadArgs.Touch | NativeReadArgs.Vivify | NativeReadArgs.Recache, read.Options);
+        Assert.Equal((0L, 30L, 5L, 9UL), (read.TouchExptime, read.VivifyExptime, read.RecacheBelow, read.CasNew));
+
+        NativeWriteArgs write = NativeWriteArgs.From(new WriteOptions { CasIn = 4, CasNew = 8, Invalidate = true, Exptime = 60, Stale = true });
+        Assert.Equal(NativeWriteArgs.Invalidate | NativeWriteArgs.SetExptime | NativeWriteArgs.Stale, write.Options);
+        Assert.Equal((4UL, 8UL, 60L), (write.CasIn, write.CasNew, write.Exptime));
+        Assert.Equal(0u, NativeWriteArgs.From(new WriteOptions { CasIn = 4 }).Options);
+    }
+
+    [Fact]
+    public void Vivify_on_a_miss_wins_once_with_the_given_cas()
+    {
+        Span<byte> buffer = stackalloc byte[16];
+        var vivify = new ReadOptions { VivifyExptime = 30, CasNew = 5_000_000 };
+
+        Assert.Equal(EngineStatus.Ok, _pool.TryGet(_region, "k"u8, buffer, out int length, out ItemInfo first, vivify));
+        Assert.Equal(0, length);
+        Assert.Equal(ItemState.Vivified | ItemState.Won, first.State);
+        Assert.Equal(5_000_000UL, first.Cas);
+
+        Assert.Equal(EngineStatus.Ok, _pool.TryGet(_region, "k"u8, buffer, out _, out ItemInfo second, vivify));
+        Assert.Equal(ItemState.TokenSent, second.State);
+
+        Assert.Equal(EngineStatus.Ok, _pool.Store(_region, StoreMode.Set, "other"u8, "v"u8, 0, 0, out ulong next));
+        Assert.True(next > 5_000_000UL, "the engine's counter moves past an explicit CAS");
+        Assert.Equal(EngineStatus.NotFound, _pool.TryGet(_region, "missing"u8, buffer, out _, out _));
+    }
+
+    [Fact]
+    public void Invalidated_item_is_served_stale_and_won_by_one_reader()
+    {
+        _pool.Store(_region, StoreMode.Set, "k"u8, "old"u8, 7, 0, out ulong cas);
+        Assert.Equal(EngineStatus.Exists, _pool.Delete(_region, "k"u8, new WriteOptions { Invalidate = true, CasIn = cas + 1 }));
+        Assert.Equal(EngineStatus.Ok, _pool.Delete(_region, "k"u8, new WriteOptions { Invalidate = true, CasIn = cas, CasNew = cas + 100 }));
+
+        Assert.Equal("old", _pool.GetString(_region, "k", out ItemInfo winner));
+        Assert.Equal(ItemState.Stale | ItemState.Won, winner.State);
+        Assert.Equal(cas + 100, winner.Cas);
+        Assert.Equal(7u, winner.Flags);
+        Assert.Equal("old", _pool.GetString(_region, "k", out ItemInfo loser));
+        Assert.Equal(ItemState.Stale | ItemState.TokenSent, loser.State);
+
+        // The winner's late write with the CAS it read before the invalidation lands stale, keeping the token.
+        Assert.Equal(EngineStatus.Ok, _pool.Store(_region, StoreMode.Cas, "k"u8, "late"u8, 0, 0, out _,
+            new WriteOptions { CasIn = cas, Invalidate = true }));
+        Assert.Equal("late", _pool.GetString(_region, "k", out ItemInfo late));
+        Assert.Equal(ItemState.Stale | ItemState.TokenSent, late.State);
+
+        // A fresh store clears everything.
+        _pool.Set(_region, "k", "new");
+        Assert.Equal("new", _pool.GetString(_region, "k", out ItemInfo fresh));
+        Assert.Equal(ItemState.None, fresh.State);
+    }
+
+    [Fact]
+    public void Recache_wins_when_the_remaining_ttl_is_below_the_threshold()
+    {
+        _pool.Set(_region, "k", "v", exptime: 100);
+        Span<byte> buffer = stackalloc byte[16];
+
+        _pool.TryGet(_region, "k"u8, buffer, out _, out ItemInfo far, new ReadOptions { RecacheBelow = 50 });
+        Assert.Equal(ItemState.None, far.State);
+        _pool.TryGet(_region, "k"u8, buffer, out _, out ItemInfo near, new ReadOptions { RecacheBelow = 500 });
+        Assert.Equal(ItemState.Won, near.State);
+        _pool.TryGet(_region, "k"u8, buffer, out _, out ItemInfo after, new ReadOptions { RecacheBelow = 500 });
+        Assert.Equal(ItemState.TokenSent, after.State);
+    }
+
+    [Fact]
+    public void Stale_copies_and_arith_options_round_trip()
+    {
+        Assert.Equal(EngineStatus.Ok, _pool.Store(_region, StoreMode.Set, "copy"u8, "v"u8, 0, 0, out ulong cas,
+            new WriteOptions { Stale = true, CasNew = 6_000_000 }));
+        Assert.Equal(6_000_000UL, cas);
+        Assert.Equal("v", _pool.GetString(_region, "copy", out ItemInfo copy));
+        Assert.True(copy.State.HasFlag(ItemState.Stale));
+
+        _pool.Store(_region, StoreMode.Set, "n"u8, "1"u8, 0, 0, out ulong numberCas);
+        Assert.Equal(EngineStatus.Exists, _pool.Increment(_region, "n"u8, 1, out _, out _, new WriteOptions { CasIn = numberCas + 1 }));
+        Assert.Equal(EngineStatus.Ok, _pool.Increment(_region, "n"u8, 1, out ulong value, out ulong newCas,
+            new WriteOptions { CasIn = numberCas, CasNew = 7_000_000 }));
+        Assert.Equal((2UL, 7_000_000UL), (value, newCas));
+        Assert.Equal(EngineStatus.Ok, _pool.Decrement(_region, "n"u8, 1, out value, out newCas, new WriteOptions { CasIn = newCas }));
+        Assert.Equal(1UL, value);
+    }
+
+    [Fact]
+    public void Unknown_option_combinations_are_refused_with_a_clear_error()
+    {
+        _pool.Set(_region, "n", "1");
+        var exception = Assert.Throws<EngineException>(() =>
+            _pool.Increment(_region, "n"u8, 1, out _, out _, new WriteOptions { Invalidate = true }));
+        Assert.Equal(EngineStatus.Invalid, exception.Status);
+        Assert.Equal("1", _pool.GetString(_region, "n"));
+    }
+}
