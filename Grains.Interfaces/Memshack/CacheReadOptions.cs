@@ -6,10 +6,16 @@ namespace Mnemo.Grains.Interfaces.Memshack;
 /// </summary>
 /// <param name="TouchExptime">When set, the item's new exptime (gat, mg T).</param>
 /// <param name="VivifyExptime">When set, a miss creates an empty item (flags 0) with this exptime and wins the right to recache (mg N).</param>
-/// <param name="RecacheBelow">When set, a hit with a TTL of fewer seconds left than this wins the right to recache (mg R).</param>
+/// <param name="RecacheBelow">With <paramref name="Lease"/>: a hit with a TTL of fewer seconds left than this wins the right to recache (mg R).</param>
 /// <param name="CasNew">The CAS a vivified item gets (mg E); 0 lets the store choose.</param>
-public readonly record struct CacheReadOptions(long? TouchExptime = null, long? VivifyExptime = null, long? RecacheBelow = null, ulong CasNew = 0)
+/// <param name="Lease">
+/// Lease semantics, asked by every mg: a stale item nobody has won yet is won (W), as is a hit below
+/// <paramref name="RecacheBelow"/>. Other reads (get, gat, copies between replicas) never win, as in memcached.
+/// </param>
+/// <param name="ExptimeBeforeTouch">With <paramref name="TouchExptime"/>: the reply reports the exptime the item had before the touch (mg "t T").</param>
+public readonly record struct CacheReadOptions(long? TouchExptime = null, long? VivifyExptime = null, long? RecacheBelow = null, ulong CasNew = 0,
+    bool Lease = false, bool ExptimeBeforeTouch = false)
 {
     /// <summary>True when the read may change the item (touch, vivify, win): a replicated store treats it as a write.</summary>
-    public bool Mutates => TouchExptime.HasValue || VivifyExptime.HasValue || RecacheBelow.HasValue;
+    public bool Mutates => TouchExptime.HasValue || VivifyExptime.HasValue || Lease;
 }

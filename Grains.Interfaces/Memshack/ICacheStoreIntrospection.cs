@@ -8,6 +8,12 @@ namespace Mnemo.Grains.Interfaces.Memshack;
 /// </summary>
 public interface ICacheStoreIntrospection
 {
+    /// <summary>
+    /// Names the memory behind the store (an engine pool). Stores over the same memory report the same
+    /// name, so an aggregate over several of them counts that memory's slab classes once.
+    /// </summary>
+    string MemoryName { get; }
+
     /// <summary>Per slab class usage of the memory behind the store.</summary>
     IReadOnlyList<CacheSlabStats> GetSlabStats();
 

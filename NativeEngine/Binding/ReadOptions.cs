@@ -12,11 +12,21 @@ public struct ReadOptions
     /// <summary>When set, a miss creates an empty item (flags 0) with this exptime and wins the right to recache (mg N).</summary>
     public long? VivifyExptime { get; set; }
 
-    /// <summary>When set, a hit whose remaining TTL is below this many seconds wins the right to recache (mg R).</summary>
+    /// <summary>With <see cref="Lease"/>: a hit whose remaining TTL is below this many seconds wins the right to recache (mg R).</summary>
     public long? RecacheBelow { get; set; }
+
+    /// <summary>
+    /// Lease semantics (memcached's mg): a stale item nobody has won yet is won, and <see cref="RecacheBelow"/>
+    /// may win. Without it a read never wins nor records a token (get, gat, replication copies).
+    /// </summary>
+    public bool Lease { get; set; }
+
+    /// <summary>With <see cref="TouchExptime"/>: the reported exptime is the one the item had before the touch (mg "t T").</summary>
+    public bool ExptimeBeforeTouch { get; set; }
 
     /// <summary>The CAS a vivified item gets; 0 lets the engine assign one.</summary>
     public ulong CasNew { get; set; }
 
-    internal readonly bool IsPlain => TouchExptime is null && VivifyExptime is null && RecacheBelow is null && CasNew == 0;
+    internal readonly bool IsPlain =>
+        TouchExptime is null && VivifyExptime is null && RecacheBelow is null && CasNew == 0 && !Lease && !ExptimeBeforeTouch;
 }

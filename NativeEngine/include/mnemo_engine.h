@@ -102,15 +102,19 @@ typedef struct mnemo_item_info {
 enum mnemo_read_opts {
     MNEMO_READ_TOUCH = 1,   /* set the exptime (mg T, gat) */
     MNEMO_READ_VIVIFY = 2,  /* on a miss create an empty item and win (mg N) */
-    MNEMO_READ_RECACHE = 4  /* win when the remaining TTL is below recache_below (mg R) */
+    MNEMO_READ_RECACHE = 4, /* with LEASE: win when the remaining TTL is below recache_below (mg R) */
+    MNEMO_READ_LEASE = 8,   /* lease semantics (every mg): a stale item nobody has won is won, and
+                               RECACHE may win; a read without it never wins nor sets TOKEN_SENT */
+    MNEMO_READ_EXPTIME_BEFORE_TOUCH = 16 /* info->exptime reports the exptime the item had before
+                                            this read's TOUCH (mg t written before T) */
 };
 
 /* Options of a read; a NULL pointer is a plain read. */
 typedef struct mnemo_read_args {
     int64_t touch_exptime;   /* MNEMO_READ_TOUCH: new exptime (memcached exptime rules, like mnemo_touch) */
     int64_t vivify_exptime;  /* MNEMO_READ_VIVIFY: exptime of the empty item (flags 0) created on a miss */
-    int64_t recache_below;   /* MNEMO_READ_RECACHE: win when the item has a TTL and less than this many
-                                seconds remain */
+    int64_t recache_below;   /* MNEMO_READ_RECACHE (with LEASE): win when the item has a TTL and less
+                                than this many seconds remain */
     uint64_t cas_new;        /* CAS a vivified item gets; 0 = the engine assigns one */
     uint32_t opts;           /* mnemo_read_opts bits */
     uint32_t reserved;       /* 0 */
@@ -223,8 +227,9 @@ MNEMO_API mnemo_status mnemo_region_scan(mnemo_pool *pool, uint32_t region, uint
 
 /* Copies the value into value_buf. When it does not fit, returns MNEMO_BUFFER_TOO_SMALL with
  * *value_len = needed size and info filled (nothing else happens). info may be NULL; info->state
- * reports the MNEMO_ITEM_* bits. args (may be NULL) asks for touch, vivify-on-miss and recache
- * (memcached mg T, N, R); a vivified item is returned as an empty value with MNEMO_OK. */
+ * reports the MNEMO_ITEM_* bits. args (may be NULL) asks for touch, vivify-on-miss, lease and
+ * recache (memcached mg T, N, R); a vivified item is returned as an empty value with MNEMO_OK.
+ * Only a LEASE read (or a vivifying one) wins; plain reads (get, gat, copies) leave the state. */
 MNEMO_API mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key,
                                  uint32_t key_len, uint8_t *value_buf, uint32_t value_cap,
                                  uint32_t *value_len, mnemo_item_info *info,

@@ -157,7 +157,9 @@ static uint64_t version_cas(mnemo_pool *pool, uint64_t cas_new)
 
 static void count(uint64_t *counter) { __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED); }
 
-#define READ_OPTS_ALL (MNEMO_READ_TOUCH | MNEMO_READ_VIVIFY | MNEMO_READ_RECACHE)
+#define READ_OPTS_ALL                                                                              \
+    (MNEMO_READ_TOUCH | MNEMO_READ_VIVIFY | MNEMO_READ_RECACHE | MNEMO_READ_LEASE |                \
+     MNEMO_READ_EXPTIME_BEFORE_TOUCH)
 #define WRITE_OPTS_ALL (MNEMO_WRITE_INVALIDATE | MNEMO_WRITE_SET_EXPTIME | MNEMO_WRITE_STALE)
 
 static const mnemo_read_args plain_read;
@@ -172,11 +174,12 @@ static void token_send(mnemo_pool *pool, item *it)
 }
 
 /* memcached mg: a stale item nobody has won yet is won; with R, so is an item whose remaining
- * TTL is below the caller's threshold. */
+ * TTL is below the caller's threshold. Only mg hands out wins in memcached: get, gat and the
+ * copies replication makes read without LEASE and leave the token for the next mg. */
 static bool read_wins(const mnemo_pool *pool, const item *it, uint32_t state,
                       const mnemo_read_args *a)
 {
-    if (state & MNEMO_ITEM_TOKEN_SENT)
+    if (!(a->opts & MNEMO_READ_LEASE) || (state & MNEMO_ITEM_TOKEN_SENT))
         return false;
     if (state & MNEMO_ITEM_STALE)
         return true;
@@ -210,6 +213,7 @@ mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, ui
     count(&rt->cmd_get);
     uint32_t ref = lookup_live(&k);
     uint32_t state;
+    int64_t exptime_before = -1; /* with EXPTIME_BEFORE_TOUCH: the exptime the touch replaced */
     if (ref == REF_NONE) {
         if (!(a->opts & MNEMO_READ_VIVIFY)) {
             count(&rt->misses);
@@ -233,10 +237,14 @@ mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, ui
                              "value of %u bytes does not fit a %u-byte buffer", it->value_len,
                              value_cap);
         }
-        if ((a->opts & MNEMO_READ_TOUCH) &&
-            (st = touch_version(&k, &ref, exptime_absolute(pool, a->touch_exptime))) != MNEMO_OK) {
-            key_leave(&k);
-            return st;
+        if (a->opts & MNEMO_READ_TOUCH) {
+            if (a->opts & MNEMO_READ_EXPTIME_BEFORE_TOUCH)
+                exptime_before = __atomic_load_n(&it->exptime, __ATOMIC_RELAXED);
+            if ((st = touch_version(&k, &ref, exptime_absolute(pool, a->touch_exptime))) !=
+                MNEMO_OK) {
+                key_leave(&k);
+                return st;
+            }
         }
         it = item_at(pool, ref);
         state = item_state(it);
@@ -251,6 +259,8 @@ mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, ui
     if (info) {
         item_fill_info(it, info);
         info->state = state;
+        if (exptime_before >= 0)
+            info->exptime = exptime_before;
     }
     if (it->value_len)
         memcpy(value_buf, item_value(it), it->value_len);

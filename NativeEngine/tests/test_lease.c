@@ -33,6 +33,10 @@ static read_result read_with(const char *k, const mnemo_read_args *args)
 
 static read_result plain(const char *k) { return read_with(k, NULL); }
 
+/* Every mg reads with LEASE: only such a read wins (memcached hands out W in mg alone). */
+static const mnemo_read_args lease_read = {.opts = MNEMO_READ_LEASE};
+static read_result lease(const char *k) { return read_with(k, &lease_read); }
+
 static mnemo_status put(mnemo_store_mode mode, const char *k, const char *v, int64_t exptime,
                         mnemo_write_args a, uint64_t *cas_out)
 {
@@ -68,7 +72,7 @@ static void vivify_on_miss_wins_once(void)
     CHECK(again.info.state == MNEMO_ITEM_TOKEN_SENT && again.info.cas == r.info.cas);
     CHECK(plain("viv").info.state == MNEMO_ITEM_TOKEN_SENT);
     /* R does not win once a token was sent */
-    mnemo_read_args rr = {.opts = MNEMO_READ_RECACHE, .recache_below = 1000};
+    mnemo_read_args rr = {.opts = MNEMO_READ_RECACHE | MNEMO_READ_LEASE, .recache_below = 1000};
     CHECK(read_with("viv", &rr).info.state == MNEMO_ITEM_TOKEN_SENT);
     /* the winner fills it: a normal store clears the token */
     set("viv", "filled", 0);
@@ -96,9 +100,10 @@ static void vivify_uses_explicit_cas_and_touch(void)
 static void recache_wins_below_the_remaining_ttl(void)
 {
     set("rc", "v", 100);
-    mnemo_read_args above = {.opts = MNEMO_READ_RECACHE, .recache_below = 50};
+    mnemo_read_args above = {.opts = MNEMO_READ_RECACHE | MNEMO_READ_LEASE, .recache_below = 50};
     CHECK(read_with("rc", &above).info.state == 0);
-    mnemo_read_args below = {.opts = MNEMO_READ_RECACHE, .recache_below = 200};
+    mnemo_read_args below = {.opts = MNEMO_READ_RECACHE | MNEMO_READ_LEASE,
+                             .recache_below = 200};
     CHECK(read_with("rc", &below).info.state == MNEMO_ITEM_WON);
     CHECK(read_with("rc", &below).info.state == MNEMO_ITEM_TOKEN_SENT);
     /* no TTL, no win */
@@ -106,7 +111,7 @@ static void recache_wins_below_the_remaining_ttl(void)
     CHECK(read_with("rc-forever", &below).info.state == 0);
     /* touch composes: R sees the exptime T just set (memcached's "T10 R30") */
     set("rc-touch", "v", 100);
-    mnemo_read_args touch_then = {.opts = MNEMO_READ_RECACHE | MNEMO_READ_TOUCH,
+    mnemo_read_args touch_then = {.opts = MNEMO_READ_RECACHE | MNEMO_READ_TOUCH | MNEMO_READ_LEASE,
                                   .recache_below = 30, .touch_exptime = 10};
     read_result r = read_with("rc-touch", &touch_then);
     CHECK(r.info.state == MNEMO_ITEM_WON && r.info.exptime <= r.info.last_access + 10);
@@ -118,7 +123,7 @@ static void delete_invalidate_marks_stale(void)
     CHECK_ST(invalidate("md", cas + 1), MNEMO_EXISTS); /* md I C: the CAS must match */
     CHECK(plain("md").info.state == 0);
     CHECK_ST(invalidate("md", cas), MNEMO_OK);
-    read_result first = plain("md");
+    read_result first = lease("md");
     CHECK(first.info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON));
     CHECK(strcmp(first.value, "old") == 0 && first.info.cas > cas && first.info.flags == 3);
     CHECK(plain("md").info.state == both); /* X and Z, no second W */
@@ -127,7 +132,7 @@ static void delete_invalidate_marks_stale(void)
     mnemo_write_args t = {.cas_new = 990000, .exptime = 10,
                           .opts = MNEMO_WRITE_INVALIDATE | MNEMO_WRITE_SET_EXPTIME};
     CHECK_ST(mnemo_delete(pool, region, K("md"), &t), MNEMO_OK);
-    read_result r = plain("md");
+    read_result r = lease("md");
     CHECK(r.info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON) && r.info.cas == 990000);
     CHECK(r.info.cas != stale_cas && r.info.exptime > 0);
     CHECK_ST(invalidate("md-missing", 0), MNEMO_NOT_FOUND);
@@ -151,7 +156,8 @@ static void store_invalidate_with_an_older_cas_lands_stale(void)
     mnemo_write_args newer = {.cas_in = cas2 + 5, .opts = MNEMO_WRITE_INVALIDATE};
     CHECK_ST(put(MNEMO_SET, "ms", "late", 0, newer, NULL), MNEMO_EXISTS);
     /* a reader wins first, then the late write lands: stale, old TTL, token kept */
-    mnemo_read_args rr = {.opts = MNEMO_READ_RECACHE, .recache_below = 100000};
+    mnemo_read_args rr = {.opts = MNEMO_READ_RECACHE | MNEMO_READ_LEASE,
+                          .recache_below = 100000};
     CHECK(read_with("ms", &rr).info.state == MNEMO_ITEM_WON);
     uint64_t cas3 = 0;
     mnemo_write_args older = {.cas_in = cas1, .cas_new = 880000, .opts = MNEMO_WRITE_INVALIDATE};
@@ -164,7 +170,7 @@ static void store_invalidate_with_an_older_cas_lands_stale(void)
     set("ms2", "v2", 0);
     mnemo_write_args older2 = {.cas_in = cas4, .opts = MNEMO_WRITE_INVALIDATE};
     CHECK_ST(put(MNEMO_SET, "ms2", "late", 0, older2, NULL), MNEMO_OK);
-    CHECK(plain("ms2").info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON));
+    CHECK(lease("ms2").info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON));
     /* the matching CAS with I is a normal store: the state is cleared */
     uint64_t now_cas = plain("ms2").info.cas;
     CHECK_ST(put(MNEMO_SET, "ms2", "fresh", 0, (mnemo_write_args){.cas_in = now_cas,
@@ -186,7 +192,7 @@ static void stale_option_and_explicit_cas_on_store(void)
     mnemo_write_args copy = {.cas_new = 870000, .opts = MNEMO_WRITE_STALE};
     CHECK_ST(put(MNEMO_SET, "copy", "v", 0, copy, &cas), MNEMO_OK);
     CHECK(cas == 870000);
-    read_result r = plain("copy");
+    read_result r = lease("copy");
     CHECK(r.info.cas == 870000 && r.info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON));
     /* a normal store clears both bits */
     set("copy", "v2", 0);
@@ -223,6 +229,62 @@ static void arith_compares_and_takes_a_cas(void)
     CHECK(strcmp(plain("n").value, "10") == 0 && plain("n").info.state == 0);
 }
 
+static void only_lease_reads_win(void)
+{
+    set("pl", "old", 100);
+    CHECK_ST(invalidate("pl", 0), MNEMO_OK);
+    /* get, gat and the copies replication makes see the state but take no token (memcached:
+     * "get k" then "mg k" answers X W) */
+    CHECK(plain("pl").info.state == MNEMO_ITEM_STALE);
+    mnemo_read_args touch = {.opts = MNEMO_READ_TOUCH, .touch_exptime = 50};
+    CHECK(read_with("pl", &touch).info.state == MNEMO_ITEM_STALE);
+    mnemo_read_args recache_alone = {.opts = MNEMO_READ_RECACHE, .recache_below = 100000};
+    CHECK(read_with("pl", &recache_alone).info.state == MNEMO_ITEM_STALE);
+    CHECK(lease("pl").info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON));
+    CHECK(plain("pl").info.state == both);
+    CHECK(lease("pl").info.state == both);
+    /* the recache win needs LEASE too */
+    set("pl-ttl", "v", 100);
+    CHECK(read_with("pl-ttl", &recache_alone).info.state == 0);
+    mnemo_read_args recache = {.opts = MNEMO_READ_RECACHE | MNEMO_READ_LEASE,
+                               .recache_below = 100000};
+    CHECK(read_with("pl-ttl", &recache).info.state == MNEMO_ITEM_WON);
+    /* a lease read of a fresh item without R wins nothing */
+    set("pl-fresh", "v", 0);
+    CHECK(lease("pl-fresh").info.state == 0 && plain("pl-fresh").info.state == 0);
+}
+
+/* memcached's mg applies flags in order: "t T30" prints the TTL the item had before the touch. */
+static void exptime_before_touch_reports_the_old_exptime(void)
+{
+    set("ebt", "v", 1000);
+    int64_t before = plain("ebt").info.exptime;
+    mnemo_read_args touch = {.opts = MNEMO_READ_TOUCH | MNEMO_READ_EXPTIME_BEFORE_TOUCH,
+                             .touch_exptime = 30};
+    read_result r = read_with("ebt", &touch);
+    CHECK_ST(r.status, MNEMO_OK);
+    CHECK(r.info.exptime == before);
+    int64_t touched = plain("ebt").info.exptime; /* the touch happened all the same */
+    CHECK(touched > 0 && touched < before && touched <= r.info.last_access + 30);
+    /* without the bit the read reports the new exptime */
+    mnemo_read_args forever = {.opts = MNEMO_READ_TOUCH, .touch_exptime = 0};
+    CHECK(read_with("ebt", &forever).info.exptime == 0);
+    /* with it, from no TTL to one and back */
+    touch.touch_exptime = 40;
+    CHECK(read_with("ebt", &touch).info.exptime == 0);
+    int64_t forty = plain("ebt").info.exptime;
+    CHECK(forty > 0);
+    forever.opts |= MNEMO_READ_EXPTIME_BEFORE_TOUCH;
+    CHECK(read_with("ebt", &forever).info.exptime == forty);
+    CHECK(plain("ebt").info.exptime == 0);
+    /* a vivified item has no exptime before this read: it reports its own */
+    mnemo_read_args viv = {.opts = MNEMO_READ_VIVIFY | MNEMO_READ_TOUCH |
+                                   MNEMO_READ_EXPTIME_BEFORE_TOUCH,
+                           .vivify_exptime = 30, .touch_exptime = 60};
+    read_result v = read_with("ebt-viv", &viv);
+    CHECK(v.info.exptime > 0 && v.info.exptime == plain("ebt-viv").info.exptime);
+}
+
 static int count_stale(void *ctx, const uint8_t *key, uint32_t key_len, const uint8_t *value,
                        uint32_t value_len, const mnemo_item_info *info)
 {
@@ -246,7 +308,7 @@ static void scan_and_restore_keep_stale(void)
     set("s1", "fresh", 0);
     CHECK(plain("s1").info.state == 0);
     CHECK_ST(mnemo_snapshot_restore(pool, region, snap), MNEMO_OK);
-    CHECK(plain("s1").info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON));
+    CHECK(lease("s1").info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON));
     CHECK_ST(mnemo_snapshot_delete(pool, region, snap), MNEMO_OK);
 }
 
@@ -281,7 +343,7 @@ static void stale_and_explicit_cas_survive_kill_and_reopen(void)
         CHECK_ST(mnemo_delete(c, r, K("won"), &inv), MNEMO_OK);
         uint8_t buf[8];
         uint32_t len;
-        CHECK_ST(mnemo_get(c, r, K("won"), buf, sizeof buf, &len, NULL, NULL), MNEMO_OK);
+        CHECK_ST(mnemo_get(c, r, K("won"), buf, sizeof buf, &len, NULL, &lease_read), MNEMO_OK);
         CHECK(write(ready[1], "x", 1) == 1);
         for (;;)
             pause(); /* killed here, the pool still open */
@@ -300,7 +362,7 @@ static void stale_and_explicit_cas_survive_kill_and_reopen(void)
     uint32_t len;
     CHECK_ST(mnemo_get(p, r, K("cas"), buf, sizeof buf, &len, &info, NULL), MNEMO_OK);
     CHECK(info.cas == big_cas && info.state == 0);
-    CHECK_ST(mnemo_get(p, r, K("stale"), buf, sizeof buf, &len, &info, NULL), MNEMO_OK);
+    CHECK_ST(mnemo_get(p, r, K("stale"), buf, sizeof buf, &len, &info, &lease_read), MNEMO_OK);
     CHECK(info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON) && len == 3);
     CHECK_ST(mnemo_get(p, r, K("won"), buf, sizeof buf, &len, &info, NULL), MNEMO_OK);
     CHECK(info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_TOKEN_SENT)); /* the win was kept */
@@ -325,6 +387,8 @@ int main(void)
     RUN(store_invalidate_with_an_older_cas_lands_stale);
     RUN(stale_option_and_explicit_cas_on_store);
     RUN(arith_compares_and_takes_a_cas);
+    RUN(only_lease_reads_win);
+    RUN(exptime_before_touch_reports_the_old_exptime);
     RUN(scan_and_restore_keep_stale);
     mnemo_pool_close(pool);
     unlink(path);

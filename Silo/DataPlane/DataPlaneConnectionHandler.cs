@@ -166,12 +166,9 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
 
     private void WriteStats(uint id, Region region, PipeWriter output)
     {
-        RegionStats stats = _pool.GetRegionStats(region);
-        PoolStats pool = _pool.GetStats();
         Span<byte> span = output.GetSpan(DataPlaneProtocol.ResponseHeaderLength + DataPlaneProtocol.StatsPayloadLength);
         new DataPlaneResponse(id, CacheStatus.Ok, 0, 0, 0, 0, 0, 0).WriteHeader(span, DataPlaneProtocol.StatsPayloadLength);
-        StatsPayload.Write(span[DataPlaneProtocol.ResponseHeaderLength..],
-            new CacheStoreStats(stats.Items, stats.ItemBytes, pool.DataCapacity, stats.Evictions, stats.Hits, stats.Misses));
+        StatsPayload.Write(span[DataPlaneProtocol.ResponseHeaderLength..], EngineRegionStore.ReadStats(_pool, region));
         output.Advance(DataPlaneProtocol.ResponseHeaderLength + DataPlaneProtocol.StatsPayloadLength);
     }
 

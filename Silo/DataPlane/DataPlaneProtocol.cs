@@ -17,7 +17,7 @@ namespace Mnemo.Silo.DataPlane;
 ///          2 scan done), u8 item state (CacheItemState), u8 0, u32 flags, i64 exptime, u64 cas,
 ///          u64 number (incr/decr value, scan id), i64 last access; then the payload (value, scan items, stats).
 /// </code>
-/// Option bits of a get: 1 touch, 2 vivify, 4 recache; of a store, delete or incr/decr: 1 invalidate,
+/// Option bits of a get: 1 touch, 2 vivify, 4 recache, 8 lease, 16 exptime before touch; of a store, delete or incr/decr: 1 invalidate,
 /// 2 set exptime (md I T), 4 stale. A cas-new of 0 lets the engine choose the CAS.
 /// Store modes use <see cref="Grains.Interfaces.Memshack.CacheStoreMode"/>; mode 1 on arithmetic
 /// means decrement. Statuses are <see cref="Grains.Interfaces.Memshack.CacheStatus"/> values. A scan
@@ -33,10 +33,13 @@ public static class DataPlaneProtocol
     public const byte ReadTouch = 1;
     public const byte ReadVivify = 2;
     public const byte ReadRecache = 4;
+    public const byte ReadLease = 8;
+    public const byte ReadExptimeBeforeTouch = 16;
+    public const byte AllReadOptions = 31;
     public const byte WriteInvalidate = 1;
     public const byte WriteSetExptime = 2;
     public const byte WriteStale = 4;
-    public const byte AllOptions = 7;
+    public const byte AllWriteOptions = 7;
     public const int StatsPayloadLength = 6 * sizeof(ulong);
 
     /// <summary>Largest scan chunk a server produces (a chunk may exceed it by one item).</summary>

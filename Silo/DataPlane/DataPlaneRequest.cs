@@ -28,6 +28,8 @@ public readonly ref struct DataPlaneRequest
         VivifyExptime = (Options & DataPlaneProtocol.ReadVivify) != 0 ? Argument2 : null,
         RecacheBelow = (Options & DataPlaneProtocol.ReadRecache) != 0 ? (long)Argument : null,
         CasNew = CasNew,
+        Lease = (Options & DataPlaneProtocol.ReadLease) != 0,
+        ExptimeBeforeTouch = (Options & DataPlaneProtocol.ReadExptimeBeforeTouch) != 0,
     };
 
     /// <summary>The engine options of a store, delete or incr/decr.</summary>
@@ -78,8 +80,13 @@ public readonly ref struct DataPlaneRequest
         {
             throw new DataPlaneProtocolException($"{op} with mode {mode}");
         }
-        bool optioned = op is DataPlaneOpCode.Get or DataPlaneOpCode.Store or DataPlaneOpCode.Delete or DataPlaneOpCode.Arithmetic;
-        if (options > (optioned ? DataPlaneProtocol.AllOptions : 0))
+        byte allowed = op switch
+        {
+            DataPlaneOpCode.Get => DataPlaneProtocol.AllReadOptions,
+            DataPlaneOpCode.Store or DataPlaneOpCode.Delete or DataPlaneOpCode.Arithmetic => DataPlaneProtocol.AllWriteOptions,
+            _ => 0,
+        };
+        if (options > allowed)
         {
             throw new DataPlaneProtocolException($"{op} with option bits {options}");
         }

@@ -77,7 +77,9 @@ public sealed class PeerConnection : IAsyncDisposable
     {
         byte bits = (byte)((options.TouchExptime.HasValue ? DataPlaneProtocol.ReadTouch : 0)
             | (options.VivifyExptime.HasValue ? DataPlaneProtocol.ReadVivify : 0)
-            | (options.RecacheBelow.HasValue ? DataPlaneProtocol.ReadRecache : 0));
+            | (options.RecacheBelow.HasValue ? DataPlaneProtocol.ReadRecache : 0)
+            | (options.Lease ? DataPlaneProtocol.ReadLease : 0)
+            | (options.ExptimeBeforeTouch ? DataPlaneProtocol.ReadExptimeBeforeTouch : 0));
         var fields = new DataPlaneRequestFields(DataPlaneOpCode.Get, Options: bits, Exptime: options.TouchExptime ?? 0,
             Argument: (ulong)(options.RecacheBelow ?? 0), CasNew: options.CasNew, Argument2: options.VivifyExptime ?? 0);
         return SendAsync(fields, region, key, default, value);

@@ -30,6 +30,7 @@ public sealed class MalformedFrameTests : IAsyncLifetime
     public static TheoryData<string> Malformations => new()
     {
         "unknown-op", "oversized-length", "short-length", "key-too-long", "region-empty", "key-beyond-body", "value-on-get", "get-without-key",
+        "get-unknown-option",
     };
 
     [Theory]
@@ -102,6 +103,9 @@ public sealed class MalformedFrameTests : IAsyncLifetime
             case "value-on-get":
                 frame = [.. frame, (byte)'x'];
                 BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)(frame.Length - 4));
+                break;
+            case "get-unknown-option":
+                frame[11] = 32;
                 break;
             case "get-without-key":
                 frame = frame[..^1];

@@ -141,6 +141,27 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lease_and_exptime_before_touch_bits_reach_the_engine()
+    {
+        byte[] key = Bytes.Of("lease");
+        await _peer.StoreAsync(Region, CacheStoreMode.Set, key, Bytes.Of("old"), 0, 1000);
+        Assert.Equal(CacheStatus.Ok, (await _peer.DeleteAsync(Region, key, new CacheWriteOptions(Invalidate: true))).Status);
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        CacheResult plain = await _peer.GetAsync(Region, key, new ArrayBufferWriter<byte>());
+        Assert.Equal(CacheItemState.Stale, plain.Info.State);
+
+        var leaseTouch = new CacheReadOptions(TouchExptime: 30, Lease: true, ExptimeBeforeTouch: true);
+        CacheResult won = await _peer.GetAsync(Region, key, new ArrayBufferWriter<byte>(), leaseTouch);
+        Assert.Equal(CacheItemState.Stale | CacheItemState.Won, won.Info.State);
+        Assert.InRange(won.Info.Exptime, now + 900, now + 1100);
+
+        _node.Pool.TryGet(_node.Region, key, new byte[16], out _, out ItemInfo stored);
+        Assert.Equal(ItemState.Stale | ItemState.TokenSent, stored.State);
+        Assert.InRange(stored.Exptime, now + 1, now + 60);
+    }
+
+    [Fact]
     public async Task Flush_invalidates_the_region_and_stats_report_it()
     {
         for (int i = 0; i < 20; i++)

@@ -83,6 +83,39 @@ public sealed class ReplicaSetReadTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Lease_reads_change_the_item_and_recache_alone_does_not()
+    {
+        Assert.True(new CacheReadOptions(Lease: true).Mutates);
+        Assert.True(new CacheReadOptions(TouchExptime: 0).Mutates);
+        Assert.False(new CacheReadOptions(RecacheBelow: 30).Mutates);
+        Assert.False(new CacheReadOptions(ExptimeBeforeTouch: true).Mutates);
+    }
+
+    [Fact]
+    public async Task Only_a_lease_read_wins_a_stale_item_and_only_on_the_serving_replica()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, preferred: 1);
+        foreach (TestNode node in _cluster.Nodes)
+        {
+            Assert.Equal(NativeEngine.EngineStatus.Ok, node.Pool.Delete(node.Region, "k"u8, new NativeEngine.WriteOptions { Invalidate = true }));
+        }
+
+        CacheResult plain = await set.GetAsync(Bytes.Of("k"), new System.Buffers.ArrayBufferWriter<byte>());
+        Assert.Equal(CacheItemState.Stale, plain.Info.State);
+        CacheResult won = await set.GetAsync(Bytes.Of("k"), new System.Buffers.ArrayBufferWriter<byte>(), new CacheReadOptions(Lease: true));
+        Assert.Equal(CacheItemState.Stale | CacheItemState.Won, won.Info.State);
+        CacheResult next = await set.GetAsync(Bytes.Of("k"), new System.Buffers.ArrayBufferWriter<byte>(), new CacheReadOptions(Lease: true));
+        Assert.Equal(CacheItemState.Stale | CacheItemState.TokenSent, next.Info.State);
+
+        for (int i = 0; i < _cluster.Nodes.Length; i++)
+        {
+            TestNode node = _cluster.Nodes[i];
+            node.Pool.TryGet(node.Region, "k"u8, new byte[64], out _, out NativeEngine.ItemInfo info);
+            Assert.Equal(i == 1 ? NativeEngine.ItemState.Stale | NativeEngine.ItemState.TokenSent : NativeEngine.ItemState.Stale, info.State);
+        }
+    }
+
+    [Fact]
     public async Task Every_replica_unreachable_reads_unavailable()
     {
         await using var isolated = await ReplicaCluster.StartAsync(2);

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Mnemo.Grains.Interfaces.Memshack;
 using Mnemo.Grains.Memshack.Replication;
 using Mnemo.Grains.Memshack.Stores;
@@ -14,7 +15,7 @@ namespace Mnemo.Memshack.Tests;
 /// meta lease sequences) over 3 shards × 2 replicas, each shard a <see cref="ReplicaSet"/> of two
 /// engine regions, so leases and CAS go through the replica set's write and read paths.
 /// </summary>
-public sealed class DifferentialTests : IAsyncLifetime
+public sealed partial class DifferentialTests : IAsyncLifetime
 {
     private const int KeyMax = 250;
     private MemcachedProcess _memcached = null!;
@@ -233,6 +234,48 @@ public sealed class DifferentialTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Replicated))]
+    public async Task Only_mg_wins_a_stale_item(bool replicated)
+    {
+        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, replicated ? _replicatedGateway.Port : _gateway.Port);
+        // get, gets, gat and gats serve the stale value without taking the token: the next mg wins (X W, not Z X).
+        await pair.SameAsync("set stale 4 0 3\r\nold\r\nmd stale I\r\n");
+        await pair.SameAsync("get stale\r\ngets stale\r\n");
+        await pair.SameAsync("gat 100 stale\r\ngats 100 stale\r\n");
+        await pair.SameAsync("mg stale v c f\r\n");
+        await pair.SameAsync("get stale\r\nmg stale v c\r\n");
+        // md I again clears the token; a plain read in between still leaves the win to mg.
+        await pair.SameAsync("md stale I\r\nget stale\r\nmg stale v c\r\nmg stale v\r\n");
+        // The same for a value stored stale by ms I with an older CAS.
+        await pair.SameAsync("set late 0 0 1\r\n1\r\n");
+        (string oldA, string oldB) = await pair.CasOfAsync("late");
+        await pair.SameAsync("set late 0 0 1\r\n2\r\n");
+        await pair.SameAsync(a => $"ms late 1 I C{oldA}\r\n3\r\n", b => $"ms late 1 I C{oldB}\r\n3\r\n");
+        await pair.SameAsync("get late\r\nmg late v c\r\nmg late v\r\n");
+    }
+
+    [Theory]
+    [MemberData(nameof(Replicated))]
+    public async Task Mg_reports_the_ttl_where_t_stands_against_T(bool replicated)
+    {
+        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, replicated ? _replicatedGateway.Port : _gateway.Port);
+        await pair.SameAsync("set ttl 0 1000 1\r\nx\r\n");
+        // t before T: the TTL before the touch; after T: the new one.
+        await pair.SameWithinASecondAsync("mg ttl t T30\r\n");
+        await pair.SameWithinASecondAsync("mg ttl t\r\n");
+        await pair.SameWithinASecondAsync("mg ttl T60 t v\r\n");
+        await pair.SameWithinASecondAsync("mg ttl t v T0 c\r\nmg ttl t T40\r\nmg ttl t\r\n");
+        // gat and the later reads see the touch either way.
+        await pair.SameWithinASecondAsync("gat 0 ttl\r\nmg ttl t\r\n");
+        // A t before the N that created the item saw no TTL; one after the T sees the touched TTL.
+        await pair.SameWithinASecondAsync("mg viv-ttl t N30 T60\r\nmg viv-ttl t\r\n");
+        await pair.SameWithinASecondAsync("mg viv-ttl2 N30 T60 t\r\n");
+        // A stale item touched by mg: the TTL before the touch, and the win.
+        await pair.SameAsync("set stale-ttl 0 500 1\r\nx\r\nmd stale-ttl I\r\n");
+        await pair.SameWithinASecondAsync("mg stale-ttl t T20 v\r\nmg stale-ttl t v\r\n");
+    }
+
+    [Theory]
+    [MemberData(nameof(Replicated))]
     public async Task Recache_wins_as_the_ttl_runs_down(bool replicated)
     {
         await using var pair = await ServerPair.ConnectAsync(_memcached.Port, replicated ? _replicatedGateway.Port : _gateway.Port);
@@ -423,7 +466,7 @@ public sealed class DifferentialTests : IAsyncLifetime
     }
 
     /// <summary>One connection to memcached and one to the gateway, fed the same requests.</summary>
-    private sealed class ServerPair : IAsyncDisposable
+    private sealed partial class ServerPair : IAsyncDisposable
     {
         private readonly TextClient _memcached;
         private readonly TextClient _gateway;
@@ -458,6 +501,31 @@ public sealed class DifferentialTests : IAsyncLifetime
                 Assert.Fail($"Reply differs for {Show(forGateway)}\n memcached: {Show(expected)}\n gateway:   {Show(actual)}\nrecent requests:\n{string.Join('\n', _history)}");
             }
         }
+
+        /// <summary>
+        /// Like <see cref="SameAsync(string)"/>, but each remaining TTL (t) may differ by one second: the two
+        /// servers' clocks tick at different instants.
+        /// </summary>
+        public async Task SameWithinASecondAsync(string request)
+        {
+            string expected = _memcachedNormalizer.Normalize(await _memcached.CallAsync(request));
+            string actual = _gatewayNormalizer.Normalize(await _gateway.CallAsync(request));
+            Remember(request, expected);
+            string[] expectedTtls = RemainingTtls(expected);
+            string[] actualTtls = RemainingTtls(actual);
+            bool same = RemainingTtl().Replace(expected, " t?") == RemainingTtl().Replace(actual, " t?")
+                && expectedTtls.Length == actualTtls.Length
+                && expectedTtls.Zip(actualTtls).All(t => Math.Abs(long.Parse(t.First) - long.Parse(t.Second)) <= 1);
+            if (!same)
+            {
+                Assert.Fail($"Reply differs for {Show(request)}\n memcached: {Show(expected)}\n gateway:   {Show(actual)}\nrecent requests:\n{string.Join('\n', _history)}");
+            }
+        }
+
+        private static string[] RemainingTtls(string reply) => RemainingTtl().Matches(reply).Select(m => m.Groups["ttl"].Value).ToArray();
+
+        [GeneratedRegex(@"(?<=^(HD|VA)\b[^\r\n]*) t(?<ttl>-?\d+)", RegexOptions.Multiline)]
+        private static partial Regex RemainingTtl();
 
         public async Task<(string Memcached, string Gateway)> CallBothAsync(string request) =>
             (await _memcached.CallAsync(request), await _gateway.CallAsync(request));

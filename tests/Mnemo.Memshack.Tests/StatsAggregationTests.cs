@@ -22,11 +22,13 @@ public sealed class StatsAggregationTests
         await using GatewayServer single = await GatewayServer.StartAsync();
         await using GatewayServer sharded = await GatewayServer.StartAsync(shards: 3);
         var figures = new List<Dictionary<string, string>>();
+        var itemsPerClass = new List<Dictionary<string, string>>();
         foreach (GatewayServer gateway in new[] { single, sharded })
         {
             using TextClient client = await TextClient.ConnectAsync(gateway.Port);
             await client.CallAsync(Load());
             figures.Add(StatLines.ToDictionary(await client.CallAsync("stats\r\n")));
+            itemsPerClass.Add(StatLines.ToDictionary(await client.CallAsync("stats items\r\n")));
         }
 
         foreach (string name in new[] { "curr_items", "bytes", "total_items", "cmd_set", "evictions" })
@@ -34,7 +36,17 @@ public sealed class StatsAggregationTests
             Assert.Equal(figures[0][name], figures[1][name]);
         }
         Assert.Equal(Keys.ToString(CultureInfo.InvariantCulture), figures[1]["curr_items"]);
+        // The three shards' regions share one pool: its memory and slab classes count once, not three times.
+        Assert.Equal(Keys, ItemsOverClasses(itemsPerClass[0]));
+        Assert.Equal(Keys, ItemsOverClasses(itemsPerClass[1]));
+        long limitSingle = long.Parse(figures[0]["limit_maxbytes"], CultureInfo.InvariantCulture);
+        long limitSharded = long.Parse(figures[1]["limit_maxbytes"], CultureInfo.InvariantCulture);
+        Assert.InRange(limitSingle - limitSharded, 0, 2); // each region's share is rounded down
     }
+
+    private static long ItemsOverClasses(Dictionary<string, string> items) =>
+        items.Where(p => p.Key.StartsWith("items:", StringComparison.Ordinal) && p.Key.EndsWith(":number", StringComparison.Ordinal))
+            .Sum(p => long.Parse(p.Value, CultureInfo.InvariantCulture));
 
     [Fact]
     public async Task Two_gateways_over_one_store_share_store_figures_and_keep_their_own_counters()

@@ -44,7 +44,7 @@ public sealed class AllocationTests
             Expect(value.Length, writer.WrittenCount);
             Expect(EngineStatus.NotFound, pool.TryGet(region, "missing"u8, buffer, out _, out _));
             Expect(EngineStatus.Ok, pool.Delete(region, key, new WriteOptions { Invalidate = true, Exptime = 100 }));
-            Expect(EngineStatus.Ok, pool.TryGet(region, key, buffer, out _, out ItemInfo info, new ReadOptions { RecacheBelow = 30 }));
+            Expect(EngineStatus.Ok, pool.TryGet(region, key, buffer, out _, out ItemInfo info, new ReadOptions { RecacheBelow = 30, Lease = true }));
             Expect(ItemState.Stale | ItemState.Won, info.State);
             Expect(EngineStatus.Ok, pool.Delete(region, key));
             Expect(EngineStatus.Ok, pool.TryGet(region, key, buffer, out _, out info, new ReadOptions { VivifyExptime = 30 }));

@@ -10,6 +10,9 @@ public sealed class LeaseTests : IDisposable
     private readonly EnginePool _pool;
     private readonly Region _region;
 
+    /// <summary>The read every mg makes: only it hands out wins.</summary>
+    private static readonly ReadOptions LeaseRead = new() { Lease = true };
+
     public LeaseTests()
     {
         _pool = _scratch.Open();
@@ -31,6 +34,10 @@ public sealed class LeaseTests : IDisposable
 
         NativeReadArgs read = NativeReadArgs.From(new ReadOptions { TouchExptime = 0, VivifyExptime = 30, RecacheBelow = 5, CasNew = 9 });
         Assert.Equal(NativeReadArgs.Touch | NativeReadArgs.Vivify | NativeReadArgs.Recache, read.Options);
+        Assert.False(new ReadOptions { Lease = true }.IsPlain);
+        Assert.False(new ReadOptions { ExptimeBeforeTouch = true }.IsPlain);
+        Assert.Equal(NativeReadArgs.Lease | NativeReadArgs.ExptimeBeforeTouch,
+            NativeReadArgs.From(new ReadOptions { Lease = true, ExptimeBeforeTouch = true }).Options);
         Assert.Equal((0L, 30L, 5L, 9UL), (read.TouchExptime, read.VivifyExptime, read.RecacheBelow, read.CasNew));
 
         NativeWriteArgs write = NativeWriteArgs.From(new WriteOptions { CasIn = 4, CasNew = 8, Invalidate = true, Exptime = 60, Stale = true });
@@ -65,7 +72,7 @@ public sealed class LeaseTests : IDisposable
         Assert.Equal(EngineStatus.Exists, _pool.Delete(_region, "k"u8, new WriteOptions { Invalidate = true, CasIn = cas + 1 }));
         Assert.Equal(EngineStatus.Ok, _pool.Delete(_region, "k"u8, new WriteOptions { Invalidate = true, CasIn = cas, CasNew = cas + 100 }));
 
-        Assert.Equal("old", _pool.GetString(_region, "k", out ItemInfo winner));
+        Assert.Equal("old", _pool.GetString(_region, "k", out ItemInfo winner, LeaseRead));
         Assert.Equal(ItemState.Stale | ItemState.Won, winner.State);
         Assert.Equal(cas + 100, winner.Cas);
         Assert.Equal(7u, winner.Flags);
@@ -90,12 +97,47 @@ public sealed class LeaseTests : IDisposable
         _pool.Set(_region, "k", "v", exptime: 100);
         Span<byte> buffer = stackalloc byte[16];
 
-        _pool.TryGet(_region, "k"u8, buffer, out _, out ItemInfo far, new ReadOptions { RecacheBelow = 50 });
+        _pool.TryGet(_region, "k"u8, buffer, out _, out ItemInfo far, new ReadOptions { RecacheBelow = 50, Lease = true });
         Assert.Equal(ItemState.None, far.State);
-        _pool.TryGet(_region, "k"u8, buffer, out _, out ItemInfo near, new ReadOptions { RecacheBelow = 500 });
+        _pool.TryGet(_region, "k"u8, buffer, out _, out ItemInfo withoutLease, new ReadOptions { RecacheBelow = 500 });
+        Assert.Equal(ItemState.None, withoutLease.State);
+        _pool.TryGet(_region, "k"u8, buffer, out _, out ItemInfo near, new ReadOptions { RecacheBelow = 500, Lease = true });
         Assert.Equal(ItemState.Won, near.State);
-        _pool.TryGet(_region, "k"u8, buffer, out _, out ItemInfo after, new ReadOptions { RecacheBelow = 500 });
+        _pool.TryGet(_region, "k"u8, buffer, out _, out ItemInfo after, new ReadOptions { RecacheBelow = 500, Lease = true });
         Assert.Equal(ItemState.TokenSent, after.State);
+    }
+
+    [Fact]
+    public void Plain_and_touching_reads_of_a_stale_item_leave_the_win_to_the_next_lease_read()
+    {
+        _pool.Set(_region, "k", "old", exptime: 100);
+        Assert.Equal(EngineStatus.Ok, _pool.Delete(_region, "k"u8, new WriteOptions { Invalidate = true }));
+
+        Assert.Equal("old", _pool.GetString(_region, "k", out ItemInfo get));
+        Assert.Equal(ItemState.Stale, get.State);
+        _pool.GetString(_region, "k", out ItemInfo gat, new ReadOptions { TouchExptime = 50 });
+        Assert.Equal(ItemState.Stale, gat.State);
+
+        _pool.GetString(_region, "k", out ItemInfo mg, LeaseRead);
+        Assert.Equal(ItemState.Stale | ItemState.Won, mg.State);
+        _pool.GetString(_region, "k", out ItemInfo next, LeaseRead);
+        Assert.Equal(ItemState.Stale | ItemState.TokenSent, next.State);
+    }
+
+    [Fact]
+    public void A_touching_read_reports_the_exptime_before_the_touch_when_asked()
+    {
+        _pool.Set(_region, "k", "v", exptime: 1000);
+        _pool.GetString(_region, "k", out ItemInfo before);
+
+        _pool.GetString(_region, "k", out ItemInfo reported, new ReadOptions { TouchExptime = 30, ExptimeBeforeTouch = true });
+        Assert.Equal(before.Exptime, reported.Exptime);
+        _pool.GetString(_region, "k", out ItemInfo touched);
+        Assert.InRange(touched.Exptime, 1, reported.LastAccess + 30);
+
+        // Without the option the read reports the new exptime (gat, mg "T t").
+        _pool.GetString(_region, "k", out ItemInfo forever, new ReadOptions { TouchExptime = 0 });
+        Assert.Equal(0, forever.Exptime);
     }
 
     [Fact]
@@ -105,7 +147,7 @@ public sealed class LeaseTests : IDisposable
             new WriteOptions { Stale = true, CasNew = 6_000_000 }));
         Assert.Equal(6_000_000UL, cas);
         Assert.Equal("v", _pool.GetString(_region, "copy", out ItemInfo copy));
-        Assert.True(copy.State.HasFlag(ItemState.Stale));
+        Assert.Equal(ItemState.Stale, copy.State);
 
         _pool.Store(_region, StoreMode.Set, "n"u8, "1"u8, 0, 0, out ulong numberCas);
         Assert.Equal(EngineStatus.Exists, _pool.Increment(_region, "n"u8, 1, out _, out _, new WriteOptions { CasIn = numberCas + 1 }));

@@ -18,10 +18,10 @@ internal static class PoolExtensions
     /// <summary>The value of <paramref name="key"/>, or null when the engine reports it missing.</summary>
     public static string? GetString(this EnginePool pool, Region region, string key) => pool.GetString(region, key, out _);
 
-    public static string? GetString(this EnginePool pool, Region region, string key, out ItemInfo info)
+    public static string? GetString(this EnginePool pool, Region region, string key, out ItemInfo info, in ReadOptions options = default)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        EngineStatus status = pool.Get(region, key.Utf8(), buffer, out info);
+        EngineStatus status = pool.Get(region, key.Utf8(), buffer, out info, options);
         if (status == EngineStatus.NotFound)
         {
             return null;

@@ -89,8 +89,8 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     }
 
     /// <summary>
-    /// A plain read follows LatestRoute. A read that may change the item (touch, vivify, recache) is a
-    /// write for the shard: see <see cref="ReadForWriteAsync"/>.
+    /// A plain read follows LatestRoute. A read that may change the item (touch, vivify, a lease read
+    /// that may win) is a write for the shard: see <see cref="ReadForWriteAsync"/>.
     /// </summary>
     public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
         CancellationToken cancellationToken = default) =>
@@ -162,7 +162,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     /// <item>a touch (gat, mg T) is fanned out as a touch;</item>
     /// <item>an item it created (mg N) is copied with the CAS this set chose for it, so every replica
     /// holds the same version;</item>
-    /// <item>a win (W: mg N, mg R, or the first read of a stale item) is recorded on the serving replica
+    /// <item>a win (W: mg N, mg R, or the first mg of a stale item) is recorded on the serving replica
     /// only. If that replica fails, the next one never saw the token and hands out another win: two
     /// clients may recache the item once each, which a lease tolerates (memcached forgets tokens on a
     /// restart too). Copying the token would cost a write to every replica per won read.</item>

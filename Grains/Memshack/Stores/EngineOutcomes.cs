@@ -26,6 +26,7 @@ public static class EngineOutcomes
     public static ReadOptions ToEngine(in CacheReadOptions options) => new()
     {
         TouchExptime = options.TouchExptime, VivifyExptime = options.VivifyExptime, RecacheBelow = options.RecacheBelow, CasNew = options.CasNew,
+        Lease = options.Lease, ExptimeBeforeTouch = options.ExptimeBeforeTouch,
     };
 
     public static WriteOptions ToEngine(in CacheWriteOptions options) => new()

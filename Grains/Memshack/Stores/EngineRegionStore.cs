@@ -123,14 +123,25 @@ public sealed class EngineRegionStore : IReplica, ICacheStoreIntrospection, IDis
     {
         try
         {
-            RegionStats region = _pool.GetRegionStats(_region);
-            PoolStats pool = _pool.GetStats();
-            return new((CacheStatus.Ok, new CacheStoreStats(region.Items, region.ItemBytes, pool.DataCapacity, region.Evictions, region.Hits, region.Misses)));
+            return new((CacheStatus.Ok, ReadStats(_pool, _region)));
         }
         catch (Exception e) when (e is EngineException or ObjectDisposedException)
         {
             return new((CacheStatus.Unavailable, default));
         }
+    }
+
+    /// <summary>
+    /// A region's usage in memcached's terms. Regions share their pool's memory, so a region's
+    /// limit_maxbytes is its even share of the pool's data capacity: summed over the shards of a cache
+    /// it counts each pool once however many of its regions serve that cache.
+    /// </summary>
+    public static CacheStoreStats ReadStats(EnginePool pool, Region region)
+    {
+        RegionStats stats = pool.GetRegionStats(region);
+        PoolStats poolStats = pool.GetStats();
+        ulong share = poolStats.DataCapacity / Math.Max(1UL, poolStats.Regions);
+        return new CacheStoreStats(stats.Items, stats.ItemBytes, share, stats.Evictions, stats.Hits, stats.Misses);
     }
 
     public async ValueTask<ReplicaScanChunk> ScanChunkAsync(ulong scanId, int maxChunkBytes, CancellationToken cancellationToken = default)
@@ -146,6 +157,8 @@ public sealed class EngineRegionStore : IReplica, ICacheStoreIntrospection, IDis
             return ReplicaScanChunk.Failed(CacheStatus.Unavailable);
         }
     }
+
+    public string MemoryName => _pool.Options.Path;
 
     /// <summary>The pool's slab classes: regions share them.</summary>
     public IReadOnlyList<CacheSlabStats> GetSlabStats() =>

@@ -83,9 +83,12 @@ public sealed class ShardedCacheStore : IAsyncCacheStore, ICacheStoreIntrospecti
         return (status, new CacheStoreStats(items, bytes, limit, evictions, hits, misses));
     }
 
-    /// <summary>Slab classes summed over the shards that can describe theirs.</summary>
+    /// <summary>The memories behind the shards, in shard order, each once.</summary>
+    public string MemoryName => string.Join(",", Memories().Select(s => s.MemoryName));
+
+    /// <summary>Slab classes summed over the memories behind the shards, each memory once (shards often share a node's pool).</summary>
     public IReadOnlyList<CacheSlabStats> GetSlabStats() =>
-        _shards.OfType<ICacheStoreIntrospection>()
+        Memories()
             .SelectMany(s => s.GetSlabStats())
             .GroupBy(s => (s.ClassId, s.ChunkSize))
             .Select(g => new CacheSlabStats(g.Key.ClassId, g.Key.ChunkSize, Sum(g, s => s.Pages), Sum(g, s => s.ChunksTotal), Sum(g, s => s.ChunksUsed), Sum(g, s => s.Evictions)))
@@ -98,6 +101,9 @@ public sealed class ShardedCacheStore : IAsyncCacheStore, ICacheStoreIntrospecti
         IReadOnlyList<string> replicas = _shards[shard] is ICacheStoreIntrospection introspection ? introspection.DescribeRoute(key).Replicas : [];
         return new CacheRoute(shard, _shards.Length, replicas);
     }
+
+    private IEnumerable<ICacheStoreIntrospection> Memories() =>
+        _shards.OfType<ICacheStoreIntrospection>().Where(s => s.MemoryName.Length > 0).DistinctBy(s => s.MemoryName);
 
     private static ulong Sum(IEnumerable<CacheSlabStats> stats, Func<CacheSlabStats, ulong> field) =>
         stats.Aggregate(0UL, (total, s) => total + field(s));

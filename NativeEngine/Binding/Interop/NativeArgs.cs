@@ -14,7 +14,7 @@ internal struct NativeReadArgs
     public uint Reserved;
 
     /// <summary><c>mnemo_read_opts</c>.</summary>
-    public const uint Touch = 1, Vivify = 2, Recache = 4;
+    public const uint Touch = 1, Vivify = 2, Recache = 4, Lease = 8, ExptimeBeforeTouch = 16;
 
     public static NativeReadArgs From(in ReadOptions options)
     {
@@ -33,6 +33,14 @@ internal struct NativeReadArgs
         {
             args.RecacheBelow = below;
             args.Options |= Recache;
+        }
+        if (options.Lease)
+        {
+            args.Options |= Lease;
+        }
+        if (options.ExptimeBeforeTouch)
+        {
+            args.Options |= ExptimeBeforeTouch;
         }
         return args;
     }

@@ -80,8 +80,12 @@ internal sealed partial class AsciiSession
             _out.WriteLine("CLIENT_ERROR bad token in command line format"u8);
             return new(ProcessResult.Progress);
         }
+        // Every mg is a lease read: in memcached only mg hands out the right to recache (W). memcached applies
+        // the flags in the order written, so a t before the T reports the TTL the item had before the touch.
+        bool ttlBeforeTouch = flags.Has('t') && flags.Has('T') && flags.ReturnTtl.Start.Value < flags.Ttl.Start.Value;
         var options = new CacheReadOptions(
-            flags.Has('T') ? ttl : null, flags.Has('N') ? vivify : null, flags.Has('R') ? recache : null, newCas);
+            flags.Has('T') ? ttl : null, flags.Has('N') ? vivify : null, flags.Has('R') ? recache : null, newCas,
+            Lease: true, ExptimeBeforeTouch: ttlBeforeTouch);
 
         _counters.Increment(Counter.CmdGet);
         // Without v the value is read into pipe memory that is never committed: only its metadata is used.

@@ -449,7 +449,7 @@ internal sealed class BinarySession : IProtocolSession
         }
         else
         {
-            IReadOnlyList<KeyValuePair<string, string>>? report = await StatsReport.BuildAsync(group, _stats, _store, _options);
+            IReadOnlyList<KeyValuePair<string, string>>? report = await StatsReport.BuildAsync(group, _stats, _store, _options, _counters);
             if (report is null)
             {
                 WriteError(request, Status.KeyNotFound);
