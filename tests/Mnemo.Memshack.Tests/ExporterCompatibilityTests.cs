@@ -17,12 +17,12 @@ public sealed class ExporterCompatibilityTests : IAsyncLifetime
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private GatewayServer _gateway = null!;
-    private LikeConfiguredMemcached _memcached = null!;
+    private MemcachedProcess _memcached = null!;
 
     public async Task InitializeAsync()
     {
         _gateway = await GatewayServer.StartAsync(shards: 3);
-        _memcached = await LikeConfiguredMemcached.StartAsync();
+        _memcached = await MemcachedProcess.StartAsync(threads: 2, options: MemcachedProcess.LikeGateway);
     }
 
     public async Task DisposeAsync()

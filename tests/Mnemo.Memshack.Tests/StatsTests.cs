@@ -8,18 +8,18 @@ namespace Mnemo.Memshack.Tests;
 
 /// <summary>
 /// Every stats group of the gateway against a real memcached 1.6 configured as the gateway presents
-/// itself (<see cref="LikeConfiguredMemcached"/>): same names, same order, same value formats, same
+/// itself (<see cref="MemcachedProcess.LikeGateway"/>): same names, same order, same value formats, same
 /// replies to sub-commands and unknown groups.
 /// </summary>
 public sealed partial class StatsTests : IAsyncLifetime
 {
     private GatewayServer _gateway = null!;
-    private LikeConfiguredMemcached _memcached = null!;
+    private MemcachedProcess _memcached = null!;
 
     public async Task InitializeAsync()
     {
         _gateway = await GatewayServer.StartAsync();
-        _memcached = await LikeConfiguredMemcached.StartAsync();
+        _memcached = await MemcachedProcess.StartAsync(threads: 2, options: MemcachedProcess.LikeGateway);
     }
 
     public async Task DisposeAsync()

@@ -17,20 +17,35 @@ public sealed class MemcachedProcess : IDisposable
 
     public int Port { get; }
 
-    public static async Task<MemcachedProcess> StartAsync(int memoryMegabytes = 64, int threads = 4)
+    /// <summary>
+    /// Options of a memcached configured as the gateway presents itself in <c>stats</c>: no LRU crawler,
+    /// no segmented LRU maintainer, no slab mover, cache dumps refused (<c>-X</c>). Its stats replies are
+    /// the reference the gateway's are compared with.
+    /// </summary>
+    public const string LikeGateway = "-X -o no_lru_crawler,no_lru_maintainer,no_slab_reassign";
+
+    public static async Task<MemcachedProcess> StartAsync(int memoryMegabytes = 64, int threads = 4, string options = "")
     {
         string memcached = ExternalTools.Require("memcached", "memcached");
         int port = ExternalTools.FreePort();
         // memcached refuses to run as root unless told which user to stay.
         string user = Environment.UserName == "root" ? "-u root " : "";
-        var start = new ProcessStartInfo(memcached, $"{user}-p {port} -l 127.0.0.1 -U 0 -m {memoryMegabytes} -t {threads}")
+        var start = new ProcessStartInfo(memcached, $"{user}-p {port} -l 127.0.0.1 -U 0 -m {memoryMegabytes} -t {threads} {options}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         Process process = Process.Start(start)!;
         var server = new MemcachedProcess(process, port);
-        await WaitForPortAsync(port, process);
+        try
+        {
+            await WaitForPortAsync(port, process);
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
         return server;
     }
 
