@@ -12,9 +12,20 @@ namespace Mnemo.Grains.Interfaces.Memshack;
 /// Lease semantics, asked by every mg: a stale item nobody has won yet is won (W), as is a hit below
 /// <paramref name="RecacheBelow"/>. Other reads (get, gat, copies between replicas) never win, as in memcached.
 /// </param>
-/// <param name="ExptimeBeforeTouch">With <paramref name="TouchExptime"/>: the reply reports the exptime the item had before the touch (mg "t T").</param>
+/// <param name="ExptimeBeforeTouch">
+/// With <paramref name="TouchExptime"/>: a hit reports the exptime the item had before the touch (mg "t T"). An item the read
+/// created reports its own exptime.
+/// </param>
+/// <param name="TouchBeforeVivify">
+/// With <paramref name="TouchExptime"/> and <paramref name="VivifyExptime"/>: the touch comes first, so an item the read creates gets
+/// <paramref name="VivifyExptime"/> (memcached applies mg's flags in the order written; mg "T60 N30").
+/// </param>
+/// <param name="RecacheBeforeTouch">
+/// With <paramref name="TouchExptime"/> and <paramref name="RecacheBelow"/>: the recache window is judged on the exptime before the
+/// touch (mg "R30 T60").
+/// </param>
 public readonly record struct CacheReadOptions(long? TouchExptime = null, long? VivifyExptime = null, long? RecacheBelow = null, ulong CasNew = 0,
-    bool Lease = false, bool ExptimeBeforeTouch = false)
+    bool Lease = false, bool ExptimeBeforeTouch = false, bool TouchBeforeVivify = false, bool RecacheBeforeTouch = false)
 {
     /// <summary>True when the read may change the item (touch, vivify, win): a replicated store treats it as a write.</summary>
     public bool Mutates => TouchExptime.HasValue || VivifyExptime.HasValue || Lease;

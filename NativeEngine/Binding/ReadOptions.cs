@@ -24,9 +24,22 @@ public struct ReadOptions
     /// <summary>With <see cref="TouchExptime"/>: the reported exptime is the one the item had before the touch (mg "t T").</summary>
     public bool ExptimeBeforeTouch { get; set; }
 
+    /// <summary>
+    /// With <see cref="TouchExptime"/> and <see cref="VivifyExptime"/>: T was written before N, so a vivified item gets
+    /// <see cref="VivifyExptime"/> (memcached applies mg's flags in order: the later one sets the exptime; mg "T60 N30").
+    /// </summary>
+    public bool TouchBeforeVivify { get; set; }
+
+    /// <summary>
+    /// With <see cref="TouchExptime"/> and <see cref="RecacheBelow"/>: R was written before T, so the recache window is judged
+    /// on the exptime the item had before the touch (mg "R30 T60").
+    /// </summary>
+    public bool RecacheBeforeTouch { get; set; }
+
     /// <summary>The CAS a vivified item gets; 0 lets the engine assign one.</summary>
     public ulong CasNew { get; set; }
 
     internal readonly bool IsPlain =>
-        TouchExptime is null && VivifyExptime is null && RecacheBelow is null && CasNew == 0 && !Lease && !ExptimeBeforeTouch;
+        TouchExptime is null && VivifyExptime is null && RecacheBelow is null && CasNew == 0 && !Lease && !ExptimeBeforeTouch
+        && !TouchBeforeVivify && !RecacheBeforeTouch;
 }

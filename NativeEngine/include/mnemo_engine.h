@@ -105,8 +105,15 @@ enum mnemo_read_opts {
     MNEMO_READ_RECACHE = 4, /* with LEASE: win when the remaining TTL is below recache_below (mg R) */
     MNEMO_READ_LEASE = 8,   /* lease semantics (every mg): a stale item nobody has won is won, and
                                RECACHE may win; a read without it never wins nor sets TOKEN_SENT */
-    MNEMO_READ_EXPTIME_BEFORE_TOUCH = 16 /* info->exptime reports the exptime the item had before
-                                            this read's TOUCH (mg t written before T) */
+    MNEMO_READ_EXPTIME_BEFORE_TOUCH = 16, /* info->exptime of a hit reports the exptime it had
+                                             before this read's TOUCH (mg t written before T); a
+                                             vivified item reports the exptime it was given */
+    /* memcached applies mg's flags in the order written; these two say where T stood (default:
+     * N, T, R). */
+    MNEMO_READ_TOUCH_BEFORE_VIVIFY = 32,  /* T before N: a vivified item gets vivify_exptime, the
+                                             later flag's (mg T60 N30) */
+    MNEMO_READ_RECACHE_BEFORE_TOUCH = 64  /* R before T: RECACHE judges the exptime the item had
+                                             before this read's TOUCH (mg R30 T60) */
 };
 
 /* Options of a read; a NULL pointer is a plain read. */

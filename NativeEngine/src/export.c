@@ -3,8 +3,12 @@
  *
  * File: a 64-byte header (magic, format version, item count, payload length, source snapshot,
  * creation time, CRC32C of the payload, CRC32C of the header), then `count` records:
- * { u32 key_len, u32 value_len, u32 flags, u32 exptime (absolute unix s, 0 = never) } key value.
+ * { u32 key_len, u32 value_len, u32 flags, u32 exptime (absolute unix s, 0 = never),
+ *   u32 state (MNEMO_ITEM_STALE or 0) } key value.
  * Little-endian. Export writes `path.tmp` and renames it, so `path` is never half-written.
+ *
+ * Version 1 records lack the state word. Such files still import, every item fresh: that is all
+ * they ever recorded, and refusing them would strand exports taken before version 2.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +21,8 @@
 #include "engine.h"
 
 #define EXPORT_MAGIC "MNEMOEXP"
-#define EXPORT_VERSION 1u
+#define EXPORT_VERSION 2u
+#define EXPORT_VERSION_STATELESS 1u /* records without the state word */
 
 typedef struct export_header {
     char magic[8];
@@ -37,7 +42,22 @@ typedef struct export_record {
     uint32_t value_len;
     uint32_t flags;
     uint32_t exptime;
+    uint32_t state; /* absent from version 1 records */
 } export_record;
+
+/* The bytes of a record's fixed part in a file of the given version. */
+static size_t record_size(uint32_t version)
+{
+    return version == EXPORT_VERSION_STATELESS ? offsetof(export_record, state) : sizeof(export_record);
+}
+
+/* Reads the fixed part of a record; a version 1 record is fresh. */
+static export_record record_read(const uint8_t *p, uint32_t version)
+{
+    export_record r = {0};
+    memcpy(&r, p, record_size(version));
+    return r;
+}
 
 _Static_assert(sizeof(export_header) == 64, "export header is 64 bytes");
 
@@ -129,8 +149,10 @@ mnemo_status mnemo_snapshot_export(mnemo_pool *pool, uint32_t region, uint64_t i
      * shared, and their key and value never change: read them in place. */
     for (size_t i = 0; i < refs.len && !w.failed; i++) {
         item *it = item_at(pool, refs.refs[i]);
+        /* Only STALE travels: TOKEN_SENT belongs to the readers of this pool's live view. */
         export_record r = {it->key_len, it->value_len, it->flags,
-                           __atomic_load_n(&it->exptime, __ATOMIC_RELAXED)};
+                           __atomic_load_n(&it->exptime, __ATOMIC_RELAXED),
+                           item_state(it) & MNEMO_ITEM_STALE};
         put(&w, &r, sizeof r);
         put(&w, item_key(it), (size_t)it->key_len + it->value_len);
         w.count++;
@@ -206,9 +228,11 @@ static mnemo_status verify(mnemo_pool *pool, const char *path, const uint8_t *da
         return set_error(MNEMO_CORRUPT, "%s is not a Mnemo export file", path);
     if (h->header_crc != crc32c(0, h, offsetof(export_header, header_crc)))
         return set_error(MNEMO_CORRUPT, "%s: export header checksum mismatch", path);
-    if (h->version != EXPORT_VERSION || h->header_size != sizeof *h)
-        return set_error(MNEMO_CORRUPT, "%s: export format version %u is not supported", path,
-                         h->version);
+    if ((h->version != EXPORT_VERSION && h->version != EXPORT_VERSION_STATELESS) ||
+        h->header_size != sizeof *h)
+        return set_error(MNEMO_CORRUPT, "%s: export format version %u is not supported (this "
+                         "engine reads versions %u and %u)", path, h->version,
+                         EXPORT_VERSION_STATELESS, EXPORT_VERSION);
     if (len - sizeof *h != h->payload_bytes)
         return set_error(MNEMO_CORRUPT, "%s is truncated or padded: %zu payload bytes, header "
                          "says %llu", path, len - sizeof *h,
@@ -216,21 +240,24 @@ static mnemo_status verify(mnemo_pool *pool, const char *path, const uint8_t *da
     if (crc32c(0, data + sizeof *h, h->payload_bytes) != h->payload_crc)
         return set_error(MNEMO_CORRUPT, "%s: export payload checksum mismatch", path);
     const uint8_t *p = data + sizeof *h, *end = data + len;
+    size_t fixed = record_size(h->version);
     for (uint64_t i = 0; i < h->count; i++) {
-        export_record r;
-        if ((size_t)(end - p) < sizeof r)
+        if ((size_t)(end - p) < fixed)
             return set_error(MNEMO_CORRUPT, "%s: record %llu is cut short", path,
                              (unsigned long long)i);
-        memcpy(&r, p, sizeof r);
+        export_record r = record_read(p, h->version);
         if (r.key_len == 0 || r.key_len > MNEMO_KEY_MAX ||
-            (uint64_t)(end - p) - sizeof r < (uint64_t)r.key_len + r.value_len)
+            (uint64_t)(end - p) - fixed < (uint64_t)r.key_len + r.value_len)
             return set_error(MNEMO_CORRUPT, "%s: record %llu is malformed", path,
                              (unsigned long long)i);
+        if (r.state & ~MNEMO_ITEM_STALE)
+            return set_error(MNEMO_CORRUPT, "%s: record %llu has unknown state bits 0x%x", path,
+                             (unsigned long long)i, r.state);
         if (sizeof(item) + (uint64_t)r.key_len + r.value_len > pool->item_size_max)
             return set_error(MNEMO_TOO_LARGE, "%s: record %llu (%u-byte value) exceeds the item "
                              "size limit of %u bytes", path, (unsigned long long)i, r.value_len,
                              pool->item_size_max);
-        p += sizeof r + r.key_len + r.value_len;
+        p += fixed + r.key_len + r.value_len;
     }
     if (p != end)
         return set_error(MNEMO_CORRUPT, "%s: %zu bytes after the last record", path,
@@ -261,12 +288,12 @@ mnemo_status mnemo_snapshot_import(mnemo_pool *pool, uint32_t region, const char
     ref_vec staged = {0};
     st = switch_begin_import(pool, region, &epoch);
     const uint8_t *p = data + sizeof *h;
+    size_t fixed = record_size(h->version);
     for (uint64_t i = 0; st == MNEMO_OK && i < h->count; i++) {
-        export_record r;
-        memcpy(&r, p, sizeof r);
-        p += sizeof r;
+        export_record r = record_read(p, h->version);
+        p += fixed;
         st = stage_item(pool, region, epoch, p, r.key_len, p + r.key_len, r.value_len, r.flags,
-                        r.exptime, cas_next(pool), 0, &staged);
+                        r.exptime, cas_next(pool), r.state, &staged);
         p += r.key_len + r.value_len;
     }
     if (st == MNEMO_OK) {

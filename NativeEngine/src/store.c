@@ -159,7 +159,8 @@ static void count(uint64_t *counter) { __atomic_add_fetch(counter, 1, __ATOMIC_R
 
 #define READ_OPTS_ALL                                                                              \
     (MNEMO_READ_TOUCH | MNEMO_READ_VIVIFY | MNEMO_READ_RECACHE | MNEMO_READ_LEASE |                \
-     MNEMO_READ_EXPTIME_BEFORE_TOUCH)
+     MNEMO_READ_EXPTIME_BEFORE_TOUCH | MNEMO_READ_TOUCH_BEFORE_VIVIFY |                         \
+     MNEMO_READ_RECACHE_BEFORE_TOUCH)
 #define WRITE_OPTS_ALL (MNEMO_WRITE_INVALIDATE | MNEMO_WRITE_SET_EXPTIME | MNEMO_WRITE_STALE)
 
 static const mnemo_read_args plain_read;
@@ -174,9 +175,10 @@ static void token_send(mnemo_pool *pool, item *it)
 }
 
 /* memcached mg: a stale item nobody has won yet is won; with R, so is an item whose remaining
- * TTL is below the caller's threshold. Only mg hands out wins in memcached: get, gat and the
- * copies replication makes read without LEASE and leave the token for the next mg. */
-static bool read_wins(const mnemo_pool *pool, const item *it, uint32_t state,
+ * TTL (judged on `exptime`, the one R saw in the flags' order) is below the caller's threshold.
+ * Only mg hands out wins in memcached: get, gat and the copies replication makes read without
+ * LEASE and leave the token for the next mg. */
+static bool read_wins(const mnemo_pool *pool, uint32_t exptime, uint32_t state,
                       const mnemo_read_args *a)
 {
     if (!(a->opts & MNEMO_READ_LEASE) || (state & MNEMO_ITEM_TOKEN_SENT))
@@ -185,15 +187,15 @@ static bool read_wins(const mnemo_pool *pool, const item *it, uint32_t state,
         return true;
     if (!(a->opts & MNEMO_READ_RECACHE) || a->recache_below <= 0)
         return false;
-    uint32_t exptime = __atomic_load_n(&it->exptime, __ATOMIC_RELAXED);
     return exptime != 0 && exptime < exptime_absolute(pool, a->recache_below);
 }
 
 /* mg N on a miss: an empty item (flags 0) whose first reader, this one, has won. */
 static mnemo_status vivify(key_ctx *k, const mnemo_read_args *a, uint32_t *ref_out)
 {
-    /* Touch composes as memcached's T after N: it decides the exptime. */
-    int64_t exptime = (a->opts & MNEMO_READ_TOUCH) ? a->touch_exptime : a->vivify_exptime;
+    /* N and T both set the new item's exptime in memcached: the one written later decides. */
+    bool touch_decides = (a->opts & MNEMO_READ_TOUCH) && !(a->opts & MNEMO_READ_TOUCH_BEFORE_VIVIFY);
+    int64_t exptime = touch_decides ? a->touch_exptime : a->vivify_exptime;
     return write_version(k, REF_NONE, NULL, 0, NULL, 0, 0, exptime_absolute(k->pool, exptime),
                          version_cas(k->pool, a->cas_new), MNEMO_ITEM_TOKEN_SENT, ref_out);
 }
@@ -237,9 +239,10 @@ mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, ui
                              "value of %u bytes does not fit a %u-byte buffer", it->value_len,
                              value_cap);
         }
+        uint32_t untouched = __atomic_load_n(&it->exptime, __ATOMIC_RELAXED);
         if (a->opts & MNEMO_READ_TOUCH) {
             if (a->opts & MNEMO_READ_EXPTIME_BEFORE_TOUCH)
-                exptime_before = __atomic_load_n(&it->exptime, __ATOMIC_RELAXED);
+                exptime_before = untouched;
             if ((st = touch_version(&k, &ref, exptime_absolute(pool, a->touch_exptime))) !=
                 MNEMO_OK) {
                 key_leave(&k);
@@ -248,7 +251,10 @@ mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, ui
         }
         it = item_at(pool, ref);
         state = item_state(it);
-        if (read_wins(pool, it, state, a)) {
+        uint32_t judged = (a->opts & MNEMO_READ_TOUCH) && (a->opts & MNEMO_READ_RECACHE_BEFORE_TOUCH)
+                              ? untouched
+                              : __atomic_load_n(&it->exptime, __ATOMIC_RELAXED);
+        if (read_wins(pool, judged, state, a)) {
             token_send(pool, it);
             state |= MNEMO_ITEM_WON;
         }

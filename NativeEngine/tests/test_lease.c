@@ -3,7 +3,9 @@
  * ITEM_TOKEN_SENT: mg N / R / T, ms I, md I, ma C) and caller-chosen CAS values, including
  * that both survive a SIGKILL and a reopen.
  */
+#include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <sys/wait.h>
 
 #include "testutil.h"
@@ -200,7 +202,7 @@ static void stale_option_and_explicit_cas_on_store(void)
     /* unknown option bits are refused and change nothing */
     mnemo_write_args bad = {.opts = 64};
     CHECK_ST(put(MNEMO_SET, "copy", "v3", 0, bad, NULL), MNEMO_INVALID);
-    mnemo_read_args bad_read = {.opts = 64};
+    mnemo_read_args bad_read = {.opts = 128};
     CHECK_ST(read_with("copy", &bad_read).status, MNEMO_INVALID);
     CHECK(strcmp(plain("copy").value, "v2") == 0);
 }
@@ -285,6 +287,38 @@ static void exptime_before_touch_reports_the_old_exptime(void)
     CHECK(v.info.exptime > 0 && v.info.exptime == plain("ebt-viv").info.exptime);
 }
 
+/* memcached applies mg's flags in the order written; the engine is told where T stood. */
+static void flag_order_of_touch_vivify_and_recache(void)
+{
+    /* "T60 N30": the later N decides a vivified item's exptime ("N30 T60": T decides, above) */
+    mnemo_read_args tn = {.opts = MNEMO_READ_VIVIFY | MNEMO_READ_TOUCH |
+                                  MNEMO_READ_TOUCH_BEFORE_VIVIFY,
+                          .vivify_exptime = 30, .touch_exptime = 60};
+    read_result v = read_with("order-viv", &tn);
+    CHECK(v.info.state == (MNEMO_ITEM_VIVIFIED | MNEMO_ITEM_WON));
+    CHECK(v.info.exptime >= v.info.last_access + 29 && v.info.exptime <= v.info.last_access + 31);
+    /* on a hit N does nothing: T still touches */
+    read_result hit = read_with("order-viv", &tn);
+    CHECK(hit.info.exptime >= hit.info.last_access + 59 && hit.info.exptime <= hit.info.last_access + 61);
+
+    /* "R30 T10" on a 100 s item: R saw 100 s left, no win; the touch happens all the same */
+    mnemo_read_args r_then_t = {.opts = MNEMO_READ_RECACHE | MNEMO_READ_TOUCH | MNEMO_READ_LEASE |
+                                        MNEMO_READ_RECACHE_BEFORE_TOUCH,
+                                .recache_below = 30, .touch_exptime = 10};
+    set("order-rt", "v", 100);
+    read_result r = read_with("order-rt", &r_then_t);
+    CHECK(r.info.state == 0 && r.info.exptime <= r.info.last_access + 10);
+    /* "R30 T100" on a 10 s item: R saw 10 s left and wins, though the touch gives 100 s */
+    set("order-rt", "v", 10);
+    r_then_t.touch_exptime = 100;
+    r = read_with("order-rt", &r_then_t);
+    CHECK(r.info.state == MNEMO_ITEM_WON && r.info.exptime >= r.info.last_access + 99);
+    /* the same flags with T first judge the touched exptime: no win */
+    set("order-rt", "v", 10);
+    r_then_t.opts &= ~(uint32_t)MNEMO_READ_RECACHE_BEFORE_TOUCH;
+    CHECK(read_with("order-rt", &r_then_t).info.state == 0);
+}
+
 static int count_stale(void *ctx, const uint8_t *key, uint32_t key_len, const uint8_t *value,
                        uint32_t value_len, const mnemo_item_info *info)
 {
@@ -310,6 +344,96 @@ static void scan_and_restore_keep_stale(void)
     CHECK_ST(mnemo_snapshot_restore(pool, region, snap), MNEMO_OK);
     CHECK(lease("s1").info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON));
     CHECK_ST(mnemo_snapshot_delete(pool, region, snap), MNEMO_OK);
+}
+
+/* CRC32C (Castagnoli, reflected), bit by bit: enough to write an export file by hand. */
+static uint32_t crc32c_of(const void *data, size_t len)
+{
+    uint32_t crc = 0xffffffffu;
+    for (const uint8_t *p = data; len--; p++) {
+        crc ^= *p;
+        for (int b = 0; b < 8; b++)
+            crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
+    }
+    return ~crc;
+}
+
+/* The export file's header (see src/export.c). */
+typedef struct file_header {
+    char magic[8];
+    uint32_t version, header_size;
+    uint64_t count, payload_bytes, snapshot;
+    int64_t created_unix_ns;
+    uint32_t payload_crc, reserved[2], header_crc;
+} file_header;
+
+/* Writes an export file of the given version holding one record, "old" = "v1" (flags 7). Version
+ * 1 records have no state word; later ones get `state`. */
+static void write_export(const char *file, uint32_t version, uint32_t state)
+{
+    uint8_t payload[64];
+    uint32_t fixed[5] = {3, 2, 7, 0, state};
+    size_t fixed_len = version == 1 ? 16 : 20;
+    memcpy(payload, fixed, fixed_len);
+    memcpy(payload + fixed_len, "oldv1", 5);
+    size_t payload_len = fixed_len + 5;
+    file_header h = {.version = version, .header_size = sizeof h, .count = 1,
+                     .payload_bytes = payload_len, .snapshot = 1};
+    memcpy(h.magic, "MNEMOEXP", 8);
+    h.payload_crc = crc32c_of(payload, payload_len);
+    h.header_crc = crc32c_of(&h, offsetof(file_header, header_crc));
+    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    CHECK(write(fd, &h, sizeof h) == (ssize_t)sizeof h);
+    CHECK(write(fd, payload, payload_len) == (ssize_t)payload_len);
+    close(fd);
+}
+
+/* The export file carries STALE (not TOKEN_SENT, which belonged to the exporting pool's readers). */
+static void export_and_import_keep_stale(void)
+{
+    char file[600];
+    snprintf(file, sizeof file, "%s", test_pool_path("lease-export"));
+    CHECK_ST(mnemo_flush(pool, region, 0), MNEMO_OK);
+    set("ex-stale", "a", 0);
+    set("ex-fresh", "b", 0);
+    CHECK_ST(invalidate("ex-stale", 0), MNEMO_OK);
+    CHECK(lease("ex-stale").info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON));
+    uint64_t snap = 0;
+    CHECK_ST(mnemo_snapshot_create(pool, region, &snap), MNEMO_OK);
+    CHECK_ST(mnemo_snapshot_export(pool, region, snap, file), MNEMO_OK);
+    uint32_t copy;
+    CHECK_ST(mnemo_region_create(pool, "lease-import", &copy), MNEMO_OK);
+    uint64_t id = 0;
+    CHECK_ST(mnemo_snapshot_import(pool, copy, file, &id), MNEMO_OK);
+    uint32_t saved = region;
+    region = copy;
+    read_result stale = lease("ex-stale");
+    CHECK(stale.info.state == (MNEMO_ITEM_STALE | MNEMO_ITEM_WON) && strcmp(stale.value, "a") == 0);
+    CHECK(lease("ex-fresh").info.state == 0);
+
+    /* a version 1 file (no state) still imports, its items fresh */
+    write_export(file, 1, 0);
+    CHECK_ST(mnemo_snapshot_import(pool, copy, file, &id), MNEMO_OK);
+    read_result old = plain("old");
+    CHECK(old.status == MNEMO_OK && strcmp(old.value, "v1") == 0 && old.info.flags == 7);
+    CHECK(old.info.state == 0);
+    CHECK_ST(plain("ex-stale").status, MNEMO_NOT_FOUND); /* the import replaced the view */
+    /* version 2 by hand: the state word arrives */
+    write_export(file, 2, MNEMO_ITEM_STALE);
+    CHECK_ST(mnemo_snapshot_import(pool, copy, file, &id), MNEMO_OK);
+    CHECK(plain("old").info.state == MNEMO_ITEM_STALE);
+    /* unknown state bits and unknown versions are refused, and change nothing */
+    write_export(file, 2, MNEMO_ITEM_TOKEN_SENT);
+    CHECK_ST(mnemo_snapshot_import(pool, copy, file, &id), MNEMO_CORRUPT);
+    CHECK(strstr(mnemo_last_error(), "state") != NULL);
+    write_export(file, 3, 0);
+    CHECK_ST(mnemo_snapshot_import(pool, copy, file, &id), MNEMO_CORRUPT);
+    CHECK(strstr(mnemo_last_error(), "version 3 is not supported") != NULL);
+    CHECK(plain("old").info.state == MNEMO_ITEM_STALE);
+    region = saved;
+    CHECK_ST(mnemo_snapshot_delete(pool, region, snap), MNEMO_OK);
+    unlink(file);
 }
 
 /* A child writes stale items and explicit CAS values, reports, and is killed without closing
@@ -389,7 +513,9 @@ int main(void)
     RUN(arith_compares_and_takes_a_cas);
     RUN(only_lease_reads_win);
     RUN(exptime_before_touch_reports_the_old_exptime);
+    RUN(flag_order_of_touch_vivify_and_recache);
     RUN(scan_and_restore_keep_stale);
+    RUN(export_and_import_keep_stale);
     mnemo_pool_close(pool);
     unlink(path);
     RUN(stale_and_explicit_cas_survive_kill_and_reopen);

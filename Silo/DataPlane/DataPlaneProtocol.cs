@@ -35,7 +35,9 @@ public static class DataPlaneProtocol
     public const byte ReadRecache = 4;
     public const byte ReadLease = 8;
     public const byte ReadExptimeBeforeTouch = 16;
-    public const byte AllReadOptions = 31;
+    public const byte ReadTouchBeforeVivify = 32;
+    public const byte ReadRecacheBeforeTouch = 64;
+    public const byte AllReadOptions = 127;
     public const byte WriteInvalidate = 1;
     public const byte WriteSetExptime = 2;
     public const byte WriteStale = 4;

@@ -30,6 +30,8 @@ public readonly ref struct DataPlaneRequest
         CasNew = CasNew,
         Lease = (Options & DataPlaneProtocol.ReadLease) != 0,
         ExptimeBeforeTouch = (Options & DataPlaneProtocol.ReadExptimeBeforeTouch) != 0,
+        TouchBeforeVivify = (Options & DataPlaneProtocol.ReadTouchBeforeVivify) != 0,
+        RecacheBeforeTouch = (Options & DataPlaneProtocol.ReadRecacheBeforeTouch) != 0,
     };
 
     /// <summary>The engine options of a store, delete or incr/decr.</summary>

@@ -79,7 +79,9 @@ public sealed class PeerConnection : IAsyncDisposable
             | (options.VivifyExptime.HasValue ? DataPlaneProtocol.ReadVivify : 0)
             | (options.RecacheBelow.HasValue ? DataPlaneProtocol.ReadRecache : 0)
             | (options.Lease ? DataPlaneProtocol.ReadLease : 0)
-            | (options.ExptimeBeforeTouch ? DataPlaneProtocol.ReadExptimeBeforeTouch : 0));
+            | (options.ExptimeBeforeTouch ? DataPlaneProtocol.ReadExptimeBeforeTouch : 0)
+            | (options.TouchBeforeVivify ? DataPlaneProtocol.ReadTouchBeforeVivify : 0)
+            | (options.RecacheBeforeTouch ? DataPlaneProtocol.ReadRecacheBeforeTouch : 0));
         var fields = new DataPlaneRequestFields(DataPlaneOpCode.Get, Options: bits, Exptime: options.TouchExptime ?? 0,
             Argument: (ulong)(options.RecacheBelow ?? 0), CasNew: options.CasNew, Argument2: options.VivifyExptime ?? 0);
         return SendAsync(fields, region, key, default, value);

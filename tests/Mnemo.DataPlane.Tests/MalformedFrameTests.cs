@@ -105,7 +105,7 @@ public sealed class MalformedFrameTests : IAsyncLifetime
                 BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)(frame.Length - 4));
                 break;
             case "get-unknown-option":
-                frame[11] = 32;
+                frame[11] = 128; // the one bit no read option uses
                 break;
             case "get-without-key":
                 frame = frame[..^1];

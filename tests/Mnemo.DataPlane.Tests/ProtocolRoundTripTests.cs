@@ -162,6 +162,25 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Flag_order_bits_reach_the_engine()
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        // mg "T60 N30": N, written later, sets the vivified item's exptime.
+        var touchThenVivify = new CacheReadOptions(TouchExptime: 60, VivifyExptime: 30, Lease: true, TouchBeforeVivify: true);
+        CacheResult vivified = await _peer.GetAsync(Region, Bytes.Of("order-viv"), new ArrayBufferWriter<byte>(), touchThenVivify);
+        Assert.Equal(CacheItemState.Vivified | CacheItemState.Won, vivified.Info.State);
+        Assert.InRange(vivified.Info.Exptime, now + 25, now + 35);
+
+        // mg "R30 T100" on a 10 s item: R judges the 10 s before the touch and wins.
+        byte[] key = Bytes.Of("order-rt");
+        await _peer.StoreAsync(Region, CacheStoreMode.Set, key, Bytes.Of("v"), 0, 10);
+        var recacheThenTouch = new CacheReadOptions(TouchExptime: 100, RecacheBelow: 30, Lease: true, RecacheBeforeTouch: true);
+        CacheResult won = await _peer.GetAsync(Region, key, new ArrayBufferWriter<byte>(), recacheThenTouch);
+        Assert.Equal(CacheItemState.Won, won.Info.State);
+        Assert.InRange(won.Info.Exptime, now + 95, now + 105);
+    }
+
+    [Fact]
     public async Task Flush_invalidates_the_region_and_stats_report_it()
     {
         for (int i = 0; i < 20; i++)

@@ -274,6 +274,44 @@ public sealed partial class DifferentialTests : IAsyncLifetime
         await pair.SameWithinASecondAsync("mg stale-ttl t T20 v\r\nmg stale-ttl t v\r\n");
     }
 
+    /// <summary>Every order of four tokens, each token once.</summary>
+    private static IEnumerable<string[]> Orders(string[] tokens) =>
+        tokens.Length == 1
+            ? [tokens]
+            : tokens.SelectMany((first, i) => Orders([.. tokens[..i], .. tokens[(i + 1)..]]).Select(rest => (string[])[first, .. rest]));
+
+    [Theory]
+    [MemberData(nameof(Replicated))]
+    public async Task Mg_applies_N_T_R_and_t_in_the_order_written(bool replicated)
+    {
+        await using var pair = await ServerPair.ConnectAsync(_memcached.Port, replicated ? _replicatedGateway.Port : _gateway.Port);
+        // (the item's TTL before the mg, or null for a miss; the N, T and R tokens). On a miss the later of N and T sets the
+        // TTL and t sees whichever came before it; on a hit R judges the TTL before or after the touch, as written.
+        (int? Before, string Vivify, string Touch, string Recache)[] cases =
+        [
+            (null, "N30", "T60", "R90"),
+            (null, "N0", "T60", "R90"),
+            (null, "N30", "T0", "R90"),
+            (10, "N30", "T100", "R30"),
+            (100, "N30", "T10", "R30"),
+            (0, "N30", "T10", "R30"),
+        ];
+        int next = 0;
+        foreach ((int? before, string vivify, string touch, string recache) in cases)
+        {
+            foreach (string[] order in Orders([vivify, touch, recache, "t"]))
+            {
+                string key = $"order{next++}";
+                if (before is int ttl)
+                {
+                    await pair.SameAsync($"set {key} 0 {ttl} 1\r\nx\r\n");
+                }
+                await pair.SameWithinASecondAsync($"mg {key} {string.Join(' ', order)}\r\n");
+                await pair.SameWithinASecondAsync($"mg {key} t\r\n");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Replicated))]
     public async Task Recache_wins_as_the_ttl_runs_down(bool replicated)

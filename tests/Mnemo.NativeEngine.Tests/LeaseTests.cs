@@ -38,6 +38,10 @@ public sealed class LeaseTests : IDisposable
         Assert.False(new ReadOptions { ExptimeBeforeTouch = true }.IsPlain);
         Assert.Equal(NativeReadArgs.Lease | NativeReadArgs.ExptimeBeforeTouch,
             NativeReadArgs.From(new ReadOptions { Lease = true, ExptimeBeforeTouch = true }).Options);
+        Assert.False(new ReadOptions { TouchBeforeVivify = true }.IsPlain);
+        Assert.False(new ReadOptions { RecacheBeforeTouch = true }.IsPlain);
+        Assert.Equal(NativeReadArgs.TouchBeforeVivify | NativeReadArgs.RecacheBeforeTouch,
+            NativeReadArgs.From(new ReadOptions { TouchBeforeVivify = true, RecacheBeforeTouch = true }).Options);
         Assert.Equal((0L, 30L, 5L, 9UL), (read.TouchExptime, read.VivifyExptime, read.RecacheBelow, read.CasNew));
 
         NativeWriteArgs write = NativeWriteArgs.From(new WriteOptions { CasIn = 4, CasNew = 8, Invalidate = true, Exptime = 60, Stale = true });
@@ -138,6 +142,25 @@ public sealed class LeaseTests : IDisposable
         // Without the option the read reports the new exptime (gat, mg "T t").
         _pool.GetString(_region, "k", out ItemInfo forever, new ReadOptions { TouchExptime = 0 });
         Assert.Equal(0, forever.Exptime);
+    }
+
+    [Fact]
+    public void The_order_of_touch_vivify_and_recache_reaches_the_engine()
+    {
+        // mg "T60 N30": the later N sets the vivified item's exptime; "N30 T60": T does.
+        _pool.GetString(_region, "tn", out ItemInfo tn, new ReadOptions { TouchExptime = 60, VivifyExptime = 30, TouchBeforeVivify = true });
+        Assert.InRange(tn.Exptime, tn.LastAccess + 29, tn.LastAccess + 31);
+        _pool.GetString(_region, "nt", out ItemInfo nt, new ReadOptions { TouchExptime = 60, VivifyExptime = 30 });
+        Assert.InRange(nt.Exptime, nt.LastAccess + 59, nt.LastAccess + 61);
+
+        // mg "R30 T100" on a 10 s item wins (R saw 10 s); "T100 R30" does not (R saw 100 s).
+        var recacheThenTouch = new ReadOptions { Lease = true, RecacheBelow = 30, TouchExptime = 100, RecacheBeforeTouch = true };
+        _pool.Set(_region, "rt", "v", exptime: 10);
+        _pool.GetString(_region, "rt", out ItemInfo won, recacheThenTouch);
+        Assert.Equal(ItemState.Won, won.State);
+        _pool.Set(_region, "rt", "v", exptime: 10);
+        _pool.GetString(_region, "rt", out ItemInfo touchedFirst, recacheThenTouch with { RecacheBeforeTouch = false });
+        Assert.Equal(ItemState.None, touchedFirst.State);
     }
 
     [Fact]

@@ -26,7 +26,8 @@ public static class EngineOutcomes
     public static ReadOptions ToEngine(in CacheReadOptions options) => new()
     {
         TouchExptime = options.TouchExptime, VivifyExptime = options.VivifyExptime, RecacheBelow = options.RecacheBelow, CasNew = options.CasNew,
-        Lease = options.Lease, ExptimeBeforeTouch = options.ExptimeBeforeTouch,
+        Lease = options.Lease, ExptimeBeforeTouch = options.ExptimeBeforeTouch, TouchBeforeVivify = options.TouchBeforeVivify,
+        RecacheBeforeTouch = options.RecacheBeforeTouch,
     };
 
     public static WriteOptions ToEngine(in CacheWriteOptions options) => new()

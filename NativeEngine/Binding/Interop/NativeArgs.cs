@@ -14,7 +14,7 @@ internal struct NativeReadArgs
     public uint Reserved;
 
     /// <summary><c>mnemo_read_opts</c>.</summary>
-    public const uint Touch = 1, Vivify = 2, Recache = 4, Lease = 8, ExptimeBeforeTouch = 16;
+    public const uint Touch = 1, Vivify = 2, Recache = 4, Lease = 8, ExptimeBeforeTouch = 16, TouchBeforeVivify = 32, RecacheBeforeTouch = 64;
 
     public static NativeReadArgs From(in ReadOptions options)
     {
@@ -41,6 +41,14 @@ internal struct NativeReadArgs
         if (options.ExptimeBeforeTouch)
         {
             args.Options |= ExptimeBeforeTouch;
+        }
+        if (options.TouchBeforeVivify)
+        {
+            args.Options |= TouchBeforeVivify;
+        }
+        if (options.RecacheBeforeTouch)
+        {
+            args.Options |= RecacheBeforeTouch;
         }
         return args;
     }

@@ -81,11 +81,12 @@ internal sealed partial class AsciiSession
             return new(ProcessResult.Progress);
         }
         // Every mg is a lease read: in memcached only mg hands out the right to recache (W). memcached applies
-        // the flags in the order written, so a t before the T reports the TTL the item had before the touch.
-        bool ttlBeforeTouch = flags.Has('t') && flags.Has('T') && flags.ReturnTtl.Start.Value < flags.Ttl.Start.Value;
+        // the flags in the order written; the store is told where T stands against t (which TTL a hit reports),
+        // N (which exptime a created item keeps) and R (which TTL the recache window judges).
         var options = new CacheReadOptions(
             flags.Has('T') ? ttl : null, flags.Has('N') ? vivify : null, flags.Has('R') ? recache : null, newCas,
-            Lease: true, ExptimeBeforeTouch: ttlBeforeTouch);
+            Lease: true, ExptimeBeforeTouch: flags.Before('t', 'T'), TouchBeforeVivify: flags.Before('T', 'N'),
+            RecacheBeforeTouch: flags.Before('R', 'T'));
 
         _counters.Increment(Counter.CmdGet);
         // Without v the value is read into pipe memory that is never committed: only its metadata is used.
@@ -120,9 +121,7 @@ internal sealed partial class AsciiSession
     private void WriteMetaGetHit(ReadOnlySpan<byte> line, ReadOnlySpan<Range> flagTokens, ReadOnlySpan<byte> key, in CacheItemInfo info, in MetaFlags flags)
     {
         bool withValue = flags.Has('v');
-        // memcached applies flags in order: a t before the N that created the item still saw it without a TTL.
-        bool ttlBeforeVivify = (info.State & CacheItemState.Vivified) != 0 && flags.Has('t') && flags.Has('N')
-            && flags.ReturnTtl.Start.Value < flags.Vivify.Start.Value;
+        bool vivified = (info.State & CacheItemState.Vivified) != 0;
         Span<byte> header = stackalloc byte[MetaHeaderRoom + KeyMax];
         var text = new SpanFormatter(header);
         if (withValue)
@@ -169,7 +168,7 @@ internal sealed partial class AsciiSession
                     break;
                 case (byte)'t':
                     text.Append(" t"u8);
-                    text.Append(ttlBeforeVivify ? -1 : RemainingTtl(info.Exptime, now));
+                    text.Append(vivified ? VivifiedTtl(line, info, flags, now) : RemainingTtl(info.Exptime, now));
                     break;
             }
         }
@@ -656,4 +655,37 @@ internal sealed partial class AsciiSession
     }
 
     private static long RemainingTtl(long exptime, long now) => exptime == 0 ? -1 : Math.Max(0, exptime - now);
+
+    /// <summary>
+    /// What t prints for an item this mg created. memcached applies the flags in the order written: the new item starts
+    /// without a TTL, then N and T each set one. The store reports the exptime it kept (the later flag's); a t written
+    /// between N and T sees the earlier flag's, which the request itself gives.
+    /// </summary>
+    private static long VivifiedTtl(ReadOnlySpan<byte> line, in CacheItemInfo info, in MetaFlags flags, long now)
+    {
+        bool afterVivify = flags.Before('N', 't'), afterTouch = flags.Before('T', 't');
+        if (!afterVivify && !afterTouch)
+        {
+            return -1;
+        }
+        if (afterVivify == afterTouch || !flags.Has('T'))
+        {
+            return RemainingTtl(info.Exptime, now);
+        }
+        // Parsed once already in MetaGet; this path runs only for a vivifying mg with t between N and T.
+        AsciiNumbers.TryParseInt32(line[afterVivify ? flags.Vivify : flags.Ttl], out int ttl);
+        return RemainingTtl(RequestedExptime(ttl, now), now);
+    }
+
+    /// <summary>Longest exptime memcached reads as relative seconds (30 days); larger ones are unix times.</summary>
+    private const long RelativeExptimeMax = 60 * 60 * 24 * 30;
+
+    /// <summary>The absolute exptime a TTL given now stands for (memcached's rules; negative is long past).</summary>
+    private static long RequestedExptime(long ttl, long now) => ttl switch
+    {
+        0 => 0,
+        < 0 => 1,
+        <= RelativeExptimeMax => now + ttl,
+        _ => ttl,
+    };
 }

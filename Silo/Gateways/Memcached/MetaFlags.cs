@@ -34,6 +34,21 @@ internal struct MetaFlags
 
     public readonly bool Has(char flag) => (_present & Bit(flag)) != 0;
 
+    /// <summary>
+    /// True when both flags are present and <paramref name="first"/> was written before <paramref name="second"/>: memcached's
+    /// mg applies its flags in the order written. Defined for N, R, T and t.
+    /// </summary>
+    public readonly bool Before(char first, char second) => Has(first) && Has(second) && Place(first) < Place(second);
+
+    private readonly int Place(char flag) => flag switch
+    {
+        'N' => Vivify.Start.Value,
+        'R' => Recache.Start.Value,
+        'T' => Ttl.Start.Value,
+        't' => ReturnTtl.Start.Value,
+        _ => throw new ArgumentOutOfRangeException(nameof(flag), flag, "only N, R, T and t have an order that matters"),
+    };
+
     /// <summary>Reads flag tokens <paramref name="tokens"/>, each allowed only if listed in <paramref name="allowed"/>.</summary>
     public static Problem Parse(ReadOnlySpan<byte> line, ReadOnlySpan<Range> tokens, string allowed, out MetaFlags flags)
     {
