@@ -67,7 +67,7 @@ internal sealed partial class AsciiSession
                 WriteRoute(key.Span);
                 continue;
             }
-            IBufferWriter<byte> value = _value.Begin(ValueHeaderOverhead + key.Length, CrLf.Length);
+            IBufferWriter<byte> value = _value.Begin(ValueHeaderOverhead + key.Length, key.Length + _valueHeaderShape, CrLf.Length);
             ValueTask<CacheResult> read = _store.GetAsync(key, value, retrieval.Touch ? new CacheReadOptions(TouchExptime: retrieval.Exptime) : default);
             if (!read.IsCompletedSuccessfully)
             {
@@ -131,6 +131,7 @@ internal sealed partial class AsciiSession
         }
         text.Append(CrLf);
         _value.Commit(header[..text.Length], CrLf);
+        _valueHeaderShape = text.Length - key.Length;
     }
 
     /// <summary>

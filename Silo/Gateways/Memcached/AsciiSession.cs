@@ -40,6 +40,9 @@ internal sealed partial class AsciiSession : IProtocolSession
     private int _tokenCount;
     private long _dataConsumed;
     private long _swallowRemaining;
+    // The last VALUE header's length without its key: a client reading items of one size gets headers
+    // of one length, so the next value is read straight to where its header will end.
+    private int _valueHeaderShape = "VALUE  0 0\r\n"u8.Length;
 
     public AsciiSession(IAsyncCacheStore store, ResponseWriter output, GatewayStats stats, ConnectionCounters counters, MemcachedGatewayOptions options)
     {

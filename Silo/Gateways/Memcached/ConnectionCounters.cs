@@ -30,21 +30,15 @@ internal sealed class ConnectionCounters
     /// <summary>The client's address, when the listener told it.</summary>
     public EndPoint? Remote { get; }
 
-    /// <summary>When the last command finished (<see cref="Environment.TickCount64"/>), or the connection opened.</summary>
+    /// <summary>When the last read that completed commands was served (<see cref="Environment.TickCount64"/>), or the connection opened.</summary>
     public long LastCommandTicks => Volatile.Read(ref _lastCommandTicks);
 
     public void Increment(Counter counter) => _values[(int)counter]++;
 
-    public void Add(Counter counter, long amount)
-    {
-        _values[(int)counter] += amount;
-        // Both protocols end every command by counting the bytes it read: that marks the command's
-        // time for memcached's secs_since_last_cmd, at the cost of a clock read per command.
-        if (counter == Counter.BytesRead)
-        {
-            _lastCommandTicks = Environment.TickCount64;
-        }
-    }
+    public void Add(Counter counter, long amount) => _values[(int)counter] += amount;
+
+    /// <summary>Marks now as the time of the last command (memcached's secs_since_last_cmd).</summary>
+    public void MarkCommandTime() => _lastCommandTicks = Environment.TickCount64;
 
     public long Read(int index) => Volatile.Read(ref _values[index]);
 }

@@ -28,7 +28,7 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        if (_stats.TryOpenConnection(_options.MaxConnections) is not { } counters)
+        if (_stats.TryOpenConnection(_options.MaxConnections, connection.LocalEndPoint, connection.RemoteEndPoint) is not { } counters)
         {
             _logger.LogWarning("Refused memcached connection {ConnectionId} from {Remote}: {Max} connections open", connection.ConnectionId, connection.RemoteEndPoint, _options.MaxConnections);
             return;
@@ -60,6 +60,7 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
             ReadResult read = await input.ReadAsync();
             ReadOnlySequence<byte> buffer = read.Buffer;
             ProcessResult outcome = ProcessResult.NeedMoreData;
+            bool progressed = false;
             if (!buffer.IsEmpty)
             {
                 session ??= buffer.FirstSpan[0] == BinaryProtocol.RequestMagic
@@ -73,6 +74,7 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
                     ValueTask<ProcessStep> pending = session.ProcessAsync(buffer);
                     ProcessStep step = pending.IsCompletedSuccessfully ? pending.Result : await pending;
                     buffer = buffer.Slice(step.Consumed);
+                    progressed |= step.Consumed > 0;
                     outcome = step.Result;
                     if (outcome != ProcessResult.Progress)
                     {
@@ -80,13 +82,18 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
                     }
                     if (writer.UnflushedBytes > _options.FlushThresholdBytes)
                     {
-                        await output.FlushAsync();
+                        await writer.FlushAsync();
                     }
                 }
             }
             input.AdvanceTo(buffer.Start, buffer.End);
             counters.Add(Counter.BytesWritten, writer.TakeWrittenCount());
-            FlushResult flushed = await output.FlushAsync();
+            if (progressed)
+            {
+                // Once per read rather than per command: a pipelined batch is one moment to a client.
+                counters.MarkCommandTime();
+            }
+            FlushResult flushed = await writer.FlushAsync();
             if (outcome == ProcessResult.Close || read.IsCompleted || read.IsCanceled || flushed.IsCompleted)
             {
                 return;

@@ -31,9 +31,15 @@ public static class MemcachedGateway
                 services.AddSingleton(Options.Create(options));
             })
             .ConfigureWebHost(web => web
-                // Cache requests are short and never block: running them on the socket's I/O thread
-                // saves a thread-pool hop per read.
-                .UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true)
+                .UseSockets(sockets =>
+                {
+                    // Cache requests are short and never block: running them on the socket's I/O thread
+                    // saves a thread-pool hop per read.
+                    sockets.UnsafePreferInlineScheduling = true;
+                    // Receive straight into a buffer rather than first waiting with a zero-byte read: one
+                    // socket operation per request instead of two, for 4 KiB held by each idle connection.
+                    sockets.WaitForDataBeforeAllocatingBuffer = false;
+                })
                 .UseKestrel(kestrel =>
                 {
                     kestrel.AddServerHeader = false;

@@ -10,7 +10,10 @@ internal sealed class ResponseWriter
     private static ReadOnlySpan<byte> CrLf => "\r\n"u8;
 
     private readonly PipeWriter _output;
+    // Bytes written over the connection's life; the marks say where the last report and flush were.
     private long _written;
+    private long _reported;
+    private long _flushed;
 
     public ResponseWriter(PipeWriter output)
     {
@@ -20,12 +23,19 @@ internal sealed class ResponseWriter
     /// <summary>Bytes written since the last call (for <c>bytes_written</c>).</summary>
     public long TakeWrittenCount()
     {
-        long written = _written;
-        _written = 0;
-        return written;
+        long count = _written - _reported;
+        _reported = _written;
+        return count;
     }
 
-    public long UnflushedBytes => _output.CanGetUnflushedBytes ? _output.UnflushedBytes : 0;
+    /// <summary>Bytes written since the last <see cref="FlushAsync"/>, counted here rather than asked of the pipe on every command.</summary>
+    public long UnflushedBytes => _written - _flushed;
+
+    public ValueTask<FlushResult> FlushAsync()
+    {
+        _flushed = _written;
+        return _output.FlushAsync();
+    }
 
     public Span<byte> GetSpan(int sizeHint) => _output.GetSpan(sizeHint);
 

@@ -7,13 +7,16 @@ namespace Mnemo.Silo.Gateways.Memcached;
 /// the reply header. The header carries the value's length and flags, known only once the store has
 /// answered, so the value is read first and the header written in front of it at
 /// <see cref="Commit"/>; nothing reaches the pipe until then, so a miss or an error leaves no trace.
-/// One per connection, reused for every read (commands run one at a time).
+/// One per connection, reused for every read (commands run one at a time). The value is placed where
+/// the caller expects its header to end, so a good guess (the same shape as the previous reply) commits
+/// without moving the value; a wrong one costs one move.
 /// </summary>
 internal sealed class ValueReplyWriter : IBufferWriter<byte>
 {
     private readonly ResponseWriter _out;
     private Memory<byte> _area;
     private int _headerRoom;
+    private int _valueOffset;
     private int _trailerLength;
     private int _written;
 
@@ -26,10 +29,17 @@ internal sealed class ValueReplyWriter : IBufferWriter<byte>
     public int Length => _written;
 
     /// <summary>Starts a read whose header takes at most <paramref name="headerRoom"/> bytes and whose value is followed by <paramref name="trailerLength"/> bytes.</summary>
-    public IBufferWriter<byte> Begin(int headerRoom, int trailerLength)
+    public IBufferWriter<byte> Begin(int headerRoom, int trailerLength) => Begin(headerRoom, headerRoom, trailerLength);
+
+    /// <summary>
+    /// Starts a read whose header takes at most <paramref name="headerRoom"/> bytes and most likely
+    /// <paramref name="expectedHeaderLength"/>: the value is written right behind that length.
+    /// </summary>
+    public IBufferWriter<byte> Begin(int headerRoom, int expectedHeaderLength, int trailerLength)
     {
         _area = default;
         _headerRoom = headerRoom;
+        _valueOffset = Math.Clamp(expectedHeaderLength, 0, headerRoom);
         _trailerLength = trailerLength;
         _written = 0;
         return this;
@@ -42,7 +52,8 @@ internal sealed class ValueReplyWriter : IBufferWriter<byte>
         {
             Reserve(needed);
         }
-        return _area[(_headerRoom + _written)..^_trailerLength];
+        // Behind the value stays room for the trailer and for a header longer than expected.
+        return _area[(_valueOffset + _written)..(_area.Length - _trailerLength - (_headerRoom - _valueOffset))];
     }
 
     public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
@@ -58,7 +69,7 @@ internal sealed class ValueReplyWriter : IBufferWriter<byte>
 
     /// <summary>
     /// Writes <paramref name="header"/> right in front of the value (moving the value when the header
-    /// is shorter than the room kept) and <paramref name="trailer"/> behind it, and commits all three.
+    /// is not of the expected length) and <paramref name="trailer"/> behind it, and commits all three.
     /// </summary>
     public void Commit(ReadOnlySpan<byte> header, ReadOnlySpan<byte> trailer)
     {
@@ -71,9 +82,9 @@ internal sealed class ValueReplyWriter : IBufferWriter<byte>
             Reserve(_headerRoom + _trailerLength);
         }
         Span<byte> area = _area.Span;
-        if (header.Length != _headerRoom)
+        if (header.Length != _valueOffset)
         {
-            area.Slice(_headerRoom, _written).CopyTo(area[header.Length..]);
+            area.Slice(_valueOffset, _written).CopyTo(area[header.Length..]);
         }
         header.CopyTo(area);
         trailer.CopyTo(area[(header.Length + _written)..]);
@@ -96,9 +107,9 @@ internal sealed class ValueReplyWriter : IBufferWriter<byte>
         byte[] saved = ArrayPool<byte>.Shared.Rent(_written);
         try
         {
-            _area.Span.Slice(_headerRoom, _written).CopyTo(saved);
+            _area.Span.Slice(_valueOffset, _written).CopyTo(saved);
             _area = _out.GetMemory(needed);
-            saved.AsSpan(0, _written).CopyTo(_area.Span[_headerRoom..]);
+            saved.AsSpan(0, _written).CopyTo(_area.Span[_valueOffset..]);
         }
         finally
         {
