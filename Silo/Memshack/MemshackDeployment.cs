@@ -79,7 +79,8 @@ public sealed class MemshackDeployment : IAsyncDisposable
                     replicas[i] = new RemoteReplica(peer, region, name, itemSizeMax);
                 }
             }
-            var set = new ReplicaSet(replicas, options, loggerFactory.CreateLogger<ReplicaSet>());
+            // Reads prefer the replica in this silo's engine: no data-plane round trip.
+            var set = new ReplicaSet(replicas, local >= 0 ? options with { LocalReplica = local } : options, loggerFactory.CreateLogger<ReplicaSet>());
             if (local >= 0 && replicas.Length > 1 && staleLocalShards(shard))
                 set.MarkNeedsResync(local);
             shards[shard] = new ServedShard(shard, map[shard], set);

@@ -33,10 +33,48 @@ public sealed class ReplicaCluster : IAsyncDisposable
         return new ReplicaCluster(started);
     }
 
-    /// <summary>A replica set whose preferred replica (for reads) is <paramref name="preferred"/>.</summary>
+    /// <summary>
+    /// A replica set that knows no local replica, whose preferred replica (for reads) is
+    /// <paramref name="preferred"/> by the hash of its gateway name.
+    /// </summary>
     /// <param name="casClock">The CAS clock of the silo the set runs on (a set per "gateway"; each with its own ordinal).</param>
     public ReplicaSet CreateSet(WriteQuorum quorum, int preferred = 0, int hintCapacity = 10_000, int resyncChunkBytes = 64 * 1024,
         CasClock? casClock = null)
+    {
+        Replicas = CreateReplicas();
+        var options = new ReplicaSetOptions
+        {
+            WriteQuorum = quorum, GatewayName = GatewayNameHashingTo(preferred), HintCapacity = hintCapacity,
+            ResyncChunkBytes = resyncChunkBytes, CasClock = casClock ?? new CasClock(0),
+        };
+        return new ReplicaSet(Replicas, options, TestLogging.Factory.CreateLogger<ReplicaSet>());
+    }
+
+    /// <summary>
+    /// A replica set as a silo holding replica 0 runs it: replica 0 is declared local, and the gateway
+    /// name alone would pick <paramref name="hashChoice"/>.
+    /// </summary>
+    public ReplicaSet CreateSetWithLocalReplica(WriteQuorum quorum, int hashChoice)
+    {
+        Replicas = CreateReplicas();
+        var options = new ReplicaSetOptions { WriteQuorum = quorum, GatewayName = GatewayNameHashingTo(hashChoice), LocalReplica = 0 };
+        return new ReplicaSet(Replicas, options, TestLogging.Factory.CreateLogger<ReplicaSet>());
+    }
+
+    /// <summary>A gateway name whose hash picks replica <paramref name="index"/> of <see cref="Replicas"/>: the choice is deterministic per name.</summary>
+    private string GatewayNameHashingTo(int index)
+    {
+        for (int n = 0; ; n++)
+        {
+            string name = $"gateway-{n}";
+            if (new ReplicaSet(Replicas, new ReplicaSetOptions { GatewayName = name }).PreferredIndex == index)
+            {
+                return name;
+            }
+        }
+    }
+
+    private List<IReplica> CreateReplicas()
     {
         var replicas = new List<IReplica>();
         EngineRegionStore local = Nodes[0].CreateEngineRegionStore();
@@ -48,21 +86,7 @@ public sealed class ReplicaCluster : IAsyncDisposable
             _peers.Add(peer);
             replicas.Add(new RemoteReplica(peer, TestNode.RegionName, $"{Nodes[i].Name}/{TestNode.RegionName}", (int)EngineLimits.ItemSizeMaxDefault));
         }
-        Replicas = replicas;
-        // Find a gateway name that hashes to the wanted replica: the choice is deterministic per name.
-        for (int n = 0; ; n++)
-        {
-            var options = new ReplicaSetOptions
-            {
-                WriteQuorum = quorum, GatewayName = $"gateway-{n}", HintCapacity = hintCapacity, ResyncChunkBytes = resyncChunkBytes,
-                CasClock = casClock ?? new CasClock(0),
-            };
-            var set = new ReplicaSet(replicas, options, TestLogging.Factory.CreateLogger<ReplicaSet>());
-            if (set.PreferredIndex == preferred)
-            {
-                return set;
-            }
-        }
+        return replicas;
     }
 
     /// <summary>Waits until replica <paramref name="index"/> answers (its peer connection may be backing off after a restart).</summary>

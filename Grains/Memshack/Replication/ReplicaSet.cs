@@ -27,10 +27,15 @@ namespace Mnemo.Grains.Memshack.Replication;
 /// (<see cref="CompareAndWriteAsync"/>).
 /// </para>
 /// <para>
-/// Reads follow mcrouter's LatestRoute: a preferred replica fixed per gateway (hash of its name),
-/// failing over to the next replica only on errors (unreachable, timeout, server failure), never on
-/// a miss. Replicas that are resyncing or need a resync serve no reads; an unreachable replica
-/// serves only keys it did not miss.
+/// Reads follow mcrouter's LatestRoute: a preferred replica fixed per gateway, failing over to the
+/// next replicas in order only on errors (unreachable, timeout, server failure), never on a miss.
+/// The preferred replica is the gateway silo's own one (<see cref="ReplicaSetOptions.LocalReplica"/>)
+/// when it holds one, otherwise the one a hash of the gateway's name picks, which spreads gateways
+/// over the replicas. Reading the local copy saves a data-plane round trip per read, and is safe
+/// because every replica holds the same CAS for the same version (above); mcrouter cannot do it, as
+/// it runs beside, not inside, the servers it routes to. Replicas that are resyncing or need a
+/// resync serve no reads (the next in order does); an unreachable replica serves only keys it did
+/// not miss.
 /// </para>
 /// <para>
 /// A replica marked <see cref="ReplicaState.NeedsResync"/> (new, restarted, or too many hints) copies
@@ -61,13 +66,18 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
         _locks = new KeyLockStripes(options.KeyLockStripes);
         _requiredAcks = options.WriteQuorum.RequiredAcks(_slots.Length);
         _logger = logger ?? NullLogger<ReplicaSet>.Instance;
-        PreferredIndex = (int)(StableHash(options.GatewayName) % (uint)_slots.Length);
+        if (options.LocalReplica is { } local)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(local, nameof(options.LocalReplica));
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(local, _slots.Length, nameof(options.LocalReplica));
+        }
+        PreferredIndex = options.LocalReplica ?? (int)(StableHash(options.GatewayName) % (uint)_slots.Length);
         ItemSizeMax = replicas.Min(r => r.ItemSizeMax);
     }
 
     public int ItemSizeMax { get; }
 
-    /// <summary>The replica reads try first from this gateway.</summary>
+    /// <summary>The replica reads try first from this gateway: the local one if any, else the gateway name's hash choice.</summary>
     public int PreferredIndex { get; }
 
     public int Count => _slots.Length;

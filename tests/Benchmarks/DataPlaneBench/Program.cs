@@ -43,11 +43,30 @@ try
     Console.WriteLine($"one_peer_connection_flushes_per_op {(double)flushes / operations:F3} flushes");
     Console.WriteLine($"one_peer_connection_vs_local_engine {wire.OpsPerSecond / engine.OpsPerSecond:F3} ratio");
 
-    var set = new ReplicaSet([localReplica, remoteReplica], new ReplicaSetOptions { WriteQuorum = WriteQuorum.All, GatewayName = "bench" });
+    // Reads prefer the local replica, as on a silo holding one of the shard's replicas.
+    var set = new ReplicaSet([localReplica, remoteReplica], new ReplicaSetOptions { WriteQuorum = WriteQuorum.All, LocalReplica = 0 });
     Phase.Result replicated = await Phase.RunAsync(set, settings);
     Print("replica_set_local_plus_remote", replicated);
     Console.WriteLine($"replica_set_vs_local_engine {replicated.OpsPerSecond / engine.OpsPerSecond:F3} ratio");
+
+    // The same set reading the remote replica first, as the gateway name's hash alone may choose.
+    var remoteFirst = new ReplicaSet([localReplica, remoteReplica], new ReplicaSetOptions { WriteQuorum = WriteQuorum.All, GatewayName = GatewayNamePreferring(1) });
+    Phase.Result remoteReads = await Phase.RunAsync(remoteFirst, settings);
+    Print("replica_set_reads_remote_first", remoteReads);
+    Console.WriteLine($"replica_set_local_first_vs_remote_first {replicated.OpsPerSecond / remoteReads.OpsPerSecond:F3} ratio");
     return 0;
+
+    string GatewayNamePreferring(int index)
+    {
+        for (int n = 0; ; n++)
+        {
+            var options = new ReplicaSetOptions { GatewayName = $"bench-{n}" };
+            if (new ReplicaSet([localReplica, remoteReplica], options).PreferredIndex == index)
+            {
+                return options.GatewayName;
+            }
+        }
+    }
 }
 finally
 {
