@@ -1,16 +1,13 @@
-using Mnemo.Grains.Memshack;
-using Mnemo.Runtime;
-
-namespace Mnemo.Grains;
+namespace Mnemo.Grains.Interfaces;
 
 /// <summary>
 /// The control and status surface of one Memshack shard; key <c>namespace/name/shard</c>. Cache
 /// operations never pass through it: gateways talk to the replicas directly.
 /// </summary>
-[GrainType("memshack-shard")]
-[HashPlacement]
+[Alias("mnemo.MemshackShard")]
 public interface IMemshackShardGrain : IGrainWithStringKey
 {
     /// <summary>The shard's replica nodes and each replica's state, merged from the views of the silos that hold them.</summary>
+    [Alias("GetStatus")]
     Task<MemshackShardStatus> GetStatusAsync();
 }

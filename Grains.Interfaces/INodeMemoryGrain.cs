@@ -1,21 +1,22 @@
-using Mnemo.Grains.NodeMemory;
-using Mnemo.Runtime;
-
-namespace Mnemo.Grains;
+namespace Mnemo.Grains.Interfaces;
 
 /// <summary>One node's memory pool. Key = node name; the activation always lives on the silo of
-/// that node, because it is the only process that has the pool open.</summary>
-[GrainType("node-memory")]
-[NodePinnedPlacement]
+/// that node (the only process that has the pool open), and a call for a node whose silo is down
+/// fails rather than activating elsewhere.</summary>
+[Alias("mnemo.NodeMemory")]
 public interface INodeMemoryGrain : IGrainWithStringKey
 {
+    [Alias("GetUsage")]
     Task<NodeUsage> GetUsageAsync();
 
-    Task<IReadOnlyList<RegionUsage>> ListRegionsAsync();
+    [Alias("ListRegions")]
+    Task<RegionUsage[]> ListRegionsAsync();
 
     /// <summary>Creates an empty region; fails when the name is taken.</summary>
+    [Alias("CreateRegion")]
     Task<RegionUsage> CreateRegionAsync(string name);
 
     /// <summary>Deletes the region with its items and snapshots; false when there is none.</summary>
+    [Alias("DropRegion")]
     Task<bool> DropRegionAsync(string name);
 }

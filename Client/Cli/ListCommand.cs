@@ -1,26 +1,26 @@
+using System.Globalization;
 using Mnemo.Client;
 using Spectre.Console;
 
 namespace Mnemo.Cli;
 
-/// <summary><c>mnemo list</c>: the members as a gateway sees them.</summary>
+/// <summary><c>mnemo list</c>: the silos the membership table records, newest incarnation first.</summary>
 internal static class ListCommand
 {
-    public static async Task<int> RunAsync(ClusterClient client, OutputFormat format, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(MnemoClient client, OutputFormat format, CancellationToken cancellationToken)
     {
-        var members = await client.GetMembersAsync(cancellationToken);
+        IReadOnlyList<MemberInfo> members = await client.GetMembersAsync();
         if (format == OutputFormat.Json)
         {
             Json.Write(members);
             return 0;
         }
 
-        var table = new Table().AddColumns("NODE", "ADDRESS", "STATUS", "GENERATION", "GRAINS", "SINCE");
-        foreach (var m in members)
+        var table = new Table().AddColumns("NODE", "ADDRESS", "STATUS", "GENERATION", "SINCE", "LAST ALIVE");
+        foreach (MemberInfo m in members)
         {
-            table.AddRow(
-                Markup.Escape(m.NodeName), m.Endpoint, m.Status, m.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                m.ActivationCount.ToString(System.Globalization.CultureInfo.InvariantCulture), m.Since.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow(Markup.Escape(m.Node), m.Address, m.Status, m.Generation.ToString(CultureInfo.InvariantCulture),
+                m.Since.ToString("u", CultureInfo.InvariantCulture), m.LastAlive.ToString("u", CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(table);
         return 0;

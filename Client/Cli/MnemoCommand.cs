@@ -9,7 +9,22 @@ public static class MnemoCommand
     {
         var gateway = new Option<string[]>("--gateway", "-g")
         {
-            Description = $"Silo endpoint host:port to connect through (repeatable); default ${Client.ClusterClientOptions.GatewayEnvironmentVariable} or {Client.ClusterClientOptions.DefaultGateway}",
+            Description = $"Orleans gateway host:port of a silo (repeatable); default ${Client.MnemoClientOptions.GatewayEnvironmentVariable}, else the gateways in the Kubernetes API",
+            Recursive = true,
+        };
+        var kubeconfig = new Option<string?>("--kubeconfig")
+        {
+            Description = "kubeconfig of the cluster's Kubernetes API (default $KUBECONFIG, else ~/.kube/config)",
+            Recursive = true,
+        };
+        var ns = new Option<string?>("--namespace", "-n")
+        {
+            Description = "namespace of the membership resources (default: the kubeconfig context's)",
+            Recursive = true,
+        };
+        var clusterId = new Option<string?>("--cluster-id")
+        {
+            Description = $"Orleans cluster id (default ${Client.MnemoClientOptions.ClusterIdEnvironmentVariable}, else {Client.MnemoClientOptions.DefaultClusterId})",
             Recursive = true,
         };
         var output = new Option<OutputFormat>("--output", "-o")
@@ -21,14 +36,19 @@ public static class MnemoCommand
 
         var root = new RootCommand("mnemo: inspect and manage a Mnemo cluster");
         root.Options.Add(gateway);
+        root.Options.Add(kubeconfig);
+        root.Options.Add(ns);
+        root.Options.Add(clusterId);
         root.Options.Add(output);
+        ConnectionArguments Connection(ParseResult parse) =>
+            new(parse.GetValue(gateway), parse.GetValue(kubeconfig), parse.GetValue(ns), parse.GetValue(clusterId));
 
         var usage = new Command("usage", "Memory capacity and use per node");
-        usage.SetAction((parse, cancel) => CommandRunner.RunAsync(parse.GetValue(gateway), parse.GetValue(output), UsageCommand.RunAsync, cancel));
+        usage.SetAction((parse, cancel) => CommandRunner.RunAsync(Connection(parse), parse.GetValue(output), UsageCommand.RunAsync, cancel));
         root.Subcommands.Add(usage);
 
-        var list = new Command("list", "Cluster members: node, address, status, generation, grains");
-        list.SetAction((parse, cancel) => CommandRunner.RunAsync(parse.GetValue(gateway), parse.GetValue(output), ListCommand.RunAsync, cancel));
+        var list = new Command("list", "Cluster members: node, address, status, generation");
+        list.SetAction((parse, cancel) => CommandRunner.RunAsync(Connection(parse), parse.GetValue(output), ListCommand.RunAsync, cancel));
         root.Subcommands.Add(list);
         return root;
     }

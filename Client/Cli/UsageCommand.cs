@@ -1,28 +1,28 @@
 using System.Globalization;
 using Mnemo.Client;
-using Mnemo.Grains;
-using Mnemo.Grains.NodeMemory;
+using Mnemo.Grains.Interfaces;
 using Spectre.Console;
 
 namespace Mnemo.Cli;
 
-/// <summary><c>mnemo usage</c>: each active node's pool, read from its NodeMemoryGrain.</summary>
+/// <summary><c>mnemo usage</c>: each active node's pool, read from its NodeMemoryGrain. A node that
+/// does not answer is a row with status <c>error</c>; the reasons follow the table.</summary>
 internal static class UsageCommand
 {
     private sealed record NodeRow(string Node, NodeUsage? Usage, string? Error);
 
-    public static async Task<int> RunAsync(ClusterClient client, OutputFormat format, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(MnemoClient client, OutputFormat format, CancellationToken cancellationToken)
     {
-        var members = await client.GetMembersAsync(cancellationToken);
-        var rows = await Task.WhenAll(members.Where(m => m.Status == "Active").Select(async m =>
+        IReadOnlyList<MemberInfo> members = await client.GetMembersAsync();
+        NodeRow[] rows = await Task.WhenAll(members.Where(m => m.Status == "Active").Select(m => m.Node).Distinct().Select(async node =>
         {
             try
             {
-                return new NodeRow(m.NodeName, await client.GetGrain<INodeMemoryGrain>(m.NodeName).GetUsageAsync(), null);
+                return new NodeRow(node, await client.GetNodeUsageAsync(node), null);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                return new NodeRow(m.NodeName, null, e.Message);
+                return new NodeRow(node, null, e.Message);
             }
         }));
 
@@ -36,8 +36,9 @@ internal static class UsageCommand
     private static void WriteJson(NodeRow[] rows) => Json.Write(rows.Select(r => new
     {
         node = r.Node,
+        status = r.Error is null ? "ok" : "error",
         error = r.Error,
-        deviceMode = r.Usage?.DeviceMode,
+        mode = r.Usage?.DeviceMode,
         capacityBytes = r.Usage?.CapacityBytes,
         dataCapacityBytes = r.Usage?.DataCapacityBytes,
         usedBytes = r.Usage?.UsedBytes,
@@ -45,27 +46,29 @@ internal static class UsageCommand
         snapshotRetainedBytes = r.Usage?.SnapshotRetainedBytes,
         regions = r.Usage?.Regions.Select(g => new
         {
-            name = g.Name, items = g.Items, itemBytes = g.ItemBytes, usedBytes = g.UsedBytes,
+            node = r.Node, region = g.Name, items = g.Items, itemBytes = g.ItemBytes, usedBytes = g.UsedBytes,
             snapshots = g.Snapshots, snapshotRetainedBytes = g.SnapshotRetainedBytes,
         }),
     }));
 
     private static void WriteTables(NodeRow[] rows)
     {
-        var nodes = new Table().AddColumns("NODE", "MODE", "CAPACITY", "USED", "USE%", "ITEMS", "REGIONS");
-        foreach (var row in rows)
+        var nodes = new Table().AddColumns("NODE", "STATUS", "MODE", "CAPACITY", "USED", "USE%", "ITEMS", "REGIONS");
+        foreach (NodeRow row in rows)
         {
             if (row.Usage is not { } u)
             {
-                nodes.AddRow(Markup.Escape(row.Node), "[red]error[/]", Markup.Escape(row.Error ?? ""), "", "", "", "");
+                nodes.AddRow(Markup.Escape(row.Node), "error", "", "", "", "", "", "");
                 continue;
             }
-            var percent = u.DataCapacityBytes == 0 ? 0 : 100.0 * u.UsedBytes / u.DataCapacityBytes;
-            nodes.AddRow(Markup.Escape(row.Node), u.DeviceMode, Bytes(u.CapacityBytes), Bytes(u.UsedBytes),
+            double percent = u.DataCapacityBytes == 0 ? 0 : 100.0 * u.UsedBytes / u.DataCapacityBytes;
+            nodes.AddRow(Markup.Escape(row.Node), "ok", u.DeviceMode, Bytes(u.CapacityBytes), Bytes(u.UsedBytes),
                 percent.ToString("0.0", CultureInfo.InvariantCulture), u.Items.ToString(CultureInfo.InvariantCulture),
-                u.Regions.Count.ToString(CultureInfo.InvariantCulture));
+                u.Regions.Length.ToString(CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(nodes);
+        foreach (NodeRow failed in rows.Where(r => r.Error is not null))
+            AnsiConsole.WriteLine($"{failed.Node}: {failed.Error}");
 
         var regions = rows.Where(r => r.Usage is not null).SelectMany(r => r.Usage!.Regions.Select(g => (r.Node, g))).ToList();
         if (regions.Count == 0)

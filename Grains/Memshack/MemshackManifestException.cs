@@ -1,4 +1,4 @@
-namespace Mnemo.Grains.Memshack;
+namespace Mnemo.Grains;
 
 /// <summary>A Memshack manifest that cannot be read or is invalid; <see cref="Reasons"/> lists every problem found.</summary>
 public sealed class MemshackManifestException : Exception

@@ -1,8 +1,9 @@
+using Mnemo.DataPlane;
 using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Mnemo.Grains.Memshack;
+namespace Mnemo.Grains;
 
 /// <summary>
 /// Reads a <c>Memshack</c> manifest (YAML or JSON) into a <see cref="MemshackResource"/>. Every problem

@@ -1,17 +1,16 @@
-using Mnemo.Grains.Memshack.Replication;
-using Mnemo.Grains.NodeMemory;
-using Mnemo.Runtime;
+using Mnemo.DataPlane;
+using Mnemo.Grains.Interfaces;
+using Orleans.Placement;
 
-namespace Mnemo.Grains.Memshack;
+namespace Mnemo.Grains;
 
 /// <summary>Answers for this silo: its data-plane port and its replica sets' view of a shard.</summary>
+[NodePinnedPlacement, Immovable]
 public sealed class MemshackNodeGrain(NodePool nodePool, ServedMemshacks served) : Grain, IMemshackNodeGrain
 {
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Node-pinned placement should make this impossible; a mismatch would report another silo's view.
-        if (!string.Equals(GetPrimaryKeyString(), nodePool.NodeName, StringComparison.Ordinal))
-            throw new InvalidOperationException($"MemshackNodeGrain '{GetPrimaryKeyString()}' activated on node '{nodePool.NodeName}'");
+        nodePool.EnsureOwns(this.GetPrimaryKeyString());
         return Task.CompletedTask;
     }
 
@@ -19,21 +18,12 @@ public sealed class MemshackNodeGrain(NodePool nodePool, ServedMemshacks served)
 
     public Task<MemshackShardStatus> GetShardViewAsync(string memshack, int shard)
     {
-        var view = new MemshackShardStatus { Memshack = memshack, Shard = shard };
-        if (served.Find(memshack, shard) is { } found)
-        {
-            view.Served = true;
-            IReadOnlyList<ReplicaStatus> statuses = found.Replicas.GetReplicaStatuses();
-            for (int i = 0; i < found.Nodes.Count; i++)
-            {
-                view.Replicas.Add(new MemshackReplicaStatus
-                {
-                    Node = found.Nodes[i],
-                    State = ReplicaStateNames.Of(statuses[i].State),
-                    PendingHints = statuses[i].PendingHints,
-                });
-            }
-        }
-        return Task.FromResult(view);
+        if (served.Find(memshack, shard) is not { } found)
+            return Task.FromResult(MemshackShardStatus.NotServed(memshack, shard));
+        IReadOnlyList<ReplicaStatus> statuses = found.Replicas.GetReplicaStatuses();
+        var replicas = new MemshackReplicaStatus[found.Nodes.Count];
+        for (int i = 0; i < replicas.Length; i++)
+            replicas[i] = new MemshackReplicaStatus(found.Nodes[i], ReplicaStateNames.Of(statuses[i].State), statuses[i].PendingHints);
+        return Task.FromResult(new MemshackShardStatus(memshack, shard, true, replicas, []));
     }
 }

@@ -1,4 +1,4 @@
-namespace Mnemo.Grains.Memshack;
+namespace Mnemo.Grains;
 
 /// <summary>A parsed <c>Memshack</c> manifest: identity plus spec.</summary>
 public sealed record MemshackResource(string Name, string Namespace, MemshackSpec Spec)

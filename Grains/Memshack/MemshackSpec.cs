@@ -1,4 +1,6 @@
-namespace Mnemo.Grains.Memshack;
+using Mnemo.DataPlane;
+
+namespace Mnemo.Grains;
 
 /// <summary>
 /// The spec of a <c>Memshack</c> resource. Field names (in manifests) and defaults are the original

@@ -1,6 +1,6 @@
-using Mnemo.Grains.Memshack.Routing;
+using Mnemo.DataPlane;
 
-namespace Mnemo.Grains.Memshack;
+namespace Mnemo.Grains;
 
 /// <summary>
 /// Checks a <see cref="MemshackSpec"/> against the rules the data plane relies on. Returns every

@@ -1,6 +1,6 @@
-using Mnemo.Grains.Memshack.Replication;
+using Mnemo.DataPlane;
 
-namespace Mnemo.Grains.Memshack;
+namespace Mnemo.Grains;
 
 /// <summary>The names replica states have in status messages, and their order from healthy to worst.</summary>
 public static class ReplicaStateNames

@@ -1,38 +1,34 @@
+using Mnemo.Grains.Interfaces;
 using Mnemo.NativeEngine;
-using Mnemo.Runtime;
+using Orleans.Placement;
 
-namespace Mnemo.Grains.NodeMemory;
+namespace Mnemo.Grains;
 
 /// <summary>Reports and manages the regions of this node's pool.</summary>
+[NodePinnedPlacement, Immovable]
 public sealed class NodeMemoryGrain(NodePool nodePool) : Grain, INodeMemoryGrain
 {
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Node-pinned placement should make this impossible; a mismatch would report another node's pool.
-        if (!string.Equals(GetPrimaryKeyString(), nodePool.NodeName, StringComparison.Ordinal))
-            throw new InvalidOperationException($"NodeMemoryGrain '{GetPrimaryKeyString()}' activated on node '{nodePool.NodeName}'");
+        nodePool.EnsureOwns(this.GetPrimaryKeyString());
         return Task.CompletedTask;
     }
 
     public Task<NodeUsage> GetUsageAsync()
     {
-        var stats = nodePool.Pool.GetStats();
-        var usage = new NodeUsage
-        {
-            NodeName = nodePool.NodeName,
-            DeviceMode = stats.DeviceMode.ToString().ToLowerInvariant(),
-            CapacityBytes = stats.Capacity,
-            DataCapacityBytes = stats.DataCapacity,
-            UsedBytes = stats.BytesUsed,
-            Items = stats.Items,
-            SnapshotRetainedBytes = stats.SnapshotRetainedBytes,
-        };
-        usage.Regions.AddRange(nodePool.Pool.ListRegions().Select(ToUsage));
-        return Task.FromResult(usage);
+        PoolStats stats = nodePool.Pool.GetStats();
+        return Task.FromResult(new NodeUsage(
+            nodePool.NodeName,
+            stats.DeviceMode.ToString().ToLowerInvariant(),
+            stats.Capacity,
+            stats.DataCapacity,
+            stats.BytesUsed,
+            stats.Items,
+            stats.SnapshotRetainedBytes,
+            ListRegions()));
     }
 
-    public Task<IReadOnlyList<RegionUsage>> ListRegionsAsync() =>
-        Task.FromResult<IReadOnlyList<RegionUsage>>(nodePool.Pool.ListRegions().Select(ToUsage).ToList());
+    public Task<RegionUsage[]> ListRegionsAsync() => Task.FromResult(ListRegions());
 
     public Task<RegionUsage> CreateRegionAsync(string name)
     {
@@ -48,13 +44,8 @@ public sealed class NodeMemoryGrain(NodePool nodePool) : Grain, INodeMemoryGrain
         return Task.FromResult(true);
     }
 
-    private static RegionUsage ToUsage(RegionStats stats) => new()
-    {
-        Name = stats.Name,
-        Items = stats.Items,
-        ItemBytes = stats.ItemBytes,
-        UsedBytes = stats.BytesUsed,
-        Snapshots = stats.Snapshots,
-        SnapshotRetainedBytes = stats.SnapshotRetainedBytes,
-    };
+    private RegionUsage[] ListRegions() => nodePool.Pool.ListRegions().Select(ToUsage).ToArray();
+
+    private static RegionUsage ToUsage(RegionStats stats) =>
+        new(stats.Name, stats.Items, stats.ItemBytes, stats.BytesUsed, stats.Snapshots, stats.SnapshotRetainedBytes);
 }

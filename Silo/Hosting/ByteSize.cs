@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Mnemo.Silo.Hosting;
+namespace Mnemo.Silo;
 
 /// <summary>Sizes written as a byte count with an optional binary suffix: 268435456, 256MiB, 1GiB, 512K.</summary>
 public static class ByteSize

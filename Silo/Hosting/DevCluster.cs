@@ -1,83 +1,116 @@
 using System.Globalization;
+using System.Net;
 using System.Runtime.InteropServices;
-using Microsoft.Extensions.Logging.Abstractions;
-using Mnemo.Grains.Memshack;
-using Mnemo.Silo.Memshack;
+using Microsoft.Extensions.Logging;
+using Mnemo.KubeApiServer;
 
-namespace Mnemo.Silo.Hosting;
+namespace Mnemo.Silo;
 
-/// <summary><c>mnemo-silo dev-cluster</c>: runs N silos on loopback as node-0..N-1, each with a
-/// DRAM-emulated pool, restarts any that dies (as a new generation) and stops them all gracefully
-/// on Ctrl+C or SIGTERM.</summary>
+/// <summary><c>mnemo-silo dev-cluster</c>: the local cluster. It starts the embedded Kubernetes API
+/// (Mnemo's CRDs registered, state kept under the state folder), writes a kubeconfig for it, applies
+/// the sample resources that are not there yet, then runs N silos on loopback as node-0..N-1 that find
+/// each other through the API. A silo that dies after it was ready is restarted (a new generation);
+/// one that cannot start stops the cluster with its reason. Ctrl+C or SIGTERM stops everything gracefully.</summary>
 public static class DevCluster
 {
-    public const int DefaultBasePort = SiloOptions.DefaultSiloPort;
+    public const int DefaultBasePort = SiloSettings.DefaultSiloPort;
+    public const int DefaultApiPort = 6443;
+    public const string ClusterId = SiloSettings.DefaultClusterId;
 
-    /// <summary>Where the Memshack manifests are looked for when <c>--manifests</c> is not given (relative to the working directory).</summary>
-    public const string DefaultManifests = "k8s/samples";
+    private const string Usage = """
+        mnemo-silo dev-cluster: the local cluster (the embedded Kubernetes API and N silos on loopback)
 
-    /// <summary>Options of node <paramref name="index"/> of an <paramref name="nodes"/>-node cluster:
-    /// silo port base+i, health port base+10+i, data port base+20+i, and each Memshack's gateway on
-    /// its <c>mcrouter_port</c>+i (the silos share one host).</summary>
-    public static SiloOptions NodeOptions(int index, int nodes, string stateDir, int basePort, ulong poolCapacity, string? manifests)
+        usage: mnemo-silo dev-cluster [options]
+          --nodes N             silos node-0..N-1 (default 3, at most 10)
+          --state DIR           state folder: API objects, kubeconfig, pools when /dev/shm is not writable (default .state/dev)
+          --base-port P         silo i listens on P+i (Orleans), P+10+i (health), P+20+i (data plane), P+30+i (Orleans gateway) (default 11111)
+          --api-port P          the embedded Kubernetes API (default 6443)
+          --pool-capacity SIZE  each node's DRAM-emulated pool (default 256MiB)
+          --crds DIR            CustomResourceDefinitions to register (default k8s/crds)
+          --samples DIR         resources applied at start when missing (default k8s/samples)
+        """;
+
+    /// <summary>Settings of node <paramref name="index"/>: silo port base+i, health base+10+i, data base+20+i,
+    /// Orleans gateway base+30+i, and each Memshack's gateway on its <c>mcrouter_port</c>+i (the silos share one host).</summary>
+    public static SiloSettings NodeSettings(int index, int nodes, string stateDir, int basePort, ulong poolCapacity, string kubeconfig)
     {
         var name = $"node-{index}";
-        var nodeState = Path.Combine(stateDir, name);
-        return new SiloOptions
+        return new SiloSettings
         {
             NodeName = name,
             SiloPort = basePort + index,
             HealthPort = basePort + 10 + index,
-            Peers = Enumerable.Range(0, nodes).Where(i => i != index).Select(i => $"127.0.0.1:{basePort + i}").ToArray(),
-            StateDir = nodeState,
+            DataPort = basePort + 20 + index,
+            GatewayPort = basePort + 30 + index,
+            ClusterId = ClusterId,
+            Kubeconfig = kubeconfig,
+            Nodes = Enumerable.Range(0, nodes).Select(i => $"node-{i}").ToArray(),
+            StateDir = Path.Combine(stateDir, name),
             PoolPath = NodePoolLoader.DefaultEmulatedPoolPath(stateDir, name),
             PoolCapacity = poolCapacity,
-            DataPort = basePort + 20 + index,
-            MemshackManifests = manifests,
             MemshackPortOffset = index,
         };
     }
 
     public static async Task<int> RunAsync(string[] args)
     {
-        int nodes = 3, basePort = DefaultBasePort;
-        string stateDir = Path.Combine(".state", "dev");
+        int nodes = 3, basePort = DefaultBasePort, apiPort = DefaultApiPort;
+        string stateDir = Path.Combine(".state", "dev"), crds = Path.Combine("k8s", "crds"), samples = Path.Combine("k8s", "samples");
         ulong capacity = 256UL << 20;
-        string? manifests = Directory.Exists(DefaultManifests) ? DefaultManifests : null;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"option '{args[i]}' needs a value");
+            int Number() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : throw new ArgumentException($"option '{args[i - 1]}' needs a number");
             switch (args[i])
             {
-                case "--nodes": nodes = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--help" or "-h": Console.Write(Usage); return 0;
+                case "--nodes": nodes = Number(); break;
                 case "--state": stateDir = Value(); break;
-                case "--base-port": basePort = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--base-port": basePort = Number(); break;
+                case "--api-port": apiPort = Number(); break;
                 case "--pool-capacity": capacity = ByteSize.Parse("POOL_CAPACITY", Value()); break;
-                case "--manifests": manifests = Value(); break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'; known: --nodes --state --base-port --pool-capacity --manifests");
+                case "--crds": crds = Value(); break;
+                case "--samples": samples = Value(); break;
+                default: throw new ArgumentException($"unknown option '{args[i]}' (mnemo-silo dev-cluster --help lists the options)");
             }
         }
         if (nodes is < 1 or > 10)
             throw new ArgumentException("--nodes must be between 1 and 10");
-        if (manifests is not null && !Directory.Exists(manifests))
-            throw new ArgumentException($"--manifests: folder '{manifests}' does not exist");
-        // The silos run with their own working directory in mind; hand them an absolute path.
-        manifests = manifests is null ? null : Path.GetFullPath(manifests);
+        if (!Directory.Exists(crds))
+            throw new ArgumentException($"--crds: folder '{crds}' does not exist (run from the repository root)");
+
+        stateDir = Path.GetFullPath(stateDir);
+        Directory.CreateDirectory(stateDir);
+        string kubeconfig = Path.Combine(stateDir, "kubeconfig");
+        SiloSettings[] settings = Enumerable.Range(0, nodes).Select(i => NodeSettings(i, nodes, stateDir, basePort, capacity, kubeconfig)).ToArray();
+        PortCheck.EnsureFree(IPAddress.Loopback, settings
+            .SelectMany(s => new[] { (s.SiloPort, $"{s.NodeName} Orleans silo"), (s.HealthPort, $"{s.NodeName} health"), (s.DataPort, $"{s.NodeName} data plane"), (s.GatewayPort, $"{s.NodeName} Orleans gateway") })
+            .Prepend((apiPort, "Kubernetes API")));
+        // make clean removes the pools outside the state folder by this list.
+        await File.WriteAllLinesAsync(Path.Combine(stateDir, "pool-files"), settings.Select(s => s.PoolPath));
 
         var output = new object();
         void Print(string line) { lock (output) Console.WriteLine(line); }
+        using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss.fff "; })
+            .AddFilter("Microsoft", LogLevel.Warning));
 
-        var silos = Enumerable.Range(0, nodes)
-            .Select(i => SiloProcess.Start(NodeOptions(i, nodes, stateDir, basePort, capacity, manifests), Print))
-            .ToArray();
+        await using EmbeddedKubeApi api = await EmbeddedKubeApi.StartAsync(new KubeApiServerOptions
+        {
+            Port = apiPort,
+            StateDir = Path.Combine(stateDir, "kube-api"),
+            ResourcePaths = [Path.GetFullPath(crds)],
+        }, logging);
+        api.WriteKubeconfig(kubeconfig);
+        IReadOnlyList<string> applied = Directory.Exists(samples) ? await SampleResources.ApplyMissingAsync(api.BaseAddress, samples) : [];
+
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
-
+        var silos = settings.Select(s => SiloProcess.Start(s, Print)).ToArray();
         try
         {
-            await Task.WhenAll(silos.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(60))));
-            PrintSummary(silos.Select(s => s.Options).ToArray(), stateDir, manifests, Print);
+            await Task.WhenAll(silos.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));
+            PrintSummary(settings, api.BaseAddress, kubeconfig, stateDir, applied, Print);
 
             while (!stop.IsCancellationRequested)
             {
@@ -87,19 +120,17 @@ public static class DevCluster
                     if (!silos[i].HasExited)
                         continue;
                     var exited = silos[i];
-                    Print($"[dev-cluster] {exited.Options.NodeName} exited with code {exited.ExitCode}; restarting it as a new generation");
-                    await Task.Delay(TimeSpan.FromSeconds(1));
-                    if (stop.IsCancellationRequested)
-                        break;
-                    silos[i] = SiloProcess.Start(exited.Options, Print);
+                    Print($"[dev-cluster] {exited.Settings.NodeName} exited with code {exited.ExitCode}; restarting it as a new generation");
+                    silos[i] = SiloProcess.Start(exited.Settings, Print);
                     exited.Dispose();
+                    await silos[i].WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
                 }
             }
             return 0;
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
-            Print("[dev-cluster] " + e.Message);
+            Print("[dev-cluster] " + e.Message + "; stopping (the silo's own lines above say why)");
             return 1;
         }
         finally
@@ -111,45 +142,24 @@ public static class DevCluster
         }
     }
 
-    private static void PrintSummary(SiloOptions[] silos, string stateDir, string? manifests, Action<string> print)
+    private static void PrintSummary(SiloSettings[] silos, Uri api, string kubeconfig, string stateDir, IReadOnlyList<string> applied, Action<string> print)
     {
         print("");
-        print($"Mnemo dev cluster: {silos.Length} silos on loopback, state in {Path.GetFullPath(stateDir)}");
+        print($"Mnemo dev cluster: {silos.Length} silos on loopback, state in {stateDir}");
+        print($"  Kubernetes API: {api}  (kubeconfig {kubeconfig})");
         foreach (var s in silos)
-            print($"  {s.NodeName}: grain calls h2c {s.Host}:{s.SiloPort}  health http://{s.Host}:{s.HealthPort}/readyz  data plane {s.Host}:{s.DataPort}  pool {s.PoolPath} ({s.PoolCapacity >> 20} MiB)");
-        PrintMemshacks(silos, manifests, print);
-        var gateways = string.Join(',', silos.Select(s => $"{s.Host}:{s.SiloPort}"));
-        print("Try (the CLI reads its gateways from --gateway or MNEMO_GATEWAY):");
-        print($"  export MNEMO_GATEWAY={gateways}");
-        print("  dotnet run --project Client/Cli -- list");
-        print("  dotnet run --project Client/Cli -- usage -o json");
+            print($"  {s.NodeName}: Orleans silo {s.Host}:{s.SiloPort}, gateway {s.Host}:{s.GatewayPort}, health http://{s.Host}:{s.HealthPort}/readyz, data plane {s.Host}:{s.DataPort}, pool {s.PoolPath} ({s.PoolCapacity >> 20} MiB)");
+        if (applied.Count > 0)
+            print($"  applied: {string.Join(", ", applied)}");
+        print("Memshacks are served on mcrouter_port + node index by every silo (node-0 on the port itself).");
+        print("Try:");
+        print($"  export KUBECONFIG={kubeconfig}");
+        print("  kubectl get silos            # the Orleans members and their status");
+        print("  kubectl get memshacks        # kubectl apply / delete a Memshack and the silos follow");
+        print($"  export MNEMO_GATEWAY={string.Join(',', silos.Select(s => $"{s.Host}:{s.GatewayPort}"))}");
+        print("  mnemo list; mnemo usage      # the CLI (make run puts it on a PATH it prints)");
+        print("  printf 'set a 0 0 1\\r\\nx\\r\\n' | nc -q1 127.0.0.1 5000; printf 'get a\\r\\n' | nc -q1 127.0.0.1 5002");
         print("Ctrl+C stops the cluster gracefully.");
         print("");
-    }
-
-    /// <summary>The memcached gateways of the Memshacks the silos serve (invalid manifests are reported in the silos' logs).</summary>
-    private static void PrintMemshacks(SiloOptions[] silos, string? manifests, Action<string> print)
-    {
-        if (manifests is null)
-        {
-            print("No Memshack manifests (--manifests); no memcached gateway is served.");
-            return;
-        }
-        var memshacks = MemshackManifestLoader.Load(manifests, silos.Length, NullLogger.Instance);
-        foreach (var memshack in memshacks)
-        {
-            print($"Memshack {memshack.Namespace}/{memshack.Name} ({memshack.Spec.NumShards} shards x {memshack.Spec.NumReplicas} replicas, write quorum {memshack.Spec.WriteQuorum.ToManifestValue()}), from {manifests}:");
-            foreach (var s in silos)
-                print($"  {s.NodeName}: memcached gateway: {s.Host}:{memshack.Spec.McrouterPort + s.MemshackPortOffset}");
-        }
-        if (memshacks.Count > 0)
-        {
-            var port = memshacks[0].Spec.McrouterPort + silos[0].MemshackPortOffset;
-            print("Try:");
-            print($"  printf 'set a 0 0 1\\r\\nx\\r\\nget a\\r\\n' | nc -q1 {silos[0].Host} {port}");
-            print($"  printf 'get a\\r\\n' | nc -q1 {silos[^1].Host} {memshacks[0].Spec.McrouterPort + silos[^1].MemshackPortOffset}   # same item through another silo");
-            print($"  memccat --servers={silos[^1].Host}:{memshacks[0].Spec.McrouterPort + silos[^1].MemshackPortOffset} a");
-            print($"  memcstat --servers={silos[0].Host}:{port}");
-        }
     }
 }

@@ -1,16 +1,16 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Mnemo.Grains.NodeMemory;
+using Mnemo.Grains;
 using Mnemo.NativeEngine;
 
-namespace Mnemo.Silo.Hosting;
+namespace Mnemo.Silo;
 
 /// <summary>Opens (creating when missing) the node's pool before the silo starts serving, so a
 /// wrong path or a foreign pool stops the silo at once with the engine's reason.</summary>
 public static class NodePoolLoader
 {
-    public static NodePool Open(SiloOptions options, ILogger logger)
+    public static NodePool Open(SiloSettings options, ILogger logger)
     {
         Directory.CreateDirectory(options.StateDir);
         if (options.DeviceMode != DeviceMode.DevDax && Path.GetDirectoryName(Path.GetFullPath(options.PoolPath)) is { } directory)

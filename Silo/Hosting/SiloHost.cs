@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -6,25 +5,28 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Mnemo.Grains.Memshack;
-using Mnemo.Grains.NodeMemory;
-using Mnemo.Runtime.Membership;
-using Mnemo.Runtime.Messaging;
-using Mnemo.Runtime.Transport;
-using Mnemo.Silo.Membership;
-using Mnemo.Silo.Memshack;
-using Mnemo.Silo.Runtime;
+using Mnemo.DataPlane;
+using Mnemo.Grains;
+using Mnemo.Kubernetes;
+using Orleans.Configuration;
 
-namespace Mnemo.Silo.Hosting;
+namespace Mnemo.Silo;
 
-/// <summary>Builds a silo: Kestrel with an h2c port for grain calls and an HTTP/1.1 port for
-/// health probes, the grain runtime, static membership, the node's pool and the Memshacks it serves
-/// (memcached gateways and the replica data plane, see Silo/Memshack).</summary>
+/// <summary>
+/// Builds a silo: one web host with the Orleans silo (membership in the Kubernetes API), the
+/// node's pool, HTTP health probes, and the Memshack service (the replica data plane and a
+/// memcached gateway per Memshack the API declares). Shutdown runs in one order: the health port
+/// closes first, then the Memshack gateways and the data plane, then the silo leaves the cluster.
+/// </summary>
 public static class SiloHost
 {
-    public static WebApplication Build(SiloOptions options, Action<ILoggingBuilder>? configureLogging = null)
+    public static WebApplication Build(SiloSettings settings, Action<ILoggingBuilder>? configureLogging = null)
     {
+        IPAddress address = IPAddress.TryParse(settings.Host, out IPAddress? parsed) ? parsed : IPAddress.Any;
+        PortCheck.EnsureFree(address, [
+            (settings.SiloPort, "Orleans silo port"), (settings.GatewayPort, "Orleans gateway port"),
+            (settings.HealthPort, "health port"), (settings.DataPort, "data plane port")]);
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "mnemo-silo" });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>
@@ -32,64 +34,60 @@ public static class SiloHost
             console.SingleLine = true;
             console.TimestampFormat = "HH:mm:ss.fff ";
         });
-        // Kestrel logs every request at Information; that would drown the silo's own log.
+        // Kestrel and the host narrate every start and request at Information; the silo says what matters itself.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         configureLogging?.Invoke(builder.Logging);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // h2c needs an HTTP/2-only endpoint: with Http1AndHttp2 and no TLS Kestrel serves HTTP/1.1.
-            Listen(kestrel, options.Host, options.SiloPort, HttpProtocols.Http2);
-            Listen(kestrel, options.Host, options.HealthPort, HttpProtocols.Http1);
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(address, settings.HealthPort, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+        // Orleans must leave the cluster inside the pod's grace period; the DaemonSet allows more.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        var kubernetes = KubernetesConnection.Create(settings.Kubeconfig, settings.Namespace);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = settings.ClusterId;
+                cluster.ServiceId = "mnemo";
+            });
+            silo.Configure<Orleans.Configuration.SiloOptions>(silo => silo.SiloName = settings.NodeName);
+            silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: address.Equals(IPAddress.Any));
+            silo.UseKubernetesMembership(membership =>
+            {
+                membership.Namespace = settings.Namespace;
+                membership.KubeconfigPath = settings.Kubeconfig;
+            });
+            silo.Configure<ClusterMembershipOptions>(MembershipTuning.Apply);
+            silo.Configure<GrainCollectionOptions>(collection => collection.CollectionAge = settings.IdleAge);
+            silo.AddMnemoGrains();
         });
 
-        var generation = DateTime.UtcNow.Ticks;
-        var self = new SiloAddress(options.Host, options.SiloPort, generation, options.NodeName);
         var services = builder.Services;
-        services.AddSingleton(options);
-        services.AddSingleton(new TransportOptions());
-        services.AddSingleton<Http2MessageTransport>();
-        services.AddSingleton<IMessageTransport>(sp => sp.GetRequiredService<Http2MessageTransport>());
-
-        services.AddSingleton(Options.Create(new MembershipOptions { Peers = [.. options.Peers] }));
-        services.AddSingleton(new MembershipTable(self));
-        services.AddSingleton<IMembershipProvider, StaticMembershipProvider>();
-        services.AddSingleton<MembershipService>();
-        services.AddSingleton<IMembershipView>(sp => sp.GetRequiredService<MembershipService>());
-        services.AddSingleton<ISiloControlHandler>(sp => sp.GetRequiredService<MembershipService>());
-        services.AddSingleton<IIncomingCallAdmission>(sp => sp.GetRequiredService<MembershipService>());
-        services.AddHostedService(sp => sp.GetRequiredService<MembershipService>());
-
-        services.AddSingleton(sp => NodePoolLoader.Open(options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Mnemo.Silo.Pool")));
-        Assembly[] grainAssemblies = [typeof(NodeMemoryGrain).Assembly, .. options.GrainAssemblies.Select(path => Assembly.LoadFrom(Path.GetFullPath(path)))];
-        services.AddGrainRuntime(grainAssemblies, runtime => runtime.IdleDeactivationAge = options.IdleAge);
-        services.AddSingleton<ILocalActivationCounter, CatalogActivationCounter>();
-        services.AddHostedService<SiloShutdown>();
-
-        services.AddSingleton(new ServedMemshacks(options.DataPort));
+        services.AddSingleton(settings);
+        services.AddSingleton(kubernetes);
+        services.AddSingleton(sp => NodePoolLoader.Open(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Mnemo.Silo.Pool")));
+        services.AddSingleton(new ServedMemshacks(settings.DataPort));
         services.AddSingleton<PeerDataConnections>();
+        services.AddSingleton<MemshackFeed>();
+        services.AddSingleton<ClusterNodes>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterNodes>());
         services.AddHostedService<MemshackService>();
 
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.
         app.Services.GetRequiredService<NodePool>();
-
-        app.MapGroup("").RequireHost($"*:{options.SiloPort}").MapMnemoTransport();
-        app.MapGroup("").RequireHost($"*:{options.HealthPort}").MapHealthEndpoints(app.Services.GetRequiredService<MembershipService>());
+        app.MapHealthEndpoints();
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Silo {Self} listening: grain calls h2c://{Host}:{SiloPort}, health http://{Host}:{HealthPort}/healthz and /readyz, peers [{Peers}]",
-            self, options.Host, options.SiloPort, options.Host, options.HealthPort, string.Join(", ", options.Peers)));
+            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, data plane {Host}:{DataPort}, Kubernetes API {Api}",
+            settings.NodeName, settings.ClusterId, settings.Host, settings.SiloPort, settings.Host, settings.GatewayPort, settings.Host, settings.HealthPort,
+            settings.Host, settings.DataPort, kubernetes.Configuration.Host));
         return app;
-    }
-
-    private static void Listen(KestrelServerOptions kestrel, string host, int port, HttpProtocols protocols)
-    {
-        if (IPAddress.TryParse(host, out var address))
-            kestrel.Listen(address, port, listen => listen.Protocols = protocols);
-        else if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
-            kestrel.ListenLocalhost(port, listen => listen.Protocols = protocols);
-        else
-            kestrel.ListenAnyIP(port, listen => listen.Protocols = protocols);
     }
 }

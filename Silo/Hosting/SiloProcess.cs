@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Mnemo.Silo.Hosting;
+namespace Mnemo.Silo;
 
 /// <summary>A silo running as a child process of this program (the dev cluster, tests and
 /// benchmarks use it). Output lines go to <paramref name="output"/> prefixed with the node name.</summary>
@@ -9,13 +9,15 @@ public sealed partial class SiloProcess : IDisposable
 {
     private readonly Process _process;
 
-    private SiloProcess(SiloOptions options, Process process)
+    private SiloProcess(SiloSettings settings, Process process)
     {
-        Options = options;
+        Settings = settings;
         _process = process;
     }
 
-    public SiloOptions Options { get; }
+    public SiloSettings Settings { get; }
+
+    private static readonly string[] DownwardApi = ["NODE_NAME", "POD_NAME", "POD_IP", "POD_NAMESPACE"];
 
     public bool HasExited => _process.HasExited;
 
@@ -25,7 +27,7 @@ public sealed partial class SiloProcess : IDisposable
 
     /// <summary>Starts <c>mnemo-silo</c> with <paramref name="options"/>. <paramref name="siloAssembly"/>
     /// is the path of mnemo-silo.dll; by default the one this code was loaded from.</summary>
-    public static SiloProcess Start(SiloOptions options, Action<string> output, string? siloAssembly = null)
+    public static SiloProcess Start(SiloSettings options, Action<string> output, string? siloAssembly = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -36,8 +38,8 @@ public sealed partial class SiloProcess : IDisposable
         info.ArgumentList.Add(siloAssembly ?? typeof(SiloProcess).Assembly.Location);
         foreach (var argument in options.ToArguments())
             info.ArgumentList.Add(argument);
-        // Settings come from the arguments alone, not from the parent's MNEMO_* environment.
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith(SiloOptions.EnvironmentPrefix, StringComparison.Ordinal)).ToList())
+        // Settings come from the arguments alone, not from the parent's MNEMO_* or downward-API environment.
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith(SiloSettings.EnvironmentPrefix, StringComparison.Ordinal) || DownwardApi.Contains(k)).ToList())
             info.Environment.Remove(key);
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
@@ -54,12 +56,12 @@ public sealed partial class SiloProcess : IDisposable
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var url = $"http://{Options.Host}:{Options.HealthPort}/readyz";
+        var url = $"http://{Settings.Host}:{Settings.HealthPort}/readyz";
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             if (_process.HasExited)
-                throw new InvalidOperationException($"silo {Options.NodeName} exited with code {_process.ExitCode} before it was ready");
+                throw new InvalidOperationException($"silo {Settings.NodeName} exited with code {_process.ExitCode} before it was ready");
             try
             {
                 using var response = await http.GetAsync(url);
@@ -71,7 +73,7 @@ public sealed partial class SiloProcess : IDisposable
                 // Not listening yet.
             }
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"silo {Options.NodeName} was not ready at {url} within {timeout}");
+                throw new TimeoutException($"silo {Settings.NodeName} was not ready at {url} within {timeout}");
             await Task.Delay(100);
         }
     }

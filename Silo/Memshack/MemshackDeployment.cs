@@ -1,15 +1,10 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Grains.Memshack;
-using Mnemo.Grains.Memshack.Replication;
-using Mnemo.Grains.Memshack.Stores;
+using Mnemo.Grains;
 using Mnemo.NativeEngine;
-using Mnemo.Runtime.Messaging;
-using Mnemo.Silo.DataPlane;
-using Mnemo.Silo.Gateways.Memcached;
+using Mnemo.DataPlane;
 
-namespace Mnemo.Silo.Memshack;
+namespace Mnemo.Silo;
 
 /// <summary>
 /// One Memshack as this silo serves it: a replica set per shard (the replica held here straight in
@@ -20,12 +15,16 @@ public sealed class MemshackDeployment : IAsyncDisposable
 {
     private readonly MemcachedGatewayHost _gateway;
     private readonly IReadOnlyList<EngineRegionStore> _localReplicas;
+    private readonly IReadOnlyList<string> _localRegions;
+    private readonly EnginePool _pool;
     private readonly ILogger _logger;
 
     private MemshackDeployment(MemshackResource resource, IReadOnlyList<ServedShard> shards, IReadOnlyList<EngineRegionStore> localReplicas,
-        MemcachedGatewayHost gateway, ILogger logger)
+        IReadOnlyList<string> localRegions, EnginePool pool, MemcachedGatewayHost gateway, ILogger logger)
     {
         _localReplicas = localReplicas;
+        _localRegions = localRegions;
+        _pool = pool;
         Resource = resource;
         Shards = shards;
         _gateway = gateway;
@@ -41,41 +40,47 @@ public sealed class MemshackDeployment : IAsyncDisposable
 
     public static string KeyOf(MemshackResource resource) => $"{resource.Namespace}/{resource.Name}";
 
-    /// <param name="members">Every node of the cluster by name (this one included), from which the shard map is computed.</param>
+    /// <summary>Shard → replica nodes; the same on every silo given the same nodes.</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> ShardMap(MemshackResource resource, IReadOnlyList<string> nodes) =>
+        ReplicaPlacement.ShardMap(KeyOf(resource), resource.Spec.NumShards, resource.Spec.NumReplicas, nodes.ToArray());
+
+    /// <param name="nodes">The nodes that hold replicas (this one included), from which the shard map is computed.</param>
     /// <param name="staleLocalShards">Shards whose replica here holds data from an earlier run that peers have
     /// moved past: it serves nothing until resynced.</param>
     /// <param name="casClock">This silo's CAS clock, shared by every replica set it runs.</param>
-    public static async Task<MemshackDeployment> StartAsync(MemshackResource resource, IReadOnlyDictionary<string, SiloAddress> members,
-        SiloAddress self, EnginePool pool, PeerDataConnections peers, IPAddress gatewayAddress, int portOffset,
+    public static async Task<MemshackDeployment> StartAsync(MemshackResource resource, IReadOnlyList<string> nodes,
+        string self, EnginePool pool, PeerDataConnections peers, IPAddress gatewayAddress, int portOffset,
         Func<int, bool> staleLocalShards, CasClock casClock, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         string key = KeyOf(resource);
         ILogger logger = loggerFactory.CreateLogger<MemshackDeployment>();
-        IReadOnlyList<IReadOnlyList<string>> map = ReplicaPlacement.ShardMap(key, resource.Spec.NumShards, resource.Spec.NumReplicas, members.Keys.ToArray());
-        var options = new ReplicaSetOptions { WriteQuorum = resource.Spec.WriteQuorum, GatewayName = self.NodeName, CasClock = casClock };
+        IReadOnlyList<IReadOnlyList<string>> map = ShardMap(resource, nodes);
+        var options = new ReplicaSetOptions { WriteQuorum = resource.Spec.WriteQuorum, GatewayName = self, CasClock = casClock };
         int itemSizeMax = (int)pool.GetStats().ItemSizeMax;
         var shards = new ServedShard[map.Count];
         var localReplicas = new List<EngineRegionStore>();
+        var localRegions = new List<string>();
         var gatewayShards = new IAsyncCacheStore[map.Count];
         for (int shard = 0; shard < map.Count; shard++)
         {
-            string region = MemshackRegions.Of(resource, shard);
+            string region = MemshackRegions.Of(resource.Namespace, resource.Name, shard);
             var replicas = new IReplica[map[shard].Count];
             int local = -1;
             for (int i = 0; i < replicas.Length; i++)
             {
                 string node = map[shard][i];
                 string name = $"{node}/{region}";
-                if (node == self.NodeName)
+                if (node == self)
                 {
                     local = i;
                     var localStore = new EngineRegionStore(pool, pool.GetOrCreateRegion(region), name);
                     localReplicas.Add(localStore);
+                    localRegions.Add(region);
                     replicas[i] = localStore;
                 }
                 else
                 {
-                    PeerConnection peer = await peers.GetAsync(members[node], cancellationToken);
+                    PeerConnection peer = await peers.GetAsync(node, cancellationToken);
                     replicas[i] = new RemoteReplica(peer, region, name, itemSizeMax);
                 }
             }
@@ -102,7 +107,7 @@ public sealed class MemshackDeployment : IAsyncDisposable
         logger.LogInformation("Memshack {Memshack} served: memcached gateway {EndPoint}, {Shards} shards x {Replicas} replicas, write quorum {Quorum}, shard map {Map}",
             key, gateway.Endpoint, resource.Spec.NumShards, resource.Spec.NumReplicas, resource.Spec.WriteQuorum.ToManifestValue(),
             string.Join(" ", map.Select((nodes, s) => $"{s}:[{string.Join(",", nodes)}]")));
-        return new MemshackDeployment(resource, shards, localReplicas, gateway, logger);
+        return new MemshackDeployment(resource, shards, localReplicas, localRegions, pool, gateway, logger);
     }
 
     /// <summary>A node came back as a new incarnation: whatever its replicas hold is unknown, so they resync before serving.</summary>
@@ -139,6 +144,18 @@ public sealed class MemshackDeployment : IAsyncDisposable
         await _gateway.DisposeAsync();
         foreach (EngineRegionStore local in _localReplicas)
             local.Dispose();
+    }
+
+    /// <summary>Stops serving and deletes this node's replicas with their data: the Memshack is gone.</summary>
+    public async ValueTask DeleteAsync()
+    {
+        await DisposeAsync();
+        foreach (string name in _localRegions)
+        {
+            if (_pool.FindRegion(name) is { } region)
+                _pool.DropRegion(region);
+        }
+        _logger.LogInformation("Memshack {Memshack} deleted: regions {Regions} dropped on this node", Key, string.Join(", ", _localRegions));
     }
 
     private static int IndexOf(IReadOnlyList<string> nodes, string node)

@@ -1,187 +1,223 @@
+using System.Collections.Immutable;
 using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Mnemo.Grains.Memshack;
-using Mnemo.Grains.Memshack.Replication;
-using Mnemo.Grains.NodeMemory;
-using Mnemo.Runtime.Membership;
-using Mnemo.Runtime.Messaging;
-using Mnemo.Silo.DataPlane;
-using Mnemo.Silo.Hosting;
+using Mnemo.DataPlane;
+using Mnemo.Grains;
+using Mnemo.Grains.Interfaces;
+using Mnemo.NativeEngine;
 
-namespace Mnemo.Silo.Memshack;
+namespace Mnemo.Silo;
 
 /// <summary>
-/// Serves the Memshacks declared in the manifest folder on this silo. Once every configured silo is
-/// Active it computes each Memshack's shard map from the node names (the same on every silo), drops
-/// local replicas that peers have moved past, starts the data plane, then a replica set per shard
-/// and a memcached gateway per Memshack. Afterwards it watches membership: a node that comes back as
-/// a new incarnation has its replicas resynced, and a maintenance pass every second repairs replicas
-/// that missed writes or need a resync once they answer again.
+/// Serves, on this silo, the Memshacks the Kubernetes API declares. It starts the replica data plane,
+/// waits for the configured nodes to be active, then follows the Memshack resources level by level:
+/// each change of the set starts a Memshack's replica sets and memcached gateway, restarts them with
+/// a changed spec, stops serving an invalid one (its data kept) and deletes a removed one (its
+/// regions dropped). Membership drives the rest: a node that returns as a new generation has its
+/// replicas resynced, and a maintenance pass every second repairs replicas that missed writes.
 /// </summary>
 public sealed class MemshackService(
-    SiloOptions options,
+    SiloSettings settings,
     NodePool nodePool,
-    IMembershipView membership,
+    ClusterNodes nodes,
     PeerDataConnections peers,
     ServedMemshacks served,
+    MemshackFeed feed,
+    IGrainFactory grains,
     ILoggerFactory loggerFactory) : BackgroundService
 {
-    /// <summary>
-    /// A peer holding a replica of a shard that has run this much longer than this silo has copies newer
-    /// than what this node's pool kept from its previous run (silos of a cluster starting together start
-    /// within seconds of each other; a restarted silo rejoins a cluster that kept running).
-    /// </summary>
-    public static readonly TimeSpan RestartMargin = TimeSpan.FromSeconds(10);
-
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan WaitReportInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PeerViewTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<MemshackService>();
-    private readonly Dictionary<string, long> _generations = new(StringComparer.Ordinal);
-    private IReadOnlyList<MemshackDeployment> _deployments = [];
+    private readonly Dictionary<string, string> _reported = new(StringComparer.Ordinal);
+    private ImmutableDictionary<string, MemshackDeployment> _deployments = ImmutableDictionary.Create<string, MemshackDeployment>(StringComparer.Ordinal);
     private DataPlaneServer? _dataPlane;
+    private IReadOnlyList<string> _nodes = [];
+    private CasClock? _casClock;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.MemshackManifests is not { } folder)
-        {
-            _logger.LogInformation("No Memshack manifest folder configured (--memshack-manifests); no Memshack is served");
-            return;
-        }
-        SiloAddress self = membership.Self ?? throw new InvalidOperationException("a silo's membership view has no Self");
-        IReadOnlyDictionary<string, SiloAddress> members = await WaitForConfiguredSilosAsync(self, stoppingToken);
-        IReadOnlyList<MemshackResource> resources = MemshackManifestLoader.Load(folder, members.Count, _logger);
-        if (resources.Count == 0)
-        {
-            _logger.LogInformation("No valid Memshack manifest in {Folder}", folder);
-            return;
-        }
-
-        // What this silo's pool kept may be older than its peers' copies: those replicas resync by
-        // version (newer CAS wins, keys gone from the peer are deleted) before serving; nothing is dropped.
-        var stale = resources.ToDictionary(r => r, r => StaleLocalShards(r, members, self));
-        IPAddress address = IPAddress.TryParse(options.Host, out IPAddress? parsed) ? parsed : IPAddress.Any;
-        _dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(address, options.DataPort), nodePool.Pool, loggerFactory, stoppingToken);
+        IPAddress address = GatewayAddress();
+        _dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(address, settings.DataPort), nodePool.Pool, loggerFactory, stoppingToken);
         _logger.LogInformation("Data plane listening on {EndPoint}", _dataPlane.EndPoint);
+        nodes.Restarted += OnNodeRestarted;
 
-        // One clock for every replica set of this silo; the ordinal (this node's place among the sorted
-        // node names) keeps CAS values distinct from every other silo's.
-        var casClock = new CasClock(NodeOrdinal(members.Keys, self.NodeName));
-        var deployments = new List<MemshackDeployment>();
-        foreach (MemshackResource resource in resources)
-        {
-            try
-            {
-                MemshackDeployment deployment = await MemshackDeployment.StartAsync(resource, members, self, nodePool.Pool, peers, address,
-                    options.MemshackPortOffset, stale[resource].Contains, casClock, loggerFactory, stoppingToken);
-                served.Set(deployment.Key, deployment.Shards);
-                deployments.Add(deployment);
-            }
-            catch (IOException e)
-            {
-                // Kestrel reports a gateway port in use this way; the other Memshacks are still served.
-                _logger.LogError("Memshack {Namespace}/{Name} is not served: {Reason}", resource.Namespace, resource.Name, e.Message);
-            }
-        }
-        _deployments = deployments;
+        // The shard map is computed over the configured nodes (and whoever else is active now), never
+        // over whoever happens to be up later, so it is the same on every silo and a node that dies
+        // keeps its replicas (they are repaired when it returns).
+        await nodes.WaitUntilActiveAsync(settings.Nodes, stoppingToken);
+        _nodes = settings.Nodes.Concat(nodes.ActiveNames).Append(nodes.Self).Distinct().Order(StringComparer.Ordinal).ToArray();
+        _casClock = new CasClock(NodeOrdinal(_nodes, nodes.Self));
+        _logger.LogInformation("Memshack replicas are placed over the nodes {Nodes}", string.Join(", ", _nodes));
 
-        lock (_generations)
+        Task maintenance = MaintainAsync(stoppingToken);
+        try
         {
-            foreach ((string node, SiloAddress member) in members)
-                _generations[node] = member.Generation;
+            await foreach (IReadOnlyList<MemshackObject> declared in feed.WatchAsync(stoppingToken))
+                await ReconcileAsync(declared, stoppingToken);
         }
-        membership.Changed += OnMembershipChanged;
-        OnMembershipChanged(membership.Members);
-
-        while (!stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            await Task.Delay(MaintenanceInterval, stoppingToken);
-            foreach (MemshackDeployment deployment in _deployments)
-                await deployment.RepairAsync(stoppingToken);
         }
+        await maintenance;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        membership.Changed -= OnMembershipChanged;
+        nodes.Restarted -= OnNodeRestarted;
         await base.StopAsync(cancellationToken);
-        foreach (MemshackDeployment deployment in _deployments)
+        foreach (MemshackDeployment deployment in _deployments.Values)
             await deployment.DisposeAsync();
+        _deployments = _deployments.Clear();
         if (_dataPlane is not null)
             await _dataPlane.DisposeAsync();
+        await peers.DisposeAsync();
+    }
+
+    /// <summary>Brings what this silo serves in line with <paramref name="declared"/>, everything that exists now.</summary>
+    private async Task ReconcileAsync(IReadOnlyList<MemshackObject> declared, CancellationToken cancellationToken)
+    {
+        var valid = new Dictionary<string, MemshackResource>(StringComparer.Ordinal);
+        foreach (MemshackObject item in declared.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            IReadOnlyList<string> reasons = Validate(item, valid.Values, out MemshackResource? resource);
+            if (reasons.Count == 0)
+                valid[item.Key] = resource!;
+            else if (!_reported.TryGetValue(item.Key, out string? version) || version != item.ResourceVersion)
+                _logger.LogError("Memshack {Memshack} is invalid and not served: {Reasons}", item.Key, string.Join("; ", reasons));
+            _reported[item.Key] = item.ResourceVersion;
+        }
+        var present = declared.Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (string gone in _reported.Keys.Where(k => !present.Contains(k)).ToList())
+            _reported.Remove(gone);
+
+        foreach ((string key, MemshackDeployment running) in _deployments)
+        {
+            if (valid.TryGetValue(key, out MemshackResource? wanted) && wanted == running.Resource)
+                continue;
+            _deployments = _deployments.Remove(key);
+            served.Remove(key);
+            if (present.Contains(key))
+            {
+                _logger.LogInformation("Memshack {Memshack} changed; serving it anew", key);
+                await running.DisposeAsync();
+            }
+            else
+            {
+                await running.DeleteAsync();
+            }
+        }
+
+        foreach ((string key, MemshackResource resource) in valid)
+        {
+            if (_deployments.ContainsKey(key))
+                continue;
+            HashSet<int> servedElsewhere = await ShardsServedElsewhereAsync(resource, cancellationToken);
+            try
+            {
+                MemshackDeployment deployment = await MemshackDeployment.StartAsync(resource, _nodes, nodes.Self, nodePool.Pool, peers, GatewayAddress(),
+                    settings.MemshackPortOffset, servedElsewhere.Contains, _casClock!, loggerFactory, cancellationToken);
+                served.Set(key, deployment.Shards);
+                _deployments = _deployments.SetItem(key, deployment);
+            }
+            catch (AddressInUseException)
+            {
+                _logger.LogError("Memshack {Memshack} is not served: its gateway port {Port} is already in use", key,
+                    resource.Spec.McrouterPort + settings.MemshackPortOffset);
+            }
+        }
+    }
+
+    private IReadOnlyList<string> Validate(MemshackObject item, IEnumerable<MemshackResource> accepted, out MemshackResource? resource)
+    {
+        resource = null;
+        try
+        {
+            resource = MemshackManifestParser.Parse(item.Json);
+        }
+        catch (MemshackManifestException e)
+        {
+            return e.Reasons;
+        }
+        var reasons = new List<string>(MemshackSpecValidator.Validate(resource.Spec, _nodes.Count));
+        int port = resource.Spec.McrouterPort;
+        if (accepted.FirstOrDefault(a => a.Spec.McrouterPort == port) is { } clash)
+            reasons.Add($"spec.mcrouter_port: {port} is taken by {clash.Namespace}/{clash.Name}");
+        string longestRegion = MemshackRegions.Of(resource.Namespace, resource.Name, Math.Max(resource.Spec.NumShards - 1, 0));
+        if (Encoding.UTF8.GetByteCount(longestRegion) > EngineLimits.RegionNameMax)
+            reasons.Add($"metadata: namespace and name too long for region names ('{longestRegion}' exceeds {EngineLimits.RegionNameMax} bytes)");
+        return reasons;
     }
 
     /// <summary>
-    /// Waits until every configured peer is Active and returns the cluster's nodes by name. The shard
-    /// map is computed over all of them, never over whoever happens to be up, so that it is the same on
-    /// every silo and a node that dies keeps its replicas (they are repaired when it returns).
+    /// Shards whose replica here would join peers that already serve them in sync: this silo is
+    /// rejoining a running Memshack, so what its pool kept from its previous run may be older than
+    /// their copies, and the replica resyncs (by version) before it serves. Silos starting together
+    /// find nobody serving yet and start in sync.
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, SiloAddress>> WaitForConfiguredSilosAsync(SiloAddress self, CancellationToken cancellationToken)
+    private async Task<HashSet<int>> ShardsServedElsewhereAsync(MemshackResource resource, CancellationToken cancellationToken)
     {
-        DateTime nextReport = DateTime.UtcNow + WaitReportInterval;
-        while (true)
+        string key = MemshackDeployment.KeyOf(resource);
+        IReadOnlyList<IReadOnlyList<string>> map = MemshackDeployment.ShardMap(resource, _nodes);
+        var result = new HashSet<int>();
+        for (int shard = 0; shard < map.Count; shard++)
         {
-            var active = membership.Members.Where(m => m.Status == SiloStatus.Active).ToDictionary(m => m.Address.Endpoint, m => m.Address);
-            string[] missing = options.Peers.Where(p => !active.ContainsKey(p)).ToArray();
-            if (missing.Length == 0)
+            if (!map[shard].Contains(nodes.Self))
+                continue;
+            foreach (string peer in map[shard].Where(n => n != nodes.Self && nodes.IsActive(n)))
             {
-                var nodes = new Dictionary<string, SiloAddress>(StringComparer.Ordinal) { [self.NodeName] = self };
-                foreach (string peer in options.Peers)
-                    nodes[active[peer].NodeName] = active[peer];
-                return nodes;
-            }
-            if (DateTime.UtcNow > nextReport)
-            {
-                _logger.LogInformation("Memshacks wait for the configured silos {Missing} to be active", string.Join(", ", missing));
-                nextReport = DateTime.UtcNow + WaitReportInterval;
-            }
-            await Task.Delay(200, cancellationToken);
-        }
-    }
-
-    /// <summary>The node's index among the configured nodes in ordinal name order: the same on every silo, distinct per node.</summary>
-    private static int NodeOrdinal(IEnumerable<string> nodes, string self)
-    {
-        string[] sorted = nodes.Order(StringComparer.Ordinal).ToArray();
-        if (sorted.Length > CasClock.MaxOrdinal + 1)
-        {
-            throw new InvalidOperationException($"Memshack serves at most {CasClock.MaxOrdinal + 1} nodes; {sorted.Length} are configured");
-        }
-        return Array.IndexOf(sorted, self);
-    }
-
-    /// <summary>Shards with a replica here and another on a node that has been running since well before this silo started.</summary>
-    private static HashSet<int> StaleLocalShards(MemshackResource resource, IReadOnlyDictionary<string, SiloAddress> members, SiloAddress self)
-    {
-        IReadOnlyList<IReadOnlyList<string>> map = ReplicaPlacement.ShardMap(MemshackDeployment.KeyOf(resource), resource.Spec.NumShards,
-            resource.Spec.NumReplicas, members.Keys.ToArray());
-        long before = self.Generation - RestartMargin.Ticks;
-        return Enumerable.Range(0, map.Count)
-            .Where(s => map[s].Contains(self.NodeName) && map[s].Any(node => node != self.NodeName && members[node].Generation < before))
-            .ToHashSet();
-    }
-
-    private void OnMembershipChanged(IReadOnlyList<SiloMember> members)
-    {
-        var restarted = new List<SiloAddress>();
-        lock (_generations)
-        {
-            foreach (SiloMember member in members)
-            {
-                SiloAddress address = member.Address;
-                if (_generations.TryGetValue(address.NodeName, out long known) && address.Generation > known)
+                try
                 {
-                    _generations[address.NodeName] = address.Generation;
-                    restarted.Add(address);
+                    MemshackShardStatus view = await grains.GetGrain<IMemshackNodeGrain>(peer).GetShardViewAsync(key, shard)
+                        .WaitAsync(PeerViewTimeout, cancellationToken);
+                    if (view.Served && view.Replicas.Any(r => r.Node == peer && r.State == ReplicaStateNames.InSync))
+                    {
+                        result.Add(shard);
+                        break;
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    _logger.LogDebug("{Peer} did not tell whether it serves {Memshack} shard {Shard}: {Reason}", peer, key, shard, e.Message);
                 }
             }
         }
-        foreach (SiloAddress address in restarted)
+        return result;
+    }
+
+    private async Task MaintainAsync(CancellationToken cancellationToken)
+    {
+        try
         {
-            _logger.LogInformation("{Node} restarted as {Address}; its replicas resync before serving", address.NodeName, address);
-            foreach (MemshackDeployment deployment in _deployments)
-                deployment.MarkNodeRestarted(address.NodeName);
+            while (true)
+            {
+                await Task.Delay(MaintenanceInterval, cancellationToken);
+                foreach (MemshackDeployment deployment in _deployments.Values)
+                    await deployment.RepairAsync(cancellationToken);
+            }
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void OnNodeRestarted(ClusterMember member)
+    {
+        foreach (MemshackDeployment deployment in _deployments.Values)
+            deployment.MarkNodeRestarted(member.Name);
+    }
+
+    private IPAddress GatewayAddress() => IPAddress.TryParse(settings.Host, out IPAddress? parsed) ? parsed : IPAddress.Any;
+
+    /// <summary>The node's index among the nodes in ordinal name order: the same on every silo, distinct per node.</summary>
+    private static int NodeOrdinal(IReadOnlyList<string> sortedNodes, string self)
+    {
+        if (sortedNodes.Count > CasClock.MaxOrdinal + 1)
+            throw new InvalidOperationException($"Memshack serves at most {CasClock.MaxOrdinal + 1} nodes; {sortedNodes.Count} are configured");
+        return sortedNodes.ToList().IndexOf(self);
     }
 }

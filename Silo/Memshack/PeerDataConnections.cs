@@ -1,39 +1,39 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Mnemo.Grains;
-using Mnemo.Runtime;
-using Mnemo.Runtime.Messaging;
-using Mnemo.Silo.DataPlane;
+using Mnemo.DataPlane;
+using Mnemo.Grains.Interfaces;
 
-namespace Mnemo.Silo.Memshack;
+namespace Mnemo.Silo;
 
 /// <summary>
 /// One data-plane connection per peer node, shared by the replicas of every shard held there. A
-/// peer's data port is asked of the peer itself (its node grain), so silos need not agree on ports.
+/// peer's data port is asked of the peer itself (its node grain), so silos need not agree on ports;
+/// its address is the one its silo advertises in the membership table.
 /// </summary>
-public sealed class PeerDataConnections(IGrainFactory grains, ILoggerFactory loggerFactory) : IAsyncDisposable
+public sealed class PeerDataConnections(IGrainFactory grains, ClusterNodes nodes, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, PeerConnection> _peers = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggerFactory.CreateLogger<PeerDataConnections>();
 
-    /// <summary>The connection to <paramref name="peer"/>'s data plane; retries until the peer tells its port.</summary>
-    public async Task<PeerConnection> GetAsync(SiloAddress peer, CancellationToken cancellationToken)
+    /// <summary>The connection to <paramref name="node"/>'s data plane; retries until the peer tells its port.</summary>
+    public async Task<PeerConnection> GetAsync(string node, CancellationToken cancellationToken)
     {
         lock (_peers)
         {
-            if (_peers.TryGetValue(peer.NodeName, out PeerConnection? known))
+            if (_peers.TryGetValue(node, out PeerConnection? known))
                 return known;
         }
-        int port = await AskDataPortAsync(peer.NodeName, cancellationToken);
-        EndPoint endPoint = IPAddress.TryParse(peer.Host, out IPAddress? address) ? new IPEndPoint(address, port) : new DnsEndPoint(peer.Host, port);
+        int port = await AskDataPortAsync(node, cancellationToken);
+        IPAddress address = nodes.Current[node].SiloAddress.Endpoint.Address;
         lock (_peers)
         {
-            if (!_peers.TryGetValue(peer.NodeName, out PeerConnection? connection))
+            if (!_peers.TryGetValue(node, out PeerConnection? connection))
             {
+                var endPoint = new IPEndPoint(address, port);
                 connection = new PeerConnection(endPoint, new PeerConnectionOptions(), loggerFactory.CreateLogger<PeerConnection>());
-                _peers.Add(peer.NodeName, connection);
-                _logger.LogInformation("Replicas on {Node} are reached over its data plane at {EndPoint}", peer.NodeName, endPoint);
+                _peers.Add(node, connection);
+                _logger.LogInformation("Replicas on {Node} are reached over its data plane at {EndPoint}", node, endPoint);
             }
             return connection;
         }

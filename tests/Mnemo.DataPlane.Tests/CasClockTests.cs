@@ -1,5 +1,5 @@
-using Mnemo.Grains.Memshack.Replication;
 using Xunit;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlane.Tests;
 

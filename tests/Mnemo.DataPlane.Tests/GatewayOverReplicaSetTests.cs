@@ -2,10 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Mnemo.Grains.Memshack;
-using Mnemo.Grains.Memshack.Replication;
-using Mnemo.Silo.Gateways.Memcached;
 using Xunit;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlane.Tests;
 

@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Silo.DataPlane;
 using Xunit;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlane.Tests;
 

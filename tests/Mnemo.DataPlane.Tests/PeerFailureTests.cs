@@ -2,9 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Silo.DataPlane;
 using Xunit;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlane.Tests;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Silo.DataPlane;
 using Xunit;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlane.Tests;
 

@@ -1,10 +1,8 @@
 using System.Buffers;
 using System.Text;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Grains.Memshack.Replication;
 using Mnemo.NativeEngine;
-using Mnemo.Silo.DataPlane;
 using Xunit;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlane.Tests;
 

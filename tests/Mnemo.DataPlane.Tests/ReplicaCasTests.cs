@@ -1,9 +1,7 @@
 using System.Buffers;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Grains.Memshack;
-using Mnemo.Grains.Memshack.Replication;
 using Mnemo.NativeEngine;
 using Xunit;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlane.Tests;
 

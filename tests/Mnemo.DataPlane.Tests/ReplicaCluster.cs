@@ -1,9 +1,6 @@
 using Microsoft.Extensions.Logging;
-using Mnemo.Grains.Memshack;
-using Mnemo.Grains.Memshack.Replication;
-using Mnemo.Grains.Memshack.Stores;
 using Mnemo.NativeEngine;
-using Mnemo.Silo.DataPlane;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlane.Tests;
 
@@ -91,7 +88,7 @@ public sealed class ReplicaCluster : IAsyncDisposable
 
     /// <summary>Waits until replica <paramref name="index"/> answers (its peer connection may be backing off after a restart).</summary>
     public async Task<bool> WaitReachableAsync(int index) =>
-        await Eventually.HoldsAsync(async () => (await Replicas[index].GetStatsAsync()).Status == Grains.Interfaces.Memshack.CacheStatus.Ok);
+        await Eventually.HoldsAsync(async () => (await Replicas[index].GetStatsAsync()).Status == CacheStatus.Ok);
 
     public async ValueTask DisposeAsync()
     {

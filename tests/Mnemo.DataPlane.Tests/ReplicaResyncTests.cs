@@ -1,7 +1,5 @@
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Grains.Memshack;
-using Mnemo.Grains.Memshack.Replication;
 using Xunit;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlane.Tests;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Grains.Memshack.Replication;
 using Mnemo.NativeEngine;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlane.Tests;
 

@@ -1,9 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Mnemo.Grains.Memshack.Replication;
-using Mnemo.Grains.Memshack.Stores;
 using Mnemo.NativeEngine;
-using Mnemo.Silo.DataPlane;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlane.Tests;
 

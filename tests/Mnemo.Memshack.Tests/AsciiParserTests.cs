@@ -1,6 +1,6 @@
 using System.Text;
-using Mnemo.Grains.Interfaces.Memshack;
 using Mnemo.Memshack.Tests.Infrastructure;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 
@@ -114,7 +114,7 @@ public sealed class AsciiParserTests : IDisposable
         IAsyncCacheStore sharded = _pool.Sharded(5);
         using var session = new SessionHarness(sharded);
         string reply = session.Feed("get __mcrouter__.route(set,user:42)\r\n");
-        int shard = (int)Grains.Memshack.Routing.FurcHash.Hash("user:42"u8, 5);
+        int shard = (int)FurcHash.Hash("user:42"u8, 5);
         string value = $"{shard}\r\nshard-{shard}";
         Assert.Equal($"VALUE __mcrouter__.route(set,user:42) 0 {value.Length}\r\n{value}\r\nEND\r\n", reply);
     }

@@ -1,10 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
-using Mnemo.Grains.Memshack.Stores;
 using Mnemo.Memshack.Tests.Infrastructure;
-using Mnemo.Silo.Gateways.Memcached;
 using static Mnemo.Memshack.Tests.Infrastructure.BinaryPacket;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
-using Mnemo.Grains.Interfaces.Memshack;
 using Mnemo.Memshack.Tests.Infrastructure;
 using static Mnemo.Memshack.Tests.Infrastructure.BinaryPacket;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 

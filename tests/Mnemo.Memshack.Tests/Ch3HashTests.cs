@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Mnemo.Grains.Memshack.Routing;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using Mnemo.Memshack.Tests.Infrastructure;
 using Mnemo.Tests.Shared;
-using Mnemo.Silo.Gateways.Memcached;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 

@@ -1,9 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Grains.Memshack.Replication;
-using Mnemo.Grains.Memshack.Stores;
 using Mnemo.Memshack.Tests.Infrastructure;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 

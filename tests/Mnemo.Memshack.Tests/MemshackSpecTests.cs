@@ -1,4 +1,5 @@
-using Mnemo.Grains.Memshack;
+using Mnemo.Grains;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Mnemo.Grains.Memshack.Routing;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 

@@ -1,9 +1,7 @@
 using System.Buffers;
 using System.Text;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Grains.Memshack.Routing;
-using Mnemo.Grains.Memshack.Stores;
 using Mnemo.Memshack.Tests.Infrastructure;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 

@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Mnemo.Grains.Interfaces.Memshack;
 using Mnemo.Memshack.Tests.Infrastructure;
-using Mnemo.Silo.Gateways.Memcached;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Mnemo.Memshack.Tests.Infrastructure;
-using Mnemo.Silo.Gateways.Memcached;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 

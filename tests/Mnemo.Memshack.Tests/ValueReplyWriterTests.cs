@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using Mnemo.Silo.Gateways.Memcached;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 

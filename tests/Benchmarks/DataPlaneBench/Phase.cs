@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
-using Mnemo.Grains.Interfaces.Memshack;
+using Mnemo.DataPlane;
 
 namespace Mnemo.DataPlaneBench;
 

@@ -1,11 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Mnemo.DataPlaneBench;
-using Mnemo.Grains.Memshack;
-using Mnemo.Grains.Memshack.Replication;
-using Mnemo.Grains.Memshack.Stores;
+using Mnemo.Grains;
 using Mnemo.NativeEngine;
-using Mnemo.Silo.DataPlane;
 
 // Replica operations over one data-plane connection against the same operations on the local engine,
 // in one run: 16 callers by default, each doing set+get pairs. Prints `key value unit` lines.
@@ -18,6 +15,7 @@ if (settings is null)
 string folder = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"mnemo-dataplane-bench-{Environment.ProcessId}");
 Directory.CreateDirectory(folder);
 using ILoggerFactory logging = LoggerFactory.Create(builder => builder.AddConsole().SetMinimumLevel(LogLevel.Warning));
+using Mnemo.DataPlane;
 try
 {
     using EnginePool local = EnginePool.Open(new PoolOptions { Path = Path.Combine(folder, "local"), Capacity = 256UL << 20, Create = true });

@@ -1,9 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Grains.Memshack.Stores;
 using Mnemo.NativeEngine;
-using Mnemo.Silo.Gateways.Memcached;
+using Mnemo.DataPlane;
 
 namespace Mnemo.GatewayBench;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Silo.Gateways.Memcached;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests.Infrastructure;
 

@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Silo.Gateways.Memcached;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests.Infrastructure;
 

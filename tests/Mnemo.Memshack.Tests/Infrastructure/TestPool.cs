@@ -1,6 +1,5 @@
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Grains.Memshack.Stores;
 using Mnemo.NativeEngine;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Mnemo.Grains.Interfaces.Memshack;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests.Infrastructure;
 

@@ -1,0 +1,116 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Mnemo.Grains.Interfaces;
+using Mnemo.Kubernetes;
+using Orleans.Configuration;
+
+namespace Mnemo.Client;
+
+/// <summary>
+/// A connection to a Mnemo cluster: an Orleans client (its gateways from a static list or from the
+/// membership resources in the Kubernetes API) with typed calls over Mnemo's grains. Applications
+/// that want more call the grains through <see cref="Cluster"/> directly.
+/// </summary>
+public sealed class MnemoClient : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private MnemoClient(IHost host)
+    {
+        _host = host;
+        Cluster = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>The Orleans client: <c>Cluster.GetGrain&lt;INodeMemoryGrain&gt;("node-0")</c>.</summary>
+    public IClusterClient Cluster { get; }
+
+    /// <summary>Connects; throws <see cref="ClusterUnreachableException"/> when no gateway answers within <see cref="MnemoClientOptions.ConnectTimeout"/>.</summary>
+    public static async Task<MnemoClient> ConnectAsync(MnemoClientOptions options, CancellationToken cancellationToken = default)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        string source = options.Gateways.Count > 0 ? string.Join(", ", options.Gateways) : "the membership resources in the Kubernetes API";
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = options.ClusterId;
+                cluster.ServiceId = "mnemo";
+            });
+            if (options.Gateways.Count > 0)
+                client.UseStaticClustering(options.Gateways.Select(ParseEndPoint).ToArray());
+            else
+                client.UseKubernetesGatewayList(gateways =>
+                {
+                    gateways.Namespace = options.Namespace;
+                    gateways.KubeconfigPath = options.Kubeconfig;
+                });
+            client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = options.CallTimeout);
+            client.UseConnectionRetryFilter(new DeadlineRetryFilter(DateTime.UtcNow + options.ConnectTimeout));
+        });
+        IHost host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+            return new MnemoClient(host);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new ClusterUnreachableException($"no gateway of cluster '{options.ClusterId}' answered ({source}): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Every silo the membership table records, the dead incarnations included.</summary>
+    public async Task<IReadOnlyList<MemberInfo>> GetMembersAsync()
+    {
+        MembershipEntry[] hosts = await Cluster.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
+        return hosts
+            .OrderBy(h => h.SiloName, StringComparer.Ordinal).ThenByDescending(h => h.SiloAddress.Generation)
+            .Select(h => new MemberInfo(h.SiloName, h.SiloAddress.Endpoint.ToString(), h.Status.ToString(), h.SiloAddress.Generation,
+                new DateTimeOffset(h.StartTime, TimeSpan.Zero), new DateTimeOffset(h.IAmAliveTime, TimeSpan.Zero)))
+            .ToList();
+    }
+
+    /// <summary>Capacity and use of <paramref name="node"/>'s pool; fails with Mnemo's <c>NodeUnavailableException</c> when the node has no active silo.</summary>
+    public Task<NodeUsage> GetNodeUsageAsync(string node) => Cluster.GetGrain<INodeMemoryGrain>(node).GetUsageAsync();
+
+    /// <summary>The replicas of shard <paramref name="shard"/> of Memshack <paramref name="memshack"/> (<c>namespace/name</c>) and their states.</summary>
+    public Task<MemshackShardStatus> GetShardStatusAsync(string memshack, int shard) =>
+        Cluster.GetGrain<IMemshackShardGrain>($"{memshack}/{shard}").GetStatusAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _host.StopAsync(timeout.Token);
+        }
+        finally
+        {
+            _host.Dispose();
+        }
+    }
+
+    private static IPEndPoint ParseEndPoint(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out int port) || port is <= 0 or > 65535)
+            throw new ArgumentException($"a gateway is host:port, got '{text}'");
+        string host = text[..colon];
+        IPAddress address = IPAddress.TryParse(host, out IPAddress? ip) ? ip : Dns.GetHostAddresses(host).First();
+        return new IPEndPoint(address, port);
+    }
+
+    /// <summary>Retries the first connection until a deadline, instead of Orleans' fifteen attempts with growing pauses.</summary>
+    private sealed class DeadlineRetryFilter(DateTime deadline) : IClientConnectionRetryFilter
+    {
+        public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+        {
+            if (DateTime.UtcNow >= deadline)
+                return false;
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            return true;
+        }
+    }
+}

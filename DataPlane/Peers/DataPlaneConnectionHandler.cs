@@ -1,0 +1,205 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Mnemo.NativeEngine;
+
+namespace Mnemo.DataPlane;
+
+/// <summary>
+/// Serves peers' replica operations on a Kestrel endpoint. Requests are executed in arrival order
+/// straight against the engine, their responses written into the output pipe, and the pipe flushed
+/// once per batch of requests read together — so a peer that pipelines many requests gets their
+/// responses in few writes. A malformed frame closes that connection (logged with the reason);
+/// other connections are unaffected.
+/// </summary>
+public sealed class DataPlaneConnectionHandler : ConnectionHandler
+{
+    private readonly RegionDirectory _regions;
+    private readonly EnginePool _pool;
+    private readonly ILogger<DataPlaneConnectionHandler> _logger;
+    private readonly int _maxRequestLength;
+
+    public DataPlaneConnectionHandler(RegionDirectory regions, ILogger<DataPlaneConnectionHandler> logger)
+    {
+        _regions = regions;
+        _pool = regions.Pool;
+        _logger = logger;
+        _maxRequestLength = DataPlaneProtocol.MaxRequestLength((int)_pool.GetStats().ItemSizeMax);
+    }
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        _logger.LogDebug("Data-plane connection {ConnectionId} from {Remote}", connection.ConnectionId, connection.RemoteEndPoint);
+        using var scans = new RegionScanSessions();
+        try
+        {
+            await ServeAsync(connection.Transport.Input, connection.Transport.Output, scans, connection.ConnectionClosed);
+        }
+        catch (DataPlaneProtocolException e)
+        {
+            _logger.LogWarning("Closing data-plane connection {ConnectionId} from {Remote}: {Reason}", connection.ConnectionId, connection.RemoteEndPoint, e.Message);
+        }
+        catch (Exception e) when (e is ConnectionResetException or ConnectionAbortedException or OperationCanceledException or IOException)
+        {
+            _logger.LogDebug("Data-plane connection {ConnectionId} ended: {Reason}", connection.ConnectionId, e.Message);
+        }
+    }
+
+    private async Task ServeAsync(PipeReader input, PipeWriter output, RegionScanSessions scans, CancellationToken closed)
+    {
+        var chunk = new ArrayBufferWriter<byte>();
+        byte[]? scratch = null;
+        try
+        {
+            while (true)
+            {
+                ReadResult read = await input.ReadAsync(closed);
+                ReadOnlySequence<byte> buffer = read.Buffer;
+                while (DataPlaneProtocol.TryReadFrameLength(buffer, DataPlaneProtocol.RequestHeaderLength, _maxRequestLength, out int length)
+                       && buffer.Length >= length)
+                {
+                    ScanRequest? scan = Execute(DataPlaneProtocol.Contiguous(buffer.Slice(0, length), ref scratch), output);
+                    buffer = buffer.Slice(length);
+                    if (scan is { } request)
+                    {
+                        await ServeScanAsync(request, scans, chunk, output, closed);
+                    }
+                }
+                input.AdvanceTo(buffer.Start, buffer.End);
+                FlushResult flushed = await output.FlushAsync(closed);
+                if (read.IsCompleted || flushed.IsCompleted)
+                {
+                    if (!buffer.IsEmpty)
+                    {
+                        throw new DataPlaneProtocolException($"connection ended inside a frame ({buffer.Length} bytes left)");
+                    }
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
+        }
+    }
+
+    /// <summary>Executes one request and writes its response; a scan is returned to be served asynchronously.</summary>
+    private ScanRequest? Execute(ReadOnlySpan<byte> frame, PipeWriter output)
+    {
+        DataPlaneRequest request = DataPlaneRequest.Parse(frame);
+        try
+        {
+            Region region = _regions.Resolve(request.Region);
+            switch (request.Op)
+            {
+                case DataPlaneOpCode.Get:
+                    WriteItem(request, region, output);
+                    return null;
+                case DataPlaneOpCode.Store:
+                {
+                    EngineStatus status = _pool.Store(region, (StoreMode)request.Mode, request.Key, request.Value, request.Flags, request.Exptime,
+                        out ulong cas, request.WriteOptions);
+                    WriteStatus(output, new DataPlaneResponse(request.Id, EngineOutcomes.ToCacheStatus(status), 0, 0, 0, cas, 0, 0));
+                    return null;
+                }
+                case DataPlaneOpCode.Delete:
+                    WriteStatus(output, Status(request.Id, _pool.Delete(region, request.Key, request.WriteOptions)));
+                    return null;
+                case DataPlaneOpCode.Arithmetic:
+                {
+                    WriteOptions options = request.WriteOptions;
+                    EngineStatus status = request.Mode == 1
+                        ? _pool.Decrement(region, request.Key, request.Argument, out ulong value, out ulong cas, options)
+                        : _pool.Increment(region, request.Key, request.Argument, out value, out cas, options);
+                    WriteStatus(output, new DataPlaneResponse(request.Id, EngineOutcomes.ToCacheStatus(status), 0, 0, 0, cas, value, 0));
+                    return null;
+                }
+                case DataPlaneOpCode.Touch:
+                    WriteStatus(output, Status(request.Id, _pool.Touch(region, request.Key, request.Exptime)));
+                    return null;
+                case DataPlaneOpCode.Flush:
+                    _pool.Flush(region, request.Exptime);
+                    WriteStatus(output, Status(request.Id, EngineStatus.Ok));
+                    return null;
+                case DataPlaneOpCode.Stats:
+                    WriteStats(request.Id, region, output);
+                    return null;
+                default:
+                    return new ScanRequest(request.Id, region, request.Argument, (int)Math.Min(request.Flags, DataPlaneProtocol.MaxScanChunkBytes));
+            }
+        }
+        catch (EngineException e)
+        {
+            _logger.LogWarning("Data-plane {Op} failed: {Reason}", request.Op, e.Message);
+            WriteStatus(output, new DataPlaneResponse(request.Id, CacheStatus.Unavailable, 0, 0, 0, 0, 0, 0));
+            return null;
+        }
+    }
+
+    /// <summary>Reads the value straight into the output pipe behind the header, growing the span when the engine asks for more.</summary>
+    private void WriteItem(in DataPlaneRequest request, Region region, PipeWriter output)
+    {
+        const int header = DataPlaneProtocol.ResponseHeaderLength;
+        ReadOptions options = request.ReadOptions;
+        Span<byte> span = output.GetSpan(header + 512);
+        // A value that does not fit changes nothing in the engine (no touch, no win), so the retry is the real read.
+        EngineStatus status = _pool.TryGet(region, request.Key, span[header..], out int length, out ItemInfo info, options);
+        bool fetched = info.Fetched;
+        while (status == EngineStatus.BufferTooSmall)
+        {
+            span = output.GetSpan(header + length);
+            status = _pool.TryGet(region, request.Key, span[header..], out length, out info, options);
+        }
+        int payload = status == EngineStatus.Ok ? length : 0;
+        var response = new DataPlaneResponse(request.Id, EngineOutcomes.ToCacheStatus(status), fetched ? DataPlaneProtocol.ResponseFetched : (byte)0,
+            info.Flags, info.Exptime, info.Cas, 0, info.LastAccess, (CacheItemState)info.State);
+        response.WriteHeader(span, payload);
+        output.Advance(header + payload);
+    }
+
+    private void WriteStats(uint id, Region region, PipeWriter output)
+    {
+        Span<byte> span = output.GetSpan(DataPlaneProtocol.ResponseHeaderLength + DataPlaneProtocol.StatsPayloadLength);
+        new DataPlaneResponse(id, CacheStatus.Ok, 0, 0, 0, 0, 0, 0).WriteHeader(span, DataPlaneProtocol.StatsPayloadLength);
+        StatsPayload.Write(span[DataPlaneProtocol.ResponseHeaderLength..], EngineRegionStore.ReadStats(_pool, region));
+        output.Advance(DataPlaneProtocol.ResponseHeaderLength + DataPlaneProtocol.StatsPayloadLength);
+    }
+
+    private async ValueTask ServeScanAsync(ScanRequest request, RegionScanSessions scans, ArrayBufferWriter<byte> chunk, PipeWriter output,
+        CancellationToken closed)
+    {
+        chunk.ResetWrittenCount();
+        DataPlaneResponse response;
+        try
+        {
+            (ulong scanId, bool done) = await scans.ReadChunkAsync(_pool, request.Region, request.ScanId, request.ChunkBytes, chunk, closed);
+            byte bits = done ? DataPlaneProtocol.ResponseScanDone : (byte)0;
+            response = new DataPlaneResponse(request.Id, CacheStatus.Ok, bits, bits, 0, 0, scanId, 0);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or EngineException)
+        {
+            _logger.LogWarning("Data-plane scan {ScanId} of region {Region} failed: {Reason}", request.ScanId, request.Region.Name, e.Message);
+            chunk.ResetWrittenCount();
+            response = new DataPlaneResponse(request.Id, CacheStatus.Unavailable, DataPlaneProtocol.ResponseScanDone, 0, 0, 0, 0, 0);
+        }
+        Span<byte> span = output.GetSpan(DataPlaneProtocol.ResponseHeaderLength);
+        response.WriteHeader(span, chunk.WrittenCount);
+        output.Advance(DataPlaneProtocol.ResponseHeaderLength);
+        output.Write(chunk.WrittenSpan);
+    }
+
+    private static DataPlaneResponse Status(uint id, EngineStatus status) => new(id, EngineOutcomes.ToCacheStatus(status), 0, 0, 0, 0, 0, 0);
+
+    private static void WriteStatus(PipeWriter output, in DataPlaneResponse response)
+    {
+        Span<byte> span = output.GetSpan(DataPlaneProtocol.ResponseHeaderLength);
+        response.WriteHeader(span, 0);
+        output.Advance(DataPlaneProtocol.ResponseHeaderLength);
+    }
+
+    private readonly record struct ScanRequest(uint Id, Region Region, ulong ScanId, int ChunkBytes);
+}

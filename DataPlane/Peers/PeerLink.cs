@@ -1,0 +1,23 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+
+namespace Mnemo.DataPlane;
+
+/// <summary>
+/// One TCP connection to a peer. Callers append request frames to <see cref="Requests"/> under
+/// <see cref="WriteLock"/> (a memory copy, never a syscall); the send loop of the owning
+/// <see cref="PeerConnection"/> drains whatever accumulated in one socket write, which is what
+/// coalesces concurrent operations.
+/// </summary>
+internal sealed class PeerLink(Socket socket)
+{
+    public Socket Socket { get; } = socket;
+
+    // No pause threshold: a writer never waits under the lock; MaxInFlight bounds what can accumulate.
+    public Pipe Requests { get; } = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
+
+    public object WriteLock { get; } = new();
+
+    /// <summary>Set once, under <see cref="WriteLock"/>, when the connection failed; nothing is written after.</summary>
+    public bool Broken { get; set; }
+}

@@ -1,0 +1,153 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+
+namespace Mnemo.DataPlane;
+
+// Hint repair: a replica that missed writes while unreachable gets each missed key copied from an
+// in-sync replica (or deleted, when the key is gone there) once it answers again.
+public sealed partial class ReplicaSet
+{
+    private readonly SemaphoreSlim _maintenance = new(1, 1);
+    private int _repairScheduled;
+
+    /// <summary>
+    /// One maintenance pass: every unreachable replica that answers again gets its hinted keys repaired
+    /// and returns to <see cref="ReplicaState.InSync"/>; every replica that needs a resync and answers is
+    /// resynced. Runs by itself after an unreachable replica answers; callers (a periodic timer, a
+    /// membership change) may also run it.
+    /// </summary>
+    public async Task RepairAsync(CancellationToken cancellationToken = default)
+    {
+        await _maintenance.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (int i = 0; i < _slots.Length; i++)
+            {
+                ReplicaState state = _slots[i].State;
+                if (state is ReplicaState.InSync or ReplicaState.Resyncing)
+                {
+                    continue;
+                }
+                (CacheStatus probe, _) = await _slots[i].Replica.GetStatsAsync(cancellationToken).ConfigureAwait(false);
+                if (probe == CacheStatus.Unavailable)
+                {
+                    continue;
+                }
+                if (state == ReplicaState.Unreachable)
+                {
+                    await RepairHintsAsync(i, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await ResyncCoreAsync(i, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            _maintenance.Release();
+        }
+    }
+
+    private void ScheduleRepair()
+    {
+        if (Interlocked.CompareExchange(ref _repairScheduled, 1, 0) != 0)
+        {
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await RepairAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Replica repair failed");
+            }
+            finally
+            {
+                Volatile.Write(ref _repairScheduled, 0);
+            }
+        });
+    }
+
+    private async Task RepairHintsAsync(int index, CancellationToken cancellationToken)
+    {
+        ReplicaSlot slot = _slots[index];
+        int source = FirstInSync(except: index);
+        byte[][] keys = slot.Hints.Drain();
+        if (keys.Length > 0 && source < 0)
+        {
+            // Nothing in sync to copy from; keep the hints for a later pass.
+            ReturnHints(index, keys, 0);
+            return;
+        }
+        for (int k = 0; k < keys.Length; k++)
+        {
+            int stripe = await _locks.EnterAsync(keys[k], cancellationToken).ConfigureAwait(false);
+            bool copied;
+            try
+            {
+                copied = await CopyKeyAsync(source, index, keys[k], cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _locks.Exit(stripe);
+            }
+            if (!copied)
+            {
+                ReturnHints(index, keys, k);
+                return;
+            }
+        }
+        lock (slot.Gate)
+        {
+            if (slot.State == ReplicaState.Unreachable && slot.Hints.Count == 0)
+            {
+                slot.State = ReplicaState.InSync;
+                _logger.LogInformation("Replica {Replica} repaired {Keys} missed keys and is in sync", slot.Replica.Name, keys.Length);
+            }
+        }
+    }
+
+    private void ReturnHints(int index, byte[][] keys, int from)
+    {
+        for (int k = from; k < keys.Length; k++)
+        {
+            RecordHint(index, keys[k]);
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="target"/>'s copy of <paramref name="key"/> equal to <paramref name="source"/>'s:
+    /// the item with its flags, exptime, CAS and stale mark, or its absence. The caller holds the key's stripe. False
+    /// when either replica did not answer.
+    /// </summary>
+    private async ValueTask<bool> CopyKeyAsync(int source, int target, ReadOnlyMemory<byte> key, CancellationToken cancellationToken)
+    {
+        if (source < 0)
+        {
+            return false;
+        }
+        ReplicaSlot to = _slots[target];
+        var value = new ArrayBufferWriter<byte>();
+        CacheResult read = await _slots[source].Replica.GetAsync(key, value, default, cancellationToken).ConfigureAwait(false);
+        CacheResult written;
+        switch (read.Status)
+        {
+            case CacheStatus.Ok:
+                var copy = new CacheWriteOptions(CasNew: read.Info.Cas, Stale: (read.Info.State & CacheItemState.Stale) != 0);
+                written = await to.Replica.StoreAsync(CacheStoreMode.Set, key, value.WrittenMemory, read.Info.Flags, read.Info.Exptime, copy, cancellationToken)
+                    .ConfigureAwait(false);
+                break;
+            case CacheStatus.NotFound:
+                AddTombstone(to, key.Span);
+                written = await to.Replica.DeleteAsync(key, default, cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                return false;
+        }
+        return written.Status != CacheStatus.Unavailable;
+    }
+}

@@ -1,0 +1,475 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Mnemo.DataPlane;
+
+/// <summary>
+/// The replicas of one shard behind one <see cref="IAsyncCacheStore"/>.
+/// <para>
+/// Writes (store, delete, incr/decr, touch, flush) go to every replica concurrently and the reply is
+/// decided after all have answered (mcrouter's AllSyncRoute). With <see cref="WriteQuorum.All"/> the
+/// worst reply in mcrouter's severity order wins (<see cref="ReplySeverity"/>), so a replica that does
+/// not answer fails the write with <see cref="CacheStatus.Unavailable"/> even though the others
+/// applied it — exactly as AllSync answers. With <see cref="WriteQuorum.Majority"/> or
+/// <see cref="WriteQuorum.One"/>, once that many replicas answered the worst of their replies wins
+/// and each replica that did not answer gets a hint (the key) to be repaired when it is reachable.
+/// </para>
+/// <para>
+/// One CAS per write: the set chooses the CAS of every write that makes a new version (from the
+/// silo's <see cref="CasClock"/>, unless the client gave one with E) and sends it to every replica,
+/// so all replicas hold the same CAS for the same version and a <c>gets</c> answered by one replica
+/// matches a <c>cas</c> checked by another — mcrouter's AllSync cannot promise that, because each
+/// memcached picks its own CAS. Writes conditional on a CAS are decided by one arbiter replica first
+/// (<see cref="CompareAndWriteAsync"/>).
+/// </para>
+/// <para>
+/// Reads follow mcrouter's LatestRoute: a preferred replica fixed per gateway, failing over to the
+/// next replicas in order only on errors (unreachable, timeout, server failure), never on a miss.
+/// The preferred replica is the gateway silo's own one (<see cref="ReplicaSetOptions.LocalReplica"/>)
+/// when it holds one, otherwise the one a hash of the gateway's name picks, which spreads gateways
+/// over the replicas. Reading the local copy saves a data-plane round trip per read, and is safe
+/// because every replica holds the same CAS for the same version (above); mcrouter cannot do it, as
+/// it runs beside, not inside, the servers it routes to. Replicas that are resyncing or need a
+/// resync serve no reads (the next in order does); an unreachable replica serves only keys it did
+/// not miss.
+/// </para>
+/// <para>
+/// A replica marked <see cref="ReplicaState.NeedsResync"/> (new, restarted, or too many hints) copies
+/// the shard from an in-sync peer (<see cref="ResyncAsync"/>) while receiving new writes; see
+/// ReplicaSet.Resync.cs for how writes and deletes during the copy are kept.
+/// </para>
+/// </summary>
+public sealed partial class ReplicaSet : IAsyncCacheStore
+{
+    private readonly ReplicaSlot[] _slots;
+    private readonly ReplicaSetOptions _options;
+    private readonly KeyLockStripes _locks;
+    private readonly int _requiredAcks;
+    private readonly ILogger _logger;
+
+    public ReplicaSet(IReadOnlyList<IReplica> replicas, ReplicaSetOptions options, ILogger<ReplicaSet>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(replicas);
+        ArgumentNullException.ThrowIfNull(options);
+        if (replicas.Count == 0)
+        {
+            throw new ArgumentException("a replica set needs at least one replica", nameof(replicas));
+        }
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.HintCapacity);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ResyncChunkBytes);
+        _options = options;
+        _slots = replicas.Select(r => new ReplicaSlot(r, options.HintCapacity)).ToArray();
+        _locks = new KeyLockStripes(options.KeyLockStripes);
+        _requiredAcks = options.WriteQuorum.RequiredAcks(_slots.Length);
+        _logger = logger ?? NullLogger<ReplicaSet>.Instance;
+        if (options.LocalReplica is { } local)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(local, nameof(options.LocalReplica));
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(local, _slots.Length, nameof(options.LocalReplica));
+        }
+        PreferredIndex = options.LocalReplica ?? (int)(StableHash(options.GatewayName) % (uint)_slots.Length);
+        ItemSizeMax = replicas.Min(r => r.ItemSizeMax);
+    }
+
+    public int ItemSizeMax { get; }
+
+    /// <summary>The replica reads try first from this gateway: the local one if any, else the gateway name's hash choice.</summary>
+    public int PreferredIndex { get; }
+
+    public int Count => _slots.Length;
+
+    public ReplicaState GetState(int index) => _slots[index].State;
+
+    public IReadOnlyList<ReplicaStatus> GetReplicaStatuses() =>
+        _slots.Select((s, i) => new ReplicaStatus(s.Replica.Name, s.State, s.Hints.Count, i == PreferredIndex)).ToArray();
+
+    /// <summary>Declares a replica new or restarted (its contents unknown): it serves nothing until <see cref="ResyncAsync"/> completes.</summary>
+    public void MarkNeedsResync(int index)
+    {
+        ReplicaSlot slot = _slots[index];
+        lock (slot.Gate)
+        {
+            slot.State = ReplicaState.NeedsResync;
+            slot.Hints.Clear();
+        }
+    }
+
+    /// <summary>
+    /// A plain read follows LatestRoute. A read that may change the item (touch, vivify, a lease read
+    /// that may win) is a write for the shard: see <see cref="ReadForWriteAsync"/>.
+    /// </summary>
+    public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
+        CancellationToken cancellationToken = default) =>
+        options.Mutates ? ReadForWriteAsync(key, value, options, cancellationToken) : ReadLatestAsync(key, value, options, null, cancellationToken);
+
+    public ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
+        CacheWriteOptions options = default, CancellationToken cancellationToken = default) =>
+        WriteAsync(ReplicaWrite.Store(mode, key, value, flags, exptime, options), cancellationToken);
+
+    public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, CacheWriteOptions options = default, CancellationToken cancellationToken = default) =>
+        WriteAsync(ReplicaWrite.Delete(key, options), cancellationToken);
+
+    public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CacheWriteOptions options = default,
+        CancellationToken cancellationToken = default) =>
+        WriteAsync(ReplicaWrite.Arithmetic(key, decrement, delta, options), cancellationToken);
+
+    public ValueTask<CacheResult> TouchAsync(ReadOnlyMemory<byte> key, long exptime, CancellationToken cancellationToken = default) =>
+        FanOutAsync(ReplicaWrite.Touch(key, exptime), stripeHeld: false, skip: -1, cancellationToken);
+
+    /// <summary>
+    /// Flushes every replica; the worst reply wins whatever the quorum, because a flush cannot be
+    /// hinted: a replica that missed it (or was resyncing) is marked <see cref="ReplicaState.NeedsResync"/>.
+    /// </summary>
+    public async ValueTask<CacheResult> FlushAsync(long delaySeconds, CancellationToken cancellationToken = default)
+    {
+        var pending = new ValueTask<CacheResult>[_slots.Length];
+        for (int i = 0; i < _slots.Length; i++)
+        {
+            pending[i] = _slots[i].Replica.FlushAsync(delaySeconds, cancellationToken);
+        }
+        CacheResult worst = default;
+        for (int i = 0; i < _slots.Length; i++)
+        {
+            CacheResult reply = await pending[i].ConfigureAwait(false);
+            if (i == 0 || ReplySeverity.WorseThan(reply.Status, worst.Status))
+            {
+                worst = reply;
+            }
+            if (reply.Status == CacheStatus.Unavailable || _slots[i].State == ReplicaState.Resyncing)
+            {
+                MarkNeedsResync(i);
+            }
+        }
+        return worst;
+    }
+
+    /// <summary>Stats of the first replica, in read order, that answers.</summary>
+    public async ValueTask<(CacheStatus Status, CacheStoreStats Stats)> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        for (int k = 0; k < _slots.Length; k++)
+        {
+            ReplicaSlot slot = _slots[(PreferredIndex + k) % _slots.Length];
+            if (slot.State is ReplicaState.InSync or ReplicaState.Unreachable)
+            {
+                (CacheStatus status, CacheStoreStats stats) = await slot.Replica.GetStatsAsync(cancellationToken).ConfigureAwait(false);
+                if (status != CacheStatus.Unavailable)
+                {
+                    return (status, stats);
+                }
+            }
+        }
+        return (CacheStatus.Unavailable, default);
+    }
+
+    /// <summary>
+    /// A read that may change the item, done as a write: under the key's stripe (so it is ordered with
+    /// the writes to the key), on the replica reads go to. What it changed reaches the others:
+    /// <list type="bullet">
+    /// <item>a touch (gat, mg T) is fanned out as a touch;</item>
+    /// <item>an item it created (mg N) is copied with the CAS this set chose for it, so every replica
+    /// holds the same version;</item>
+    /// <item>a win (W: mg N, mg R, or the first mg of a stale item) is recorded on the serving replica
+    /// only. If that replica fails, the next one never saw the token and hands out another win: two
+    /// clients may recache the item once each, which a lease tolerates (memcached forgets tokens on a
+    /// restart too). Copying the token would cost a write to every replica per won read.</item>
+    /// </list>
+    /// </summary>
+    private async ValueTask<CacheResult> ReadForWriteAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options,
+        CancellationToken cancellationToken)
+    {
+        int stripe = await _locks.EnterAsync(key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (options.VivifyExptime.HasValue && options.CasNew == 0)
+            {
+                options = options with { CasNew = _options.CasClock.Next() };
+            }
+            var served = new ServedReplica();
+            CacheResult read = await ReadLatestAsync(key, value, options, served, cancellationToken).ConfigureAwait(false);
+            if (read.Status != CacheStatus.Ok)
+            {
+                return read;
+            }
+            if ((read.Info.State & CacheItemState.Vivified) != 0)
+            {
+                var copy = new CacheWriteOptions(CasNew: read.Info.Cas);
+                await FanOutAsync(ReplicaWrite.Store(CacheStoreMode.Set, key, ReadOnlyMemory<byte>.Empty, 0, read.Info.Exptime, copy),
+                    stripeHeld: true, skip: served.Index, cancellationToken).ConfigureAwait(false);
+            }
+            else if (options.TouchExptime is { } exptime)
+            {
+                await FanOutAsync(ReplicaWrite.Touch(key, exptime), stripeHeld: true, skip: served.Index, cancellationToken).ConfigureAwait(false);
+            }
+            return read;
+        }
+        finally
+        {
+            _locks.Exit(stripe);
+        }
+    }
+
+    /// <summary>Which replica answered a read (for the reads that are writes; plain reads pass none and allocate nothing).</summary>
+    private sealed class ServedReplica
+    {
+        public int Index = -1;
+    }
+
+    /// <summary>LatestRoute: the reply of the first replica in read order that can answer; <paramref name="served"/> gets its index.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<CacheResult> ReadLatestAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options,
+        ServedReplica? served, CancellationToken cancellationToken)
+    {
+        for (int k = 0; k < _slots.Length; k++)
+        {
+            int index = (PreferredIndex + k) % _slots.Length;
+            ReplicaSlot slot = _slots[index];
+            ReplicaState state = slot.State;
+            if (!(state == ReplicaState.InSync || state == ReplicaState.Unreachable && !slot.Hints.Contains(key.Span)))
+            {
+                continue;
+            }
+            CacheResult reply = await slot.Replica.GetAsync(key, value, options, cancellationToken).ConfigureAwait(false);
+            if (reply.Status == CacheStatus.Unavailable)
+            {
+                MarkUnreachable(index);
+                continue;
+            }
+            if (state == ReplicaState.Unreachable)
+            {
+                ScheduleRepair();
+            }
+            if (served is not null)
+            {
+                served.Index = index;
+            }
+            return reply;
+        }
+        return CacheResult.Unavailable;
+    }
+
+    private ValueTask<CacheResult> WriteAsync(ReplicaWrite write, CancellationToken cancellationToken) =>
+        write.Options.CasIn == 0 ? FanOutAsync(write, stripeHeld: false, skip: -1, cancellationToken) : CompareAndWriteAsync(write, cancellationToken);
+
+    /// <summary>
+    /// A write conditional on the item's CAS (cas, ms/md/ma C) is decided by one replica, the arbiter:
+    /// the first in-sync one in replica order, which is the same for every gateway. Only when it
+    /// applied the write does the write go to the others (which hold the same CAS, so they apply it
+    /// too). Two gateways racing with the same CAS thus get exactly one success, where a plain fan-out
+    /// could let each win on a different replica and both fail. When the arbiter does not answer, the
+    /// write falls back to an ordinary fan-out.
+    /// </summary>
+    private async ValueTask<CacheResult> CompareAndWriteAsync(ReplicaWrite write, CancellationToken cancellationToken)
+    {
+        int stripe = await _locks.EnterAsync(write.Key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            write = write.WithCas(_options.CasClock);
+            int arbiter = Array.FindIndex(_slots, s => s.State == ReplicaState.InSync);
+            if (arbiter >= 0)
+            {
+                CacheResult decided = await write.SendTo(_slots[arbiter].Replica, cancellationToken).ConfigureAwait(false);
+                if (decided.Status == CacheStatus.Ok)
+                {
+                    CacheResult others = await FanOutAsync(write, stripeHeld: true, skip: arbiter, cancellationToken).ConfigureAwait(false);
+                    return others.Status == CacheStatus.Ok ? decided : others;
+                }
+                if (decided.Status != CacheStatus.Unavailable)
+                {
+                    return decided;
+                }
+                MarkUnreachable(arbiter);
+            }
+            return await FanOutAsync(write, stripeHeld: true, skip: -1, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _locks.Exit(stripe);
+        }
+    }
+
+    /// <summary>
+    /// Sends a write to every replica under the key's stripe (entered here unless the caller holds it:
+    /// one async frame per write instead of two) and decides the reply. A write that makes a new
+    /// version gets its CAS here, once, so every replica stores the same one. Replica
+    /// <paramref name="skip"/> (or none, -1) already has the write: it counts as having applied it.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<CacheResult> FanOutAsync(ReplicaWrite write, bool stripeHeld, int skip, CancellationToken cancellationToken)
+    {
+        int stripe = stripeHeld ? -1 : await _locks.EnterAsync(write.Key, cancellationToken).ConfigureAwait(false);
+        write = write.WithCas(_options.CasClock);
+        int count = _slots.Length;
+        ValueTask<CacheResult>[] pending = ArrayPool<ValueTask<CacheResult>>.Shared.Rent(count);
+        CacheResult[] replies = ArrayPool<CacheResult>.Shared.Rent(count);
+        ReplicaState[] states = ArrayPool<ReplicaState>.Shared.Rent(count);
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                states[i] = _slots[i].State;
+                // A resyncing replica gets the key copied after the others applied the write (below), so a
+                // write that depends on the old value (append, incr) cannot act on a copy not yet made.
+                pending[i] = states[i] == ReplicaState.Resyncing || i == skip ? default : write.SendTo(_slots[i].Replica, cancellationToken);
+            }
+            for (int i = 0; i < count; i++)
+            {
+                replies[i] = states[i] == ReplicaState.Resyncing ? default
+                    : i == skip ? new CacheResult(CacheStatus.Ok, Cas: write.Options.CasNew)
+                    : await pending[i].ConfigureAwait(false);
+            }
+            CacheResult reply = Decide(write.Key.Span, states, replies, count, out int source);
+            for (int i = 0; i < count; i++)
+            {
+                if (states[i] == ReplicaState.Resyncing && !await CopyKeyAsync(source, i, write.Key, cancellationToken).ConfigureAwait(false))
+                {
+                    FailResync(i, "could not copy a key written during resync");
+                }
+            }
+            return reply;
+        }
+        finally
+        {
+            Array.Clear(pending, 0, count);
+            ArrayPool<ValueTask<CacheResult>>.Shared.Return(pending);
+            ArrayPool<CacheResult>.Shared.Return(replies);
+            ArrayPool<ReplicaState>.Shared.Return(states);
+            if (stripe >= 0)
+            {
+                _locks.Exit(stripe);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Picks the reply of a fan-out and records hints. <paramref name="source"/> gets an in-sync replica
+    /// that answered (for copying to resyncing replicas), or -1.
+    /// </summary>
+    private CacheResult Decide(ReadOnlySpan<byte> key, ReplicaState[] states, CacheResult[] replies, int count, out int source)
+    {
+        int acks = 0, worst = -1, worstAcked = -1;
+        bool appliedSomewhere = false;
+        source = -1;
+        for (int i = 0; i < count; i++)
+        {
+            if (states[i] == ReplicaState.Resyncing)
+            {
+                continue;
+            }
+            CacheStatus status = replies[i].Status;
+            if (states[i] == ReplicaState.NeedsResync && status != CacheStatus.Unavailable)
+            {
+                // Its contents are unknown, so its reply means nothing; it answers again: resync it in the background.
+                ScheduleRepair();
+                continue;
+            }
+            if (worst < 0 || ReplySeverity.WorseThan(status, replies[worst].Status))
+            {
+                worst = i;
+            }
+            if (status == CacheStatus.Unavailable)
+            {
+                continue;
+            }
+            appliedSomewhere = true;
+            acks++;
+            if (worstAcked < 0 || ReplySeverity.WorseThan(status, replies[worstAcked].Status))
+            {
+                worstAcked = i;
+            }
+            if (states[i] == ReplicaState.InSync && source < 0)
+            {
+                source = i;
+            }
+            if (states[i] == ReplicaState.Unreachable)
+            {
+                ScheduleRepair();
+            }
+        }
+        if (appliedSomewhere)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (states[i] != ReplicaState.Resyncing && replies[i].Status == CacheStatus.Unavailable)
+                {
+                    RecordHint(i, key);
+                }
+            }
+        }
+        if (worst < 0)
+        {
+            // No replica is in a state to take the write.
+            return CacheResult.Unavailable;
+        }
+        return acks >= _requiredAcks ? replies[worstAcked] : replies[worst];
+    }
+
+    /// <summary>The replica missed a write to <paramref name="key"/>: remember it, or give up on hints when the log is full.</summary>
+    private void RecordHint(int index, ReadOnlySpan<byte> key)
+    {
+        ReplicaSlot slot = _slots[index];
+        lock (slot.Gate)
+        {
+            if (slot.State is not (ReplicaState.InSync or ReplicaState.Unreachable))
+            {
+                return;
+            }
+            if (slot.State == ReplicaState.InSync)
+            {
+                LogUnreachable(slot.Replica.Name);
+            }
+            slot.State = ReplicaState.Unreachable;
+            if (!slot.Hints.TryAdd(key))
+            {
+                slot.State = ReplicaState.NeedsResync;
+                slot.Hints.Clear();
+                LogHintOverflow(slot.Replica.Name, slot.Hints.Capacity);
+            }
+        }
+    }
+
+    private void MarkUnreachable(int index)
+    {
+        ReplicaSlot slot = _slots[index];
+        lock (slot.Gate)
+        {
+            if (slot.State == ReplicaState.InSync)
+            {
+                slot.State = ReplicaState.Unreachable;
+                LogUnreachable(slot.Replica.Name);
+            }
+        }
+    }
+
+    private int FirstInSync(int except)
+    {
+        for (int k = 0; k < _slots.Length; k++)
+        {
+            int index = (PreferredIndex + k) % _slots.Length;
+            if (index != except && _slots[index].State == ReplicaState.InSync)
+            {
+                return index;
+            }
+        }
+        return -1;
+    }
+
+    private static uint StableHash(string name)
+    {
+        // FNV-1a over UTF-8: the same gateway name picks the same replica in every process.
+        uint hash = 2166136261;
+        foreach (byte b in Encoding.UTF8.GetBytes(name))
+        {
+            hash = (hash ^ b) * 16777619;
+        }
+        return hash;
+    }
+
+    private void LogUnreachable(string replica) =>
+        _logger.LogWarning("Replica {Replica} did not answer; it serves no reads of the keys it misses until repaired", replica);
+
+    private void LogHintOverflow(string replica, int capacity) =>
+        _logger.LogWarning("Replica {Replica} missed more than {Capacity} keys; it needs a full resync", replica, capacity);
+}

@@ -1,0 +1,164 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Mnemo.NativeEngine;
+
+namespace Mnemo.Silo;
+
+/// <summary>Everything a silo process needs to start. Each setting comes from a command-line switch
+/// (<c>--node-name</c>) or an environment variable (<c>MNEMO_NODE_NAME</c>); the switch wins. In a
+/// pod, the downward API's <c>NODE_NAME</c>, <c>POD_IP</c> and <c>POD_NAMESPACE</c> are the defaults
+/// of the node name, the advertised host and the namespace.</summary>
+public sealed record SiloSettings
+{
+    public const string EnvironmentPrefix = "MNEMO_";
+
+    /// <summary>Command-line switches, the configuration keys (= environment names without the prefix) they set, and what they mean.</summary>
+    public static readonly IReadOnlyList<(string Switch, string Key, string Help)> Switches =
+    [
+        ("--node-name", "NODE_NAME", "the node this silo manages; also its Orleans silo name (default $NODE_NAME, else the machine name)"),
+        ("--host", "HOST", "address to listen on and advertise (default $POD_IP, else 127.0.0.1)"),
+        ("--silo-port", "SILO_PORT", $"Orleans silo-to-silo port (default {DefaultSiloPort})"),
+        ("--gateway-port", "GATEWAY_PORT", $"Orleans client gateway port (default {DefaultGatewayPort})"),
+        ("--health-port", "HEALTH_PORT", $"HTTP /healthz and /readyz (default {DefaultHealthPort})"),
+        ("--data-port", "DATA_PORT", $"replica data plane, raw TCP (default {DefaultDataPort})"),
+        ("--cluster-id", "CLUSTER_ID", $"Orleans cluster id; silos with the same id form one cluster (default {DefaultClusterId})"),
+        ("--namespace", "NAMESPACE", "Kubernetes namespace of the membership resources (default $POD_NAMESPACE, else default)"),
+        ("--kubeconfig", "KUBECONFIG", "kubeconfig of the Kubernetes API (default: in-cluster service account, else $KUBECONFIG, else ~/.kube/config)"),
+        ("--nodes", "NODES", "comma-separated node names that hold Memshack replicas; Memshacks wait until they are all active (default: the active nodes)"),
+        ("--state-dir", "STATE_DIR", "folder of the silo's state (default .state/<node>)"),
+        ("--pool-path", "POOL_PATH", "the memory pool: a file, an fsdax file or a devdax device (default <state-dir>/pool)"),
+        ("--pool-capacity", "POOL_CAPACITY", "pool size, bytes or K/M/G/T with optional iB (default 256MiB)"),
+        ("--device-mode", "DEVICE_MODE", "emulation, fsdax or devdax (default emulation)"),
+        ("--idle-age", "IDLE_AGE", "idle grain activations are collected after this (default 00:15:00)"),
+        ("--memshack-port-offset", "MEMSHACK_PORT_OFFSET", "added to every Memshack's mcrouter_port, for silos sharing a host (default 0)"),
+    ];
+
+    public const int DefaultSiloPort = 11111;
+    public const int DefaultGatewayPort = 30000;
+    public const int DefaultHealthPort = 11121;
+    public const int DefaultDataPort = 11131;
+    public const string DefaultClusterId = "mnemo";
+
+    /// <summary>The node this silo manages: the key of its NodeMemoryGrain and its Orleans silo name.</summary>
+    public required string NodeName { get; init; }
+
+    /// <summary>Address to listen on and to advertise to peers.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    public int SiloPort { get; init; } = DefaultSiloPort;
+
+    public int GatewayPort { get; init; } = DefaultGatewayPort;
+
+    /// <summary>HTTP/1.1: /healthz and /readyz for curl and Kubernetes probes.</summary>
+    public int HealthPort { get; init; } = DefaultHealthPort;
+
+    /// <summary>Raw TCP: the replica data plane, which peers' gateways use to reach the replicas held
+    /// here. Peers learn it from this silo (a grain call), so silos may use different ports.</summary>
+    public int DataPort { get; init; } = DefaultDataPort;
+
+    public string ClusterId { get; init; } = DefaultClusterId;
+
+    public string Namespace { get; init; } = "default";
+
+    /// <summary>Null: the in-cluster service account when in a pod, else <c>$KUBECONFIG</c> or <c>~/.kube/config</c>.</summary>
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>Nodes expected to hold Memshack replicas; empty: whichever nodes are active.</summary>
+    public IReadOnlyList<string> Nodes { get; init; } = [];
+
+    public required string StateDir { get; init; }
+
+    public required string PoolPath { get; init; }
+
+    public ulong PoolCapacity { get; init; } = 256UL << 20;
+
+    public DeviceMode DeviceMode { get; init; } = DeviceMode.Emulation;
+
+    public TimeSpan IdleAge { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Added to every Memshack's <c>mcrouter_port</c>: 0 in production (one silo per host);
+    /// silos sharing a host (the local cluster) need distinct gateway ports.</summary>
+    public int MemshackPortOffset { get; init; }
+
+    public IEnumerable<string> ToArguments()
+    {
+        string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+        yield return "--node-name"; yield return NodeName;
+        yield return "--host"; yield return Host;
+        yield return "--silo-port"; yield return Number(SiloPort);
+        yield return "--gateway-port"; yield return Number(GatewayPort);
+        yield return "--health-port"; yield return Number(HealthPort);
+        yield return "--data-port"; yield return Number(DataPort);
+        yield return "--cluster-id"; yield return ClusterId;
+        yield return "--namespace"; yield return Namespace;
+        if (Kubeconfig is not null)
+        {
+            yield return "--kubeconfig"; yield return Kubeconfig;
+        }
+        if (Nodes.Count > 0)
+        {
+            yield return "--nodes"; yield return string.Join(',', Nodes);
+        }
+        yield return "--state-dir"; yield return StateDir;
+        yield return "--pool-path"; yield return PoolPath;
+        yield return "--pool-capacity"; yield return PoolCapacity.ToString(CultureInfo.InvariantCulture);
+        yield return "--device-mode"; yield return DeviceMode.ToString().ToLowerInvariant();
+        yield return "--idle-age"; yield return IdleAge.ToString("c", CultureInfo.InvariantCulture);
+        yield return "--memshack-port-offset"; yield return Number(MemshackPortOffset);
+    }
+
+    /// <summary>Reads and validates the settings; throws <see cref="SiloConfigurationException"/>
+    /// naming the setting at fault. <paramref name="environment"/> supplies the downward-API defaults.</summary>
+    public static SiloSettings FromConfiguration(IConfiguration configuration, Func<string, string?> environment)
+    {
+        string? Get(string key) => configuration[key] is { Length: > 0 } value ? value.Trim() : null;
+        string? Env(string name) => environment(name) is { Length: > 0 } value ? value.Trim() : null;
+
+        var nodeName = Get("NODE_NAME") ?? Env("NODE_NAME") ?? Environment.MachineName;
+        var stateDir = Get("STATE_DIR") ?? Path.Combine(".state", nodeName);
+        return new SiloSettings
+        {
+            NodeName = nodeName,
+            Host = Get("HOST") ?? Env("POD_IP") ?? "127.0.0.1",
+            SiloPort = ParsePort("SILO_PORT", Get("SILO_PORT"), DefaultSiloPort),
+            GatewayPort = ParsePort("GATEWAY_PORT", Get("GATEWAY_PORT"), DefaultGatewayPort),
+            HealthPort = ParsePort("HEALTH_PORT", Get("HEALTH_PORT"), DefaultHealthPort),
+            DataPort = ParsePort("DATA_PORT", Get("DATA_PORT"), DefaultDataPort),
+            ClusterId = Get("CLUSTER_ID") ?? DefaultClusterId,
+            Namespace = Get("NAMESPACE") ?? Env("POD_NAMESPACE") ?? "default",
+            Kubeconfig = Get("KUBECONFIG"),
+            Nodes = Get("NODES")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+            StateDir = stateDir,
+            PoolPath = Get("POOL_PATH") ?? Path.Combine(stateDir, "pool"),
+            PoolCapacity = Get("POOL_CAPACITY") is { } capacity ? ByteSize.Parse("POOL_CAPACITY", capacity) : 256UL << 20,
+            DeviceMode = ParseDeviceMode(Get("DEVICE_MODE")),
+            IdleAge = Get("IDLE_AGE") is { } idle
+                ? TimeSpan.TryParse(idle, CultureInfo.InvariantCulture, out var age) && age > TimeSpan.Zero
+                    ? age
+                    : throw new SiloConfigurationException("IDLE_AGE", idle, "a positive time span such as 00:15:00")
+                : TimeSpan.FromMinutes(15),
+            MemshackPortOffset = Get("MEMSHACK_PORT_OFFSET") is { } offset
+                ? int.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 65535
+                    ? n
+                    : throw new SiloConfigurationException("MEMSHACK_PORT_OFFSET", offset, "a non-negative port offset")
+                : 0,
+        };
+    }
+
+    private static int ParsePort(string key, string? text, int fallback)
+    {
+        if (text is null)
+            return fallback;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
+            ? port
+            : throw new SiloConfigurationException(key, text, "a TCP port (1-65535)");
+    }
+
+    private static DeviceMode ParseDeviceMode(string? text) => text?.ToLowerInvariant() switch
+    {
+        null or "emulation" => DeviceMode.Emulation,
+        "fsdax" => DeviceMode.FsDax,
+        "devdax" => DeviceMode.DevDax,
+        _ => throw new SiloConfigurationException("DEVICE_MODE", text, "emulation, fsdax or devdax"),
+    };
+}
