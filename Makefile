@@ -14,7 +14,7 @@ help:
 	@echo "make test        build and run every test suite (native Release/ASan/TSan + .NET)"
 	@echo "make bench       run the benchmarks side by side with their baselines"
 	@echo "make crash-test  kill -9 the engine mid-write ROUNDS times (default $(ROUNDS)) and verify"
-	@echo "make clean       remove build output and local state"
+	@echo "make clean       remove build output and local state (the dev cluster's pools too)"
 
 # The system packages (toolchain, PMDK, memcached and its tools), installed when missing.
 deps:
@@ -47,6 +47,8 @@ crash-test: native
 bench: build
 	@scripts/run-bench.sh
 
+# The dev cluster's pools live in /dev/shm when it is writable; it lists them in $(STATE)/pool-files.
 clean:
+	@if [ -f $(STATE)/pool-files ]; then xargs rm -f < $(STATE)/pool-files; fi
 	rm -rf build $(STATE)
 	find . \( -name bin -o -name obj \) -type d -prune -exec rm -rf {} +

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace Mnemo.Grains;
 
@@ -10,6 +11,8 @@ public static class GrainsSiloBuilderExtensions
     public static ISiloBuilder AddMnemoGrains(this ISiloBuilder silo)
     {
         silo.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
+        // Mnemo's own exceptions (the engine's reasons among them) reach callers with their type name and message.
+        silo.Services.Configure<ExceptionSerializationOptions>(options => options.SupportedNamespacePrefixes.Add("Mnemo"));
         return silo;
     }
 }

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs every benchmark program; each one runs its own baseline in the same run and prints
 # "key value unit" lines plus a summary. Output is also kept in build/bench/<name>.txt.
-# Pass names to run only some: scripts/run-bench.sh engine runtime
-# (engine-c, engine, runtime, gateway, gateway-cluster, dataplane)
+# Pass names to run only some: scripts/run-bench.sh engine orleans
+# (engine-c, engine, orleans, gateway, gateway-cluster, dataplane)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/bench
 mkdir -p "$out"
 selected=("$@")
-[[ ${#selected[@]} -gt 0 ]] || selected=(engine-c engine runtime gateway gateway-cluster dataplane)
+[[ ${#selected[@]} -gt 0 ]] || selected=(engine-c engine orleans gateway gateway-cluster dataplane)
 
 run() { # name, command...
   local name=$1; shift
@@ -21,10 +21,10 @@ for name in "${selected[@]}"; do
   case $name in
     engine-c) run engine-c build/native-cmake/bench/mnemo_engine_bench ;;
     engine)   run engine dotnet run -c Release --no-build --project tests/Benchmarks/EngineBench ;;
-    runtime)  run runtime dotnet run -c Release --no-build --project tests/Benchmarks/RuntimeBench ;;
+    orleans)  run orleans dotnet run -c Release --no-build --project tests/Benchmarks/OrleansBench ;;
     gateway)  run gateway dotnet run -c Release --no-build --project tests/Benchmarks/GatewayBench ;;
     gateway-cluster) run gateway-cluster dotnet run -c Release --no-build --project tests/Benchmarks/GatewayBench -- cluster ;;
     dataplane) run dataplane dotnet run -c Release --no-build --project tests/Benchmarks/DataPlaneBench ;;
-    *) echo "unknown benchmark '$name' (engine-c, engine, runtime, gateway, gateway-cluster, dataplane)" >&2; exit 2 ;;
+    *) echo "unknown benchmark '$name' (engine-c, engine, orleans, gateway, gateway-cluster, dataplane)" >&2; exit 2 ;;
   esac
 done

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Starts the local cluster: three silos on loopback acting as three nodes, with DRAM-emulated
-# pools, supervised until Ctrl+C (then shut down gracefully).
+# Starts the local cluster: the embedded Kubernetes API and three silos on loopback acting as
+# three nodes, with DRAM-emulated pools, supervised until Ctrl+C (then shut down gracefully).
+# The built mnemo CLI is linked into <state>/bin (also as the kubectl plugin kubectl-mnemo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=${1:-.state/dev}
-exec dotnet Silo/bin/${CONFIG:-Release}/net10.0/mnemo-silo.dll dev-cluster --nodes 3 --state "$state"
+config=${CONFIG:-Release}
+mkdir -p "$state/bin"
+ln -sf "$PWD/Client/Cli/bin/$config/net10.0/mnemo" "$state/bin/mnemo"
+ln -sf "$PWD/Client/Cli/bin/$config/net10.0/mnemo" "$state/bin/kubectl-mnemo"
+echo "The mnemo CLI: export PATH=\"$PWD/$state/bin:\$PATH\""
+exec dotnet "Silo/bin/$config/net10.0/mnemo-silo.dll" dev-cluster --nodes 3 --state "$state"

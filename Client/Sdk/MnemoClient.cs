@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Mnemo.Grains.Interfaces;
 using Mnemo.Kubernetes;
 using Orleans.Configuration;
+using Orleans.Serialization;
 
 namespace Mnemo.Client;
 
@@ -46,6 +47,7 @@ public sealed class MnemoClient : IAsyncDisposable
                     gateways.KubeconfigPath = options.Kubeconfig;
                 });
             client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = options.CallTimeout);
+            client.Services.Configure<ExceptionSerializationOptions>(exceptions => exceptions.SupportedNamespacePrefixes.Add("Mnemo"));
             client.UseConnectionRetryFilter(new DeadlineRetryFilter(DateTime.UtcNow + options.ConnectTimeout));
         });
         IHost host = builder.Build();

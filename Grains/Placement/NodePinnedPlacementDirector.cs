@@ -1,3 +1,4 @@
+using Mnemo.Grains.Interfaces;
 using Orleans.Runtime.Placement;
 
 namespace Mnemo.Grains;

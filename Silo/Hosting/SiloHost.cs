@@ -56,7 +56,7 @@ public static class SiloHost
                 cluster.ClusterId = settings.ClusterId;
                 cluster.ServiceId = "mnemo";
             });
-            silo.Configure<Orleans.Configuration.SiloOptions>(silo => silo.SiloName = settings.NodeName);
+            silo.Configure<Orleans.Configuration.SiloOptions>(options => options.SiloName = settings.NodeName);
             silo.ConfigureEndpoints(address, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: address.Equals(IPAddress.Any));
             silo.UseKubernetesMembership(membership =>
             {

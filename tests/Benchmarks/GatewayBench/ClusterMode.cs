@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using Mnemo.Silo.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Mnemo.KubeApiServer;
+using Mnemo.Silo;
 
 namespace Mnemo.GatewayBench;
 
@@ -21,7 +23,7 @@ internal static class ClusterMode
         string work = Path.Combine(Path.GetTempPath(), $"gatewaybench-cluster-{Environment.ProcessId}");
         string manifests = Path.Combine(work, "manifests");
         Directory.CreateDirectory(manifests);
-        int[] ports = ChildProcess.FreePorts(3 * Nodes + 1);
+        int[] ports = ChildProcess.FreePorts(4 * Nodes + 1);
         int memcachedPort = ports[^1];
         int gatewayPort = FreeGatewayRange();
         await File.WriteAllTextAsync(Path.Combine(manifests, "bench.yaml"), $"""
@@ -49,23 +51,29 @@ internal static class ClusterMode
         Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         var silos = new List<SiloProcess>();
         Process? memcached = null;
+        await using EmbeddedKubeApi api = await EmbeddedKubeApi.StartAsync(new KubeApiServerOptions { ResourcePaths = [arguments.String("crds") ?? Path.Combine("k8s", "crds")] },
+            NullLoggerFactory.Instance);
+        string kubeconfig = api.WriteKubeconfig(Path.Combine(work, "kubeconfig"));
+        await SampleResources.ApplyMissingAsync(api.BaseAddress, manifests);
         try
         {
             Console.WriteLine($"{load.Describe}, values {arguments.Int("value-size", 512)} B; Memshack 3 shards x 2 replicas (write quorum all) on {Nodes} silos, load on node-0's gateway");
             for (int i = 0; i < Nodes; i++)
             {
                 string name = $"node-{i}";
-                var options = new SiloOptions
+                var options = new SiloSettings
                 {
                     NodeName = name,
                     SiloPort = ports[i],
                     HealthPort = ports[Nodes + i],
                     DataPort = ports[2 * Nodes + i],
-                    Peers = Enumerable.Range(0, Nodes).Where(j => j != i).Select(j => $"127.0.0.1:{ports[j]}").ToArray(),
+                    GatewayPort = ports[3 * Nodes + i],
+                    ClusterId = $"bench{Environment.ProcessId}",
+                    Kubeconfig = kubeconfig,
+                    Nodes = Enumerable.Range(0, Nodes).Select(j => $"node-{j}").ToArray(),
                     StateDir = Path.Combine(work, name),
                     PoolPath = NodePoolLoader.DefaultEmulatedPoolPath(work, name),
                     PoolCapacity = (ulong)arguments.Int("capacity-mb", 512) << 20,
-                    MemshackManifests = manifests,
                     MemshackPortOffset = i,
                 };
                 silos.Add(SiloProcess.Start(options, Log, arguments.String("silo")));

@@ -2,24 +2,34 @@ using System.Diagnostics;
 
 namespace Mnemo.Cluster.Tests.Infrastructure;
 
-/// <summary>Runs the built <c>mnemo</c> CLI (mnemo.dll next to the tests) as a process.</summary>
+/// <summary>Runs the built <c>mnemo</c> CLI (from its own output folder, which has its dependencies) and the machine's kubectl as processes.</summary>
 internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> MnemoAsync(params string[] args) =>
+        RunAsync("dotnet", [Path.Combine(RepositoryPaths.Root, "Client", "Cli", "bin", RepositoryPaths.Configuration, "net10.0", "mnemo.dll"), .. args], environment: null);
+
+    /// <summary>kubectl against <paramref name="kubeconfig"/>, with a discovery cache of its own (kubectl caches per server).</summary>
+    public static Task<Result> KubectlAsync(string kubeconfig, params string[] args) =>
+        RunAsync("kubectl", ["--cache-dir", Path.Combine(Path.GetDirectoryName(kubeconfig)!, "kubectl-cache"), .. args],
+            new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig });
+
+    private static async Task<Result> RunAsync(string program, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mnemo.dll"));
         foreach (var arg in args)
             info.ArgumentList.Add(arg);
         info.Environment.Remove("MNEMO_GATEWAY");
+        info.Environment.Remove("MNEMO_CLUSTER_ID");
         info.Environment["COLUMNS"] = "200";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
 
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -1,61 +1,82 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 using Mnemo.Client;
-using Mnemo.Runtime.Messages;
-using Mnemo.Runtime.Messaging;
-using Mnemo.Runtime.Transport;
-using Mnemo.Silo.Hosting;
+using Mnemo.Kubernetes;
+using Mnemo.KubeApiServer;
+using Mnemo.Silo;
 using Xunit;
 
 namespace Mnemo.Cluster.Tests.Infrastructure;
 
-/// <summary>N silos as separate <c>mnemo-silo</c> processes on loopback with free ports, DRAM-emulated
-/// pools and this test assembly loaded for its test grains. Supports kill -9 and restart.</summary>
+/// <summary>
+/// N silos as separate <c>mnemo-silo</c> processes on loopback with free ports and DRAM-emulated
+/// pools, finding each other through the embedded Kubernetes API that runs in the test process (a
+/// cluster id of their own, so nothing else in the API is mistaken for a member). Supports kill -9
+/// and restart.
+/// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
     private readonly SiloProcess?[] _silos;
     private readonly string _stateDir;
     private readonly ConcurrentQueue<string> _log = new();
-    private readonly Http2MessageTransport _transport = new();
 
-    private TestCluster(SiloOptions[] options, string stateDir)
+    private TestCluster(EmbeddedKubeApi api, SiloSettings[] settings, string stateDir, string kubeconfig)
     {
-        Options = options;
-        _silos = new SiloProcess?[options.Length];
+        Api = api;
+        Settings = settings;
+        _silos = new SiloProcess?[settings.Length];
         _stateDir = stateDir;
+        Kubeconfig = kubeconfig;
+        Kubernetes = KubernetesConnection.Create(kubeconfig, "default");
     }
 
-    public SiloOptions[] Options { get; }
+    public EmbeddedKubeApi Api { get; }
 
-    public IReadOnlyList<string> Gateways => Options.Select(o => $"{o.Host}:{o.SiloPort}").ToArray();
+    public SiloSettings[] Settings { get; }
+
+    public string Kubeconfig { get; }
+
+    public KubernetesConnection Kubernetes { get; }
+
+    public string ClusterId => Settings[0].ClusterId;
+
+    public IReadOnlyList<string> Gateways => Settings.Select(s => $"{s.Host}:{s.GatewayPort}").ToArray();
 
     /// <summary>Everything the silos printed, prefixed with their node names.</summary>
     public string Log => string.Join(Environment.NewLine, _log);
 
-    /// <param name="configure">Adjusts node i's options (extra settings such as Memshack manifests).</param>
-    public static async Task<TestCluster> StartAsync(int nodes, Func<int, SiloOptions, SiloOptions>? configure = null)
+    /// <param name="configure">Adjusts node i's settings.</param>
+    public static async Task<TestCluster> StartAsync(int nodes, Func<int, SiloSettings, SiloSettings>? configure = null)
     {
         var stateDir = Path.Combine(Path.GetTempPath(), "mnemo-cluster-tests", Guid.NewGuid().ToString("N")[..12]);
-        var ports = FreePorts(2 * nodes);
-        var options = Enumerable.Range(0, nodes).Select(i => new SiloOptions
+        Directory.CreateDirectory(stateDir);
+        EmbeddedKubeApi api = await EmbeddedKubeApi.StartAsync(new KubeApiServerOptions { ResourcePaths = [RepositoryPaths.Crds] }, NullLoggerFactory.Instance);
+        string kubeconfig = api.WriteKubeconfig(Path.Combine(stateDir, "kubeconfig"));
+        var ports = FreePorts(4 * nodes);
+        string clusterId = "t" + Guid.NewGuid().ToString("N")[..10];
+        var settings = Enumerable.Range(0, nodes).Select(i => new SiloSettings
         {
             NodeName = $"node-{i}",
             SiloPort = ports[i],
-            HealthPort = ports[nodes + i],
-            Peers = Enumerable.Range(0, nodes).Where(j => j != i).Select(j => $"127.0.0.1:{ports[j]}").ToArray(),
+            GatewayPort = ports[nodes + i],
+            HealthPort = ports[2 * nodes + i],
+            DataPort = ports[3 * nodes + i],
+            ClusterId = clusterId,
+            Kubeconfig = kubeconfig,
+            Nodes = Enumerable.Range(0, nodes).Select(n => $"node-{n}").ToArray(),
             StateDir = Path.Combine(stateDir, $"node-{i}"),
             PoolPath = NodePoolLoader.DefaultEmulatedPoolPath(stateDir, $"node-{i}"),
             PoolCapacity = 32UL << 20,
-            GrainAssemblies = [typeof(TestCluster).Assembly.Location],
-        }).Select((o, i) => configure is null ? o : configure(i, o)).ToArray();
+        }).Select((s, i) => configure is null ? s : configure(i, s)).ToArray();
 
-        var cluster = new TestCluster(options, stateDir);
+        var cluster = new TestCluster(api, settings, stateDir, kubeconfig);
         try
         {
             for (var i = 0; i < nodes; i++)
                 cluster.Start(i);
-            await Task.WhenAll(cluster._silos.Select(s => s!.WaitUntilReadyAsync(TimeSpan.FromSeconds(60))));
-            await cluster.WaitForMembershipAsync(Enumerable.Range(0, nodes).ToArray(), TimeSpan.FromSeconds(30));
+            await Task.WhenAll(cluster._silos.Select(s => s!.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));
+            await cluster.WaitForMembershipAsync(Enumerable.Range(0, nodes).ToArray(), TimeSpan.FromSeconds(60));
             return cluster;
         }
         catch
@@ -67,11 +88,13 @@ public sealed class TestCluster : IAsyncDisposable
 
     public SiloProcess Silo(int index) => _silos[index] ?? throw new InvalidOperationException($"node-{index} is not running");
 
-    public Task<ClusterClient> ConnectAsync(IEnumerable<string>? gateways = null, TimeSpan? deadline = null) =>
-        ClusterClient.ConnectAsync(new ClusterClientOptions
+    /// <summary>A client through the given gateways (default: all of them).</summary>
+    public Task<MnemoClient> ConnectAsync(IEnumerable<string>? gateways = null) =>
+        MnemoClient.ConnectAsync(new MnemoClientOptions
         {
             Gateways = [.. gateways ?? Gateways],
-            DefaultDeadline = deadline ?? TimeSpan.FromSeconds(30),
+            ClusterId = ClusterId,
+            CallTimeout = TimeSpan.FromSeconds(20),
         });
 
     /// <summary>kill -9 node <paramref name="index"/> and wait until the process is gone.</summary>
@@ -98,31 +121,25 @@ public sealed class TestCluster : IAsyncDisposable
     public async Task RestartAsync(int index)
     {
         Start(index);
-        await Silo(index).WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        await Silo(index).WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
     }
 
-    /// <summary>The member list as node <paramref name="index"/> reports it.</summary>
-    public async Task<MembersResponse> MembersSeenByAsync(int index)
+    /// <summary>The membership table as the silo behind gateway <paramref name="index"/> reads it: every incarnation.</summary>
+    public async Task<IReadOnlyList<MemberInfo>> MembersSeenByAsync(int index)
     {
-        var o = Options[index];
-        return await _transport.GetMembersAsync(new SiloAddress(o.Host, o.SiloPort, 0, o.NodeName), TimeSpan.FromSeconds(5), CancellationToken.None);
+        await using MnemoClient client = await ConnectAsync([Gateways[index]]);
+        return await client.GetMembersAsync();
     }
 
-    /// <summary>Waits until every running node in <paramref name="active"/> sees exactly those nodes
-    /// (their current incarnations) as Active.</summary>
+    /// <summary>Waits until the newest incarnation of exactly the nodes in <paramref name="active"/> is Active, as node active[0] reads the table.</summary>
     public Task WaitForMembershipAsync(int[] active, TimeSpan timeout) =>
         WaitUntilAsync(async () =>
         {
-            var expected = active.Select(i => Options[i].NodeName).Order().ToArray();
-            foreach (var i in active)
-            {
-                var seen = await MembersSeenByAsync(i);
-                var activeSeen = seen.Members.Where(m => m.Status == MemberStatus.Active).Select(m => m.Address.NodeName).Order();
-                if (!activeSeen.SequenceEqual(expected))
-                    return false;
-            }
-            return true;
-        }, timeout, $"membership to converge on [{string.Join(", ", active.Select(i => Options[i].NodeName))}]");
+            var expected = active.Select(i => Settings[i].NodeName).Order().ToArray();
+            var members = await MembersSeenByAsync(active[0]);
+            var newest = members.GroupBy(m => m.Node).Select(g => g.MaxBy(m => m.Generation)!);
+            return newest.Where(m => m.Status == "Active").Select(m => m.Node).Order().SequenceEqual(expected);
+        }, timeout, $"membership to converge on [{string.Join(", ", active.Select(i => Settings[i].NodeName))}]");
 
     /// <summary>Polls <paramref name="condition"/> (exceptions count as false) until it holds.</summary>
     public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
@@ -145,16 +162,17 @@ public sealed class TestCluster : IAsyncDisposable
         throw new TimeoutException($"timed out after {timeout} waiting for {what}; last error: {last?.Message}\n{Log}");
     }
 
-    private void Start(int index) => _silos[index] = SiloProcess.Start(Options[index], _log.Enqueue);
+    private void Start(int index) => _silos[index] = SiloProcess.Start(Settings[index], _log.Enqueue);
 
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(_silos.Where(s => s is not null).Select(s => s!.StopAsync(TimeSpan.FromSeconds(15))));
         foreach (var silo in _silos)
             silo?.Dispose();
-        _transport.Dispose();
-        foreach (var o in Options)
-            File.Delete(o.PoolPath);
+        Kubernetes.Dispose();
+        await Api.DisposeAsync();
+        foreach (var s in Settings)
+            File.Delete(s.PoolPath);
         if (Directory.Exists(_stateDir))
             Directory.Delete(_stateDir, recursive: true);
     }

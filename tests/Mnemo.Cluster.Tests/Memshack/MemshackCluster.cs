@@ -3,71 +3,47 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using k8s;
 using Mnemo.Client;
 using Mnemo.Cluster.Tests.Infrastructure;
 using Mnemo.Grains;
-using Mnemo.Grains.Interfaces.Memshack;
-using Mnemo.Grains.Memshack;
-using Mnemo.Silo.DataPlane;
+using Mnemo.Grains.Interfaces;
 using Xunit;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Cluster.Tests.Memshack;
 
 /// <summary>
-/// Three silo processes serving two Memshacks of 3 shards x 2 replicas from a manifest folder:
+/// Three silo processes serving two Memshacks of 3 shards x 2 replicas applied to the Kubernetes API:
 /// <c>default/strict</c> (write quorum all) and <c>default/lenient</c> (write quorum one), plus an
-/// invalid manifest that must be rejected. Node i serves each Memshack's gateway on mcrouter_port + i.
+/// invalid one that must be refused without harm. Node i serves each Memshack's gateway on mcrouter_port + i.
 /// </summary>
 public sealed class MemshackCluster : IAsyncDisposable
 {
     public const string Strict = "default/strict";
     public const string Lenient = "default/lenient";
 
-    private readonly string _manifests;
     private readonly Dictionary<string, int> _basePorts;
-    private readonly Stopwatch _sinceStart = Stopwatch.StartNew();
 
-    private MemshackCluster(TestCluster cluster, string manifests, Dictionary<string, int> basePorts)
+    private MemshackCluster(TestCluster cluster, Dictionary<string, int> basePorts)
     {
         Cluster = cluster;
-        _manifests = manifests;
         _basePorts = basePorts;
     }
 
     public TestCluster Cluster { get; }
 
-    /// <summary>Time since the silos were started.</summary>
-    public TimeSpan Uptime => _sinceStart.Elapsed;
-
     public static async Task<MemshackCluster> StartAsync()
     {
-        string manifests = Path.Combine(Path.GetTempPath(), "mnemo-memshack-tests", Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(manifests);
         int basePort = FreePortRange(6);
         var basePorts = new Dictionary<string, int> { [Strict] = basePort, [Lenient] = basePort + 3 };
-        await File.WriteAllTextAsync(Path.Combine(manifests, "strict.yaml"), Manifest("strict", basePorts[Strict], "all"));
-        await File.WriteAllTextAsync(Path.Combine(manifests, "lenient.yaml"), Manifest("lenient", basePorts[Lenient], "one"));
-        await File.WriteAllTextAsync(Path.Combine(manifests, "too-many-replicas.yaml"),
-            Manifest("broken", FreePortRange(3), "all").Replace("num_replicas: 2", "num_replicas: 4"));
-        int[] dataPorts = TestCluster.FreePorts(3);
-        TestCluster cluster;
+        TestCluster cluster = await TestCluster.StartAsync(3, (i, settings) => settings with { MemshackPortOffset = i });
+        var memshacks = new MemshackCluster(cluster, basePorts);
         try
         {
-            cluster = await TestCluster.StartAsync(3, (i, options) => options with
-            {
-                DataPort = dataPorts[i],
-                MemshackManifests = manifests,
-                MemshackPortOffset = i,
-            });
-        }
-        catch
-        {
-            Directory.Delete(manifests, recursive: true);
-            throw;
-        }
-        var memshacks = new MemshackCluster(cluster, manifests, basePorts);
-        try
-        {
+            await memshacks.ApplyAsync("strict", basePorts[Strict], "all");
+            await memshacks.ApplyAsync("lenient", basePorts[Lenient], "one");
+            await memshacks.ApplyAsync("broken", FreePortRange(3), "all", replicas: 4);
             await memshacks.WaitUntilServingAsync([0, 1, 2]);
             return memshacks;
         }
@@ -76,6 +52,22 @@ public sealed class MemshackCluster : IAsyncDisposable
             await memshacks.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Creates Memshack <c>default/name</c> in the API, as <c>kubectl apply</c> would.</summary>
+    public async Task ApplyAsync(string name, int port, string quorum, int shards = 3, int replicas = 2)
+    {
+        var body = new Dictionary<string, object>
+        {
+            ["apiVersion"] = "mnemo.dev/v1alpha1",
+            ["kind"] = "Memshack",
+            ["metadata"] = new Dictionary<string, object> { ["name"] = name, ["namespace"] = "default" },
+            ["spec"] = new Dictionary<string, object>
+            {
+                ["num_shards"] = shards, ["num_replicas"] = replicas, ["mcrouter_port"] = port, ["writeQuorum"] = quorum,
+            },
+        };
+        await Cluster.Kubernetes.Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "mnemo.dev", "v1alpha1", "default", "memshacks");
     }
 
     public int GatewayPort(string memshack, int node) => _basePorts[memshack] + node;
@@ -102,13 +94,13 @@ public sealed class MemshackCluster : IAsyncDisposable
 
     public async Task<bool> AllReplicasInSyncAsync()
     {
-        using ClusterClient client = await Cluster.ConnectAsync(deadline: TimeSpan.FromSeconds(10));
+        await using MnemoClient client = await Cluster.ConnectAsync();
         foreach (string memshack in _basePorts.Keys)
         {
             for (int shard = 0; shard < 3; shard++)
             {
-                MemshackShardStatus status = await client.GetGrain<IMemshackShardGrain>($"{memshack}/{shard}").GetStatusAsync();
-                if (!status.Served || status.UnansweredNodes.Count > 0 || status.Replicas.Any(r => r.State != ReplicaStateNames.InSync || r.PendingHints > 0))
+                MemshackShardStatus status = await client.GetShardStatusAsync(memshack, shard);
+                if (!status.Served || status.UnansweredNodes.Length > 0 || status.Replicas.Any(r => r.State != ReplicaStateNames.InSync || r.PendingHints > 0))
                     return false;
             }
         }
@@ -117,14 +109,14 @@ public sealed class MemshackCluster : IAsyncDisposable
 
     public async Task<MemshackShardStatus> ShardStatusAsync(string memshack, int shard)
     {
-        using ClusterClient client = await Cluster.ConnectAsync(deadline: TimeSpan.FromSeconds(10));
-        return await client.GetGrain<IMemshackShardGrain>($"{memshack}/{shard}").GetStatusAsync();
+        await using MnemoClient client = await Cluster.ConnectAsync();
+        return await client.GetShardStatusAsync(memshack, shard);
     }
 
     /// <summary>The value of <paramref name="key"/> in node <paramref name="node"/>'s replica of the shard, read over its data plane; null when absent.</summary>
     public async Task<string?> ReadReplicaAsync(int node, string memshack, int shard, string key)
     {
-        await using var peer = new PeerConnection(new IPEndPoint(IPAddress.Loopback, Cluster.Options[node].DataPort));
+        await using var peer = new PeerConnection(new IPEndPoint(IPAddress.Loopback, Cluster.Settings[node].DataPort));
         var value = new ArrayBufferWriter<byte>();
         CacheResult result = await peer.GetAsync(Encoding.UTF8.GetBytes(Region(memshack, shard)), Encoding.UTF8.GetBytes(key), value);
         return result.Status switch
@@ -138,7 +130,7 @@ public sealed class MemshackCluster : IAsyncDisposable
     /// <summary>The CAS of <paramref name="key"/> in node <paramref name="node"/>'s replica of the shard (0 when absent).</summary>
     public async Task<ulong> ReadReplicaCasAsync(int node, string memshack, int shard, string key)
     {
-        await using var peer = new PeerConnection(new IPEndPoint(IPAddress.Loopback, Cluster.Options[node].DataPort));
+        await using var peer = new PeerConnection(new IPEndPoint(IPAddress.Loopback, Cluster.Settings[node].DataPort));
         CacheResult result = await peer.GetAsync(Encoding.UTF8.GetBytes(Region(memshack, shard)), Encoding.UTF8.GetBytes(key), new ArrayBufferWriter<byte>());
         return result.Status switch
         {
@@ -150,27 +142,10 @@ public sealed class MemshackCluster : IAsyncDisposable
 
     public static int NodeIndex(string replicaName) => int.Parse(replicaName.Split('/')[0]["node-".Length..]);
 
-    public async ValueTask DisposeAsync()
-    {
-        await Cluster.DisposeAsync();
-        Directory.Delete(_manifests, recursive: true);
-    }
-
-    private static string Manifest(string name, int port, string quorum) => $"""
-        apiVersion: mnemo.dev/v1alpha1
-        kind: Memshack
-        metadata:
-          namespace: default
-          name: {name}
-        spec:
-          num_shards: 3
-          num_replicas: 2
-          mcrouter_port: {port}
-          writeQuorum: {quorum}
-        """;
+    public ValueTask DisposeAsync() => Cluster.DisposeAsync();
 
     /// <summary>A base port with the next <paramref name="count"/> - 1 ports free too (gateways use base + node index).</summary>
-    private static int FreePortRange(int count)
+    public static int FreePortRange(int count)
     {
         for (int attempt = 0; attempt < 100; attempt++)
         {

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Configuration;
+using Mnemo.NativeEngine;
+using Mnemo.Silo;
+using Xunit;
+
+namespace Mnemo.Cluster.Tests.Hosting;
+
+public sealed class SiloSettingsTests
+{
+    [Fact]
+    public void Switches_set_every_setting()
+    {
+        var settings = SiloConfiguration.Read([
+            "--node-name", "n7", "--host", "127.0.0.2", "--silo-port", "2000", "--gateway-port", "2003", "--health-port", "2001",
+            "--data-port", "2002", "--cluster-id", "c1", "--namespace", "ns", "--kubeconfig", "kc", "--nodes", "a, b",
+            "--state-dir", "s", "--pool-path", "p", "--pool-capacity", "1GiB", "--device-mode", "fsdax", "--idle-age", "00:00:30",
+            "--memshack-port-offset", "3"]);
+
+        Assert.Equal("n7", settings.NodeName);
+        Assert.Equal("127.0.0.2", settings.Host);
+        Assert.Equal(2000, settings.SiloPort);
+        Assert.Equal(2003, settings.GatewayPort);
+        Assert.Equal(2001, settings.HealthPort);
+        Assert.Equal(2002, settings.DataPort);
+        Assert.Equal("c1", settings.ClusterId);
+        Assert.Equal("ns", settings.Namespace);
+        Assert.Equal("kc", settings.Kubeconfig);
+        Assert.Equal(["a", "b"], settings.Nodes);
+        Assert.Equal("s", settings.StateDir);
+        Assert.Equal("p", settings.PoolPath);
+        Assert.Equal(1UL << 30, settings.PoolCapacity);
+        Assert.Equal(DeviceMode.FsDax, settings.DeviceMode);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.IdleAge);
+        Assert.Equal(3, settings.MemshackPortOffset);
+    }
+
+    [Fact]
+    public void Settings_survive_the_round_trip_through_arguments()
+    {
+        var settings = SiloConfiguration.Read(["--node-name", "n1", "--nodes", "n0,n1", "--pool-capacity", "64M", "--device-mode", "devdax",
+            "--data-port", "4000", "--kubeconfig", "k", "--memshack-port-offset", "2"]);
+
+        var again = SiloConfiguration.Read([.. settings.ToArguments()]);
+
+        Assert.Equal(settings with { Nodes = again.Nodes }, again);
+        Assert.Equal(settings.Nodes, again.Nodes);
+    }
+
+    [Fact]
+    public void Defaults_derive_paths_from_the_node_name_and_take_the_downward_api()
+    {
+        var empty = new ConfigurationBuilder().Build();
+        var pod = new Dictionary<string, string> { ["NODE_NAME"] = "worker-3", ["POD_IP"] = "10.1.2.3", ["POD_NAMESPACE"] = "mnemo-system" };
+
+        var settings = SiloSettings.FromConfiguration(empty, name => pod.GetValueOrDefault(name));
+
+        Assert.Equal("worker-3", settings.NodeName);
+        Assert.Equal("10.1.2.3", settings.Host);
+        Assert.Equal("mnemo-system", settings.Namespace);
+        Assert.Equal(Path.Combine(".state", "worker-3"), settings.StateDir);
+        Assert.Equal(Path.Combine(".state", "worker-3", "pool"), settings.PoolPath);
+        Assert.Equal(SiloSettings.DefaultSiloPort, settings.SiloPort);
+        Assert.Equal(SiloSettings.DefaultGatewayPort, settings.GatewayPort);
+        Assert.Equal(SiloSettings.DefaultClusterId, settings.ClusterId);
+        Assert.Null(settings.Kubeconfig);
+        Assert.Empty(settings.Nodes);
+        Assert.Equal(256UL << 20, settings.PoolCapacity);
+    }
+
+    [Theory]
+    [InlineData("--silo-port", "0", "MNEMO_SILO_PORT")]
+    [InlineData("--gateway-port", "http", "MNEMO_GATEWAY_PORT")]
+    [InlineData("--pool-capacity", "12XB", "MNEMO_POOL_CAPACITY")]
+    [InlineData("--device-mode", "pmem", "MNEMO_DEVICE_MODE")]
+    [InlineData("--idle-age", "-00:01:00", "MNEMO_IDLE_AGE")]
+    [InlineData("--data-port", "70000", "MNEMO_DATA_PORT")]
+    [InlineData("--memshack-port-offset", "-1", "MNEMO_MEMSHACK_PORT_OFFSET")]
+    public void Bad_values_name_the_setting(string option, string value, string named)
+    {
+        var e = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Read([option, value]));
+
+        Assert.Contains(named, e.Message);
+        Assert.Contains(value, e.Message);
+    }
+
+    [Fact]
+    public void Unknown_switches_and_missing_values_are_errors()
+    {
+        Assert.Contains("--nodename", Assert.Throws<ArgumentException>(() => SiloConfiguration.Read(["--nodename", "x"])).Message);
+        Assert.Contains("needs a value", Assert.Throws<ArgumentException>(() => SiloConfiguration.Read(["--silo-port"])).Message);
+    }
+
+    [Fact]
+    public void Help_lists_every_switch_with_its_variable()
+    {
+        string help = SiloConfiguration.Help();
+
+        Assert.All(SiloSettings.Switches, s => Assert.Contains($"{s.Switch}  MNEMO_{s.Key}", help));
+    }
+
+    [Theory]
+    [InlineData("4096", 4096UL)]
+    [InlineData("512K", 512UL << 10)]
+    [InlineData("256MiB", 256UL << 20)]
+    [InlineData("2gb", 2UL << 30)]
+    public void Byte_sizes_accept_binary_suffixes(string text, ulong bytes) => Assert.Equal(bytes, ByteSize.Parse("X", text));
+}
