@@ -14,6 +14,10 @@ internal static class RequestBody
 
     public static async Task<JsonNode> ReadAsync(HttpContext context)
     {
+        if (context.Request.ContentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            throw StatusErrors.UnsupportedMediaType(context.Request.ContentType, "application/json, application/yaml");
+        }
         byte[] body;
         try
         {

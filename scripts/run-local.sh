@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 state=${1:-.state/dev}
 config=${CONFIG:-Release}
 mkdir -p "$state/bin"
-ln -sf "$PWD/Client/Cli/bin/$config/net10.0/mnemo" "$state/bin/mnemo"
-ln -sf "$PWD/Client/Cli/bin/$config/net10.0/mnemo" "$state/bin/kubectl-mnemo"
-echo "The mnemo CLI: export PATH=\"$PWD/$state/bin:\$PATH\""
+bin=$(cd "$state/bin" && pwd)
+ln -sf "$PWD/Client/Cli/bin/$config/net10.0/mnemo" "$bin/mnemo"
+ln -sf "$PWD/Client/Cli/bin/$config/net10.0/mnemo" "$bin/kubectl-mnemo"
+echo "The mnemo CLI: export PATH=\"$bin:\$PATH\""
 exec dotnet "Silo/bin/$config/net10.0/mnemo-silo.dll" dev-cluster --nodes 3 --state "$state"

@@ -38,6 +38,10 @@ public static class SiloHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        // Orleans' placement retries narrate every attempt through Polly at Information.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // The watchdog's first check measures from the machine's boot, not the process start: a false alarm each start.
+        builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
         configureLogging?.Invoke(builder.Logging);
 
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -93,6 +93,22 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
     }
 
     [Fact]
+    public async Task Kubectl_apply_k_of_the_repository_k8s_folder_installs_mnemos_definitions()
+    {
+        var applied = await CliRunner.KubectlAsync(Cluster.Kubeconfig, "apply", "-k", Path.Combine(RepositoryPaths.Root, "k8s"));
+        var crds = await CliRunner.KubectlAsync(Cluster.Kubeconfig, "get", "customresourcedefinitions", "-o", "name");
+
+        Assert.True(applied.ExitCode == 0, applied.Stderr);
+        foreach (string crd in new[] { "memshacks.mnemo.dev", "silos.mnemo.dev", "clusterversions.mnemo.dev" })
+        {
+            Assert.Contains($"customresourcedefinition.apiextensions.k8s.io/{crd}", applied.Stdout);
+            Assert.Contains($"customresourcedefinition.apiextensions.k8s.io/{crd}", crds.Stdout);
+        }
+        // The cluster keeps working on the re-applied definitions.
+        Assert.Equal(3, (await Cluster.MembersSeenByAsync(0)).Count(m => m.Status == "Active"));
+    }
+
+    [Fact]
     public async Task Cli_list_prints_members_as_table_and_json()
     {
         string[] connection = ["--gateway", Cluster.Gateways[0], "--cluster-id", Cluster.ClusterId];

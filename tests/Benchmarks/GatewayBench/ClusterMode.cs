@@ -102,7 +102,7 @@ internal static class ClusterMode
             foreach (SiloProcess silo in silos)
             {
                 silo.Dispose();
-                File.Delete(silo.Options.PoolPath);
+                File.Delete(silo.Settings.PoolPath);
             }
             Directory.Delete(work, recursive: true);
         }
