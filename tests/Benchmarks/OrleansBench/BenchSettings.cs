@@ -13,7 +13,7 @@ internal sealed record BenchSettings(int Calls, int Writes, int Concurrency, int
 
     public const string Usage =
         "usage: orleans-bench [--calls N] [--writes N] [--concurrency N] [--value-size B]\n" +
-        "  --calls N        sequential timed calls per grain-call path (default 5000; plus a warm-up of a fifth, at least 500)\n" +
+        "  --calls N        sequential timed calls per grain-call path (default 10000; plus a warm-up of a fifth, at least 500)\n" +
         "  --writes N       timed replica writes per path and mode (default 20000; plus a warm-up of a fifth, at least 500)\n" +
         "  --concurrency N  writes in flight in the concurrent mode, 1..1024 (default 16)\n" +
         "  --value-size B   replica value size in bytes, 1..524288 (default 512; keys are 64 bytes)\n" +
@@ -26,7 +26,7 @@ internal sealed record BenchSettings(int Calls, int Writes, int Concurrency, int
     public static BenchSettings? Parse(string[] args, TextWriter output, TextWriter error, out int exitCode)
     {
         exitCode = 0;
-        int calls = 5000, writes = 20_000, concurrency = 16, valueSize = 512;
+        int calls = 10_000, writes = 20_000, concurrency = 16, valueSize = 512;
         for (int i = 0; i < args.Length; i += 2)
         {
             string name = args[i];
