@@ -22,7 +22,10 @@ internal sealed class BuiltinDefaults : IAdmissionPlugin
                 obj.GetOrAddObject("status")["phase"] = ObjectMeta.IsTerminating(obj) ? "Terminating" : "Active";
                 break;
             case "Secret":
-                obj["type"] ??= "Opaque";
+                if (obj.GetString("type") is null or "")
+                {
+                    obj["type"] = "Opaque";
+                }
                 break;
             case "Service":
                 JsonObject spec = obj.GetOrAddObject("spec");

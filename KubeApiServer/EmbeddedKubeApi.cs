@@ -65,7 +65,10 @@ public sealed class EmbeddedKubeApi : IAsyncDisposable
             // Kestrel's and the host's own start-up lines ("Now listening on", "Application started") are noise here.
             builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            // A failed start (a taken port) is thrown to the caller; the host's own report of it is a stack trace.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
             builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+            builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
             builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
             {
                 kestrel.AddServerHeader = false;
@@ -86,7 +89,7 @@ public sealed class EmbeddedKubeApi : IAsyncDisposable
             }
             string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var baseAddress = new UriBuilder(new Uri(bound)) { Host = ClientHost(address) }.Uri;
-            logger.LogInformation("Kubernetes API listening on {Address}{State}", baseAddress,
+            logger.LogInformation("Kubernetes API listening on {Address}{State}", baseAddress.GetLeftPart(UriPartial.Authority),
                 options.StateDir is null ? " (state in memory)" : $" (state in {Path.GetFullPath(options.StateDir)})");
             return new EmbeddedKubeApi(app, store, baseAddress);
         }

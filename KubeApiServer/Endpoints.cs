@@ -23,9 +23,9 @@ internal sealed class Endpoints(ResourceRegistry registry, ResourceStore resourc
         {
             await Responses.WriteStatusAsync(context, e);
         }
-        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested || stopping.IsCancellationRequested)
         {
-            // The client went away; there is nobody to answer.
+            // The client went away, or the server is stopping and closes its watches: there is nobody to answer.
         }
         catch (Exception e) when (!context.Response.HasStarted)
         {

@@ -6,7 +6,7 @@ using YamlDotNet.Core;
 
 namespace Mnemo.KubeApiServer;
 
-/// <summary>Reads request bodies: JSON, or YAML for YAML media types (server-side apply); malformed input is a 400.</summary>
+/// <summary>Reads request bodies: JSON, YAML for YAML media types (server-side apply), Kubernetes protobuf for what kubectl create sends; malformed input is a 400.</summary>
 internal static class RequestBody
 {
     /// <summary>The real API server's limit on request bodies.</summary>
@@ -14,10 +14,6 @@ internal static class RequestBody
 
     public static async Task<JsonNode> ReadAsync(HttpContext context)
     {
-        if (context.Request.ContentType?.Contains("protobuf", StringComparison.OrdinalIgnoreCase) == true)
-        {
-            throw StatusErrors.UnsupportedMediaType(context.Request.ContentType, "application/json, application/yaml");
-        }
         byte[] body;
         try
         {
@@ -38,6 +34,10 @@ internal static class RequestBody
 
     public static JsonNode Parse(byte[] body, string? contentType)
     {
+        if (contentType?.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            return KubernetesProtobuf.Decode(body, contentType);
+        }
         bool yaml = contentType?.Contains("yaml", StringComparison.OrdinalIgnoreCase) == true;
         // JSON is YAML too: server-side apply bodies are usually JSON, parsed as such.
         if (!yaml || LooksLikeJson(body))

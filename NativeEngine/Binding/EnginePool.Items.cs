@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using Mnemo.NativeEngine.Interop;
 
 namespace Mnemo.NativeEngine;
 

@@ -1,4 +1,3 @@
-using Mnemo.NativeEngine.Interop;
 
 namespace Mnemo.NativeEngine;
 

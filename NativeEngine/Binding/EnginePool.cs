@@ -1,5 +1,4 @@
 using System.Text;
-using Mnemo.NativeEngine.Interop;
 
 namespace Mnemo.NativeEngine;
 

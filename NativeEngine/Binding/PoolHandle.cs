@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Mnemo.NativeEngine.Interop;
 
 namespace Mnemo.NativeEngine;
 

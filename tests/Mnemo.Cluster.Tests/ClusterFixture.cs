@@ -1,4 +1,3 @@
-using Mnemo.Cluster.Tests.Infrastructure;
 using Xunit;
 
 namespace Mnemo.Cluster.Tests;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Mnemo.Client;
-using Mnemo.Cluster.Tests.Infrastructure;
 using Mnemo.Grains.Interfaces;
 using Xunit;
 

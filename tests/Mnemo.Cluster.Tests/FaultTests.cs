@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Mnemo.Client;
-using Mnemo.Cluster.Tests.Infrastructure;
 using Mnemo.Grains.Interfaces;
 using Xunit;
 using Xunit.Abstractions;

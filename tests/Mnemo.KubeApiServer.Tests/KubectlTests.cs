@@ -88,9 +88,12 @@ public sealed partial class KubectlTests(ServerFixture fixture)
         string ns = await fixture.NamespaceAsync("watch");
         await CreateWidgetAsync(ns, "watched", 3, "red");
 
-        using Kubectl.Streaming watch = Kubectl.Start("get", "widget", "watched", "-n", ns, "-w");
+        // -v=6 logs the watch request once it is answered: kubectl watches one object from resourceVersion 0
+        // and drops the first event (the state it printed), so a change made before that would be lost.
+        using Kubectl.Streaming watch = Kubectl.Start("get", "widget", "watched", "-n", ns, "-w", "-v=6");
         string first = await watch.WaitForLineAsync(line => line.StartsWith("watched", StringComparison.Ordinal));
         Assert.Equal(["watched", "3", "red"], Columns(first)[..3]);
+        await watch.WaitForLineAsync(line => line.StartsWith("stderr:", StringComparison.Ordinal) && line.Contains("watch=true") && line.Contains(" 200 OK"));
 
         await fixture.Client.CustomObjects.PatchNamespacedCustomObjectAsync(
             new V1Patch("""{"spec":{"size":9}}""", V1Patch.PatchType.MergePatch), TestResources.Group, TestResources.Version, ns, TestResources.Widgets, "watched");
@@ -246,6 +249,21 @@ public sealed partial class KubectlTests(ServerFixture fixture)
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Error from server (NotFound): widgets.test.mnemo.dev \"nope\" not found", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Create_namespace_configmap_and_secret_work_although_kubectl_sends_them_as_protobuf()
+    {
+        string ns = $"created-{Guid.NewGuid().ToString("N")[..6]}";
+
+        AssertSucceeded(await Kubectl.RunAsync("create", "namespace", ns), $"namespace/{ns} created");
+        AssertSucceeded(await Kubectl.RunAsync("create", "configmap", "settings", "-n", ns, "--from-literal=a=1", "--from-literal=b=two"), "configmap/settings created");
+        AssertSucceeded(await Kubectl.RunAsync("create", "secret", "generic", "creds", "-n", ns, "--from-literal=password=s3cret"), "secret/creds created");
+
+        V1ConfigMap config = await fixture.Client.CoreV1.ReadNamespacedConfigMapAsync("settings", ns);
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "1", ["b"] = "two" }, config.Data);
+        V1Secret secret = await fixture.Client.CoreV1.ReadNamespacedSecretAsync("creds", ns);
+        Assert.Equal(("Opaque", "s3cret"), (secret.Type, System.Text.Encoding.UTF8.GetString(secret.Data["password"])));
     }
 
     [Fact]

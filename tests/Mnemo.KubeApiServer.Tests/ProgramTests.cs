@@ -35,10 +35,11 @@ public sealed partial class ProgramTests
         listener.Start();
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
 
-        var (exitCode, _, stderr) = await RunAsync("--port", port.ToString());
+        var (exitCode, stdout, stderr) = await RunAsync("--port", port.ToString());
 
         Assert.Equal(1, exitCode);
         Assert.Equal($"mnemo-kube-api: port {port} is already in use", stderr.Trim());
+        Assert.Equal("", stdout.Trim()); // no stack trace from the host either
     }
 
     [Fact]

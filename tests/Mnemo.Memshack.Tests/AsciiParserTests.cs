@@ -1,5 +1,4 @@
 using System.Text;
-using Mnemo.Memshack.Tests.Infrastructure;
 using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;

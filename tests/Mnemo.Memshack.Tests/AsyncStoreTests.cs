@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
-using Mnemo.Memshack.Tests.Infrastructure;
-using static Mnemo.Memshack.Tests.Infrastructure.BinaryPacket;
+using static Mnemo.Memshack.Tests.BinaryPacket;
 using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;

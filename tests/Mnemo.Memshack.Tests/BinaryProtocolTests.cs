@@ -1,6 +1,5 @@
 using System.Net.Sockets;
-using Mnemo.Memshack.Tests.Infrastructure;
-using static Mnemo.Memshack.Tests.Infrastructure.BinaryPacket;
+using static Mnemo.Memshack.Tests.BinaryPacket;
 using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;

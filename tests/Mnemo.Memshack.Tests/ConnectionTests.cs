@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using Mnemo.Memshack.Tests.Infrastructure;
 using Mnemo.Tests.Shared;
 using Mnemo.DataPlane;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Mnemo.Memshack.Tests.Infrastructure;
 using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;

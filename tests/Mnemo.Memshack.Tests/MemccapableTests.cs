@@ -1,4 +1,3 @@
-using Mnemo.Memshack.Tests.Infrastructure;
 using Mnemo.Tests.Shared;
 
 namespace Mnemo.Memshack.Tests;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using Mnemo.Memshack.Tests.Infrastructure;
 using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;

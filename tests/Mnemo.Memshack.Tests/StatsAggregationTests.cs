@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Mnemo.Memshack.Tests.Infrastructure;
 using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;

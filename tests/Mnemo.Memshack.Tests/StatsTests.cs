@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using Mnemo.Memshack.Tests.Infrastructure;
 using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;

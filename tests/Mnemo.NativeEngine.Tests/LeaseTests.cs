@@ -1,5 +1,4 @@
 using Mnemo.NativeEngine;
-using Mnemo.NativeEngine.Interop;
 
 namespace Mnemo.NativeEngine.Tests;
 

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Mnemo.NativeEngine;
-using Mnemo.NativeEngine.Interop;
 
 namespace Mnemo.NativeEngine.Tests;
 

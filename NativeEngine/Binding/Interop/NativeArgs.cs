@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Mnemo.NativeEngine.Interop;
+namespace Mnemo.NativeEngine;
 
 /// <summary>Mirrors <c>mnemo_read_args</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]

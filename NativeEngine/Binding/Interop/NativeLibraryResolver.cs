@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace Mnemo.NativeEngine.Interop;
+namespace Mnemo.NativeEngine;
 
 /// <summary>
 /// Finds libmnemo_engine.so: in <c>MNEMO_NATIVE_DIR</c> when set, then next to this assembly (where

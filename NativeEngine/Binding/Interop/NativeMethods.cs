@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Mnemo.NativeEngine.Interop;
+namespace Mnemo.NativeEngine;
 
 /// <summary>
 /// The C ABI of mnemo_engine.h. Item calls take raw pointers so that nothing is marshalled or

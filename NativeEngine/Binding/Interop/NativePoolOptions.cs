@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Mnemo.NativeEngine.Interop;
+namespace Mnemo.NativeEngine;
 
 /// <summary>Mirrors <c>mnemo_pool_options</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]

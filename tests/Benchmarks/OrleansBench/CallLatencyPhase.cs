@@ -6,7 +6,8 @@ namespace Mnemo.OrleansBench;
 /// </summary>
 internal static class CallLatencyPhase
 {
-    public sealed record Result(Measurement Bare, Measurement SameSilo, Measurement OtherSilo, Measurement ClientOneHop, Measurement ClientForwarded);
+    public sealed record Result(Measurement Bare, Measurement SameSilo, Measurement OtherSilo, Measurement HostedOtherSilo, Measurement ClientOneHop,
+        Measurement ClientForwarded);
 
     public static async Task<Result> RunAsync(LoopbackCluster cluster, BenchSettings settings)
     {
@@ -17,6 +18,8 @@ internal static class CallLatencyPhase
         IEchoGrain bare = new EchoGrain();
         ICallerGrain caller = cluster.Silo0Grains.GetGrain<ICallerGrain>(GrainKeys.On(GrainKeys.Silo0, "caller"));
         string echoOnSilo0 = GrainKeys.On(GrainKeys.Silo0, "echo"), echoOnSilo1 = GrainKeys.On(GrainKeys.Silo1, "echo");
+        // Part 2's grain writes are called this way: from code a silo hosts (a gateway), not from a grain.
+        IEchoGrain hostedToSilo1 = cluster.Silo0Grains.GetGrain<IEchoGrain>(echoOnSilo1);
         IEchoGrain clientToSilo0 = cluster.Client.GetGrain<IEchoGrain>(echoOnSilo0);
         IEchoGrain clientToSilo1 = cluster.Client.GetGrain<IEchoGrain>(echoOnSilo1);
 
@@ -27,6 +30,8 @@ internal static class CallLatencyPhase
                 n => caller.TimeCalls(echoOnSilo0, n)),
             await PathAsync("call_grain_other_silo", "grain -> grain on the other silo (silo-0 -> silo-1 over loopback TCP)", settings.Calls, warmup,
                 n => caller.TimeCalls(echoOnSilo1, n)),
+            await PathAsync("call_hosted_other_silo", "silo-0 hosted code, not a grain -> grain on silo-1 (as a gateway would call)", settings.Calls, warmup,
+                n => SequentialTimer.RunAsync(hostedToSilo1, static (echo, i) => echo.Ping(i), n)),
             await PathAsync("call_client_one_hop", "external client -> grain on its gateway silo (client -> silo-0 gateway over TCP)", settings.Calls, warmup,
                 n => SequentialTimer.RunAsync(clientToSilo0, static (echo, i) => echo.Ping(i), n)),
             await PathAsync("call_client_forwarded", "external client -> grain on the other silo (silo-0's gateway forwards to silo-1)", settings.Calls, warmup,

@@ -6,15 +6,18 @@ internal static class Summary
     public static void Print(CallLatencyPhase.Result calls, ReplicaWritePhase.Result writes, int concurrency)
     {
         double bare = calls.Bare.Latency().P50, same = calls.SameSilo.Latency().P50, other = calls.OtherSilo.Latency().P50;
+        double hosted = calls.HostedOtherSilo.Latency().P50;
         double oneHop = calls.ClientOneHop.Latency().P50, forwarded = calls.ClientForwarded.Latency().P50;
         Figures.Line("call_grain_same_silo_vs_bare_p50", same / bare, "0.0", "ratio");
         Figures.Line("call_grain_other_silo_vs_same_silo_p50", other / same, "0.0", "ratio");
+        Figures.Line("call_hosted_other_silo_vs_grain_other_silo_p50", hosted / other, "0.00", "ratio");
         Figures.Line("call_client_one_hop_vs_grain_other_silo_p50", oneHop / other, "0.00", "ratio");
         Figures.Line("write_dataplane_vs_grain_seq_rate", writes.DataPlaneSequential.OpsPerSecond / writes.GrainSequential.OpsPerSecond, "0.00", "ratio");
         Figures.Line($"write_dataplane_vs_grain_c{concurrency}_rate", writes.DataPlaneConcurrent.OpsPerSecond / writes.GrainConcurrent.OpsPerSecond, "0.00", "ratio");
 
         Figures.Summary($"call p50: bare {bare:F2} us; grain->grain same silo {same:F1} us ({same / bare:F0}x bare), other silo {other:F1} us ",
-            $"({other / same:F1}x same silo); client->grain {oneHop:F1} us one hop, {forwarded:F1} us forwarded by the gateway");
+            $"({other / same:F1}x same silo), from silo-0 code outside a grain {hosted:F1} us; ",
+            $"client->grain {oneHop:F1} us one hop, {forwarded:F1} us forwarded by the gateway");
         Write("sequential", writes.DataPlaneSequential, writes.GrainSequential);
         Write($"{concurrency} in flight", writes.DataPlaneConcurrent, writes.GrainConcurrent);
         Figures.Summary($"allocated per replica write (process-wide, both ends): grain call {writes.GrainSequential.AllocatedBytesPerOp:F0} B sequential, ",

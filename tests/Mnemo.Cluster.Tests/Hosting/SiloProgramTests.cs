@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Mnemo.Cluster.Tests.Infrastructure;
 using Xunit;
 
-namespace Mnemo.Cluster.Tests.Hosting;
+namespace Mnemo.Cluster.Tests;
 
 /// <summary>The <c>mnemo-silo</c> program as a user meets it: help, and ports that are already taken.</summary>
 public sealed class SiloProgramTests

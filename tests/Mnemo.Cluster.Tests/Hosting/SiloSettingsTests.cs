@@ -3,7 +3,7 @@ using Mnemo.NativeEngine;
 using Mnemo.Silo;
 using Xunit;
 
-namespace Mnemo.Cluster.Tests.Hosting;
+namespace Mnemo.Cluster.Tests;
 
 public sealed class SiloSettingsTests
 {

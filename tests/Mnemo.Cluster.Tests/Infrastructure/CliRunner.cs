@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Mnemo.Cluster.Tests.Infrastructure;
+namespace Mnemo.Cluster.Tests;
 
 /// <summary>Runs the built <c>mnemo</c> CLI (from its own output folder, which has its dependencies) and the machine's kubectl as processes.</summary>
 internal static class CliRunner

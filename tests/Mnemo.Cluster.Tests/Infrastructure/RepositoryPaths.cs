@@ -1,4 +1,4 @@
-namespace Mnemo.Cluster.Tests.Infrastructure;
+namespace Mnemo.Cluster.Tests;
 
 /// <summary>Folders of the repository, found from the test binaries by walking up to the solution.</summary>
 internal static class RepositoryPaths

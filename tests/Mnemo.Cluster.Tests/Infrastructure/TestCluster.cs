@@ -7,7 +7,7 @@ using Mnemo.KubeApiServer;
 using Mnemo.Silo;
 using Xunit;
 
-namespace Mnemo.Cluster.Tests.Infrastructure;
+namespace Mnemo.Cluster.Tests;
 
 /// <summary>
 /// N silos as separate <c>mnemo-silo</c> processes on loopback with free ports and DRAM-emulated

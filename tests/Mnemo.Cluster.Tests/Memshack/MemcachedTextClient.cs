@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Mnemo.Cluster.Tests.Memshack;
+namespace Mnemo.Cluster.Tests;
 
 /// <summary>A minimal memcached text-protocol client for the cluster tests: one connection, one command at a time.</summary>
 public sealed class MemcachedTextClient : IAsyncDisposable

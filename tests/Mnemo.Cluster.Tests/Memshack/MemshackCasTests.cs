@@ -1,7 +1,7 @@
 using Xunit;
-using static Mnemo.Cluster.Tests.Memshack.MemshackCluster;
+using static Mnemo.Cluster.Tests.MemshackCluster;
 
-namespace Mnemo.Cluster.Tests.Memshack;
+namespace Mnemo.Cluster.Tests;
 
 /// <summary>
 /// One CAS per write across silo processes: every replica of a key holds the CAS its gateway chose,

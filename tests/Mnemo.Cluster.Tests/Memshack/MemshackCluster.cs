@@ -5,13 +5,12 @@ using System.Net.Sockets;
 using System.Text;
 using k8s;
 using Mnemo.Client;
-using Mnemo.Cluster.Tests.Infrastructure;
 using Mnemo.Grains;
 using Mnemo.Grains.Interfaces;
 using Xunit;
 using Mnemo.DataPlane;
 
-namespace Mnemo.Cluster.Tests.Memshack;
+namespace Mnemo.Cluster.Tests;
 
 /// <summary>
 /// Three silo processes serving two Memshacks of 3 shards x 2 replicas applied to the Kubernetes API:

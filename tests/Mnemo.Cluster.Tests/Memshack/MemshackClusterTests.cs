@@ -4,9 +4,9 @@ using Mnemo.Grains.Interfaces;
 using Xunit;
 using Xunit.Abstractions;
 using Mnemo.Tests.Shared;
-using static Mnemo.Cluster.Tests.Memshack.MemshackCluster;
+using static Mnemo.Cluster.Tests.MemshackCluster;
 
-namespace Mnemo.Cluster.Tests.Memshack;
+namespace Mnemo.Cluster.Tests;
 
 /// <summary>Memshacks served by three silo processes: every gateway serves every key, each key lives
 /// on its shard's two replica nodes, and a killed silo's replicas fail over, hold writes back by

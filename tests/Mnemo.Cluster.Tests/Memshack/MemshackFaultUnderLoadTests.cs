@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Xunit;
 using Xunit.Abstractions;
-using static Mnemo.Cluster.Tests.Memshack.MemshackCluster;
+using static Mnemo.Cluster.Tests.MemshackCluster;
 
-namespace Mnemo.Cluster.Tests.Memshack;
+namespace Mnemo.Cluster.Tests;
 
 /// <summary>kill -9 of a silo (node-0, the first to start, included) while clients keep writing and
 /// reading the write-quorum-one Memshack through the surviving gateways, then its restart: no read

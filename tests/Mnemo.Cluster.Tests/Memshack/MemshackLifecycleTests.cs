@@ -1,9 +1,8 @@
 using System.Net.Sockets;
 using Mnemo.Client;
-using Mnemo.Cluster.Tests.Infrastructure;
 using Xunit;
 
-namespace Mnemo.Cluster.Tests.Memshack;
+namespace Mnemo.Cluster.Tests;
 
 /// <summary>A Memshack applied, changed and deleted with the machine's kubectl while the cluster runs:
 /// every silo follows, and a manifest it cannot serve is refused without harm.</summary>

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Xunit;
-using static Mnemo.Cluster.Tests.Memshack.MemshackCluster;
+using static Mnemo.Cluster.Tests.MemshackCluster;
 
-namespace Mnemo.Cluster.Tests.Memshack;
+namespace Mnemo.Cluster.Tests;
 
 /// <summary>
 /// What each silo's gateway reports in <c>stats</c> for a Memshack of 3 shards x 2 replicas: the

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Mnemo.Memshack.Tests.Infrastructure;
+namespace Mnemo.Memshack.Tests;
 
 /// <summary>memcached binary protocol packets for tests.</summary>
 public sealed record BinaryPacket(byte Magic, byte Opcode, ushort Status, uint Opaque, ulong Cas, byte[] Extras, byte[] Key, byte[] Value)

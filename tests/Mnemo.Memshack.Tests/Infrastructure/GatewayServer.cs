@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mnemo.DataPlane;
 
-namespace Mnemo.Memshack.Tests.Infrastructure;
+namespace Mnemo.Memshack.Tests;
 
 /// <summary>An in-process memcached gateway on a free loopback port over its own engine pool.</summary>
 public sealed class GatewayServer : IAsyncDisposable

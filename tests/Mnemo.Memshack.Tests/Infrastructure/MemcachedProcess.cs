@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Mnemo.Tests.Shared;
 
-namespace Mnemo.Memshack.Tests.Infrastructure;
+namespace Mnemo.Memshack.Tests;
 
 /// <summary>A real memcached 1.6 on a free loopback port, the reference the gateway is compared with.</summary>
 public sealed class MemcachedProcess : IDisposable

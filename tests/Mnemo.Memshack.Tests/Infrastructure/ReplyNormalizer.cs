@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Mnemo.Memshack.Tests.Infrastructure;
+namespace Mnemo.Memshack.Tests;
 
 /// <summary>
 /// Makes replies of two servers comparable: CAS uniques differ between servers, so each distinct

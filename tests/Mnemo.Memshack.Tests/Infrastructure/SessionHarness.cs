@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 using System.Text;
 using Mnemo.DataPlane;
 
-namespace Mnemo.Memshack.Tests.Infrastructure;
+namespace Mnemo.Memshack.Tests;
 
 /// <summary>
 /// Drives one protocol session without sockets: input arrives in the chunks a test chooses (each

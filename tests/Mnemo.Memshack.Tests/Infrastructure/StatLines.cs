@@ -1,4 +1,4 @@
-namespace Mnemo.Memshack.Tests.Infrastructure;
+namespace Mnemo.Memshack.Tests;
 
 /// <summary>The <c>STAT name value</c> lines of a stats reply, in order.</summary>
 public static class StatLines

@@ -1,7 +1,7 @@
 using Mnemo.NativeEngine;
 using Mnemo.DataPlane;
 
-namespace Mnemo.Memshack.Tests.Infrastructure;
+namespace Mnemo.Memshack.Tests;
 
 /// <summary>A DRAM-emulated engine pool in /dev/shm, deleted on dispose, with helpers to build stores over it.</summary>
 public sealed class TestPool : IDisposable

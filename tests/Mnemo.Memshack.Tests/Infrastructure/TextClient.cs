@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Mnemo.Memshack.Tests.Infrastructure;
+namespace Mnemo.Memshack.Tests;
 
 /// <summary>
 /// A raw memcached connection for tests. <see cref="CallAsync"/> sends a request followed by

@@ -1,7 +1,7 @@
 using System.Buffers;
 using Mnemo.DataPlane;
 
-namespace Mnemo.Memshack.Tests.Infrastructure;
+namespace Mnemo.Memshack.Tests;
 
 /// <summary>
 /// A store that never answers synchronously, as a replicated shard across the network does: each

@@ -1,6 +1,6 @@
 using Mnemo.PoolTool;
 
-namespace Mnemo.NativeEngine.Tests.PoolTool;
+namespace Mnemo.NativeEngine.Tests;
 
 public sealed class ByteSizeTests
 {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Mnemo.NativeEngine;
 using Mnemo.PoolTool;
 
-namespace Mnemo.NativeEngine.Tests.PoolTool;
+namespace Mnemo.NativeEngine.Tests;
 
 public sealed class PoolToolCommandTests : IDisposable
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Mnemo.NativeEngine.Tests.PoolTool;
+namespace Mnemo.NativeEngine.Tests;
 
 /// <summary>
 /// Runs mnemo-pool as its own process from a folder without libmnemo_engine.so, to check how the
