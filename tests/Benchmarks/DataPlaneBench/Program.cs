@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Mnemo.DataPlaneBench;
-using Mnemo.Grains;
+using Mnemo.DataPlane;
 using Mnemo.NativeEngine;
 
 // Replica operations over one data-plane connection against the same operations on the local engine,
@@ -15,7 +15,6 @@ if (settings is null)
 string folder = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"mnemo-dataplane-bench-{Environment.ProcessId}");
 Directory.CreateDirectory(folder);
 using ILoggerFactory logging = LoggerFactory.Create(builder => builder.AddConsole().SetMinimumLevel(LogLevel.Warning));
-using Mnemo.DataPlane;
 try
 {
     using EnginePool local = EnginePool.Open(new PoolOptions { Path = Path.Combine(folder, "local"), Capacity = 256UL << 20, Create = true });
