@@ -1,17 +1,16 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Mnemo.DataPlane;
 
 /// <summary>
-/// Serves a <see cref="ConnectionHandler"/> on one TCP endpoint through Kestrel's socket transport,
-/// without an HTTP server around it: a silo opens and closes memcached gateways while it runs (a
-/// Memshack applied or deleted), which Kestrel's fixed endpoint list cannot do. Disposing stops
-/// accepting, aborts the open connections and waits for their handlers to return.
+/// Serves a <see cref="ConnectionHandler"/> on one TCP endpoint through Kestrel's socket transport
+/// (<see cref="SocketTransport"/>), without an HTTP server around it: a silo opens and closes
+/// memcached gateways while it runs (a Memshack applied or deleted), which Kestrel's fixed endpoint
+/// list cannot do. Disposing stops accepting, aborts the open connections and waits for their
+/// handlers to return.
 /// </summary>
 public sealed class ConnectionServer : IAsyncDisposable
 {
@@ -20,10 +19,12 @@ public sealed class ConnectionServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ConnectionContext, Task> _connections = new();
     private readonly Task _accepting;
+    private readonly IAsyncDisposable? _transportOwner;
 
-    private ConnectionServer(IConnectionListener listener, ConnectionHandler handler, ILogger logger)
+    private ConnectionServer(IConnectionListener listener, ConnectionHandler handler, ILogger logger, IAsyncDisposable? transportOwner)
     {
         _listener = listener;
+        _transportOwner = transportOwner;
         _handler = handler;
         _logger = logger;
         _accepting = AcceptAsync();
@@ -32,25 +33,14 @@ public sealed class ConnectionServer : IAsyncDisposable
     /// <summary>Where the server listens (with the real port when port 0 was asked for).</summary>
     public IPEndPoint EndPoint => (IPEndPoint)_listener.EndPoint;
 
-    /// <summary>Binds <paramref name="endPoint"/> and starts accepting.</summary>
-    /// <param name="maxReadBufferBytes">Input a connection may buffer before the handler consumes it: a
-    /// request is parsed once complete, so the largest request must fit.</param>
+    /// <summary>Binds <paramref name="endPoint"/> on <paramref name="transport"/> and starts accepting.</summary>
+    /// <param name="transportOwner">Disposed with this server: the standalone transport's host, when this server is its only user.</param>
     /// <exception cref="AddressInUseException">The port is taken.</exception>
-    public static async Task<ConnectionServer> StartAsync(IPEndPoint endPoint, ConnectionHandler handler, long maxReadBufferBytes,
-        ILoggerFactory loggerFactory, CancellationToken cancellationToken = default)
+    public static async Task<ConnectionServer> StartAsync(IConnectionListenerFactory transport, IPEndPoint endPoint, ConnectionHandler handler,
+        ILoggerFactory loggerFactory, IAsyncDisposable? transportOwner = null, CancellationToken cancellationToken = default)
     {
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions
-        {
-            // Cache requests are short and never block: running them on the socket's I/O thread
-            // saves a thread-pool hop per read.
-            UnsafePreferInlineScheduling = true,
-            // Receive straight into a buffer rather than first waiting with a zero-byte read: one
-            // socket operation per request instead of two, for 4 KiB held by each idle connection.
-            WaitForDataBeforeAllocatingBuffer = false,
-            MaxReadBufferSize = maxReadBufferBytes,
-        }), loggerFactory);
         IConnectionListener listener = await transport.BindAsync(endPoint, cancellationToken).ConfigureAwait(false);
-        return new ConnectionServer(listener, handler, loggerFactory.CreateLogger<ConnectionServer>());
+        return new ConnectionServer(listener, handler, loggerFactory.CreateLogger<ConnectionServer>(), transportOwner);
     }
 
     private async Task AcceptAsync()
@@ -68,11 +58,16 @@ public sealed class ConnectionServer : IAsyncDisposable
             }
             if (connection is null)
                 return;
-            _connections[connection] = Task.Run(() => ServeAsync(connection));
+            // As Kestrel does: the connection runs on the thread pool without the accept loop's
+            // execution context, so no await of the request loop restores one.
+            var served = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connections[connection] = served.Task;
+            ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Server.ServeAsync(state.Connection, state.Served),
+                (Server: this, Connection: connection, Served: served), preferLocal: false);
         }
     }
 
-    private async Task ServeAsync(ConnectionContext connection)
+    private async Task ServeAsync(ConnectionContext connection, TaskCompletionSource served)
     {
         try
         {
@@ -86,6 +81,7 @@ public sealed class ConnectionServer : IAsyncDisposable
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             _connections.TryRemove(connection, out _);
+            served.SetResult();
         }
     }
 
@@ -97,5 +93,7 @@ public sealed class ConnectionServer : IAsyncDisposable
             connection.Abort(new ConnectionAbortedException("the server is stopping"));
         await Task.WhenAll(_connections.Values).ConfigureAwait(false);
         await _listener.DisposeAsync().ConfigureAwait(false);
+        if (_transportOwner is not null)
+            await _transportOwner.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace Mnemo.DataPlane;
@@ -6,14 +7,25 @@ namespace Mnemo.DataPlane;
 /// <summary>Starts a memcached gateway over a cache store on one endpoint.</summary>
 public static class MemcachedGateway
 {
+    /// <param name="transport">The host's socket transport (<see cref="SocketTransport"/>); null: one of the gateway's own.</param>
     /// <exception cref="Microsoft.AspNetCore.Connections.AddressInUseException">The port is taken.</exception>
     public static async Task<MemcachedGatewayHost> StartAsync(IPEndPoint endpoint, IAsyncCacheStore store, ILoggerFactory loggerFactory,
-        MemcachedGatewayOptions? options = null, CancellationToken cancellationToken = default)
+        MemcachedGatewayOptions? options = null, IConnectionListenerFactory? transport = null, CancellationToken cancellationToken = default)
     {
         options ??= new MemcachedGatewayOptions();
         var handler = new MemcachedConnectionHandler(store, options, loggerFactory.CreateLogger<MemcachedConnectionHandler>());
-        ConnectionServer server = await ConnectionServer.StartAsync(endpoint, handler, RequiredInputBufferBytes(store, options), loggerFactory, cancellationToken);
-        return new MemcachedGatewayHost(server);
+        IAsyncDisposable? owner = null;
+        if (transport is null)
+            (transport, owner) = SocketTransport.CreateStandalone(loggerFactory, RequiredInputBufferBytes(store, options));
+        try
+        {
+            return new MemcachedGatewayHost(await ConnectionServer.StartAsync(transport, endpoint, handler, loggerFactory, owner, cancellationToken));
+        }
+        catch when (owner is not null)
+        {
+            await owner.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Mnemo.NativeEngine;
 
@@ -15,17 +16,31 @@ public sealed class DataPlaneServer : IAsyncDisposable
     public IPEndPoint EndPoint => _server.EndPoint;
 
     /// <summary>Starts serving <paramref name="pool"/>'s regions on <paramref name="endPoint"/> (port 0 picks a free port).</summary>
+    /// <param name="transport">The host's socket transport (<see cref="SocketTransport"/>); null: one of the server's own.</param>
     /// <exception cref="Microsoft.AspNetCore.Connections.AddressInUseException">The port is taken.</exception>
     public static async Task<DataPlaneServer> StartAsync(IPEndPoint endPoint, EnginePool pool, ILoggerFactory loggerFactory,
-        CancellationToken cancellationToken = default)
+        IConnectionListenerFactory? transport = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var handler = new DataPlaneConnectionHandler(new RegionDirectory(pool), loggerFactory.CreateLogger<DataPlaneConnectionHandler>());
-        long maxRequest = DataPlaneProtocol.MaxRequestLength((int)pool.GetStats().ItemSizeMax);
-        return new DataPlaneServer(await ConnectionServer.StartAsync(endPoint, handler, maxRequest + 64 * 1024, loggerFactory, cancellationToken).ConfigureAwait(false));
+        IAsyncDisposable? owner = null;
+        if (transport is null)
+            (transport, owner) = SocketTransport.CreateStandalone(loggerFactory, MaxInputBufferBytes(pool));
+        try
+        {
+            return new DataPlaneServer(await ConnectionServer.StartAsync(transport, endPoint, handler, loggerFactory, owner, cancellationToken).ConfigureAwait(false));
+        }
+        catch when (owner is not null)
+        {
+            await owner.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
+
+    /// <summary>The input buffering a peer connection needs: the largest request frame, with room for the next one's start.</summary>
+    public static long MaxInputBufferBytes(EnginePool pool) => DataPlaneProtocol.MaxRequestLength((int)pool.GetStats().ItemSizeMax) + 64 * 1024;
 
     /// <summary>
     /// Stops at once: open connections are aborted rather than drained (peers see their in-flight

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -49,6 +50,12 @@ public static class SiloHost
             kestrel.AddServerHeader = false;
             kestrel.Listen(address, settings.HealthPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
+        // One socket transport for the host: Kestrel's health port, and the data plane and memcached
+        // gateways that the Memshack service binds on it while the silo runs.
+        builder.WebHost.UseSockets();
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<NodePool>((sockets, pool) =>
+            SocketTransport.Configure(sockets, Math.Max(DataPlaneServer.MaxInputBufferBytes(pool.Pool),
+                (long)Math.Max(pool.Pool.GetStats().ItemSizeMax, (ulong)new MemcachedGatewayOptions().MaxMultiGetLineBytes) + 64 * 1024)));
         // Orleans must leave the cluster inside the pod's grace period; the DaemonSet allows more.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
 

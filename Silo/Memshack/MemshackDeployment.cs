@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Mnemo.Grains;
 using Mnemo.NativeEngine;
@@ -50,7 +51,8 @@ public sealed class MemshackDeployment : IAsyncDisposable
     /// <param name="casClock">This silo's CAS clock, shared by every replica set it runs.</param>
     public static async Task<MemshackDeployment> StartAsync(MemshackResource resource, IReadOnlyList<string> nodes,
         string self, EnginePool pool, PeerDataConnections peers, IPAddress gatewayAddress, int portOffset,
-        Func<int, bool> staleLocalShards, CasClock casClock, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+        Func<int, bool> staleLocalShards, CasClock casClock, IConnectionListenerFactory transport, ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
     {
         string key = KeyOf(resource);
         ILogger logger = loggerFactory.CreateLogger<MemshackDeployment>();
@@ -97,7 +99,8 @@ public sealed class MemshackDeployment : IAsyncDisposable
         MemcachedGatewayHost gateway;
         try
         {
-            gateway = await MemcachedGateway.StartAsync(new IPEndPoint(gatewayAddress, port), sharded, loggerFactory, cancellationToken: cancellationToken);
+            gateway = await MemcachedGateway.StartAsync(new IPEndPoint(gatewayAddress, port), sharded, loggerFactory, transport: transport,
+                cancellationToken: cancellationToken);
         }
         catch
         {

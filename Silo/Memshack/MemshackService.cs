@@ -27,6 +27,7 @@ public sealed class MemshackService(
     ServedMemshacks served,
     MemshackFeed feed,
     IGrainFactory grains,
+    IConnectionListenerFactory transport,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(1);
@@ -42,7 +43,7 @@ public sealed class MemshackService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         IPAddress address = GatewayAddress();
-        _dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(address, settings.DataPort), nodePool.Pool, loggerFactory, stoppingToken);
+        _dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(address, settings.DataPort), nodePool.Pool, loggerFactory, transport, stoppingToken);
         _logger.LogInformation("Data plane listening on {EndPoint}", _dataPlane.EndPoint);
         nodes.Restarted += OnNodeRestarted;
 
@@ -120,7 +121,7 @@ public sealed class MemshackService(
             try
             {
                 MemshackDeployment deployment = await MemshackDeployment.StartAsync(resource, _nodes, nodes.Self, nodePool.Pool, peers, GatewayAddress(),
-                    settings.MemshackPortOffset, servedElsewhere.Contains, _casClock!, loggerFactory, cancellationToken);
+                    settings.MemshackPortOffset, servedElsewhere.Contains, _casClock!, transport, loggerFactory, cancellationToken);
                 served.Set(key, deployment.Shards);
                 _deployments = _deployments.SetItem(key, deployment);
             }
