@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Mnemo.Client;
 using Mnemo.Grains.Interfaces;
+using Mnemo.Tests.Shared;
 using Xunit;
 
 namespace Mnemo.Cluster.Tests;

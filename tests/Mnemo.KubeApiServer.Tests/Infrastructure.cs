@@ -29,26 +29,6 @@ internal static class Eventually
         await ValueAsync<object>(async () => await probe() ? new object() : null, what, timeout);
 }
 
-/// <summary>Where the repository is, found from the test assembly by walking up to Orleans.sln.</summary>
-internal static class RepositoryPaths
-{
-    public static string Root { get; } = FindRoot();
-
-    public static string Crds => Path.Combine(Root, "k8s", "crds");
-
-    private static string FindRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Orleans.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no Orleans.sln above {AppContext.BaseDirectory}");
-    }
-}
-
 /// <summary>A temporary folder removed when disposed.</summary>
 internal sealed class TempFolder : IDisposable
 {

@@ -1,3 +1,4 @@
+using Mnemo.Tests.Shared;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;

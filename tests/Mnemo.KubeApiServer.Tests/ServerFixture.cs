@@ -1,3 +1,4 @@
+using Mnemo.Tests.Shared;
 using k8s;
 using k8s.Models;
 using Xunit;

@@ -3,6 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Mnemo.KubeApiServer;
+using Mnemo.Tests.Shared;
 
 namespace Mnemo.Kubernetes.Tests;
 
@@ -109,7 +110,7 @@ public sealed class CustomResourceWatchTests(KubeApiFixture api, ITestOutputHelp
     {
         var stateDir = Path.Combine(Path.GetTempPath(), "mnemo-watch-restart-" + Guid.NewGuid().ToString("N"));
         var kubeconfig = Path.Combine(stateDir + "-kubeconfig");
-        var serverOptions = new KubeApiServerOptions { Port = 0, StateDir = stateDir, ResourcePaths = [RepoPaths.CrdFolder] };
+        var serverOptions = new KubeApiServerOptions { Port = 0, StateDir = stateDir, ResourcePaths = [RepositoryPaths.Crds] };
         var server = await EmbeddedKubeApi.StartAsync(serverOptions, _loggerFactory);
         try
         {

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Mnemo.NativeEngine;
+using Mnemo.Tests.Shared;
 
 namespace Mnemo.NativeEngine.Tests;
 
@@ -109,7 +110,7 @@ public sealed class StructLayoutTests
         string programPath = Path.Combine(folder, "layout_probe");
         File.WriteAllText(sourcePath, source.ToString());
 
-        Run("cc", ["-std=c11", "-I", RepositoryPaths.NativeIncludeDirectory, "-o", programPath, sourcePath]);
+        Run("cc", ["-std=c11", "-I", Path.Combine(RepositoryPaths.Root, "NativeEngine", "include"), "-o", programPath, sourcePath]);
         string output = Run(programPath, []);
 
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)

@@ -1,3 +1,4 @@
+using Mnemo.Tests.Shared;
 using System.Diagnostics;
 
 namespace Mnemo.Cluster.Tests;

@@ -5,6 +5,7 @@ using Mnemo.Client;
 using Mnemo.Kubernetes;
 using Mnemo.KubeApiServer;
 using Mnemo.Silo;
+using Mnemo.Tests.Shared;
 using Xunit;
 
 namespace Mnemo.Cluster.Tests;

@@ -1,6 +1,7 @@
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mnemo.KubeApiServer;
+using Mnemo.Tests.Shared;
 
 namespace Mnemo.Kubernetes.Tests;
 
@@ -22,7 +23,7 @@ public sealed class KubeApiFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(_dir);
         _server = await EmbeddedKubeApi.StartAsync(
-            new KubeApiServerOptions { Port = 0, ResourcePaths = [RepoPaths.CrdFolder] }, NullLoggerFactory.Instance);
+            new KubeApiServerOptions { Port = 0, ResourcePaths = [RepositoryPaths.Crds] }, NullLoggerFactory.Instance);
         _server.WriteKubeconfig(KubeconfigPath, Namespace);
     }
 

@@ -1,10 +1,12 @@
-namespace Mnemo.Cluster.Tests;
+namespace Mnemo.Tests.Shared;
 
-/// <summary>Folders of the repository, found from the test binaries by walking up to the solution.</summary>
+/// <summary>Folders of the repository, found from the test binaries by walking up to the solution, so
+/// no machine path is written down. Shared by the test projects (linked into each).</summary>
 internal static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
 
+    /// <summary>Mnemo's CRDs: the files a real cluster gets.</summary>
     public static string Crds => Path.Combine(Root, "k8s", "crds");
 
     /// <summary>The build configuration these tests were built in (Release or Debug), read from their output path.</summary>
