@@ -66,7 +66,7 @@ public sealed class MnemoClient : IAsyncDisposable
     /// <summary>Every silo the membership table records, the dead incarnations included.</summary>
     public async Task<IReadOnlyList<MemberInfo>> GetMembersAsync()
     {
-        MembershipEntry[] hosts = await Cluster.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
+        MembershipEntry[] hosts = await ReadAsync(() => Cluster.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false));
         return hosts
             .OrderBy(h => h.SiloName, StringComparer.Ordinal).ThenByDescending(h => h.SiloAddress.Generation)
             .Select(h => new MemberInfo(h.SiloName, h.SiloAddress.Endpoint.ToString(), h.Status.ToString(), h.SiloAddress.Generation,
@@ -75,11 +75,11 @@ public sealed class MnemoClient : IAsyncDisposable
     }
 
     /// <summary>Capacity and use of <paramref name="node"/>'s pool; fails with Mnemo's <c>NodeUnavailableException</c> when the node has no active silo.</summary>
-    public Task<NodeUsage> GetNodeUsageAsync(string node) => Cluster.GetGrain<INodeMemoryGrain>(node).GetUsageAsync();
+    public Task<NodeUsage> GetNodeUsageAsync(string node) => ReadAsync(Cluster.GetGrain<INodeMemoryGrain>(node).GetUsageAsync);
 
     /// <summary>The replicas of shard <paramref name="shard"/> of Memshack <paramref name="memshack"/> (<c>namespace/name</c>) and their states.</summary>
     public Task<MemshackShardStatus> GetShardStatusAsync(string memshack, int shard) =>
-        Cluster.GetGrain<IMemshackShardGrain>($"{memshack}/{shard}").GetStatusAsync();
+        ReadAsync(Cluster.GetGrain<IMemshackShardGrain>($"{memshack}/{shard}").GetStatusAsync);
 
     public async ValueTask DisposeAsync()
     {
@@ -93,6 +93,27 @@ public sealed class MnemoClient : IAsyncDisposable
             _host.Dispose();
         }
     }
+
+    /// <summary>
+    /// Failover for reads: a request refused because its gateway has just died (the client learns it from
+    /// that refusal) is sent again, and Orleans picks a live gateway. Reads are idempotent, so this is safe.
+    /// </summary>
+    private static async Task<T> ReadAsync<T>(Func<Task<T>> read)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await read();
+            }
+            catch (OrleansMessageRejectionException) when (attempt < GatewayAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
+            }
+        }
+    }
+
+    private const int GatewayAttempts = 3;
 
     private static IPEndPoint ParseEndPoint(string text)
     {

@@ -33,18 +33,18 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
         foreach (long key in moved)
         {
-            WhereAnswer after = await cluster.Client.GetGrain<IWhereGrain>(key).AskAsync();
+            WhereAnswer after = await MnemoCluster.ThroughLiveGatewayAsync(() => cluster.Client.GetGrain<IWhereGrain>(key).AskAsync());
             Assert.Contains(after.Silo, survivors);
             Assert.NotEqual(before[key].Activation, after.Activation);
             Assert.Equal(1, after.Calls);
         }
-        WhereAnswer reactivated = await watched.AskAsync();
+        WhereAnswer reactivated = await MnemoCluster.ThroughLiveGatewayAsync(watched.AskAsync);
         Assert.Equal(2, reactivated.Calls);
-        Assert.Equal(reactivated with { Calls = 3 }, await watched.AskAsync());
+        Assert.Equal(reactivated with { Calls = 3 }, await MnemoCluster.ThroughLiveGatewayAsync(watched.AskAsync));
         output.WriteLine($"grain {moved[0]} moved from {victim} to {reactivated.Silo}");
 
         // The grains of the surviving silos were not disturbed.
         foreach (long key in stayed)
-            Assert.Equal(before[key] with { Calls = 2 }, await cluster.Client.GetGrain<IWhereGrain>(key).AskAsync());
+            Assert.Equal(before[key] with { Calls = 2 }, await MnemoCluster.ThroughLiveGatewayAsync(() => cluster.Client.GetGrain<IWhereGrain>(key).AskAsync()));
     }
 }

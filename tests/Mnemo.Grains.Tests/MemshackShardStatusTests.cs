@@ -102,14 +102,15 @@ public sealed class MemshackShardFailureTests
         await cluster.Nodes[s1].KillDataPlaneAsync();
 
         // No survivor has missed a write yet, so s1 is unreachable only because its silo does not answer.
-        MemshackShardStatus status = await shard.GetStatusAsync();
+        MemshackShardStatus status = await MnemoCluster.ThroughLiveGatewayAsync(shard.GetStatusAsync);
         Assert.Equal([Replica(s0, "in_sync"), Replica(s1, "unreachable"), Replica(s2, "in_sync")], status.Replicas);
         Assert.Equal([s1], status.UnansweredNodes);
         Assert.True(status.Served);
 
         // A majority write through s2's set succeeds and leaves s2 a hint for s1, which the merge reports.
         Assert.Equal(CacheStatus.Ok, await MemshackShardStatusTests.SetAsync(cluster.Nodes[s2], memshack, 0, "after", "2"));
-        status = await Eventually.ReturnsAsync(shard.GetStatusAsync, s => s.Replicas[1].PendingHints > 0, "s2's hint for s1 to be reported");
+        status = await Eventually.ReturnsAsync(() => MnemoCluster.ThroughLiveGatewayAsync(shard.GetStatusAsync), s => s.Replicas[1].PendingHints > 0,
+            "s2's hint for s1 to be reported");
         Assert.Equal([Replica(s0, "in_sync"), Replica(s1, "unreachable", 1), Replica(s2, "in_sync")], status.Replicas);
         Assert.Equal([s1], status.UnansweredNodes);
     }

@@ -17,10 +17,10 @@ public sealed class NodeFailureTests
 
         await cluster.KillAsync(victim);
 
-        var e = await Assert.ThrowsAsync<NodeUnavailableException>(() => pinned.GetUsageAsync());
+        var e = await Assert.ThrowsAsync<NodeUnavailableException>(() => MnemoCluster.ThroughLiveGatewayAsync(pinned.GetUsageAsync));
         Assert.Equal(victim, e.Node);
         Assert.Equal($"node '{victim}' has no active silo; its grains live only there", e.Message);
-        Assert.Equal(victim, (await Assert.ThrowsAsync<NodeUnavailableException>(() => pinned.CreateRegionAsync("after-kill"))).Node);
+        Assert.Equal(victim, (await Assert.ThrowsAsync<NodeUnavailableException>(() => MnemoCluster.ThroughLiveGatewayAsync(() => pinned.CreateRegionAsync("after-kill")))).Node);
         Assert.Null(cluster.Nodes[victim].Pool.FindRegion("after-kill"));
         Assert.False(cluster.Cluster.TryGetGrainContext(pinned.GetGrainId(), out _), "the killed node's grain is active on another silo");
 
@@ -28,7 +28,7 @@ public sealed class NodeFailureTests
         foreach (string survivor in silos.Where(s => s != victim))
         {
             INodeMemoryGrain grain = cluster.Client.GetGrain<INodeMemoryGrain>(survivor);
-            NodeUsage usage = await grain.GetUsageAsync();
+            NodeUsage usage = await MnemoCluster.ThroughLiveGatewayAsync(grain.GetUsageAsync);
             Assert.Equal(survivor, usage.NodeName);
             Assert.Equal(cluster.Nodes[survivor].Capacity, usage.CapacityBytes);
             Assert.True(cluster.Cluster.TryGetGrainContext(grain.GetGrainId(), out IGrainContext? activation));
@@ -38,8 +38,8 @@ public sealed class NodeFailureTests
         // A silo joining later gets a new name of its own (the test host never reuses one), so the node stays unavailable.
         string joined = (await cluster.Cluster.StartAdditionalSiloAsync()).Name;
         Assert.DoesNotContain(joined, silos);
-        Assert.Equal(joined, (await cluster.Client.GetGrain<INodeMemoryGrain>(joined).GetUsageAsync()).NodeName);
-        Assert.Equal(victim, (await Assert.ThrowsAsync<NodeUnavailableException>(() => pinned.ListRegionsAsync())).Node);
+        Assert.Equal(joined, (await MnemoCluster.ThroughLiveGatewayAsync(cluster.Client.GetGrain<INodeMemoryGrain>(joined).GetUsageAsync)).NodeName);
+        Assert.Equal(victim, (await Assert.ThrowsAsync<NodeUnavailableException>(() => MnemoCluster.ThroughLiveGatewayAsync(pinned.ListRegionsAsync))).Node);
         Assert.False(cluster.Cluster.TryGetGrainContext(pinned.GetGrainId(), out _), "the killed node's grain is active on another silo");
     }
 }
