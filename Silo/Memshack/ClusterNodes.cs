@@ -42,7 +42,8 @@ public sealed class ClusterNodes(IClusterMembershipService membership, ILocalSil
                 logger.LogInformation("Waiting for the nodes {Missing} to be active", string.Join(", ", missing));
                 nextReport = DateTime.UtcNow.AddSeconds(10);
             }
-            await changed.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            // Wake on the next membership change, or after a while to report who is still missing.
+            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromSeconds(10), cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
         }
     }

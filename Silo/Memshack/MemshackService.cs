@@ -37,7 +37,7 @@ public sealed class MemshackService(
     private readonly Dictionary<string, string> _reported = new(StringComparer.Ordinal);
     private ImmutableDictionary<string, MemshackDeployment> _deployments = ImmutableDictionary.Create<string, MemshackDeployment>(StringComparer.Ordinal);
     private DataPlaneServer? _dataPlane;
-    private IReadOnlyList<string> _nodes = [];
+    private string[] _nodes = [];
     private CasClock? _casClock;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -144,7 +144,7 @@ public sealed class MemshackService(
         {
             return e.Reasons;
         }
-        var reasons = new List<string>(MemshackSpecValidator.Validate(resource.Spec, _nodes.Count));
+        var reasons = new List<string>(MemshackSpecValidator.Validate(resource.Spec, _nodes.Length));
         int port = resource.Spec.McrouterPort;
         if (accepted.FirstOrDefault(a => a.Spec.McrouterPort == port) is { } clash)
             reasons.Add($"spec.mcrouter_port: {port} is taken by {clash.Namespace}/{clash.Name}");
@@ -215,10 +215,10 @@ public sealed class MemshackService(
     private IPAddress GatewayAddress() => IPAddress.TryParse(settings.Host, out IPAddress? parsed) ? parsed : IPAddress.Any;
 
     /// <summary>The node's index among the nodes in ordinal name order: the same on every silo, distinct per node.</summary>
-    private static int NodeOrdinal(IReadOnlyList<string> sortedNodes, string self)
+    private static int NodeOrdinal(string[] sortedNodes, string self)
     {
-        if (sortedNodes.Count > CasClock.MaxOrdinal + 1)
-            throw new InvalidOperationException($"Memshack serves at most {CasClock.MaxOrdinal + 1} nodes; {sortedNodes.Count} are configured");
-        return sortedNodes.ToList().IndexOf(self);
+        if (sortedNodes.Length > CasClock.MaxOrdinal + 1)
+            throw new InvalidOperationException($"Memshack serves at most {CasClock.MaxOrdinal + 1} nodes; {sortedNodes.Length} are configured");
+        return Array.IndexOf(sortedNodes, self);
     }
 }
