@@ -7,4 +7,9 @@ namespace Mnemo.DataPlane;
 /// Delete: mark the item stale with a new CAS instead of deleting it (md I).</param>
 /// <param name="Exptime">Delete with <paramref name="Invalidate"/>: also set the exptime (md I T).</param>
 /// <param name="Stale">Store the new version marked stale (replication copies a stale item as it is).</param>
-public readonly record struct CacheWriteOptions(ulong CasIn = 0, ulong CasNew = 0, bool Invalidate = false, long? Exptime = null, bool Stale = false);
+/// <param name="Ordered">Last writer wins (a set, or a delete): <paramref name="CasNew"/> is the write's version, applied only
+/// when newer than the key's current one (else <see cref="CacheStatus.Exists"/>); a delete keeps a tombstone of its version
+/// (for <paramref name="Exptime"/>, default 60 s) that refuses older writes arriving later.</param>
+/// <param name="Advance">The new version's CAS is raised above the key's current version when <paramref name="CasNew"/> is not newer.</param>
+public readonly record struct CacheWriteOptions(ulong CasIn = 0, ulong CasNew = 0, bool Invalidate = false, long? Exptime = null, bool Stale = false,
+    bool Ordered = false, bool Advance = false);

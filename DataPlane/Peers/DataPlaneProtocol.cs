@@ -41,7 +41,9 @@ public static class DataPlaneProtocol
     public const byte WriteInvalidate = 1;
     public const byte WriteSetExptime = 2;
     public const byte WriteStale = 4;
-    public const byte AllWriteOptions = 7;
+    public const byte WriteOrdered = 8;
+    public const byte WriteAdvance = 16;
+    public const byte AllWriteOptions = 31;
     public const int StatsPayloadLength = 6 * sizeof(ulong);
 
     /// <summary>Largest scan chunk a server produces (a chunk may exceed it by one item).</summary>

@@ -41,6 +41,8 @@ public readonly ref struct DataPlaneRequest
         Invalidate = (Options & DataPlaneProtocol.WriteInvalidate) != 0,
         Exptime = (Options & DataPlaneProtocol.WriteSetExptime) != 0 ? Exptime : null,
         Stale = (Options & DataPlaneProtocol.WriteStale) != 0,
+        Ordered = (Options & DataPlaneProtocol.WriteOrdered) != 0,
+        Advance = (Options & DataPlaneProtocol.WriteAdvance) != 0,
     };
 
     /// <summary>Parses and validates a whole frame (length prefix included); throws <see cref="DataPlaneProtocolException"/> on anything malformed.</summary>

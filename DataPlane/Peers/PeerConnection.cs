@@ -148,7 +148,9 @@ public sealed class PeerConnection : IAsyncDisposable
     private static byte WriteBits(in CacheWriteOptions options) =>
         (byte)((options.Invalidate ? DataPlaneProtocol.WriteInvalidate : 0)
             | (options.Exptime.HasValue ? DataPlaneProtocol.WriteSetExptime : 0)
-            | (options.Stale ? DataPlaneProtocol.WriteStale : 0));
+            | (options.Stale ? DataPlaneProtocol.WriteStale : 0)
+            | (options.Ordered ? DataPlaneProtocol.WriteOrdered : 0)
+            | (options.Advance ? DataPlaneProtocol.WriteAdvance : 0));
 
     private ValueTask<CacheResult> SendAsync(in DataPlaneRequestFields fields, byte[] region, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value,
         IBufferWriter<byte>? destination)

@@ -89,7 +89,7 @@ public sealed partial class ReplicaSet
             bool copied;
             try
             {
-                copied = await CopyKeyAsync(source, index, keys[k], cancellationToken).ConfigureAwait(false);
+                copied = await CopyKeyAsync(source, index, keys[k], deleteWhenAbsent: true, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -121,10 +121,12 @@ public sealed partial class ReplicaSet
 
     /// <summary>
     /// Makes <paramref name="target"/>'s copy of <paramref name="key"/> equal to <paramref name="source"/>'s:
-    /// the item with its flags, exptime, CAS and stale mark, or its absence. The caller holds the key's stripe. False
+    /// the item with its flags, exptime, CAS and stale mark, as an ordered write (a newer version the target holds
+    /// stays), or its absence when <paramref name="deleteWhenAbsent"/>. The caller holds the key's stripe. False
     /// when either replica did not answer.
     /// </summary>
-    private async ValueTask<bool> CopyKeyAsync(int source, int target, ReadOnlyMemory<byte> key, CancellationToken cancellationToken)
+    private async ValueTask<bool> CopyKeyAsync(int source, int target, ReadOnlyMemory<byte> key, bool deleteWhenAbsent,
+        CancellationToken cancellationToken)
     {
         if (source < 0)
         {
@@ -137,10 +139,13 @@ public sealed partial class ReplicaSet
         switch (read.Status)
         {
             case CacheStatus.Ok:
-                var copy = new CacheWriteOptions(CasNew: read.Info.Cas, Stale: (read.Info.State & CacheItemState.Stale) != 0);
+                var copy = new CacheWriteOptions(CasNew: read.Info.Cas, Stale: (read.Info.State & CacheItemState.Stale) != 0, Ordered: true);
                 written = await to.Replica.StoreAsync(CacheStoreMode.Set, key, value.WrittenMemory, read.Info.Flags, read.Info.Exptime, copy, cancellationToken)
                     .ConfigureAwait(false);
                 break;
+            case CacheStatus.NotFound when !deleteWhenAbsent:
+                // The delete that removed it reached every replica by itself, with its version.
+                return true;
             case CacheStatus.NotFound:
                 AddTombstone(to, key.Span);
                 written = await to.Replica.DeleteAsync(key, default, cancellationToken).ConfigureAwait(false);

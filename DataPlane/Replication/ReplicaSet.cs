@@ -18,12 +18,15 @@ namespace Mnemo.DataPlane;
 /// and each replica that did not answer gets a hint (the key) to be repaired when it is reachable.
 /// </para>
 /// <para>
-/// One CAS per write: the set chooses the CAS of every write that makes a new version (from the
-/// silo's <see cref="CasClock"/>, unless the client gave one with E) and sends it to every replica,
-/// so all replicas hold the same CAS for the same version and a <c>gets</c> answered by one replica
-/// matches a <c>cas</c> checked by another — mcrouter's AllSync cannot promise that, because each
-/// memcached picks its own CAS. Writes conditional on a CAS are decided by one arbiter replica first
-/// (<see cref="CompareAndWriteAsync"/>).
+/// Every replica applies the writes to a key in one order, whichever gateways they come from: a
+/// key's versions are its CAS values, and replicas apply only versions newer than the one they hold
+/// (last writer wins; a delete leaves a tombstone of its version). A plain set or delete gets its
+/// version here (the silo's <see cref="CasClock"/>, unless the client gave one with E) and goes to
+/// every replica at once. A write that depends on the item (add, cas, append, incr, ...) is decided
+/// by the shard's ordering replica first and its result copied to the others
+/// (<see cref="WriteThroughOrderingReplicaAsync"/>). So all replicas hold the same CAS for the same
+/// version, and a <c>gets</c> answered by one matches a <c>cas</c> checked by another — mcrouter's
+/// AllSync promises neither: each memcached picks its own CAS and applies writes as they arrive.
 /// </para>
 /// <para>
 /// Reads follow mcrouter's LatestRoute: a preferred replica fixed per gateway, failing over to the
@@ -195,7 +198,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
             }
             if ((read.Info.State & CacheItemState.Vivified) != 0)
             {
-                var copy = new CacheWriteOptions(CasNew: read.Info.Cas);
+                var copy = new CacheWriteOptions(CasNew: read.Info.Cas, Ordered: true);
                 await FanOutAsync(ReplicaWrite.Store(CacheStoreMode.Set, key, ReadOnlyMemory<byte>.Empty, 0, read.Info.Exptime, copy),
                     stripeHeld: true, skip: served.Index, cancellationToken).ConfigureAwait(false);
             }
@@ -251,43 +254,87 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     }
 
     private ValueTask<CacheResult> WriteAsync(ReplicaWrite write, CancellationToken cancellationToken) =>
-        write.Options.CasIn == 0 ? FanOutAsync(write, stripeHeld: false, skip: -1, cancellationToken) : CompareAndWriteAsync(write, cancellationToken);
+        write.IsWholeItem
+            ? FanOutAsync(write.Ordered(_options.CasClock), stripeHeld: false, skip: -1, cancellationToken)
+            : WriteThroughOrderingReplicaAsync(write, cancellationToken);
 
     /// <summary>
-    /// A write conditional on the item's CAS (cas, ms/md/ma C) is decided by one replica, the arbiter:
-    /// the first in-sync one in replica order, which is the same for every gateway. Only when it
-    /// applied the write does the write go to the others (which hold the same CAS, so they apply it
-    /// too). Two gateways racing with the same CAS thus get exactly one success, where a plain fan-out
-    /// could let each win on a different replica and both fail. When the arbiter does not answer, the
-    /// write falls back to an ordinary fan-out.
+    /// A write whose outcome depends on the item (add, replace, append, prepend, cas, incr/decr, md I,
+    /// a compare) is decided by the shard's ordering replica: the first in-sync one in replica order,
+    /// the same for every gateway, so its engine orders the writes of all gateways to a key and an
+    /// <c>incr</c> from two gateways at once loses nothing. Its new version is raised above the item's
+    /// (<see cref="CacheWriteOptions.Advance"/>). Only when it applied the write do the others get the
+    /// result: the item as the ordering replica now holds it, copied as an ordered write, so copies
+    /// arriving out of order cannot roll a replica back. When the ordering replica does not answer,
+    /// the next in-sync one decides.
     /// </summary>
-    private async ValueTask<CacheResult> CompareAndWriteAsync(ReplicaWrite write, CancellationToken cancellationToken)
+    private async ValueTask<CacheResult> WriteThroughOrderingReplicaAsync(ReplicaWrite write, CancellationToken cancellationToken)
     {
         int stripe = await _locks.EnterAsync(write.Key, cancellationToken).ConfigureAwait(false);
         try
         {
-            write = write.WithCas(_options.CasClock);
-            int arbiter = Array.FindIndex(_slots, s => s.State == ReplicaState.InSync);
-            if (arbiter >= 0)
+            write = write.ForOrderingReplica(_options.CasClock);
+            for (int orderer = 0; orderer < _slots.Length; orderer++)
             {
-                CacheResult decided = await write.SendTo(_slots[arbiter].Replica, cancellationToken).ConfigureAwait(false);
-                if (decided.Status == CacheStatus.Ok)
+                if (_slots[orderer].State != ReplicaState.InSync)
                 {
-                    CacheResult others = await FanOutAsync(write, stripeHeld: true, skip: arbiter, cancellationToken).ConfigureAwait(false);
-                    return others.Status == CacheStatus.Ok ? decided : others;
+                    continue;
                 }
-                if (decided.Status != CacheStatus.Unavailable)
+                CacheResult decided = await write.SendTo(_slots[orderer].Replica, cancellationToken).ConfigureAwait(false);
+                if (decided.Status == CacheStatus.Unavailable)
+                {
+                    MarkUnreachable(orderer);
+                    continue;
+                }
+                if (decided.Status != CacheStatus.Ok)
                 {
                     return decided;
                 }
-                MarkUnreachable(arbiter);
+                return await PropagateAsync(write, orderer, decided, cancellationToken).ConfigureAwait(false);
             }
-            return await FanOutAsync(write, stripeHeld: true, skip: -1, cancellationToken).ConfigureAwait(false);
+            return CacheResult.Unavailable;
         }
         finally
         {
             _locks.Exit(stripe);
         }
+    }
+
+    /// <summary>
+    /// Brings every other replica to what <paramref name="orderer"/> holds after it applied
+    /// <paramref name="write"/>: an ordered delete is sent as is (without its compare), anything else
+    /// is copied from the ordering replica. A replica that does not answer gets a hint; the reply is
+    /// <paramref name="decided"/> unless fewer replicas than the quorum have the write.
+    /// </summary>
+    private async ValueTask<CacheResult> PropagateAsync(ReplicaWrite write, int orderer, CacheResult decided, CancellationToken cancellationToken)
+    {
+        bool orderedDelete = write.Kind == ReplicaWriteKind.Delete && write.Options.Ordered;
+        ReplicaWrite others = orderedDelete ? write.WithoutCompare() : write;
+        int acks = 1;
+        for (int i = 0; i < _slots.Length; i++)
+        {
+            ReplicaState state = _slots[i].State;
+            if (i == orderer || state == ReplicaState.NeedsResync)
+            {
+                continue;
+            }
+            bool reached = orderedDelete
+                ? (await others.SendTo(_slots[i].Replica, cancellationToken).ConfigureAwait(false)).Status != CacheStatus.Unavailable
+                : await CopyKeyAsync(orderer, i, write.Key, deleteWhenAbsent: false, cancellationToken).ConfigureAwait(false);
+            if (reached)
+            {
+                acks++;
+            }
+            else if (state != ReplicaState.Resyncing)
+            {
+                RecordHint(i, write.Key.Span);
+            }
+            else
+            {
+                FailResync(i, "could not copy a key written during resync");
+            }
+        }
+        return acks >= _requiredAcks ? decided : CacheResult.Unavailable;
     }
 
     /// <summary>
@@ -300,7 +347,6 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     private async ValueTask<CacheResult> FanOutAsync(ReplicaWrite write, bool stripeHeld, int skip, CancellationToken cancellationToken)
     {
         int stripe = stripeHeld ? -1 : await _locks.EnterAsync(write.Key, cancellationToken).ConfigureAwait(false);
-        write = write.WithCas(_options.CasClock);
         int count = _slots.Length;
         ValueTask<CacheResult>[] pending = ArrayPool<ValueTask<CacheResult>>.Shared.Rent(count);
         CacheResult[] replies = ArrayPool<CacheResult>.Shared.Rent(count);
@@ -319,11 +365,16 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
                 replies[i] = states[i] == ReplicaState.Resyncing ? default
                     : i == skip ? new CacheResult(CacheStatus.Ok, Cas: write.Options.CasNew)
                     : await pending[i].ConfigureAwait(false);
+                if (write.Options.Ordered && replies[i].Status == CacheStatus.Exists)
+                {
+                    // The replica holds a newer version: this write is ordered before it, as if applied and overwritten.
+                    replies[i] = new CacheResult(CacheStatus.Ok, Cas: write.Options.CasNew);
+                }
             }
             CacheResult reply = Decide(write.Key.Span, states, replies, count, out int source);
             for (int i = 0; i < count; i++)
             {
-                if (states[i] == ReplicaState.Resyncing && !await CopyKeyAsync(source, i, write.Key, cancellationToken).ConfigureAwait(false))
+                if (states[i] == ReplicaState.Resyncing && !await CopyKeyAsync(source, i, write.Key, deleteWhenAbsent: true, cancellationToken).ConfigureAwait(false))
                 {
                     FailResync(i, "could not copy a key written during resync");
                 }

@@ -21,10 +21,11 @@ internal readonly struct ReplicaWrite
     public bool Decrement { get; private init; }
 
     /// <summary>
-    /// True when the write creates a new version, which must carry the same CAS on every replica: a
-    /// store, incr/decr, or an invalidating delete (a plain delete and a touch keep no new CAS).
+    /// True for a write whose outcome does not depend on what a replica holds (a plain set or delete):
+    /// every replica can apply it by itself, ordered by its version (last writer wins).
     /// </summary>
-    public bool NeedsCas => Kind is ReplicaWriteKind.Store or ReplicaWriteKind.Arithmetic || Kind == ReplicaWriteKind.Delete && Options.Invalidate;
+    public bool IsWholeItem => Options.CasIn == 0 && !Options.Invalidate
+        && (Kind == ReplicaWriteKind.Delete || Kind == ReplicaWriteKind.Store && Mode == CacheStoreMode.Set);
 
     public static ReplicaWrite Store(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
         in CacheWriteOptions options) =>
@@ -37,9 +38,26 @@ internal readonly struct ReplicaWrite
 
     public static ReplicaWrite Touch(ReadOnlyMemory<byte> key, long exptime) => new(ReplicaWriteKind.Touch, key) { Exptime = exptime };
 
-    /// <summary>This write with the CAS its new version gets on every replica (a CAS the client chose, with E, is kept).</summary>
-    public ReplicaWrite WithCas(CasClock clock) =>
-        NeedsCas && Options.CasNew == 0 ? this with { Options = Options with { CasNew = clock.Next() } } : this;
+    /// <summary>A whole-item write as every replica applies it: with its version (the client's E, or the clock's), last writer wins.</summary>
+    public ReplicaWrite Ordered(CasClock clock) => this with { Options = Options with { CasNew = Version(clock), Ordered = true } };
+
+    /// <summary>
+    /// A write that depends on the item, as the shard's ordering replica applies it: its new version is
+    /// above the item's, so the copies the others receive are newer than what they hold. A delete that
+    /// compares (md C) becomes an ordered delete, so it leaves a tombstone the others get too.
+    /// </summary>
+    public ReplicaWrite ForOrderingReplica(CasClock clock)
+    {
+        ulong version = Version(clock);
+        return Kind == ReplicaWriteKind.Delete && !Options.Invalidate
+            ? this with { Options = Options with { CasNew = Math.Max(version, Options.CasIn + 1), Ordered = true } }
+            : this with { Options = Options with { CasNew = version, Advance = true } };
+    }
+
+    /// <summary>This ordered delete as the other replicas apply it once the ordering replica has: without the compare.</summary>
+    public ReplicaWrite WithoutCompare() => this with { Options = Options with { CasIn = 0 } };
+
+    private ulong Version(CasClock clock) => Options.CasNew != 0 ? Options.CasNew : clock.Next();
 
     public ValueTask<CacheResult> SendTo(IReplica replica, CancellationToken cancellationToken) => Kind switch
     {

@@ -32,5 +32,6 @@ public static class EngineOutcomes
     public static WriteOptions ToEngine(in CacheWriteOptions options) => new()
     {
         CasIn = options.CasIn, CasNew = options.CasNew, Invalidate = options.Invalidate, Exptime = options.Exptime, Stale = options.Stale,
+        Ordered = options.Ordered, Advance = options.Advance,
     };
 }

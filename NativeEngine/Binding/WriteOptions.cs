@@ -23,4 +23,14 @@ public struct WriteOptions
 
     /// <summary>Store the new version marked stale (copying a stale item as is).</summary>
     public bool Stale { get; set; }
+
+    /// <summary>
+    /// Last writer wins (a set or a delete): <see cref="CasNew"/> is the write's version and it is applied
+    /// only when newer than the key's current one, else <see cref="EngineStatus.Exists"/>. A delete leaves a
+    /// tombstone with its version for <see cref="Exptime"/> (default 60 s) that refuses older writes.
+    /// </summary>
+    public bool Ordered { get; set; }
+
+    /// <summary>The new version's CAS is raised above the key's current version when <see cref="CasNew"/> is not newer.</summary>
+    public bool Advance { get; set; }
 }

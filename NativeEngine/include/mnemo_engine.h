@@ -133,8 +133,19 @@ enum mnemo_write_opts {
      * a new CAS instead of deleting it (md I). */
     MNEMO_WRITE_INVALIDATE = 1,
     MNEMO_WRITE_SET_EXPTIME = 2, /* delete with INVALIDATE: also set the exptime (md I T) */
-    MNEMO_WRITE_STALE = 4        /* store the new version marked stale (copying a stale item as is) */
+    MNEMO_WRITE_STALE = 4,       /* store the new version marked stale (copying a stale item as is) */
+    /* Last writer wins: cas_new (required) is the write's version, and the write is applied only
+     * when it is newer than the key's current version, else MNEMO_EXISTS and nothing changes. For
+     * MNEMO_SET without cas_in, and a delete (which may compare cas_in: md C). The delete leaves a tombstone holding its version until
+     * args->exptime (with MNEMO_WRITE_SET_EXPTIME; default MNEMO_TOMBSTONE_TTL seconds), so that an
+     * older write arriving later is refused; a tombstone is invisible to every other operation. */
+    MNEMO_WRITE_ORDERED = 8,
+    /* The new version's CAS is cas_new, raised to one above the key's current version (item or
+     * tombstone) when it is not newer, so versions of a key only grow where it is written. */
+    MNEMO_WRITE_ADVANCE = 16
 };
+
+#define MNEMO_TOMBSTONE_TTL 60
 
 /* Options of a write; a NULL pointer is a plain write. */
 typedef struct mnemo_write_args {

@@ -160,8 +160,15 @@ static inline uint32_t item_state(const item *it)
         state |= MNEMO_ITEM_TOKEN_SENT;
     return state;
 }
+/* A tombstone is invisible to every operation but ordered writes, scans and exports. */
+static inline bool item_is_tombstone(const item *it)
+{
+    return (it->state & ITEM_STATE_TOMBSTONE) != 0;
+}
+/* item_fill's state bit for a tombstone (beside the public MNEMO_ITEM_* bits). */
+#define STATE_TOMBSTONE 0x100u
 /* Fills an unpublished chunk; value may come in two parts (append/prepend). state holds the
- * MNEMO_ITEM_STALE / MNEMO_ITEM_TOKEN_SENT bits the version starts with. */
+ * MNEMO_ITEM_STALE / MNEMO_ITEM_TOKEN_SENT bits the version starts with, or STATE_TOMBSTONE. */
 void item_fill(mnemo_pool *pool, item *it, uint32_t region, const uint8_t *key, uint32_t key_len,
                const uint8_t *v1, uint32_t v1_len, const uint8_t *v2, uint32_t v2_len,
                uint32_t flags, uint32_t exptime, uint64_t cas, uint32_t state);

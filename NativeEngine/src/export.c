@@ -149,6 +149,8 @@ mnemo_status mnemo_snapshot_export(mnemo_pool *pool, uint32_t region, uint64_t i
      * shared, and their key and value never change: read them in place. */
     for (size_t i = 0; i < refs.len && !w.failed; i++) {
         item *it = item_at(pool, refs.refs[i]);
+        if (item_is_tombstone(it))
+            continue;
         /* Only STALE travels: TOKEN_SENT belongs to the readers of this pool's live view. */
         export_record r = {it->key_len, it->value_len, it->flags,
                            __atomic_load_n(&it->exptime, __ATOMIC_RELAXED),

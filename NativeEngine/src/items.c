@@ -41,7 +41,8 @@ void item_fill(mnemo_pool *pool, item *it, uint32_t region, const uint8_t *key, 
     it->key_len = (uint8_t)key_len;
     it->region = (uint8_t)region;
     it->access_bits = (state & MNEMO_ITEM_TOKEN_SENT) ? ITEM_TOKEN_SENT : 0;
-    it->state = (state & MNEMO_ITEM_STALE) ? ITEM_STATE_STALE : 0;
+    it->state = (uint8_t)(((state & MNEMO_ITEM_STALE) ? ITEM_STATE_STALE : 0) |
+                          ((state & STATE_TOMBSTONE) ? ITEM_STATE_TOMBSTONE : 0));
     uint8_t *dst = item_key(it);
     memcpy(dst, key, key_len);
     if (v1_len)

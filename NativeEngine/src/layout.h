@@ -107,6 +107,7 @@ typedef struct item {
 #define ITEM_TOKEN_SENT 4u          /* a read won the right to recache (set in place, persisted) */
 
 #define ITEM_STATE_STALE 1u         /* invalidated version, served marked stale */
+#define ITEM_STATE_TOMBSTONE 2u     /* an ordered delete: no value, holds the version that deleted the key */
 
 _Static_assert(sizeof(item) == 48, "item header must stay 48 bytes");
 _Static_assert(sizeof(region_entry) == 2048, "region entry is 2 KiB");

@@ -396,7 +396,7 @@ mnemo_status mnemo_region_scan(mnemo_pool *pool, uint32_t region, uint64_t snaps
         pthread_mutex_lock(&cls->lock);
         item *it = item_at(pool, ref);
         if (item_created(it) != 0 && it->region == region && visible(pool, it, &filter) &&
-            !exptime_passed(pool, __atomic_load_n(&it->exptime, __ATOMIC_RELAXED))) {
+            !item_is_tombstone(it) && !exptime_passed(pool, __atomic_load_n(&it->exptime, __ATOMIC_RELAXED))) {
             key_len = it->key_len;
             value_len = it->value_len;
             memcpy(buf, item_key(it), (size_t)key_len + value_len);

@@ -278,6 +278,8 @@ mnemo_status mnemo_snapshot_restore(mnemo_pool *pool, uint32_t region, uint64_t 
      * when they were; a won recache token belonged to the replaced view and is not restored. */
     for (size_t i = 0; st == MNEMO_OK && i < sources.len; i++) {
         item *src = item_at(pool, sources.refs[i]);
+        if (item_is_tombstone(src))
+            continue;
         st = stage_item(pool, region, epoch, item_key(src), src->key_len, item_value(src),
                         src->value_len, src->flags, src->exptime, cas_next(pool),
                         item_state(src) & MNEMO_ITEM_STALE, &staged);

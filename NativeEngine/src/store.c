@@ -72,8 +72,9 @@ void store_unlink(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_t reg
     version_retire(pool, region, ref, epoch);
 }
 
-/* The live version of the key, or REF_NONE; an expired one is reclaimed on the way. */
-static uint32_t lookup_live(key_ctx *k)
+/* The key's current version (an item or a tombstone), or REF_NONE; an expired one is
+ * reclaimed on the way. */
+static uint32_t lookup_version(key_ctx *k)
 {
     uint32_t ref = index_find(k->pool, k->sh, k->hash, k->region, k->key, k->key_len);
     if (ref != REF_NONE) {
@@ -84,6 +85,15 @@ static uint32_t lookup_live(key_ctx *k)
         }
     }
     return ref;
+}
+
+/* The item a version is to a client: none when there is no version or it is a tombstone. */
+static item *live_item(mnemo_pool *pool, uint32_t ref)
+{
+    if (ref == REF_NONE)
+        return NULL;
+    item *it = item_at(pool, ref);
+    return item_is_tombstone(it) ? NULL : it;
 }
 
 static mnemo_status too_large(const mnemo_pool *pool, uint32_t key_len, uint64_t value_len)
@@ -155,13 +165,50 @@ static uint64_t version_cas(mnemo_pool *pool, uint64_t cas_new)
     return cas_new;
 }
 
+/* The CAS of a write replacing version `ref`: with MNEMO_WRITE_ADVANCE it is above that
+ * version's, so a key's versions only grow on the replica that orders its writes. */
+static uint64_t write_cas(mnemo_pool *pool, const mnemo_write_args *a, uint32_t ref)
+{
+    uint64_t cas = version_cas(pool, a->cas_new);
+    if ((a->opts & MNEMO_WRITE_ADVANCE) && ref != REF_NONE) {
+        uint64_t current = item_at(pool, ref)->cas;
+        if (cas <= current) {
+            cas = current + 1;
+            cas_observe(pool, cas);
+        }
+    }
+    return cas;
+}
+
+/* MNEMO_WRITE_ORDERED: the write is older than (or the same as) the key's current version. */
+static bool superseded(mnemo_pool *pool, const mnemo_write_args *a, uint32_t ref)
+{
+    return (a->opts & MNEMO_WRITE_ORDERED) && ref != REF_NONE && item_at(pool, ref)->cas >= a->cas_new;
+}
+
+/* ORDERED needs a version, and orders only whole-item writes: a plain set, a delete (which may
+ * compare: md C). */
+static mnemo_status check_ordered(const mnemo_write_args *a, bool is_delete, bool whole_item)
+{
+    if (!(a->opts & MNEMO_WRITE_ORDERED))
+        return MNEMO_OK;
+    if (a->cas_new == 0)
+        return set_error(MNEMO_INVALID, "an ordered write needs its version (cas_new)");
+    if (!whole_item || (a->cas_in != 0 && !is_delete) ||
+        (a->opts & (MNEMO_WRITE_INVALIDATE | MNEMO_WRITE_ADVANCE)))
+        return set_error(MNEMO_INVALID, "only a plain set or delete can be an ordered write");
+    return MNEMO_OK;
+}
+
 static void count(uint64_t *counter) { __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED); }
 
 #define READ_OPTS_ALL                                                                              \
     (MNEMO_READ_TOUCH | MNEMO_READ_VIVIFY | MNEMO_READ_RECACHE | MNEMO_READ_LEASE |                \
      MNEMO_READ_EXPTIME_BEFORE_TOUCH | MNEMO_READ_TOUCH_BEFORE_VIVIFY |                         \
      MNEMO_READ_RECACHE_BEFORE_TOUCH)
-#define WRITE_OPTS_ALL (MNEMO_WRITE_INVALIDATE | MNEMO_WRITE_SET_EXPTIME | MNEMO_WRITE_STALE)
+#define WRITE_OPTS_ALL                                                                             \
+    (MNEMO_WRITE_INVALIDATE | MNEMO_WRITE_SET_EXPTIME | MNEMO_WRITE_STALE | MNEMO_WRITE_ORDERED |   \
+     MNEMO_WRITE_ADVANCE)
 
 static const mnemo_read_args plain_read;
 static const mnemo_write_args plain_write;
@@ -190,13 +237,14 @@ static bool read_wins(const mnemo_pool *pool, uint32_t exptime, uint32_t state,
     return exptime != 0 && exptime < exptime_absolute(pool, a->recache_below);
 }
 
-/* mg N on a miss: an empty item (flags 0) whose first reader, this one, has won. */
-static mnemo_status vivify(key_ctx *k, const mnemo_read_args *a, uint32_t *ref_out)
+/* mg N on a miss: an empty item (flags 0) whose first reader, this one, has won. It replaces
+ * the tombstone `old` if there is one. */
+static mnemo_status vivify(key_ctx *k, const mnemo_read_args *a, uint32_t old, uint32_t *ref_out)
 {
     /* N and T both set the new item's exptime in memcached: the one written later decides. */
     bool touch_decides = (a->opts & MNEMO_READ_TOUCH) && !(a->opts & MNEMO_READ_TOUCH_BEFORE_VIVIFY);
     int64_t exptime = touch_decides ? a->touch_exptime : a->vivify_exptime;
-    return write_version(k, REF_NONE, NULL, 0, NULL, 0, 0, exptime_absolute(k->pool, exptime),
+    return write_version(k, old, NULL, 0, NULL, 0, 0, exptime_absolute(k->pool, exptime),
                          version_cas(k->pool, a->cas_new), MNEMO_ITEM_TOKEN_SENT, ref_out);
 }
 
@@ -213,7 +261,8 @@ mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, ui
         return st;
     region_rt *rt = &pool->rt[region];
     count(&rt->cmd_get);
-    uint32_t ref = lookup_live(&k);
+    uint32_t version = lookup_version(&k);
+    uint32_t ref = live_item(pool, version) ? version : REF_NONE;
     uint32_t state;
     int64_t exptime_before = -1; /* with EXPTIME_BEFORE_TOUCH: the exptime the touch replaced */
     if (ref == REF_NONE) {
@@ -222,7 +271,7 @@ mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, ui
             key_leave(&k);
             return MNEMO_NOT_FOUND;
         }
-        if ((st = vivify(&k, a, &ref)) != MNEMO_OK) {
+        if ((st = vivify(&k, a, version, &ref)) != MNEMO_OK) {
             key_leave(&k);
             return st;
         }
@@ -315,17 +364,20 @@ mnemo_status mnemo_store(mnemo_pool *pool, uint32_t region, mnemo_store_mode mod
         return set_error(MNEMO_INVALID, "value is NULL but value_len is %u", value_len);
     if (a->opts & ~(uint32_t)WRITE_OPTS_ALL)
         return set_error(MNEMO_INVALID, "unknown write options 0x%x", a->opts);
-    key_ctx k = {0};
-    mnemo_status st = key_enter(&k, pool, region, key, key_len);
+    mnemo_status st = check_ordered(a, false, mode == MNEMO_SET);
     if (st != MNEMO_OK)
         return st;
+    key_ctx k = {0};
+    if ((st = key_enter(&k, pool, region, key, key_len)) != MNEMO_OK)
+        return st;
     count(&pool->rt[region].cmd_set);
-    uint32_t old = lookup_live(&k);
-    item *old_it = old == REF_NONE ? NULL : item_at(pool, old);
-    bool stale_cas;
-    st = store_check(mode, old_it, a->cas_in, (a->opts & MNEMO_WRITE_INVALIDATE) != 0, &stale_cas);
+    uint32_t old = lookup_version(&k);
+    item *old_it = live_item(pool, old);
+    bool stale_cas = false;
+    st = superseded(pool, a, old) ? MNEMO_EXISTS
+         : store_check(mode, old_it, a->cas_in, (a->opts & MNEMO_WRITE_INVALIDATE) != 0, &stale_cas);
     if (st == MNEMO_OK) {
-        uint64_t cas = version_cas(pool, a->cas_new);
+        uint64_t cas = write_cas(pool, a, old);
         uint32_t state = (a->opts & MNEMO_WRITE_STALE) ? MNEMO_ITEM_STALE : 0;
         if (mode == MNEMO_APPEND)
             st = write_version(&k, old, item_value(old_it), old_it->value_len, value, value_len,
@@ -353,13 +405,26 @@ mnemo_status mnemo_delete(mnemo_pool *pool, uint32_t region, const uint8_t *key,
     const mnemo_write_args *a = args ? args : &plain_write;
     if (a->opts & ~(uint32_t)WRITE_OPTS_ALL)
         return set_error(MNEMO_INVALID, "unknown write options 0x%x", a->opts);
-    key_ctx k = {0};
-    mnemo_status st = key_enter(&k, pool, region, key, key_len);
+    mnemo_status st = check_ordered(a, true, true);
     if (st != MNEMO_OK)
         return st;
-    uint32_t ref = lookup_live(&k);
-    item *it = ref == REF_NONE ? NULL : item_at(pool, ref);
-    if (!it) {
+    key_ctx k = {0};
+    if ((st = key_enter(&k, pool, region, key, key_len)) != MNEMO_OK)
+        return st;
+    uint32_t ref = lookup_version(&k);
+    item *it = live_item(pool, ref);
+    if (a->opts & MNEMO_WRITE_ORDERED) {
+        /* The tombstone replaces whatever version is older: NOT_FOUND says there was no item. */
+        if (superseded(pool, a, ref) || (a->cas_in != 0 && (!it || it->cas != a->cas_in))) {
+            st = it || a->cas_in == 0 ? MNEMO_EXISTS : MNEMO_NOT_FOUND;
+        } else {
+            int64_t ttl = (a->opts & MNEMO_WRITE_SET_EXPTIME) ? a->exptime : MNEMO_TOMBSTONE_TTL;
+            st = write_version(&k, ref, NULL, 0, NULL, 0, 0, exptime_absolute(pool, ttl),
+                               version_cas(pool, a->cas_new), STATE_TOMBSTONE, NULL);
+            if (st == MNEMO_OK && !it)
+                st = MNEMO_NOT_FOUND;
+        }
+    } else if (!it) {
         st = MNEMO_NOT_FOUND;
     } else if (a->cas_in != 0 && it->cas != a->cas_in) {
         st = MNEMO_EXISTS;
@@ -368,7 +433,7 @@ mnemo_status mnemo_delete(mnemo_pool *pool, uint32_t region, const uint8_t *key,
         uint32_t exptime = (a->opts & MNEMO_WRITE_SET_EXPTIME) ? exptime_absolute(pool, a->exptime)
                                                                : it->exptime;
         st = write_version(&k, ref, item_value(it), it->value_len, NULL, 0, it->flags, exptime,
-                           version_cas(pool, a->cas_new), MNEMO_ITEM_STALE, NULL);
+                           write_cas(pool, a, ref), MNEMO_ITEM_STALE, NULL);
     } else {
         store_unlink(pool, k.sh, k.hash, region, ref, current_epoch(&k));
     }
@@ -401,18 +466,18 @@ mnemo_status mnemo_arith(mnemo_pool *pool, uint32_t region, const uint8_t *key, 
                          uint64_t *value_out, uint64_t *cas_out)
 {
     const mnemo_write_args *a = args ? args : &plain_write;
-    if (a->opts != 0)
-        return set_error(MNEMO_INVALID, "incr/decr take no write options (0x%x)", a->opts);
+    if (a->opts & ~(uint32_t)MNEMO_WRITE_ADVANCE)
+        return set_error(MNEMO_INVALID, "incr/decr take no write options but ADVANCE (0x%x)", a->opts);
     key_ctx k = {0};
     mnemo_status st = key_enter(&k, pool, region, key, key_len);
     if (st != MNEMO_OK)
         return st;
-    uint32_t ref = lookup_live(&k);
-    if (ref == REF_NONE) {
+    uint32_t ref = lookup_version(&k);
+    item *it = live_item(pool, ref);
+    if (!it) {
         key_leave(&k);
         return MNEMO_NOT_FOUND;
     }
-    item *it = item_at(pool, ref);
     if (a->cas_in != 0 && it->cas != a->cas_in) {
         key_leave(&k);
         return MNEMO_EXISTS;
@@ -441,7 +506,7 @@ mnemo_status mnemo_arith(mnemo_pool *pool, uint32_t region, const uint8_t *key, 
     /* memcached changes the item in place when the result fits, so its stale and token bits
      * stay; a longer result is a new item without them. */
     uint32_t state = n <= it->value_len ? item_state(it) : 0;
-    uint64_t cas = version_cas(pool, a->cas_new);
+    uint64_t cas = write_cas(pool, a, ref);
     st = write_version(&k, ref, buf, len, NULL, 0, it->flags, it->exptime, cas, state, NULL);
     if (st == MNEMO_OK) {
         count(&pool->rt[region].cmd_set);
@@ -461,8 +526,8 @@ mnemo_status mnemo_touch(mnemo_pool *pool, uint32_t region, const uint8_t *key, 
     mnemo_status st = key_enter(&k, pool, region, key, key_len);
     if (st != MNEMO_OK)
         return st;
-    uint32_t ref = lookup_live(&k);
-    if (ref == REF_NONE)
+    uint32_t ref = lookup_version(&k);
+    if (!live_item(pool, ref))
         st = MNEMO_NOT_FOUND;
     else if ((st = touch_version(&k, &ref, exptime_absolute(pool, exptime))) == MNEMO_OK)
         item_mark_accessed(item_at(pool, ref), ITEM_ACTIVE); /* an access, as in memcached */

@@ -22,6 +22,13 @@ void version_account_live(mnemo_pool *pool, uint32_t region, const item *it, uin
 {
     region_rt *rt = &pool->rt[region];
     uint64_t total = item_total(it->key_len, it->value_len);
+    if (item_is_tombstone(it)) { /* holds space, but is no item to a client */
+        if (sign > 0)
+            __atomic_add_fetch(&rt->bytes_used, chunk_size, __ATOMIC_RELAXED);
+        else
+            __atomic_sub_fetch(&rt->bytes_used, chunk_size, __ATOMIC_RELAXED);
+        return;
+    }
     if (sign > 0) {
         __atomic_add_fetch(&rt->items, 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&rt->item_bytes, total, __ATOMIC_RELAXED);

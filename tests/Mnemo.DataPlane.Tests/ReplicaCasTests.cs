@@ -40,10 +40,13 @@ public sealed class ReplicaCasTests : IAsyncLifetime
         Assert.True(cas > incremented.Cas);
         Assert.All(_cluster.Nodes, node => Assert.Equal(ItemState.Stale, Info(node, "k").State & ItemState.Stale));
 
-        // A CAS the client chose (E) is kept as it is.
-        CacheResult explicitCas = await set.StoreAsync(CacheStoreMode.Set, Bytes.Of("k"), Bytes.Of("e"), 0, 0, new CacheWriteOptions(CasNew: 4242));
-        Assert.Equal(4242UL, explicitCas.Cas);
-        AssertEveryReplicaHas("k", "e", 4242);
+        // A CAS the client chose (E) is the version as it is; one older than the key's version is ordered before it.
+        ulong chosen = cas + 1000;
+        CacheResult explicitCas = await set.StoreAsync(CacheStoreMode.Set, Bytes.Of("k"), Bytes.Of("e"), 0, 0, new CacheWriteOptions(CasNew: chosen));
+        Assert.Equal(chosen, explicitCas.Cas);
+        AssertEveryReplicaHas("k", "e", chosen);
+        Assert.Equal(CacheStatus.Ok, (await set.StoreAsync(CacheStoreMode.Set, Bytes.Of("k"), Bytes.Of("older"), 0, 0, new CacheWriteOptions(CasNew: 4242))).Status);
+        AssertEveryReplicaHas("k", "e", chosen);
     }
 
     [Fact]

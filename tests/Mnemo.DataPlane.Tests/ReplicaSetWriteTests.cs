@@ -29,16 +29,18 @@ public sealed class ReplicaSetWriteTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Not_stored_on_one_replica_beats_stored_on_the_others()
+    public async Task An_add_is_decided_by_the_ordering_replica_and_its_item_copied_to_the_others()
     {
         ReplicaSet set = _cluster.CreateSet(WriteQuorum.All);
-        _cluster.Nodes[1].PutDirectly("taken", "old");
+        _cluster.Nodes[1].PutDirectly("diverged", "old");
 
-        CacheResult added = await set.StoreAsync(CacheStoreMode.Add, Bytes.Of("taken"), Bytes.Of("new"), 0, 0);
+        CacheResult added = await set.StoreAsync(CacheStoreMode.Add, Bytes.Of("diverged"), Bytes.Of("new"), 0, 0);
 
-        Assert.Equal(CacheStatus.NotStored, added.Status);
-        Assert.Equal("new", _cluster.Nodes[0].ValueOn("taken"));
-        Assert.Equal("old", _cluster.Nodes[1].ValueOn("taken"));
+        Assert.Equal(CacheStatus.Ok, added.Status);
+        Assert.All(_cluster.Nodes, node => Assert.Equal("new", node.ValueOn("diverged")));
+        _cluster.Nodes[0].PutDirectly("taken", "first");
+        Assert.Equal(CacheStatus.NotStored, (await set.StoreAsync(CacheStoreMode.Add, Bytes.Of("taken"), Bytes.Of("x"), 0, 0)).Status);
+        Assert.Null(_cluster.Nodes[1].ValueOn("taken"));
     }
 
     [Fact]

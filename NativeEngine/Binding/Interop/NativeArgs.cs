@@ -65,7 +65,7 @@ internal struct NativeWriteArgs
     public uint Reserved;
 
     /// <summary><c>mnemo_write_opts</c>.</summary>
-    public const uint Invalidate = 1, SetExptime = 2, Stale = 4;
+    public const uint Invalidate = 1, SetExptime = 2, Stale = 4, Ordered = 8, Advance = 16;
 
     public static NativeWriteArgs From(in WriteOptions options)
     {
@@ -82,6 +82,14 @@ internal struct NativeWriteArgs
         if (options.Stale)
         {
             args.Options |= Stale;
+        }
+        if (options.Ordered)
+        {
+            args.Options |= Ordered;
+        }
+        if (options.Advance)
+        {
+            args.Options |= Advance;
         }
         return args;
     }
