@@ -32,6 +32,9 @@ public sealed class ShardedCacheStore : IAsyncCacheStore, ICacheStoreIntrospecti
 
     public IAsyncCacheStore ShardFor(ReadOnlySpan<byte> key) => _shards[_router.ShardOf(key)];
 
+    /// <summary>The index of the shard <paramref name="key"/> is routed to.</summary>
+    public int ShardOf(ReadOnlySpan<byte> key) => _router.ShardOf(key);
+
     public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
         CancellationToken cancellationToken = default) =>
         ShardFor(key.Span).GetAsync(key, value, options, cancellationToken);

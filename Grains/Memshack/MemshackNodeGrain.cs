@@ -4,9 +4,9 @@ using Orleans.Placement;
 
 namespace Mnemo.Grains;
 
-/// <summary>Answers for this silo: its data-plane port and its replica sets' view of a shard.</summary>
+/// <summary>Answers for this silo: its data-plane port, its replica sets' view of a shard, and the steps of a move between topologies.</summary>
 [NodePinnedPlacement, Immovable]
-public sealed class MemshackNodeGrain(NodePool nodePool, ServedMemshacks served) : Grain, IMemshackNodeGrain
+public sealed class MemshackNodeGrain(NodePool nodePool, ServedMemshacks served, IMemshackHost host) : Grain, IMemshackNodeGrain
 {
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -26,4 +26,21 @@ public sealed class MemshackNodeGrain(NodePool nodePool, ServedMemshacks served)
             replicas[i] = new MemshackReplicaStatus(found.Nodes[i], ReplicaStateNames.Of(statuses[i].State), statuses[i].PendingHints);
         return Task.FromResult(new MemshackShardStatus(memshack, shard, true, replicas, []));
     }
+
+    public Task BeginMoveAsync(string memshack, MemshackTopology from, MemshackTopology to) =>
+        host.BeginMoveAsync(memshack, from, to, CancellationToken.None);
+
+    public Task<ShardMoveProgress> MoveShardAsync(string memshack, int shard) => Task.FromResult(host.MoveShard(memshack, shard));
+
+    public Task HoldWritesAsync(string memshack, TimeSpan lease) => host.HoldWritesAsync(memshack, lease, CancellationToken.None);
+
+    public Task ReleaseWritesAsync(string memshack)
+    {
+        host.ReleaseWrites(memshack);
+        return Task.CompletedTask;
+    }
+
+    public Task CompleteMoveAsync(string memshack, MemshackTopology to) => host.CompleteMoveAsync(memshack, to, CancellationToken.None);
+
+    public Task<long> CleanUpMoveAsync(string memshack, MemshackTopology topology) => host.CleanUpMoveAsync(memshack, topology, CancellationToken.None);
 }

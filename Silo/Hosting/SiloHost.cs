@@ -88,7 +88,10 @@ public static class SiloHost
         services.AddSingleton<MemshackFeed>();
         services.AddSingleton<ClusterNodes>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterNodes>());
-        services.AddHostedService<MemshackService>();
+        services.AddSingleton<MemshackService>();
+        services.AddSingleton<IMemshackHost>(sp => sp.GetRequiredService<MemshackService>());
+        services.AddHostedService(sp => sp.GetRequiredService<MemshackService>());
+        services.AddSingleton<IMemshackStatusStore, MemshackStatusStore>();
 
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,10 +16,13 @@ namespace Mnemo.Silo;
 /// <summary>
 /// Serves, on this silo, the Memshacks the Kubernetes API declares. It starts the replica data plane,
 /// waits for the configured nodes to be active, then follows the Memshack resources level by level:
-/// each change of the set starts a Memshack's replica sets and memcached gateway, restarts them with
-/// a changed spec, stops serving an invalid one (its data kept) and deletes a removed one (its
-/// regions dropped). Membership drives the rest: a node that returns as a new generation has its
-/// replicas resynced, and a maintenance pass every second repairs replicas that missed writes.
+/// each change of the set starts a Memshack's replica sets and memcached gateway with the topology its
+/// status records (mirroring into the next one while a move is under way), restarts them when a spec
+/// field other than the shard and replica counts changed, stops serving an invalid one (its data kept)
+/// and deletes a removed one (its regions dropped). A changed shard or replica count is not applied
+/// here: the Memshack's <see cref="IMemshackTopologyGrain"/> moves it, calling back through
+/// <see cref="IMemshackHost"/>. Membership drives the rest: a node that returns as a new generation has
+/// its replicas resynced, and a maintenance pass every second repairs replicas that missed writes.
 /// </summary>
 public sealed class MemshackService(
     SiloSettings settings,
@@ -28,12 +33,17 @@ public sealed class MemshackService(
     MemshackFeed feed,
     IGrainFactory grains,
     IConnectionListenerFactory transport,
-    ILoggerFactory loggerFactory) : BackgroundService
+    ILoggerFactory loggerFactory) : BackgroundService, IMemshackHost
 {
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PeerViewTimeout = TimeSpan.FromSeconds(5);
+    private const int MoveKickPasses = 3;
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<MemshackService>();
+    // Deployments change one at a time: a level from the feed, or a move step from the coordinator.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    // Memshacks whose move the coordinator must start, finish or record: kicked on every few maintenance passes.
+    private readonly ConcurrentDictionary<string, bool> _awaitingMove = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _reported = new(StringComparer.Ordinal);
     private ImmutableDictionary<string, MemshackDeployment> _deployments = ImmutableDictionary.Create<string, MemshackDeployment>(StringComparer.Ordinal);
     private DataPlaneServer? _dataPlane;
@@ -82,12 +92,25 @@ public sealed class MemshackService(
     /// <summary>Brings what this silo serves in line with <paramref name="declared"/>, everything that exists now.</summary>
     private async Task ReconcileAsync(IReadOnlyList<MemshackObject> declared, CancellationToken cancellationToken)
     {
-        var valid = new Dictionary<string, MemshackResource>(StringComparer.Ordinal);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await ReconcileLockedAsync(declared, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task ReconcileLockedAsync(IReadOnlyList<MemshackObject> declared, CancellationToken cancellationToken)
+    {
+        var valid = new Dictionary<string, Wanted>(StringComparer.Ordinal);
         foreach (MemshackObject item in declared.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
-            IReadOnlyList<string> reasons = Validate(item, valid.Values, out MemshackResource? resource);
+            IReadOnlyList<string> reasons = Validate(item, valid.Values.Select(v => v.Resource), out MemshackResource? resource);
             if (reasons.Count == 0)
-                valid[item.Key] = resource!;
+                valid[item.Key] = WantedOf(resource!, item);
             else if (!_reported.TryGetValue(item.Key, out string? version) || version != item.ResourceVersion)
                 _logger.LogError("Memshack {Memshack} is invalid and not served: {Reasons}", item.Key, string.Join("; ", reasons));
             _reported[item.Key] = item.ResourceVersion;
@@ -95,10 +118,13 @@ public sealed class MemshackService(
         var present = declared.Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
         foreach (string gone in _reported.Keys.Where(k => !present.Contains(k)).ToList())
             _reported.Remove(gone);
+        foreach (string key in _awaitingMove.Keys.Where(k => !valid.TryGetValue(k, out Wanted? w) || !w.NeedsCoordinator))
+            _awaitingMove.TryRemove(key, out _);
 
         foreach ((string key, MemshackDeployment running) in _deployments)
         {
-            if (valid.TryGetValue(key, out MemshackResource? wanted) && wanted == running.Resource)
+            if (valid.TryGetValue(key, out Wanted? wanted) && SameServing(running.Resource, wanted.Resource)
+                && await FollowTopologyAsync(running, wanted, cancellationToken))
                 continue;
             _deployments = _deployments.Remove(key);
             served.Remove(key);
@@ -113,25 +139,76 @@ public sealed class MemshackService(
             }
         }
 
-        foreach ((string key, MemshackResource resource) in valid)
+        foreach ((string key, Wanted wanted) in valid)
         {
+            if (wanted.NeedsCoordinator && _awaitingMove.TryAdd(key, true))
+                _ = KickCoordinatorAsync(key);
             if (_deployments.ContainsKey(key))
                 continue;
-            HashSet<int> servedElsewhere = await ShardsServedElsewhereAsync(resource, cancellationToken);
+            HashSet<int> servedElsewhere = await ShardsServedElsewhereAsync(key, wanted.Current, cancellationToken);
             try
             {
-                MemshackDeployment deployment = await MemshackDeployment.StartAsync(resource, _nodes, nodes.Self, nodePool.Pool, peers, GatewayAddress(),
-                    settings.MemshackPortOffset, servedElsewhere.Contains, _casClock!, transport, loggerFactory, cancellationToken);
+                MemshackDeployment deployment = await MemshackDeployment.StartAsync(wanted.Resource, wanted.Current, wanted.Next, nodes.Self, nodePool.Pool,
+                    peers, GatewayAddress(), settings.MemshackPortOffset, servedElsewhere.Contains, _casClock!, transport, loggerFactory, cancellationToken);
                 served.Set(key, deployment.Shards);
                 _deployments = _deployments.SetItem(key, deployment);
             }
             catch (AddressInUseException)
             {
                 _logger.LogError("Memshack {Memshack} is not served: its gateway port {Port} is already in use", key,
-                    resource.Spec.McrouterPort + settings.MemshackPortOffset);
+                    wanted.Resource.Spec.McrouterPort + settings.MemshackPortOffset);
             }
         }
     }
+
+    /// <summary>
+    /// Brings a running deployment to the topologies the status records, when this silo missed a step
+    /// of a move (it was unreachable when the coordinator called); false when it must be started anew.
+    /// </summary>
+    private async Task<bool> FollowTopologyAsync(MemshackDeployment running, Wanted wanted, CancellationToken cancellationToken)
+    {
+        if (!running.Topology.SameAs(wanted.Current))
+        {
+            if (running.NextTopology is not { } next || !next.SameAs(wanted.Current))
+                return false;
+            running.CompleteMove(wanted.Current);
+            served.Set(running.Key, running.Shards);
+        }
+        if (wanted.Next is { } moving && !moving.SameAs(running.NextTopology))
+            await running.BeginMoveAsync(wanted.Current, moving, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Same gateway and replication settings: only the topology (shard and replica counts) may differ.</summary>
+    private static bool SameServing(MemshackResource running, MemshackResource wanted) =>
+        running with { Spec = running.Spec with { NumShards = 0, NumReplicas = 0 } } == wanted with { Spec = wanted.Spec with { NumShards = 0, NumReplicas = 0 } };
+
+    /// <summary>What to serve for a valid Memshack: the topology its status records (its spec's the first time) and the one it moves to.</summary>
+    private Wanted WantedOf(MemshackResource resource, MemshackObject item)
+    {
+        var asked = new MemshackTopology(resource.Spec.NumShards, resource.Spec.NumReplicas, _nodes);
+        using JsonDocument document = JsonDocument.Parse(item.Json);
+        (MemshackTopology? recorded, MemshackMove? move) = MemshackStatusStore.Read(document.RootElement);
+        MemshackTopology current = recorded ?? asked;
+        bool needsCoordinator = recorded is null || move is not null || !current.SameAs(asked);
+        return new Wanted(resource, current, move is { Mirrors: true } ? move.To : null, needsCoordinator);
+    }
+
+    private async Task KickCoordinatorAsync(string key)
+    {
+        try
+        {
+            MemshackMove? move = await grains.GetGrain<IMemshackTopologyGrain>(key).ReconcileAsync(_nodes);
+            if (move is not null)
+                _logger.LogDebug("Memshack {Memshack} move: {Phase}, {Moved} keys moved", key, move.Phase, move.KeysMoved);
+        }
+        catch (Exception e)
+        {
+            _logger.LogDebug("Memshack {Memshack}: the topology coordinator did not answer: {Reason}", key, e.Message);
+        }
+    }
+
+    private sealed record Wanted(MemshackResource Resource, MemshackTopology Current, MemshackTopology? Next, bool NeedsCoordinator);
 
     private IReadOnlyList<string> Validate(MemshackObject item, IEnumerable<MemshackResource> accepted, out MemshackResource? resource)
     {
@@ -160,10 +237,9 @@ public sealed class MemshackService(
     /// their copies, and the replica resyncs (by version) before it serves. Silos starting together
     /// find nobody serving yet and start in sync.
     /// </summary>
-    private async Task<HashSet<int>> ShardsServedElsewhereAsync(MemshackResource resource, CancellationToken cancellationToken)
+    private async Task<HashSet<int>> ShardsServedElsewhereAsync(string key, MemshackTopology topology, CancellationToken cancellationToken)
     {
-        string key = MemshackDeployment.KeyOf(resource);
-        IReadOnlyList<IReadOnlyList<string>> map = MemshackDeployment.ShardMap(resource, _nodes);
+        IReadOnlyList<IReadOnlyList<string>> map = MemshackDeployment.ShardMap(key, topology);
         var result = new HashSet<int>();
         for (int shard = 0; shard < map.Count; shard++)
         {
@@ -194,17 +270,80 @@ public sealed class MemshackService(
     {
         try
         {
-            while (true)
+            for (long pass = 1; ; pass++)
             {
                 await Task.Delay(MaintenanceInterval, cancellationToken);
                 foreach (MemshackDeployment deployment in _deployments.Values)
                     await deployment.RepairAsync(cancellationToken);
+                // Keeps a move going after its coordinator's silo died: the next call activates it elsewhere.
+                if (pass % MoveKickPasses == 0)
+                {
+                    foreach (string key in _awaitingMove.Keys)
+                        _ = KickCoordinatorAsync(key);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
     }
+
+    public async Task BeginMoveAsync(string memshack, MemshackTopology from, MemshackTopology to, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await Deployment(memshack).BeginMoveAsync(from, to, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public ShardMoveProgress MoveShard(string memshack, int shard) => Deployment(memshack).MoveShard(shard);
+
+    public Task HoldWritesAsync(string memshack, TimeSpan lease, CancellationToken cancellationToken) =>
+        Deployment(memshack).HoldWritesAsync(lease, cancellationToken);
+
+    public void ReleaseWrites(string memshack)
+    {
+        if (_deployments.TryGetValue(memshack, out MemshackDeployment? deployment))
+            deployment.ReleaseWrites();
+    }
+
+    public async Task CompleteMoveAsync(string memshack, MemshackTopology to, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            MemshackDeployment deployment = Deployment(memshack);
+            deployment.CompleteMove(to);
+            served.Set(memshack, deployment.Shards);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<long> CleanUpMoveAsync(string memshack, MemshackTopology topology, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await Deployment(memshack).CleanUpAsync(topology, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private MemshackDeployment Deployment(string memshack) =>
+        _deployments.TryGetValue(memshack, out MemshackDeployment? deployment)
+            ? deployment
+            : throw new MemshackMoveRefusedException($"{memshack} is not served on {nodes.Self}");
 
     private void OnNodeRestarted(ClusterMember member)
     {

@@ -76,6 +76,7 @@ public sealed class MnemoCluster : IAsyncDisposable
                 throw new InvalidOperationException($"two silos are named '{options.SiloName}'");
             silo.Services.AddSingleton(node.NodePool);
             silo.Services.AddSingleton(node.Served);
+            silo.Services.AddSingleton<IMemshackHost>(new NoMovesHost(options.SiloName));
             silo.AddMnemoGrains();
         });
         // A killed silo's in-memory connections are not closed: a request the client sent through it is lost

@@ -1,0 +1,26 @@
+namespace Mnemo.Grains.Interfaces;
+
+/// <summary>
+/// A Memshack moving from one topology to another while it serves, as its status records it.
+/// Phases, in order: <see cref="Mirroring"/> (every gateway writes into both topologies),
+/// <see cref="Copying"/> (each shard of the old topology is copied into the new one),
+/// <see cref="Switching"/> (writes held for a moment while every gateway turns to the new topology),
+/// <see cref="Cleaning"/> (each node drops the replicas and keys it no longer holds).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("mnemo.MemshackMove")]
+public sealed record MemshackMove(string Phase, MemshackTopology From, MemshackTopology To, int[] ShardsDone, long KeysScanned, long KeysMoved,
+    DateTimeOffset StartedAt, string? Message = null)
+{
+    public const string Mirroring = "Mirroring";
+    public const string Copying = "Copying";
+    public const string Switching = "Switching";
+    public const string Cleaning = "Cleaning";
+
+    /// <summary>True while gateways must write into both topologies (a restarted silo serves it that way).</summary>
+    public bool Mirrors => Phase is Mirroring or Copying or Switching;
+}
+
+/// <summary>How far one silo has copied one shard of a move.</summary>
+/// <param name="Failure">Why the copy stopped, when it failed; running it again is safe.</param>
+[GenerateSerializer, Immutable, Alias("mnemo.ShardMoveProgress")]
+public sealed record ShardMoveProgress(int Shard, bool Done, long Scanned, long Moved, long Copied, string? Failure = null);

@@ -1,0 +1,245 @@
+using Microsoft.Extensions.Logging;
+using Mnemo.DataPlane;
+using Mnemo.Grains.Interfaces;
+using Orleans.Runtime;
+
+namespace Mnemo.Grains;
+
+/// <summary>
+/// Moves a Memshack from the topology it is served with to the one its spec asks for, while it
+/// serves, and records every step in the resource's status so that whoever activates this grain next
+/// (after its silo died) resumes from there. Each step is idempotent and asked of every active silo:
+/// <list type="number">
+/// <item><b>Mirroring</b>: every silo starts writing into both topologies (the old one decides).</item>
+/// <item><b>Copying</b>: for each shard of the old topology, a silo holding an in-sync replica copies it
+/// into the new topology (another replica's silo when it fails); versions keep mirrored writes newer.</item>
+/// <item><b>Switching</b>: every silo holds its writes (a lease of <see cref="HoldLease"/>, so a dead
+/// coordinator never stops writes for longer) and drains them; the new topology is recorded; every silo
+/// turns to it and lets writes go.</item>
+/// <item><b>Cleaning</b>: every silo drops the replicas it no longer holds and deletes keys routed elsewhere.</item>
+/// </list>
+/// A key is in the old topology until the switch and in the new one from the copy on, so it is never in
+/// neither; no write is lost because the old topology decides every write until all gateways turn at once.
+/// </summary>
+public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMembershipService membership, ILogger<MemshackTopologyGrain> logger)
+    : Grain, IMemshackTopologyGrain
+{
+    private static readonly TimeSpan HoldLease = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
+    private Task? _running;
+    private MemshackMove? _move;
+
+    private string Key => this.GetPrimaryKeyString();
+
+    public async Task<MemshackMove?> ReconcileAsync(string[] nodes)
+    {
+        if (_running is { IsCompleted: false })
+            return _move;
+        (string ns, string name) = Split(Key);
+        MemshackState? state = await store.ReadAsync(ns, name, CancellationToken.None);
+        if (state is null)
+            return null;
+        var desired = new MemshackTopology(state.Resource.Spec.NumShards, state.Resource.Spec.NumReplicas, [.. nodes.Order(StringComparer.Ordinal)]);
+        if (state.Served is null)
+        {
+            await store.WriteAsync(ns, name, desired, null, CancellationToken.None);
+            return null;
+        }
+        MemshackMove? move = state.Move;
+        if (move is null)
+        {
+            if (state.Served.SameAs(desired))
+                return null;
+            move = new MemshackMove(MemshackMove.Mirroring, state.Served, desired, [], 0, 0, DateTimeOffset.UtcNow);
+            await store.WriteAsync(ns, name, state.Served, move, CancellationToken.None);
+            LogMoveStarted(Key, move.From.ToString(), move.To.ToString());
+        }
+        _move = move;
+        _running = RunAsync(ns, name, move);
+        return move;
+    }
+
+    /// <summary>Runs the move's steps to the end, retrying a failed step (each is idempotent) until the Memshack is gone.</summary>
+    private async Task RunAsync(string ns, string name, MemshackMove move)
+    {
+        // Stay active while moving: the steps are driven from here, not by calls.
+        DelayDeactivation(TimeSpan.FromHours(1));
+        MemshackMove current = move;
+        while (true)
+        {
+            try
+            {
+                MemshackMove? next = current.Phase switch
+                {
+                    MemshackMove.Mirroring => await MirrorAsync(current),
+                    MemshackMove.Copying => await CopyAsync(ns, name, current),
+                    MemshackMove.Switching => await SwitchAsync(ns, name, current),
+                    _ => await CleanAsync(ns, name, current),
+                };
+                if (next is null)
+                    break;
+                await store.WriteAsync(ns, name, next.Phase == MemshackMove.Cleaning ? next.To : next.From, next, CancellationToken.None);
+                _move = current = next;
+            }
+            catch (Exception e)
+            {
+                LogStepFailed(Key, current.Phase, e.Message);
+                await Task.Delay(RetryDelay);
+                MemshackState? state = await ReadQuietlyAsync(ns, name);
+                if (state is null)
+                    return;
+                if (state.Move is { } recorded && recorded.To.SameAs(current.To))
+                    current = recorded with { Message = e.Message };
+            }
+        }
+        _move = null;
+        DelayDeactivation(TimeSpan.Zero);
+    }
+
+    private async Task<MemshackMove> MirrorAsync(MemshackMove move)
+    {
+        await Task.WhenAll(ActiveNodes().Select(node => Node(node).BeginMoveAsync(Key, move.From, move.To)));
+        return move with { Phase = MemshackMove.Copying, Message = null };
+    }
+
+    private async Task<MemshackMove> CopyAsync(string ns, string name, MemshackMove move)
+    {
+        IReadOnlyList<IReadOnlyList<string>> map = ReplicaPlacement.ShardMap(Key, move.From.Shards, move.From.Replicas, move.From.Nodes);
+        var done = new SortedSet<int>(move.ShardsDone);
+        for (int shard = 0; shard < move.From.Shards; shard++)
+        {
+            if (done.Contains(shard))
+                continue;
+            ShardMoveProgress copied = await CopyShardAsync(ns, name, move, shard, map[shard]);
+            done.Add(shard);
+            move = move with { ShardsDone = [.. done], KeysScanned = move.KeysScanned + copied.Scanned, KeysMoved = move.KeysMoved + copied.Moved };
+            await store.WriteAsync(ns, name, move.From, move, CancellationToken.None);
+        }
+        return move with { Phase = MemshackMove.Switching, Message = null };
+    }
+
+    /// <summary>Has a silo holding a replica of <paramref name="shard"/> copy it, trying the next one when it fails or dies.</summary>
+    private async Task<ShardMoveProgress> CopyShardAsync(string ns, string name, MemshackMove move, int shard, IReadOnlyList<string> holders)
+    {
+        var reasons = new List<string>();
+        HashSet<string> active = ActiveNodes().ToHashSet(StringComparer.Ordinal);
+        foreach (string holder in holders.Where(active.Contains))
+        {
+            try
+            {
+                DateTime reported = DateTime.UtcNow;
+                while (true)
+                {
+                    ShardMoveProgress progress = await Node(holder).MoveShardAsync(Key, shard);
+                    if (progress.Failure is { } failure)
+                    {
+                        reasons.Add($"{holder}: {failure}");
+                        break;
+                    }
+                    if (progress.Done)
+                        return progress;
+                    if (DateTime.UtcNow - reported > ProgressInterval)
+                    {
+                        reported = DateTime.UtcNow;
+                        await store.WriteAsync(ns, name, move.From, move with
+                        {
+                            KeysScanned = move.KeysScanned + progress.Scanned, KeysMoved = move.KeysMoved + progress.Moved,
+                        }, CancellationToken.None);
+                    }
+                    await Task.Delay(PollInterval);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                reasons.Add($"{holder}: {e.Message}");
+            }
+        }
+        throw new InvalidOperationException($"shard {shard} could not be copied: {(reasons.Count == 0 ? "none of its replica nodes is active" : string.Join("; ", reasons))}");
+    }
+
+    private async Task<MemshackMove> SwitchAsync(string ns, string name, MemshackMove move)
+    {
+        string[] nodes = ActiveNodes().ToArray();
+        try
+        {
+            await Task.WhenAll(nodes.Select(node => Node(node).HoldWritesAsync(Key, HoldLease)));
+        }
+        catch
+        {
+            await Task.WhenAll(nodes.Select(node => IgnoreFailure(Node(node).ReleaseWritesAsync(Key))));
+            throw;
+        }
+        // Recorded before any gateway turns: a silo that restarts from here on serves the new topology.
+        MemshackMove switched = move with { Phase = MemshackMove.Cleaning, Message = null };
+        await store.WriteAsync(ns, name, move.To, switched, CancellationToken.None);
+        await Task.WhenAll(nodes.Select(node => Node(node).CompleteMoveAsync(Key, move.To)));
+        LogSwitched(Key, move.To.ToString());
+        return switched;
+    }
+
+    private async Task<MemshackMove?> CleanAsync(string ns, string name, MemshackMove move)
+    {
+        string[] nodes = ActiveNodes().ToArray();
+        // A silo that missed the switch (a failed call) turns now; for the others this does nothing.
+        await Task.WhenAll(nodes.Select(node => Node(node).CompleteMoveAsync(Key, move.To)));
+        long[] deleted = await Task.WhenAll(nodes.Select(node => Node(node).CleanUpMoveAsync(Key, move.To)));
+        await store.WriteAsync(ns, name, move.To, null, CancellationToken.None);
+        LogMoveDone(Key, move.To.ToString(), move.KeysMoved, deleted.Sum(), (DateTimeOffset.UtcNow - move.StartedAt).TotalSeconds);
+        return null;
+    }
+
+    private async Task<MemshackState?> ReadQuietlyAsync(string ns, string name)
+    {
+        while (true)
+        {
+            try
+            {
+                return await store.ReadAsync(ns, name, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                LogStepFailed(Key, "read", e.Message);
+                await Task.Delay(RetryDelay);
+            }
+        }
+    }
+
+    private IEnumerable<string> ActiveNodes() =>
+        membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).Distinct();
+
+    private IMemshackNodeGrain Node(string node) => GrainFactory.GetGrain<IMemshackNodeGrain>(node);
+
+    private static async Task IgnoreFailure(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // The hold ends with its lease anyway.
+        }
+    }
+
+    private static (string Namespace, string Name) Split(string key)
+    {
+        int slash = key.IndexOf('/');
+        return slash > 0 ? (key[..slash], key[(slash + 1)..]) : throw new ArgumentException($"'{key}' is not namespace/name");
+    }
+
+    private void LogMoveStarted(string memshack, string from, string to) =>
+        logger.LogInformation("Memshack {Memshack} moves from {From} to {To}", memshack, from, to);
+
+    private void LogStepFailed(string memshack, string phase, string reason) =>
+        logger.LogWarning("Memshack {Memshack} move, step {Phase}, failed and is retried: {Reason}", memshack, phase, reason);
+
+    private void LogSwitched(string memshack, string to) =>
+        logger.LogInformation("Memshack {Memshack} switched to {To} on every silo", memshack, to);
+
+    private void LogMoveDone(string memshack, string to, long moved, long deleted, double seconds) =>
+        logger.LogInformation("Memshack {Memshack} moved to {To}: {Moved} keys moved, {Deleted} left-behind copies deleted, {Seconds:0.0} s",
+            memshack, to, moved, deleted, seconds);
+}

@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Mnemo.NativeEngine;
+using Xunit;
+
+namespace Mnemo.DataPlane.Tests;
+
+/// <summary>
+/// A Memshack moved between topologies while two gateways write and read it, driven step by step as
+/// the silos' coordinator drives it: both gateways mirror into the next topology, every shard is
+/// copied from one of its replicas, writes are held while both gateways turn, and each node then
+/// drops what it no longer holds. Acknowledged writes and keys written before must survive, the
+/// replicas of every new shard must be identical and hold exactly their keys, and only the keys Ch3
+/// routes elsewhere may move.
+/// </summary>
+public sealed class MemshackMoveTests : IAsyncLifetime
+{
+    private const string Memshack = "default/moving";
+    private const int Preloaded = 10_000;
+    private readonly List<PeerConnection> _peers = [];
+    private readonly List<EngineRegionStore> _locals = [];
+    private TestNode[] _nodes = [];
+
+    public async Task InitializeAsync()
+    {
+        _nodes = [await TestNode.StartAsync("node-0"), await TestNode.StartAsync("node-1"), await TestNode.StartAsync("node-2")];
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (PeerConnection peer in _peers)
+        {
+            await peer.DisposeAsync();
+        }
+        _locals.ForEach(l => l.Dispose());
+        foreach (TestNode node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Resharding_under_load_loses_no_acknowledged_write_and_moves_only_what_Ch3_moves()
+    {
+        (int Shards, int Replicas)[] topologies = [(3, 2), (5, 2), (2, 3), (2, 1)];
+        var clocks = new[] { new CasClock(0), new CasClock(1) };
+        MemshackStore[] gateways = clocks.Select((clock, g) => new MemshackStore(Build(topologies[0], clock, $"gateway-{g}"), clock)).ToArray();
+        for (int k = 0; k < Preloaded; k++)
+        {
+            Assert.Equal(CacheStatus.Ok, (await gateways[k % 2].StoreAsync(CacheStoreMode.Set, Bytes.Of($"pre-{k}"), Bytes.Of($"v{k}"), (uint)k, 0)).Status);
+        }
+
+        using var stop = new CancellationTokenSource();
+        var acknowledged = new ConcurrentDictionary<string, string?>();
+        long[] counters = new long[2];
+        Task[] writers = gateways.Select((gateway, g) => WriteAsync(gateway, g, acknowledged, counters, stop.Token)).ToArray();
+        Task<int> reader = ReadPreloadedAsync(gateways, stop.Token);
+
+        for (int t = 1; t < topologies.Length; t++)
+        {
+            (long moved, long scanned) = await MoveAsync(gateways, clocks, topologies[t - 1], topologies[t]);
+            long predicted = PreloadedKeysChangingShard(topologies[t - 1].Shards, topologies[t].Shards);
+            if (topologies[t - 1].Shards != topologies[t].Shards)
+            {
+                // Ch3 moves a key only when its shard changes: every preloaded key that does, plus at most the keys written under load.
+                Assert.InRange(moved, predicted, predicted + (scanned - Preloaded));
+                double theory = Math.Abs(topologies[t].Shards - topologies[t - 1].Shards) / (double)Math.Max(topologies[t].Shards, topologies[t - 1].Shards);
+                Assert.InRange(predicted / (double)Preloaded, theory - 0.01, theory + 0.01);
+            }
+            else
+            {
+                Assert.Equal(0, moved);
+            }
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        Assert.Equal(0, await reader);
+
+        // Every acknowledged write, through both gateways and on every replica of the final topology.
+        foreach (MemshackStore gateway in gateways)
+        {
+            foreach ((string key, string? value) in acknowledged)
+            {
+                Assert.Equal(value, await ReadAsync(gateway, key));
+            }
+            for (int g = 0; g < 2; g++)
+            {
+                Assert.Equal(counters[g].ToString(), await ReadAsync(gateway, $"ctr-{g}"));
+            }
+        }
+        AssertReplicasHoldTheirKeys(topologies[^1]);
+    }
+
+    /// <summary>Moves both gateways from <paramref name="from"/> to <paramref name="to"/>; the keys moved and scanned.</summary>
+    private async Task<(long Moved, long Scanned)> MoveAsync(MemshackStore[] gateways, CasClock[] clocks, (int Shards, int Replicas) from,
+        (int Shards, int Replicas) to)
+    {
+        IReadOnlyList<IReadOnlyList<string>> fromMap = Map(from), toMap = Map(to);
+        bool[] unchanged = Enumerable.Range(0, from.Shards).Select(s => s < to.Shards && toMap[s].All(fromMap[s].Contains)).ToArray();
+        ShardedCacheStore[] next = gateways.Select((_, g) => Build(to, clocks[g], $"gateway-{g}")).ToArray();
+        await Task.WhenAll(gateways.Select((gateway, g) => gateway.BeginMoveAsync(next[g], unchanged)));
+
+        long moved = 0, scanned = 0;
+        for (int shard = 0; shard < from.Shards; shard++)
+        {
+            var move = new ShardMove(Replica(fromMap[shard][0], shard), shard, next[0], unchanged[shard], chunkBytes: 16 * 1024);
+            await move.RunAsync();
+            moved += move.Moved;
+            scanned += move.Scanned;
+        }
+
+        await Task.WhenAll(gateways.Select(gateway => gateway.Fence.HoldAsync(TimeSpan.FromSeconds(5))));
+        foreach (MemshackStore gateway in gateways)
+        {
+            gateway.CompleteMove();
+        }
+
+        var router = new Ch3Router(to.Shards);
+        foreach (TestNode node in _nodes)
+        {
+            foreach (RegionStats region in node.Pool.ListRegions().Where(r => r.Name.StartsWith("memshack.", StringComparison.Ordinal)).ToList())
+            {
+                int shard = MemshackRegions.ShardOf(region.Name, "default", "moving");
+                if (shard < to.Shards && toMap[shard].Contains(node.Name))
+                {
+                    await ShardMove.RemoveMovedKeysAsync(Replica(node.Name, shard), shard, router);
+                }
+                else
+                {
+                    node.Pool.DropRegion(region.Region);
+                }
+            }
+        }
+        return (moved, scanned);
+    }
+
+    private static async Task WriteAsync(MemshackStore gateway, int g, ConcurrentDictionary<string, string?> acknowledged, long[] counters,
+        CancellationToken stop)
+    {
+        var random = new Random(7 + g);
+        Assert.Equal(CacheStatus.Ok, (await gateway.StoreAsync(CacheStoreMode.Set, Bytes.Of($"ctr-{g}"), Bytes.Of("0"), 0, 0)).Status);
+        for (int n = 0; !stop.IsCancellationRequested; n++)
+        {
+            string key = $"live-{g}-{random.Next(500)}";
+            switch (random.Next(4))
+            {
+                case 0:
+                    if ((await gateway.DeleteAsync(Bytes.Of(key))).Status is CacheStatus.Ok or CacheStatus.NotFound)
+                        acknowledged[key] = null;
+                    break;
+                case 1:
+                    if ((await gateway.ArithmeticAsync(Bytes.Of($"ctr-{g}"), decrement: false, 1)).Status == CacheStatus.Ok)
+                        counters[g]++;
+                    break;
+                default:
+                    if ((await gateway.StoreAsync(CacheStoreMode.Set, Bytes.Of(key), Bytes.Of($"w{n}"), 0, 0)).Status == CacheStatus.Ok)
+                        acknowledged[key] = $"w{n}";
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Reads keys written before the moves through both gateways until stopped; the number of reads that missed or differed.</summary>
+    private static async Task<int> ReadPreloadedAsync(MemshackStore[] gateways, CancellationToken stop)
+    {
+        int failed = 0;
+        for (int n = 0; !stop.IsCancellationRequested; n++)
+        {
+            int k = (n * 7919) % Preloaded;
+            if (await ReadAsync(gateways[n % 2], $"pre-{k}") != $"v{k}")
+                failed++;
+        }
+        return failed;
+    }
+
+    private static async Task<string?> ReadAsync(IAsyncCacheStore store, string key)
+    {
+        var value = new ArrayBufferWriter<byte>();
+        CacheResult read = await store.GetAsync(Bytes.Of(key), value);
+        return read.Status == CacheStatus.Ok ? Bytes.Text(value.WrittenSpan) : null;
+    }
+
+    /// <summary>Each shard's replicas hold the same items, and only keys Ch3 routes to that shard; no node holds a region it should not.</summary>
+    private void AssertReplicasHoldTheirKeys((int Shards, int Replicas) topology)
+    {
+        IReadOnlyList<IReadOnlyList<string>> map = Map(topology);
+        var router = new Ch3Router(topology.Shards);
+        for (int shard = 0; shard < topology.Shards; shard++)
+        {
+            string region = MemshackRegions.Of("default", "moving", shard);
+            SortedDictionary<string, string>[] copies = map[shard].Select(n => Items(Node(n), region)).ToArray();
+            Assert.NotEmpty(copies[0]);
+            Assert.All(copies, copy => Assert.Equal(copies[0], copy));
+            Assert.All(copies[0].Keys, key => Assert.Equal(shard, router.ShardOf(Convert.FromHexString(key))));
+        }
+        foreach (TestNode node in _nodes)
+        {
+            foreach (RegionStats held in node.Pool.ListRegions().Where(r => r.Name.StartsWith("memshack.", StringComparison.Ordinal)))
+            {
+                int shard = MemshackRegions.ShardOf(held.Name, "default", "moving");
+                Assert.True(shard < topology.Shards && map[shard].Contains(node.Name), $"{node.Name} still holds {held.Name}");
+            }
+        }
+    }
+
+    private static SortedDictionary<string, string> Items(TestNode node, string region)
+    {
+        var items = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        Region found = node.Pool.FindRegion(region) ?? throw new InvalidOperationException($"{node.Name} lacks {region}");
+        node.Pool.Scan(found, EnginePool.LiveView, (key, value, in info) =>
+        {
+            items[Convert.ToHexString(key)] = $"{Convert.ToHexString(value)}/{info.Flags}/{info.Exptime}/{info.Cas}";
+            return true;
+        });
+        return items;
+    }
+
+    private static long PreloadedKeysChangingShard(int from, int to)
+    {
+        Ch3Router before = new(from), after = new(to);
+        return Enumerable.Range(0, Preloaded).Count(k => before.ShardOf(Bytes.Of($"pre-{k}")) != after.ShardOf(Bytes.Of($"pre-{k}")));
+    }
+
+    private IReadOnlyList<IReadOnlyList<string>> Map((int Shards, int Replicas) topology) =>
+        ReplicaPlacement.ShardMap(Memshack, topology.Shards, topology.Replicas, _nodes.Select(n => n.Name).ToArray());
+
+    private TestNode Node(string name) => _nodes.Single(n => n.Name == name);
+
+    /// <summary>A topology's sharded store as a gateway on node-0 runs it: node-0's replicas in its engine, the others over the data plane.</summary>
+    private ShardedCacheStore Build((int Shards, int Replicas) topology, CasClock clock, string gateway)
+    {
+        IReadOnlyList<IReadOnlyList<string>> map = Map(topology);
+        var shards = new IAsyncCacheStore[topology.Shards];
+        for (int shard = 0; shard < topology.Shards; shard++)
+        {
+            IReplica[] replicas = map[shard].Select(node => Replica(node, shard)).ToArray();
+            int local = map[shard].ToList().IndexOf("node-0");
+            shards[shard] = new ReplicaSet(replicas, new ReplicaSetOptions
+            {
+                GatewayName = gateway, CasClock = clock, LocalReplica = local >= 0 ? local : null,
+            }, TestLogging.Factory.CreateLogger<ReplicaSet>());
+        }
+        return new ShardedCacheStore(shards);
+    }
+
+    private IReplica Replica(string node, int shard)
+    {
+        string region = MemshackRegions.Of("default", "moving", shard);
+        if (node == "node-0")
+        {
+            var local = new EngineRegionStore(_nodes[0].Pool, _nodes[0].Pool.GetOrCreateRegion(region), $"{node}/{region}");
+            _locals.Add(local);
+            return local;
+        }
+        PeerConnection peer = Node(node).Connect();
+        _peers.Add(peer);
+        return new RemoteReplica(peer, region, $"{node}/{region}", (int)EngineLimits.ItemSizeMaxDefault);
+    }
+}
