@@ -5,7 +5,8 @@ namespace Mnemo.Grains.Interfaces;
 /// Phases, in order: <see cref="Mirroring"/> (every gateway writes into both topologies),
 /// <see cref="Copying"/> (each shard of the old topology is copied into the new one),
 /// <see cref="Switching"/> (writes held for a moment while every gateway turns to the new topology),
-/// <see cref="Cleaning"/> (each node drops the replicas and keys it no longer holds).
+/// <see cref="Cleaning"/> (each node drops the replicas and keys it no longer holds), then
+/// <see cref="Done"/>: the last move stays in the status with its figures until the next one starts.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("mnemo.MemshackMove")]
 public sealed record MemshackMove(string Phase, MemshackTopology From, MemshackTopology To, int[] ShardsDone, long KeysScanned, long KeysMoved,
@@ -15,9 +16,12 @@ public sealed record MemshackMove(string Phase, MemshackTopology From, MemshackT
     public const string Copying = "Copying";
     public const string Switching = "Switching";
     public const string Cleaning = "Cleaning";
+    public const string Done = "Done";
 
     /// <summary>True while gateways must write into both topologies (a restarted silo serves it that way).</summary>
     public bool Mirrors => Phase is Mirroring or Copying or Switching;
+
+    public bool UnderWay => Phase != Done;
 }
 
 /// <summary>How far one silo has copied one shard of a move.</summary>

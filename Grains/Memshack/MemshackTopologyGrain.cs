@@ -48,7 +48,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
             await store.WriteAsync(ns, name, desired, null, CancellationToken.None);
             return null;
         }
-        MemshackMove? move = state.Move;
+        MemshackMove? move = state.Move is { UnderWay: true } recorded ? recorded : null;
         if (move is null)
         {
             if (state.Served.SameAs(desired))
@@ -91,7 +91,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
                 MemshackState? state = await ReadQuietlyAsync(ns, name);
                 if (state is null)
                     return;
-                if (state.Move is { } recorded && recorded.To.SameAs(current.To))
+                if (state.Move is { UnderWay: true } recorded && recorded.To.SameAs(current.To))
                     current = recorded with { Message = e.Message };
             }
         }
@@ -186,8 +186,9 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
         // A silo that missed the switch (a failed call) turns now; for the others this does nothing.
         await Task.WhenAll(nodes.Select(node => Node(node).CompleteMoveAsync(Key, move.To)));
         long[] deleted = await Task.WhenAll(nodes.Select(node => Node(node).CleanUpMoveAsync(Key, move.To)));
-        await store.WriteAsync(ns, name, move.To, null, CancellationToken.None);
-        LogMoveDone(Key, move.To.ToString(), move.KeysMoved, deleted.Sum(), (DateTimeOffset.UtcNow - move.StartedAt).TotalSeconds);
+        double seconds = (DateTimeOffset.UtcNow - move.StartedAt).TotalSeconds;
+        await store.WriteAsync(ns, name, move.To, move with { Phase = MemshackMove.Done, Message = $"moved in {seconds:0.0} s" }, CancellationToken.None);
+        LogMoveDone(Key, move.To.ToString(), move.KeysMoved, deleted.Sum(), seconds);
         return null;
     }
 

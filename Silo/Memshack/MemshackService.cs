@@ -190,7 +190,7 @@ public sealed class MemshackService(
         using JsonDocument document = JsonDocument.Parse(item.Json);
         (MemshackTopology? recorded, MemshackMove? move) = MemshackStatusStore.Read(document.RootElement);
         MemshackTopology current = recorded ?? asked;
-        bool needsCoordinator = recorded is null || move is not null || !current.SameAs(asked);
+        bool needsCoordinator = recorded is null || move is { UnderWay: true } || !current.SameAs(asked);
         return new Wanted(resource, current, move is { Mirrors: true } ? move.To : null, needsCoordinator);
     }
 

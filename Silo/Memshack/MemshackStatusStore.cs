@@ -12,8 +12,9 @@ namespace Mnemo.Silo;
 /// <summary>
 /// The Memshack resources' status in the Kubernetes API as the move coordinator keeps it:
 /// <c>status.phase</c> (<c>Serving</c> or <c>Moving</c>), <c>status.topology</c> (shards, replicas and
-/// nodes the Memshack is served with) and <c>status.move</c> (the move under way: phase, from, to,
-/// shards done, keys scanned and moved), written through the <c>/status</c> subresource with a merge patch.
+/// nodes the Memshack is served with) and <c>status.move</c> (the move under way, or the last one when
+/// its phase is <c>Done</c>: phase, from, to, shards done of shards total, keys scanned and moved),
+/// written through the <c>/status</c> subresource with a merge patch.
 /// </summary>
 public sealed class MemshackStatusStore(KubernetesConnection kubernetes) : IMemshackStatusStore
 {
@@ -52,7 +53,7 @@ public sealed class MemshackStatusStore(KubernetesConnection kubernetes) : IMems
 
     public async Task WriteAsync(string @namespace, string name, MemshackTopology served, MemshackMove? move, CancellationToken cancellationToken)
     {
-        var status = new StatusDocument(move is null ? Serving : Moving, TopologyDocument.Of(served), move is null ? null : MoveDocument.Of(move));
+        var status = new StatusDocument(move is { UnderWay: true } ? Moving : Serving, TopologyDocument.Of(served), move is null ? null : MoveDocument.Of(move));
         string body = JsonSerializer.Serialize(new { status }, Json);
         await kubernetes.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(new V1Patch(body, V1Patch.PatchType.MergePatch),
             MemshackFeed.Group, MemshackFeed.Version, @namespace, MemshackFeed.Plural, name, cancellationToken: cancellationToken);

@@ -113,9 +113,12 @@ public sealed class MemshackCluster : IAsyncDisposable
     }
 
     /// <summary>The value of <paramref name="key"/> in node <paramref name="node"/>'s replica of the shard, read over its data plane; null when absent.</summary>
-    public async Task<string?> ReadReplicaAsync(int node, string memshack, int shard, string key)
+    public Task<string?> ReadReplicaAsync(int node, string memshack, int shard, string key) => ReadReplicaAsync(Cluster, node, memshack, shard, key);
+
+    /// <inheritdoc cref="ReadReplicaAsync(int, string, int, string)"/>
+    public static async Task<string?> ReadReplicaAsync(TestCluster cluster, int node, string memshack, int shard, string key)
     {
-        await using var peer = new PeerConnection(new IPEndPoint(IPAddress.Loopback, Cluster.Settings[node].DataPort));
+        await using var peer = new PeerConnection(new IPEndPoint(IPAddress.Loopback, cluster.Settings[node].DataPort));
         var value = new ArrayBufferWriter<byte>();
         CacheResult result = await peer.GetAsync(Encoding.UTF8.GetBytes(Region(memshack, shard)), Encoding.UTF8.GetBytes(key), value);
         return result.Status switch

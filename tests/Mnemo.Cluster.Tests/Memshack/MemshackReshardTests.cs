@@ -1,0 +1,196 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Mnemo.Client;
+using Mnemo.DataPlane;
+using Xunit;
+
+namespace Mnemo.Cluster.Tests;
+
+/// <summary>
+/// A Memshack's shard and replica counts changed with the machine's kubectl while memcached clients
+/// write and read it through every gateway: the silos move the data live. Keys written before never
+/// miss, acknowledged writes survive, every replica of the final topology holds the same items, the
+/// keys moved are the ones Ch3 moves, and replicas no longer placed on a node are dropped there.
+/// </summary>
+public sealed class MemshackReshardTests
+{
+    private const string Memshack = "default/cache";
+    private const int Preloaded = 10_000;
+
+    [Fact]
+    public async Task Shards_3_5_2_and_replicas_2_3_1_change_under_load_with_no_miss_and_no_lost_write()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, (i, settings) => settings with { MemshackPortOffset = i });
+        int port = MemshackCluster.FreePortRange(3);
+        (int Shards, int Replicas)[] topologies = [(3, 2), (5, 2), (2, 3), (2, 1)];
+        await ApplyAsync(cluster, port, topologies[0]);
+        await WaitUntilMovedAsync(cluster, topologies[0]);
+        await PreloadAsync(port);
+
+        var load = new Load(port, gateways: [0, 1, 2]);
+        for (int t = 1; t < topologies.Length; t++)
+        {
+            await ApplyAsync(cluster, port, topologies[t]);
+            JsonElement move = await WaitUntilMovedAsync(cluster, topologies[t]);
+            long moved = move.GetProperty("keysMoved").GetInt64(), scanned = move.GetProperty("keysScanned").GetInt64();
+            double predicted = ShareChangingShard(topologies[t - 1].Shards, topologies[t].Shards);
+            Assert.True(Math.Abs(moved / (double)scanned - predicted) <= 0.01,
+                $"{topologies[t - 1]} -> {topologies[t]}: {moved} of {scanned} keys moved, Ch3 moves {predicted:P1}");
+            await AssertReplicasAsync(cluster, topologies[t]);
+        }
+        await load.StopAsync();
+
+        Assert.Equal(0, load.FailedReads);
+        Assert.True(load.Reads > 0 && load.Acknowledged.Count > 0, "the load ran");
+        await using MemcachedTextClient check = await MemcachedTextClient.ConnectAsync(port + 1);
+        foreach ((string key, string? value) in load.Acknowledged)
+            Assert.Equal(value, await check.GetAsync(key));
+        for (int g = 0; g < 3; g++)
+            Assert.Equal(load.Counters[g].ToString(), await check.GetAsync($"ctr-{g}"));
+
+        // Replicas no longer placed on a node are dropped there: 2 shards x 1 replica leave two regions in the cluster.
+        await using MnemoClient client = await cluster.ConnectAsync();
+        int regions = 0;
+        foreach (var node in cluster.Settings)
+            regions += (await client.GetNodeUsageAsync(node.NodeName)).Regions.Count(r => r.Name.StartsWith("memshack.default.cache.", StringComparison.Ordinal));
+        Assert.Equal(2, regions);
+    }
+
+    /// <summary>Share of the preloaded keys whose Ch3 shard differs between the two shard counts.</summary>
+    private static double ShareChangingShard(int from, int to)
+    {
+        Ch3Router before = new(from), after = new(to);
+        return Enumerable.Range(0, Preloaded).Count(k => before.ShardOf(Key(k)) != after.ShardOf(Key(k))) / (double)Preloaded;
+    }
+
+    private static byte[] Key(int k) => Encoding.UTF8.GetBytes($"pre-{k}");
+
+    /// <summary>Every replica of the keys' shards in <paramref name="topology"/> holds the value last acknowledged (read on the replicas directly).</summary>
+    private static async Task AssertReplicasAsync(TestCluster cluster, (int Shards, int Replicas) topology)
+    {
+        IReadOnlyList<IReadOnlyList<string>> map = ReplicaPlacement.ShardMap(Memshack, topology.Shards, topology.Replicas,
+            cluster.Settings.Select(s => s.NodeName).ToArray());
+        var router = new Ch3Router(topology.Shards);
+        for (int k = 0; k < Preloaded; k += 97)
+        {
+            int shard = router.ShardOf(Key(k));
+            foreach (string node in map[shard])
+                Assert.Equal($"v{k}", await MemshackCluster.ReadReplicaAsync(cluster, MemshackCluster.NodeIndex(node), Memshack, shard, $"pre-{k}"));
+        }
+    }
+
+    private static async Task ApplyAsync(TestCluster cluster, int port, (int Shards, int Replicas) topology)
+    {
+        string manifest = Path.Combine(Path.GetDirectoryName(cluster.Kubeconfig)!, "cache.yaml");
+        await File.WriteAllTextAsync(manifest, $"""
+            apiVersion: mnemo.dev/v1alpha1
+            kind: Memshack
+            metadata:
+              namespace: default
+              name: cache
+            spec:
+              num_shards: {topology.Shards}
+              num_replicas: {topology.Replicas}
+              mcrouter_port: {port}
+            """);
+        var applied = await CliRunner.KubectlAsync(cluster.Kubeconfig, "apply", "-f", manifest);
+        Assert.True(applied.ExitCode == 0, applied.Stderr);
+    }
+
+    /// <summary>Waits until the status records <paramref name="topology"/> as served with no move under way; the last move's record.</summary>
+    private static async Task<JsonElement> WaitUntilMovedAsync(TestCluster cluster, (int Shards, int Replicas) topology)
+    {
+        JsonElement move = default;
+        await cluster.WaitUntilAsync(async () =>
+        {
+            var got = await CliRunner.KubectlAsync(cluster.Kubeconfig, "get", "memshack", "cache", "-o", "json");
+            if (got.ExitCode != 0)
+                return false;
+            using JsonDocument document = JsonDocument.Parse(got.Stdout);
+            if (!document.RootElement.TryGetProperty("status", out JsonElement status)
+                || status.GetProperty("phase").GetString() != "Serving"
+                || status.GetProperty("topology").GetProperty("shards").GetInt32() != topology.Shards
+                || status.GetProperty("topology").GetProperty("replicas").GetInt32() != topology.Replicas)
+                return false;
+            move = status.TryGetProperty("move", out JsonElement recorded) ? recorded.Clone() : default;
+            return true;
+        }, TimeSpan.FromSeconds(120), $"the Memshack to be served with {topology.Shards} shards x {topology.Replicas} replicas");
+        return move;
+    }
+
+    private static async Task PreloadAsync(int port)
+    {
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(async g =>
+        {
+            await using MemcachedTextClient client = await MemcachedTextClient.ConnectAsync(port + g);
+            for (int k = g; k < Preloaded; k += 3)
+                Assert.Equal("STORED", await client.SetAsync($"pre-{k}", $"v{k}"));
+        }));
+    }
+
+    /// <summary>Writers (sets, deletes, increments; one key space per gateway) and a reader of the preloaded keys, on every gateway, until stopped.</summary>
+    private sealed class Load
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _running;
+        private long _reads, _failedReads;
+
+        public Load(int port, int[] gateways)
+        {
+            _running = Task.WhenAll(gateways.Select(g => WriteAsync(port + g, g)).Concat(gateways.Select(g => ReadAsync(port + g, g))));
+        }
+
+        public ConcurrentDictionary<string, string?> Acknowledged { get; } = new();
+
+        public long[] Counters { get; } = new long[3];
+
+        public long Reads => Interlocked.Read(ref _reads);
+
+        public long FailedReads => Interlocked.Read(ref _failedReads);
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await _running;
+        }
+
+        private async Task WriteAsync(int port, int g)
+        {
+            await using MemcachedTextClient client = await MemcachedTextClient.ConnectAsync(port);
+            Assert.Equal("STORED", await client.SetAsync($"ctr-{g}", "0"));
+            var random = new Random(11 + g);
+            for (int n = 0; !_stop.IsCancellationRequested; n++)
+            {
+                string key = $"live-{g}-{random.Next(300)}";
+                switch (random.Next(4))
+                {
+                    case 0:
+                        if (await client.CommandAsync($"delete {key}") is "DELETED" or "NOT_FOUND")
+                            Acknowledged[key] = null;
+                        break;
+                    case 1:
+                        if (long.TryParse(await client.CommandAsync($"incr ctr-{g} 1"), out _))
+                            Counters[g]++;
+                        break;
+                    default:
+                        if (await client.SetAsync(key, $"w{n}") == "STORED")
+                            Acknowledged[key] = $"w{n}";
+                        break;
+                }
+            }
+        }
+
+        private async Task ReadAsync(int port, int g)
+        {
+            await using MemcachedTextClient client = await MemcachedTextClient.ConnectAsync(port);
+            for (int n = g; !_stop.IsCancellationRequested; n += 3)
+            {
+                int k = (n * 7919) % Preloaded;
+                Interlocked.Increment(ref _reads);
+                if (await client.GetAsync($"pre-{k}") != $"v{k}")
+                    Interlocked.Increment(ref _failedReads);
+            }
+        }
+    }
+}
