@@ -49,8 +49,9 @@ public sealed class MemshackDeployment : IAsyncDisposable
     /// <param name="staleLocalShards">Shards whose replica here holds data from an earlier run that peers have
     /// moved past: it serves nothing until resynced.</param>
     /// <param name="casClock">This silo's CAS clock, shared by every replica set it runs.</param>
+    /// <param name="gatewayOptions">The silo's settings of its memcached gateways.</param>
     public static async Task<MemshackDeployment> StartAsync(MemshackResource resource, IReadOnlyList<string> nodes,
-        string self, EnginePool pool, PeerDataConnections peers, IPAddress gatewayAddress, int portOffset,
+        string self, EnginePool pool, PeerDataConnections peers, IPAddress gatewayAddress, int portOffset, MemcachedGatewayOptions gatewayOptions,
         Func<int, bool> staleLocalShards, CasClock casClock, IConnectionListenerFactory transport, ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
     {
@@ -99,8 +100,8 @@ public sealed class MemshackDeployment : IAsyncDisposable
         MemcachedGatewayHost gateway;
         try
         {
-            gateway = await MemcachedGateway.StartAsync(new IPEndPoint(gatewayAddress, port), sharded, loggerFactory, transport: transport,
-                cancellationToken: cancellationToken);
+            gateway = await MemcachedGateway.StartAsync(new IPEndPoint(gatewayAddress, port), sharded, loggerFactory, gatewayOptions, transport,
+                cancellationToken);
         }
         catch
         {

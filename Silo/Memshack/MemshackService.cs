@@ -121,7 +121,7 @@ public sealed class MemshackService(
             try
             {
                 MemshackDeployment deployment = await MemshackDeployment.StartAsync(resource, _nodes, nodes.Self, nodePool.Pool, peers, GatewayAddress(),
-                    settings.MemshackPortOffset, servedElsewhere.Contains, _casClock!, transport, loggerFactory, cancellationToken);
+                    settings.MemshackPortOffset, settings.Memcached, servedElsewhere.Contains, _casClock!, transport, loggerFactory, cancellationToken);
                 served.Set(key, deployment.Shards);
                 _deployments = _deployments.SetItem(key, deployment);
             }
