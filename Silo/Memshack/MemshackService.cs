@@ -43,7 +43,8 @@ public sealed class MemshackService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         IPAddress address = GatewayAddress();
-        _dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(address, settings.DataPort), nodePool.Pool, loggerFactory, transport, stoppingToken);
+        _dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(address, settings.DataPort), nodePool.Pool, nodes.AdmitPeer, loggerFactory, transport,
+            stoppingToken);
         _logger.LogInformation("Data plane listening on {EndPoint}", _dataPlane.EndPoint);
         nodes.Restarted += OnNodeRestarted;
 
