@@ -36,7 +36,7 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
     }
 
     /// <summary>How long a new connection may take to present its hello.</summary>
-    public static TimeSpan HandshakeTimeout { get; } = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -84,12 +84,8 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
                 if (DataPlaneProtocol.TryReadFrameLength(buffer, DataPlaneHandshake.HelloHeaderLength, DataPlaneHandshake.MaxHelloLength, out int length)
                     && buffer.Length >= length)
                 {
-                    byte[]? scratch = null;
-                    claimed = DataPlaneHandshake.ReadHello(DataPlaneProtocol.Contiguous(buffer.Slice(0, length), ref scratch));
-                    if (scratch is not null)
-                    {
-                        ArrayPool<byte>.Shared.Return(scratch);
-                    }
+                    // Once per connection, and at most a few hundred bytes: a copy is simplest.
+                    claimed = DataPlaneHandshake.ReadHello(buffer.Slice(0, length).ToArray());
                     input.AdvanceTo(buffer.GetPosition(length));
                     break;
                 }
