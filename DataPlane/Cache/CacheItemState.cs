@@ -2,7 +2,8 @@ namespace Mnemo.DataPlane;
 
 /// <summary>
 /// The lease state of an item as a read saw it (memcached's stale / token-sent bits and the meta
-/// protocol's W, X and Z reply flags).
+/// protocol's W, X and Z reply flags). Sent as a byte by the data plane and cast from the engine's
+/// <see cref="Mnemo.NativeEngine.ItemState"/>: the bits are fixed and equal to it.
 /// </summary>
 [Flags]
 public enum CacheItemState : byte

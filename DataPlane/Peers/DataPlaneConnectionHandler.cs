@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Mnemo.NativeEngine;
@@ -11,22 +12,31 @@ namespace Mnemo.DataPlane;
 /// straight against the engine, their responses written into the output pipe, and the pipe flushed
 /// once per batch of requests read together — so a peer that pipelines many requests gets their
 /// responses in few writes. A malformed frame closes that connection (logged with the reason);
-/// other connections are unaffected.
+/// other connections are unaffected. Nothing is served before the peer's hello
+/// (<see cref="DataPlaneHandshake"/>) has been admitted: a peer that is refused, or that says
+/// nothing within <see cref="HandshakeTimeout"/>, is closed with a logged reason.
 /// </summary>
 public sealed class DataPlaneConnectionHandler : ConnectionHandler
 {
     private readonly RegionDirectory _regions;
     private readonly EnginePool _pool;
     private readonly ILogger<DataPlaneConnectionHandler> _logger;
+    private readonly PeerAdmission _admission;
+    private readonly int _itemSizeMax;
     private readonly int _maxRequestLength;
 
-    public DataPlaneConnectionHandler(RegionDirectory regions, ILogger<DataPlaneConnectionHandler> logger)
+    public DataPlaneConnectionHandler(RegionDirectory regions, PeerAdmission admission, ILogger<DataPlaneConnectionHandler> logger)
     {
         _regions = regions;
         _pool = regions.Pool;
+        _admission = admission;
         _logger = logger;
-        _maxRequestLength = DataPlaneProtocol.MaxRequestLength((int)_pool.GetStats().ItemSizeMax);
+        _itemSizeMax = (int)_pool.GetStats().ItemSizeMax;
+        _maxRequestLength = DataPlaneProtocol.MaxRequestLength(_itemSizeMax);
     }
+
+    /// <summary>How long a new connection may take to present its hello.</summary>
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -34,6 +44,10 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
         using var scans = new RegionScanSessions();
         try
         {
+            if (!await AdmitAsync(connection))
+            {
+                return;
+            }
             await ServeAsync(connection.Transport.Input, connection.Transport.Output, scans, connection.ConnectionClosed);
         }
         catch (DataPlaneProtocolException e)
@@ -45,6 +59,66 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
             _logger.LogDebug("Data-plane connection {ConnectionId} ended: {Reason}", connection.ConnectionId, e.Message);
         }
     }
+
+    /// <summary>Reads the peer's hello and admits it (answering with the welcome) or refuses it.</summary>
+    private async Task<bool> AdmitAsync(ConnectionContext connection)
+    {
+        PeerIdentity claimed;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        {
+            timeout.CancelAfter(HandshakeTimeout);
+            PipeReader input = connection.Transport.Input;
+            while (true)
+            {
+                ReadResult read;
+                try
+                {
+                    read = await input.ReadAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested)
+                {
+                    Refuse(connection, "no hello within the handshake timeout");
+                    return false;
+                }
+                ReadOnlySequence<byte> buffer = read.Buffer;
+                if (DataPlaneProtocol.TryReadFrameLength(buffer, DataPlaneHandshake.HelloHeaderLength, DataPlaneHandshake.MaxHelloLength, out int length)
+                    && buffer.Length >= length)
+                {
+                    // Once per connection, and at most a few hundred bytes: a copy is simplest.
+                    claimed = DataPlaneHandshake.ReadHello(buffer.Slice(0, length).ToArray());
+                    input.AdvanceTo(buffer.GetPosition(length));
+                    break;
+                }
+                if (read.IsCompleted)
+                {
+                    return false;
+                }
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        IPAddress? source = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        if (source is { IsIPv4MappedToIPv6: true })
+        {
+            source = source.MapToIPv4();
+        }
+        string? refusal = source is null ? "no remote address" : _admission(claimed, source);
+        if (refusal is not null)
+        {
+            Refuse(connection, $"{refusal} (claimed node '{claimed.NodeName}' of cluster '{claimed.ClusterId}')");
+            return false;
+        }
+        PipeWriter output = connection.Transport.Output;
+        DataPlaneHandshake.WriteWelcome(output.GetSpan(DataPlaneHandshake.WelcomeLength), _itemSizeMax);
+        output.Advance(DataPlaneHandshake.WelcomeLength);
+        await output.FlushAsync(connection.ConnectionClosed);
+        _logger.LogDebug("Data-plane connection {ConnectionId} from {Remote} admitted as {Node}", connection.ConnectionId, connection.RemoteEndPoint,
+            claimed.NodeName);
+        return true;
+    }
+
+    private void Refuse(ConnectionContext connection, string reason) =>
+        _logger.LogWarning("Refusing data-plane connection {ConnectionId} from {Remote}: {Reason}", connection.ConnectionId, connection.RemoteEndPoint,
+            reason);
 
     private async Task ServeAsync(PipeReader input, PipeWriter output, RegionScanSessions scans, CancellationToken closed)
     {

@@ -6,8 +6,9 @@ namespace Mnemo.DataPlane;
 
 /// <summary>
 /// The data-plane wire format: length-prefixed binary frames, little-endian, pipelined on one
-/// long-lived TCP connection per peer. Every request carries an id the response echoes, so responses
-/// may be matched in any order and many requests share one write.
+/// long-lived TCP connection per peer, after its handshake (<see cref="DataPlaneHandshake"/>). Every
+/// request carries an id the response echoes, so responses may be matched in any order and many
+/// requests share one write.
 /// <code>
 /// request  (52-byte header): u32 length-after-this-field, u32 id, u8 op, u8 mode, u8 region length,
 ///          u8 option bits, u16 key length, u16 0, u32 flags | chunk bytes,

@@ -17,6 +17,12 @@ namespace Mnemo.DataPlane;
 /// allocates nothing: frames are written into pooled pipe memory and the awaitable comes from a
 /// fixed table of <see cref="PendingOperation"/>s.
 /// <para>
+/// Each connection starts with a handshake (<see cref="DataPlaneHandshake"/>): this side presents
+/// <see cref="PeerConnectionOptions.Identity"/>, the peer admits it and tells its pool's item size
+/// limit, which bounds the values sent and the responses accepted on that connection. A refused
+/// connection counts as a failed attempt.
+/// </para>
+/// <para>
 /// Failure: when the connection drops, every operation in flight completes at once with
 /// <see cref="CacheStatus.Unavailable"/>; an operation not answered within
 /// <see cref="PeerConnectionOptions.OperationTimeout"/> does too. The next operation reconnects;
@@ -35,7 +41,6 @@ public sealed class PeerConnection : IAsyncDisposable
     private readonly SemaphoreSlim _capacity;
     private readonly object _connectLock = new();
     private readonly Timer _timeoutSweep;
-    private readonly int _maxResponseLength;
     private volatile PeerLink? _link;
     private Task<PeerLink?>? _connecting;
     private long _nextConnectAt;
@@ -60,7 +65,6 @@ public sealed class PeerConnection : IAsyncDisposable
         }
         _capacity = new SemaphoreSlim(_options.MaxInFlight, _options.MaxInFlight);
         _backoff = _options.ReconnectBackoffMin;
-        _maxResponseLength = DataPlaneProtocol.MaxResponseLength(_options.ItemSizeMax);
         TimeSpan sweep = TimeSpan.FromTicks(Math.Max(_options.OperationTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10));
         _timeoutSweep = new Timer(_ => SweepTimeouts(), null, sweep, sweep);
     }
@@ -169,14 +173,17 @@ public sealed class PeerConnection : IAsyncDisposable
         {
             return new(new CacheResult(CacheStatus.BadKey));
         }
-        if (value.Length > _options.ItemSizeMax)
-        {
-            return new(new CacheResult(CacheStatus.TooLarge));
-        }
         PeerLink? link = _link;
-        if (link is { Broken: false } && _capacity.Wait(0))
+        if (link is { Broken: false })
         {
-            return Enqueue(link, fields, region, key.Span, value.Span, destination);
+            if (value.Length > link.ItemSizeMax)
+            {
+                return new(new CacheResult(CacheStatus.TooLarge));
+            }
+            if (_capacity.Wait(0))
+            {
+                return Enqueue(link, fields, region, key.Span, value.Span, destination);
+            }
         }
         return SendSlowAsync(fields, region, key, value, destination);
     }
@@ -188,6 +195,10 @@ public sealed class PeerConnection : IAsyncDisposable
         if (link is null)
         {
             return CacheResult.Unavailable;
+        }
+        if (value.Length > link.ItemSizeMax)
+        {
+            return new CacheResult(CacheStatus.TooLarge);
         }
         await _capacity.WaitAsync().ConfigureAwait(false);
         return await Enqueue(link, fields, region, key.Span, value.Span, destination).ConfigureAwait(false);
@@ -261,7 +272,8 @@ public sealed class PeerConnection : IAsyncDisposable
         {
             using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
             await socket.ConnectAsync(EndPoint, timeout.Token).ConfigureAwait(false);
-            var link = new PeerLink(socket);
+            int itemSizeMax = await HandshakeAsync(socket, timeout.Token).ConfigureAwait(false);
+            var link = new PeerLink(socket, itemSizeMax);
             lock (_connectLock)
             {
                 _link = link;
@@ -274,7 +286,7 @@ public sealed class PeerConnection : IAsyncDisposable
             _logger.LogDebug("Data-plane connection to {Peer} established", EndPoint);
             return link;
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException or DataPlaneProtocolException)
         {
             socket.Dispose();
             lock (_connectLock)
@@ -286,6 +298,25 @@ public sealed class PeerConnection : IAsyncDisposable
             }
             return null;
         }
+    }
+
+    /// <summary>Presents this side's identity and reads the peer's welcome: its item size limit.</summary>
+    private async Task<int> HandshakeAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var hello = new ArrayBufferWriter<byte>(DataPlaneHandshake.MaxHelloLength);
+        DataPlaneHandshake.WriteHello(hello, _options.Identity);
+        await socket.SendAsync(hello.WrittenMemory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        byte[] welcome = new byte[DataPlaneHandshake.WelcomeLength];
+        for (int received = 0; received < welcome.Length;)
+        {
+            int read = await socket.ReceiveAsync(welcome.AsMemory(received), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new DataPlaneProtocolException("the peer closed the connection during the handshake (refused: see its log)");
+            }
+            received += read;
+        }
+        return DataPlaneHandshake.ReadWelcome(welcome);
     }
 
     private async Task SendLoopAsync(PeerLink link)
@@ -363,7 +394,7 @@ public sealed class PeerConnection : IAsyncDisposable
             {
                 ReadResult read = await responses.ReadAsync().ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = read.Buffer;
-                while (DataPlaneProtocol.TryReadFrameLength(buffer, DataPlaneProtocol.ResponseHeaderLength, _maxResponseLength, out int length)
+                while (DataPlaneProtocol.TryReadFrameLength(buffer, DataPlaneProtocol.ResponseHeaderLength, link.MaxResponseLength, out int length)
                        && buffer.Length >= length)
                 {
                     Dispatch(link, DataPlaneProtocol.Contiguous(buffer.Slice(0, length), ref scratch));

@@ -1,5 +1,3 @@
-using Mnemo.NativeEngine;
-
 namespace Mnemo.DataPlane;
 
 /// <summary>How a <see cref="PeerConnection"/> connects, waits and retries.</summary>
@@ -18,6 +16,6 @@ public sealed record PeerConnectionOptions
     /// <summary>Operations in flight at once; more wait for a free slot. At most 65535 (ids carry a 16-bit slot).</summary>
     public int MaxInFlight { get; init; } = 4096;
 
-    /// <summary>The peer's largest item, which bounds the response frames accepted.</summary>
-    public int ItemSizeMax { get; init; } = (int)EngineLimits.ItemSizeMaxDefault;
+    /// <summary>Who this side is, presented to the peer when connecting; the peer refuses identities it does not admit.</summary>
+    public PeerIdentity Identity { get; init; } = new(string.Empty, string.Empty);
 }

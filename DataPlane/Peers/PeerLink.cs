@@ -9,9 +9,15 @@ namespace Mnemo.DataPlane;
 /// <see cref="PeerConnection"/> drains whatever accumulated in one socket write, which is what
 /// coalesces concurrent operations.
 /// </summary>
-internal sealed class PeerLink(Socket socket)
+internal sealed class PeerLink(Socket socket, int itemSizeMax)
 {
     public Socket Socket { get; } = socket;
+
+    /// <summary>The peer's largest item, from its welcome: values beyond it are answered TooLarge without a round trip.</summary>
+    public int ItemSizeMax { get; } = itemSizeMax;
+
+    /// <summary>The largest response frame the peer can send (a value or scan chunk of items up to <see cref="ItemSizeMax"/>).</summary>
+    public int MaxResponseLength { get; } = DataPlaneProtocol.MaxResponseLength(itemSizeMax);
 
     // No pause threshold: a writer never waits under the lock; MaxInFlight bounds what can accumulate.
     public Pipe Requests { get; } = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Mnemo.NativeEngine;
+using Mnemo.Sizes;
 
 namespace Mnemo.PoolTool;
 
@@ -41,7 +42,7 @@ internal static class PoolToolCommand
         };
         var capacity = new Option<ulong>("--capacity", "-c")
         {
-            Description = "Size of a pool created with --create: bytes, or with a unit (256MiB, 1GiB, 1G, 512MB) [default: 256MiB]",
+            Description = "Size of a pool created with --create: bytes or a Kubernetes quantity, 256Mi = 256 x 2^20, 256M = 256 x 10^6 (1Gi, 1.5Gi, 512M) [default: 256Mi]",
             CustomParser = ParseSize,
             HelpName = "size",
         };
@@ -118,11 +119,11 @@ internal static class PoolToolCommand
     private static ulong ParseSize(ArgumentResult result)
     {
         string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
-        if (ByteSize.TryParse(text, out ulong bytes) && bytes > 0)
+        if (ByteSize.TryParse(text, out ulong bytes, out string problem) && bytes > 0)
         {
             return bytes;
         }
-        result.AddError($"'{text}' is not a size: use bytes or a number with a unit, e.g. 268435456, 256MiB, 1GiB, 1G.");
+        result.AddError($"--capacity '{text}' {(problem.Length > 0 ? problem : "is zero")}: expected {ByteSize.Expected}.");
         return 0;
     }
 }

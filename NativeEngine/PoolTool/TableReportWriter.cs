@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mnemo.Sizes;
 using Spectre.Console;
 
 namespace Mnemo.PoolTool;

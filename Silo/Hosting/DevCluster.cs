@@ -25,7 +25,7 @@ public static class DevCluster
           --state DIR           state folder: API objects, kubeconfig, pools when /dev/shm is not writable (default .state/dev)
           --base-port P         silo i listens on P+i (Orleans), P+10+i (health), P+20+i (data plane), P+30+i (Orleans gateway) (default 11111)
           --api-port P          the embedded Kubernetes API (default 6443)
-          --pool-capacity SIZE  each node's DRAM-emulated pool (default 256MiB)
+          --pool-capacity SIZE  each node's DRAM-emulated pool, a Kubernetes quantity (default 256Mi)
           --crds DIR            CustomResourceDefinitions to register (default k8s/crds)
           --samples DIR         resources applied at start when missing (default k8s/samples)
         """;
@@ -68,7 +68,7 @@ public static class DevCluster
                 case "--state": stateDir = Value(); break;
                 case "--base-port": basePort = Number(); break;
                 case "--api-port": apiPort = Number(); break;
-                case "--pool-capacity": capacity = ByteSize.Parse("POOL_CAPACITY", Value()); break;
+                case "--pool-capacity": capacity = SiloSettings.ParseSize("POOL_CAPACITY", Value()); break;
                 case "--crds": crds = Value(); break;
                 case "--samples": samples = Value(); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}' (mnemo-silo dev-cluster --help lists the options)");

@@ -55,7 +55,7 @@ public static class SiloHost
         builder.WebHost.UseSockets();
         builder.Services.AddOptions<SocketTransportOptions>().Configure<NodePool>((sockets, pool) =>
             SocketTransport.Configure(sockets, Math.Max(DataPlaneServer.MaxInputBufferBytes(pool.Pool),
-                (long)Math.Max(pool.Pool.GetStats().ItemSizeMax, (ulong)new MemcachedGatewayOptions().MaxMultiGetLineBytes) + 64 * 1024)));
+                (long)Math.Max(pool.Pool.GetStats().ItemSizeMax, (ulong)settings.Memcached.MaxMultiGetLineBytes) + 64 * 1024)));
         // Orleans must leave the cluster inside the pod's grace period; the DaemonSet allows more.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Mnemo.DataPlane;
 using Mnemo.NativeEngine;
+using Mnemo.Sizes;
 
 namespace Mnemo.Silo;
 
@@ -11,6 +13,9 @@ namespace Mnemo.Silo;
 public sealed record SiloSettings
 {
     public const string EnvironmentPrefix = "MNEMO_";
+
+    // Before Switches, whose help texts show these defaults.
+    private static readonly MemcachedGatewayOptions GatewayDefaults = new();
 
     /// <summary>Command-line switches, the configuration keys (= environment names without the prefix) they set, and what they mean.</summary>
     public static readonly IReadOnlyList<(string Switch, string Key, string Help)> Switches =
@@ -27,10 +32,17 @@ public sealed record SiloSettings
         ("--nodes", "NODES", "comma-separated node names that hold Memshack replicas; Memshacks wait until they are all active (default: the active nodes)"),
         ("--state-dir", "STATE_DIR", "folder of the silo's state (default .state/<node>)"),
         ("--pool-path", "POOL_PATH", "the memory pool: a file, an fsdax file or a devdax device (default <state-dir>/pool)"),
-        ("--pool-capacity", "POOL_CAPACITY", "pool size, bytes or K/M/G/T with optional iB (default 256MiB)"),
+        ("--pool-capacity", "POOL_CAPACITY", "pool size: bytes or a Kubernetes quantity, 256Mi = 256 x 2^20, 256M = 256 x 10^6 (default 256Mi)"),
         ("--device-mode", "DEVICE_MODE", "emulation, fsdax or devdax (default emulation)"),
         ("--idle-age", "IDLE_AGE", "idle grain activations are collected after this (default 00:15:00)"),
         ("--memshack-port-offset", "MEMSHACK_PORT_OFFSET", "added to every Memshack's mcrouter_port, for silos sharing a host (default 0)"),
+        ("--memcached-max-connections", "MEMCACHED_MAX_CONNECTIONS",
+            $"connections each Memshack gateway accepts; more are closed at once, as memcached -c (default {GatewayDefaults.MaxConnections})"),
+        ("--memcached-max-multiget-line", "MEMCACHED_MAX_MULTIGET_LINE",
+            $"longest get/gets line a gateway buffers before closing the connection, a size (default {GatewayDefaults.MaxMultiGetLineBytes})"),
+        ("--memcached-flush-threshold", "MEMCACHED_FLUSH_THRESHOLD",
+            $"buffered reply bytes after which a gateway flushes before parsing more commands, a size (default {GatewayDefaults.FlushThresholdBytes})"),
+        ("--memcached-version", "MEMCACHED_VERSION", $"what a gateway's version command answers (default {GatewayDefaults.Version})"),
     ];
 
     public const int DefaultSiloPort = 11111;
@@ -80,6 +92,9 @@ public sealed record SiloSettings
     /// silos sharing a host (the local cluster) need distinct gateway ports.</summary>
     public int MemshackPortOffset { get; init; }
 
+    /// <summary>Settings of every Memshack's memcached gateway on this silo.</summary>
+    public MemcachedGatewayOptions Memcached { get; init; } = GatewayDefaults;
+
     public IEnumerable<string> ToArguments()
     {
         string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
@@ -105,6 +120,10 @@ public sealed record SiloSettings
         yield return "--device-mode"; yield return DeviceMode.ToString().ToLowerInvariant();
         yield return "--idle-age"; yield return IdleAge.ToString("c", CultureInfo.InvariantCulture);
         yield return "--memshack-port-offset"; yield return Number(MemshackPortOffset);
+        yield return "--memcached-max-connections"; yield return Number(Memcached.MaxConnections);
+        yield return "--memcached-max-multiget-line"; yield return Number(Memcached.MaxMultiGetLineBytes);
+        yield return "--memcached-flush-threshold"; yield return Number(Memcached.FlushThresholdBytes);
+        yield return "--memcached-version"; yield return Memcached.Version;
     }
 
     /// <summary>Reads and validates the settings; throws <see cref="SiloConfigurationException"/>
@@ -130,7 +149,7 @@ public sealed record SiloSettings
             Nodes = Get("NODES")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
             StateDir = stateDir,
             PoolPath = Get("POOL_PATH") ?? Path.Combine(stateDir, "pool"),
-            PoolCapacity = Get("POOL_CAPACITY") is { } capacity ? ByteSize.Parse("POOL_CAPACITY", capacity) : 256UL << 20,
+            PoolCapacity = Get("POOL_CAPACITY") is { } capacity ? ParseSize("POOL_CAPACITY", capacity) : 256UL << 20,
             DeviceMode = ParseDeviceMode(Get("DEVICE_MODE")),
             IdleAge = Get("IDLE_AGE") is { } idle
                 ? TimeSpan.TryParse(idle, CultureInfo.InvariantCulture, out var age) && age > TimeSpan.Zero
@@ -142,7 +161,32 @@ public sealed record SiloSettings
                     ? n
                     : throw new SiloConfigurationException("MEMSHACK_PORT_OFFSET", offset, "a non-negative port offset")
                 : 0,
+            Memcached = new MemcachedGatewayOptions
+            {
+                MaxConnections = Get("MEMCACHED_MAX_CONNECTIONS") is { } connections
+                    ? int.TryParse(connections, NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c > 0
+                        ? c
+                        : throw new SiloConfigurationException("MEMCACHED_MAX_CONNECTIONS", connections, "a number of connections above zero")
+                    : GatewayDefaults.MaxConnections,
+                MaxMultiGetLineBytes = ParseBufferSize("MEMCACHED_MAX_MULTIGET_LINE", Get("MEMCACHED_MAX_MULTIGET_LINE"), GatewayDefaults.MaxMultiGetLineBytes),
+                FlushThresholdBytes = ParseBufferSize("MEMCACHED_FLUSH_THRESHOLD", Get("MEMCACHED_FLUSH_THRESHOLD"), GatewayDefaults.FlushThresholdBytes),
+                // Sent in a reply line: one printable word.
+                Version = Get("MEMCACHED_VERSION") is { } version
+                    ? version.All(ch => ch is > ' ' and <= '~')
+                        ? version
+                        : throw new SiloConfigurationException("MEMCACHED_VERSION", version, "one word of printable ASCII, such as 1.6.18-mnemo")
+                    : GatewayDefaults.Version,
+            },
         };
+    }
+
+    /// <summary>A buffer size: a Kubernetes quantity from 1 byte to 1Gi (the gateway holds it per connection).</summary>
+    private static int ParseBufferSize(string key, string? text, int fallback)
+    {
+        if (text is null)
+            return fallback;
+        ulong bytes = ParseSize(key, text);
+        return bytes <= 1UL << 30 ? (int)bytes : throw new SiloConfigurationException(key, text, "a size up to 1Gi");
     }
 
     private static int ParsePort(string key, string? text, int fallback)
@@ -153,6 +197,12 @@ public sealed record SiloSettings
             ? port
             : throw new SiloConfigurationException(key, text, "a TCP port (1-65535)");
     }
+
+    /// <summary>A size above zero, as a Kubernetes quantity (<see cref="ByteSize"/>).</summary>
+    internal static ulong ParseSize(string key, string text) =>
+        ByteSize.TryParse(text, out ulong bytes, out string problem) && bytes > 0
+            ? bytes
+            : throw new SiloConfigurationException(key, text, $"{ByteSize.Expected}, above zero (the value {(problem.Length > 0 ? problem : "is zero")})");
 
     private static DeviceMode ParseDeviceMode(string? text) => text?.ToLowerInvariant() switch
     {

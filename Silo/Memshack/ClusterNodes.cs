@@ -1,13 +1,16 @@
 using System.Collections.Immutable;
+using System.Net;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Silo;
 
 /// <summary>
 /// The cluster's nodes as Orleans membership reports them (silo name = node name), for the data
-/// plane: the newest incarnation of each node with its status, and an event when a node comes back
-/// as a new generation (whatever its replicas hold is then unknown to its peers).
+/// plane: the newest incarnation of each node with its status, an event when a node comes back
+/// as a new generation (whatever its replicas hold is then unknown to its peers), and which peers
+/// may connect to this node's data plane.
 /// </summary>
 public sealed class ClusterNodes(IClusterMembershipService membership, ILocalSiloDetails local, ILogger<ClusterNodes> logger) : BackgroundService
 {
@@ -46,6 +49,22 @@ public sealed class ClusterNodes(IClusterMembershipService membership, ILocalSil
             await Task.WhenAny(changed, Task.Delay(TimeSpan.FromSeconds(10), cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
         }
+    }
+
+    /// <summary>
+    /// The data plane's admission (<see cref="PeerAdmission"/>): a peer must claim this cluster and an
+    /// active member's node name, and connect from the address that member's silo advertises.
+    /// </summary>
+    public string? AdmitPeer(PeerIdentity claimed, IPAddress source)
+    {
+        if (claimed.ClusterId != local.ClusterId)
+            return $"it is not of this cluster ('{local.ClusterId}')";
+        if (!_nodes.TryGetValue(claimed.NodeName, out ClusterMember? member) || member.Status != SiloStatus.Active)
+            return "it is not an active member of the cluster";
+        IPAddress address = member.SiloAddress.Endpoint.Address;
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
+        return address.Equals(source) ? null : $"it connects from {source}, but that member is at {address}";
     }
 
     public bool IsActive(string node) => _nodes.TryGetValue(node, out ClusterMember? member) && member.Status == SiloStatus.Active;

@@ -59,13 +59,16 @@ public sealed class MemshackDeployment : IAsyncDisposable
     /// <param name="staleLocalShards">Shards whose replica here holds data from an earlier run that peers have
     /// moved past: it serves nothing until resynced.</param>
     /// <param name="casClock">This silo's CAS clock, shared by every replica set it runs.</param>
+    /// <param name="gatewayOptions">The silo's settings of its memcached gateways.</param>
     public static async Task<MemshackDeployment> StartAsync(MemshackResource resource, MemshackTopology topology, MemshackTopology? next,
-        string self, EnginePool pool, PeerDataConnections peers, IPAddress gatewayAddress, int portOffset,
+        string self, EnginePool pool, PeerDataConnections peers, IPAddress gatewayAddress, int portOffset, MemcachedGatewayOptions gatewayOptions,
         Func<int, bool> staleLocalShards, CasClock casClock, IConnectionListenerFactory transport, ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
     {
         var context = new Context(resource, self, pool, peers, casClock, loggerFactory);
         Layout current = await context.BuildAsync(topology, staleLocalShards, cancellationToken);
+        if (next is null)
+            context.DropUnplacedRegions(current);
         var store = new MemshackStore(current.Sharded, casClock);
         Layout? nextLayout = null;
         if (next is not null)
@@ -78,8 +81,8 @@ public sealed class MemshackDeployment : IAsyncDisposable
         MemcachedGatewayHost gateway;
         try
         {
-            gateway = await MemcachedGateway.StartAsync(new IPEndPoint(gatewayAddress, port), store, loggerFactory, transport: transport,
-                cancellationToken: cancellationToken);
+            gateway = await MemcachedGateway.StartAsync(new IPEndPoint(gatewayAddress, port), store, loggerFactory, gatewayOptions, transport,
+                cancellationToken);
         }
         catch
         {
@@ -162,20 +165,12 @@ public sealed class MemshackDeployment : IAsyncDisposable
             throw new MemshackMoveRefusedException($"{Key} is served here with {current.Topology}, not {topology}");
         var router = new Ch3Router(topology.Shards);
         long deleted = 0;
-        var dropped = new List<string>();
-        foreach (string region in _context.OwnRegions())
+        for (int shard = 0; shard < current.LocalReplicas.Length; shard++)
         {
-            int shard = MemshackRegions.ShardOf(region, Resource.Namespace, Resource.Name);
-            if (shard < current.LocalReplicas.Length && current.LocalReplicas[shard] is { } kept)
-            {
+            if (current.LocalReplicas[shard] is { } kept)
                 deleted += await ShardMove.RemoveMovedKeysAsync(kept, shard, router, cancellationToken: cancellationToken);
-            }
-            else if (_context.Pool.FindRegion(region) is { } unused)
-            {
-                _context.Pool.DropRegion(unused);
-                dropped.Add(region);
-            }
         }
+        IReadOnlyList<string> dropped = _context.DropUnplacedRegions(current);
         _context.Logger.LogInformation("Memshack {Memshack} cleaned up after its move: {Keys} moved keys deleted here, regions dropped: {Regions}",
             Key, deleted, dropped.Count == 0 ? "none" : string.Join(", ", dropped));
         return deleted;
@@ -263,6 +258,24 @@ public sealed class MemshackDeployment : IAsyncDisposable
         public ILogger Logger { get; } = LoggerFactory.CreateLogger<MemshackDeployment>();
 
         public string Key => KeyOf(Resource);
+
+        /// <summary>Drops this node's regions of the Memshack that <paramref name="layout"/> does not place here (left by an earlier topology); their names.</summary>
+        public IReadOnlyList<string> DropUnplacedRegions(Layout layout)
+        {
+            var dropped = new List<string>();
+            foreach (string name in OwnRegions().ToList())
+            {
+                int shard = MemshackRegions.ShardOf(name, Resource.Namespace, Resource.Name);
+                if ((shard >= layout.LocalReplicas.Length || layout.LocalReplicas[shard] is null) && Pool.FindRegion(name) is { } region)
+                {
+                    Pool.DropRegion(region);
+                    dropped.Add(name);
+                }
+            }
+            if (dropped.Count > 0)
+                Logger.LogInformation("Memshack {Memshack}: regions {Regions} are not placed on this node any more and were dropped", Key, string.Join(", ", dropped));
+            return dropped;
+        }
 
         /// <summary>This node's regions of the Memshack, whichever topology made them.</summary>
         public IEnumerable<string> OwnRegions() =>

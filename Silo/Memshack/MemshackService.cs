@@ -53,7 +53,8 @@ public sealed class MemshackService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         IPAddress address = GatewayAddress();
-        _dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(address, settings.DataPort), nodePool.Pool, loggerFactory, transport, stoppingToken);
+        _dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(address, settings.DataPort), nodePool.Pool, nodes.AdmitPeer, loggerFactory, transport,
+            stoppingToken);
         _logger.LogInformation("Data plane listening on {EndPoint}", _dataPlane.EndPoint);
         nodes.Restarted += OnNodeRestarted;
 
@@ -149,7 +150,8 @@ public sealed class MemshackService(
             try
             {
                 MemshackDeployment deployment = await MemshackDeployment.StartAsync(wanted.Resource, wanted.Current, wanted.Next, nodes.Self, nodePool.Pool,
-                    peers, GatewayAddress(), settings.MemshackPortOffset, servedElsewhere.Contains, _casClock!, transport, loggerFactory, cancellationToken);
+                    peers, GatewayAddress(), settings.MemshackPortOffset, settings.Memcached, servedElsewhere.Contains, _casClock!, transport, loggerFactory,
+                    cancellationToken);
                 served.Set(key, deployment.Shards);
                 _deployments = _deployments.SetItem(key, deployment);
             }

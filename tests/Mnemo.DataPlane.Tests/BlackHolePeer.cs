@@ -1,9 +1,14 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Mnemo.NativeEngine;
 
 namespace Mnemo.DataPlane.Tests;
 
-/// <summary>A peer that accepts connections and reads requests but never answers: requests stay in flight until it is closed.</summary>
+/// <summary>
+/// A peer that accepts connections, answers the handshake, then reads requests but never answers:
+/// requests stay in flight until it is closed.
+/// </summary>
 public sealed class BlackHolePeer : IDisposable
 {
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -67,6 +72,19 @@ public sealed class BlackHolePeer : IDisposable
         byte[] buffer = new byte[64 * 1024];
         try
         {
+            if (!await ReceiveExactlyAsync(socket, buffer.AsMemory(0, DataPlaneProtocol.LengthPrefix)))
+            {
+                return;
+            }
+            int rest = (int)BinaryPrimitives.ReadUInt32LittleEndian(buffer);
+            if (!await ReceiveExactlyAsync(socket, buffer.AsMemory(DataPlaneProtocol.LengthPrefix, rest)))
+            {
+                return;
+            }
+            DataPlaneHandshake.ReadHello(buffer.AsSpan(0, DataPlaneProtocol.LengthPrefix + rest));
+            byte[] welcome = new byte[DataPlaneHandshake.WelcomeLength];
+            DataPlaneHandshake.WriteWelcome(welcome, (int)EngineLimits.ItemSizeMaxDefault);
+            await socket.SendAsync(welcome, SocketFlags.None);
             int read;
             while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
             {
@@ -77,5 +95,19 @@ public sealed class BlackHolePeer : IDisposable
         {
             // Closed by the test.
         }
+    }
+
+    private static async Task<bool> ReceiveExactlyAsync(Socket socket, Memory<byte> buffer)
+    {
+        for (int received = 0; received < buffer.Length;)
+        {
+            int read = await socket.ReceiveAsync(buffer[received..], SocketFlags.None);
+            if (read == 0)
+            {
+                return false;
+            }
+            received += read;
+        }
+        return true;
     }
 }

@@ -36,8 +36,7 @@ public sealed class MalformedFrameTests : IAsyncLifetime
     [MemberData(nameof(Malformations))]
     public async Task Malformed_frame_closes_only_that_connection(string malformation)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(_node.EndPoint);
+        using Socket socket = await AdmittedSocketAsync(_node.EndPoint);
         await socket.SendAsync(Frame(malformation), SocketFlags.None);
 
         // The server answers nothing and closes: the read ends (0 bytes) instead of waiting.
@@ -54,8 +53,7 @@ public sealed class MalformedFrameTests : IAsyncLifetime
     [Fact]
     public async Task A_valid_frame_on_a_raw_socket_is_answered()
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(_node.EndPoint);
+        using Socket socket = await AdmittedSocketAsync(_node.EndPoint);
         var frame = new ArrayBufferWriter<byte>();
         DataPlaneRequest.Write(frame, 77, new DataPlaneRequestFields(DataPlaneOpCode.Get), Region, Bytes.Of("k"), default);
         await socket.SendAsync(frame.WrittenMemory, SocketFlags.None);
@@ -72,6 +70,25 @@ public sealed class MalformedFrameTests : IAsyncLifetime
         Assert.Equal(77u, response.Id);
         Assert.Equal(CacheStatus.Ok, response.Status);
         Assert.Equal((byte)'v', buffer[^1]);
+    }
+
+    /// <summary>A raw connection past the handshake: hello sent, welcome read.</summary>
+    internal static async Task<Socket> AdmittedSocketAsync(System.Net.IPEndPoint endPoint, PeerIdentity? identity = null)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endPoint);
+        var hello = new ArrayBufferWriter<byte>();
+        DataPlaneHandshake.WriteHello(hello, identity ?? new PeerIdentity("test", "raw"));
+        await socket.SendAsync(hello.WrittenMemory, SocketFlags.None);
+        byte[] welcome = new byte[DataPlaneHandshake.WelcomeLength];
+        for (int received = 0; received < welcome.Length;)
+        {
+            int n = await socket.ReceiveAsync(welcome.AsMemory(received), SocketFlags.None);
+            Assert.NotEqual(0, n);
+            received += n;
+        }
+        DataPlaneHandshake.ReadWelcome(welcome);
+        return socket;
     }
 
     private static byte[] Frame(string malformation)

@@ -20,12 +20,13 @@ public sealed class ReplicaCluster : IAsyncDisposable
     /// <summary>The replicas of the set created last.</summary>
     public IReadOnlyList<IReplica> Replicas { get; private set; } = [];
 
-    public static async Task<ReplicaCluster> StartAsync(int nodes)
+    /// <param name="itemSizeMax">Every node's pool item size limit; 0 for the engine's default.</param>
+    public static async Task<ReplicaCluster> StartAsync(int nodes, uint itemSizeMax = 0)
     {
         var started = new TestNode[nodes];
         for (int i = 0; i < nodes; i++)
         {
-            started[i] = await TestNode.StartAsync($"node-{i}");
+            started[i] = await TestNode.StartAsync($"node-{i}", itemSizeMax);
         }
         return new ReplicaCluster(started);
     }
@@ -76,12 +77,14 @@ public sealed class ReplicaCluster : IAsyncDisposable
         var replicas = new List<IReplica>();
         EngineRegionStore local = Nodes[0].CreateEngineRegionStore();
         _locals.Add(local);
+        // As a silo does: every replica of the set is bounded by this node's pool's limit.
+        int itemSizeMax = local.ItemSizeMax;
         replicas.Add(local);
         for (int i = 1; i < Nodes.Length; i++)
         {
             var peer = Nodes[i].Connect();
             _peers.Add(peer);
-            replicas.Add(new RemoteReplica(peer, TestNode.RegionName, $"{Nodes[i].Name}/{TestNode.RegionName}", (int)EngineLimits.ItemSizeMaxDefault));
+            replicas.Add(new RemoteReplica(peer, TestNode.RegionName, $"{Nodes[i].Name}/{TestNode.RegionName}", itemSizeMax));
         }
         return replicas;
     }

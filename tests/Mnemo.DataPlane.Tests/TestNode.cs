@@ -8,19 +8,27 @@ namespace Mnemo.DataPlane.Tests;
 /// <summary>
 /// A "node" for tests: an engine pool in a temp folder under /dev/shm and a data-plane server on
 /// 127.0.0.1 (dynamic port). The server can be killed and restarted on the same port, keeping the
-/// pool (a restarted process) or starting from an empty one (a replaced node).
+/// pool (a restarted process) or starting from an empty one (a replaced node). The server admits
+/// every peer unless the test gives an admission of its own.
 /// </summary>
 public sealed class TestNode : IAsyncDisposable
 {
     public const string RegionName = "shard-0";
     private readonly string _folder;
+    private readonly uint _itemSizeMax;
+    private readonly PeerAdmission _admission;
     private int _poolGeneration;
 
-    private TestNode(string name, string folder)
+    private TestNode(string name, string folder, uint itemSizeMax, PeerAdmission admission)
     {
         Name = name;
         _folder = folder;
+        _itemSizeMax = itemSizeMax;
+        _admission = admission;
     }
+
+    /// <summary>Admits every peer, whoever it claims to be.</summary>
+    public static PeerAdmission AnyPeer { get; } = (_, _) => null;
 
     public string Name { get; }
 
@@ -32,12 +40,13 @@ public sealed class TestNode : IAsyncDisposable
 
     public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
 
-    public static async Task<TestNode> StartAsync(string name)
+    /// <param name="itemSizeMax">The pool's item size limit; 0 for the engine's default.</param>
+    public static async Task<TestNode> StartAsync(string name, uint itemSizeMax = 0, PeerAdmission? admission = null)
     {
         string root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         string folder = Path.Combine(root, $"mnemo-dataplane-tests-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
-        var node = new TestNode(name, folder);
+        var node = new TestNode(name, folder, itemSizeMax, admission ?? AnyPeer);
         node.OpenPool();
         await node.StartServerAsync();
         return node;
@@ -98,7 +107,7 @@ public sealed class TestNode : IAsyncDisposable
     private void OpenPool()
     {
         string path = Path.Combine(_folder, $"pool-{++_poolGeneration}");
-        Pool = EnginePool.Open(new PoolOptions { Path = path, Capacity = 64UL << 20, Create = true });
+        Pool = EnginePool.Open(new PoolOptions { Path = path, Capacity = 64UL << 20, Create = true, ItemSizeMax = _itemSizeMax });
         Region = Pool.GetOrCreateRegion(RegionName);
     }
 
@@ -109,7 +118,7 @@ public sealed class TestNode : IAsyncDisposable
         {
             try
             {
-                Server = await DataPlaneServer.StartAsync(EndPoint, Pool, TestLogging.Factory);
+                Server = await DataPlaneServer.StartAsync(EndPoint, Pool, _admission, TestLogging.Factory);
                 EndPoint = Server.EndPoint;
                 return;
             }

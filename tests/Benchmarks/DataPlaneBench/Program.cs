@@ -19,7 +19,7 @@ try
 {
     using EnginePool local = EnginePool.Open(new PoolOptions { Path = Path.Combine(folder, "local"), Capacity = 256UL << 20, Create = true });
     using EnginePool remote = EnginePool.Open(new PoolOptions { Path = Path.Combine(folder, "remote"), Capacity = 256UL << 20, Create = true });
-    await using DataPlaneServer server = await DataPlaneServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), remote, logging);
+    await using DataPlaneServer server = await DataPlaneServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), remote, (_, _) => null, logging);
     await using var peer = new PeerConnection(server.EndPoint);
     using var localReplica = new EngineRegionStore(local, local.GetOrCreateRegion("bench"), "local/bench");
     var remoteReplica = new RemoteReplica(peer, "bench", "remote/bench", (int)EngineLimits.ItemSizeMaxDefault);

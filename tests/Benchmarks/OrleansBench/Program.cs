@@ -41,7 +41,7 @@ Figures.Line("cluster_start", clock.Elapsed.TotalSeconds, "0.00", "s");
 
 CallLatencyPhase.Result calls = await CallLatencyPhase.RunAsync(cluster, settings);
 
-await using DataPlaneServer server = await DataPlaneServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), peerPool, logging);
+await using DataPlaneServer server = await DataPlaneServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), peerPool, (_, _) => null, logging);
 await using var peer = new PeerConnection(server.EndPoint);
 ReplicaData data = ReplicaData.Create(settings.Writes, settings.ValueSize);
 ReplicaWritePhase.Result writes = await ReplicaWritePhase.RunAsync(

@@ -34,7 +34,7 @@ public sealed class SiloProgramTests
         try
         {
             var result = await RunSiloAsync("--node-name", "n0", "--health-port", port.ToString(), "--state-dir", state,
-                "--pool-path", Path.Combine(state, "pool"), "--pool-capacity", "16MiB");
+                "--pool-path", Path.Combine(state, "pool"), "--pool-capacity", "16Mi");
 
             Assert.Equal(1, result.ExitCode);
             Assert.Equal($"mnemo-silo: port already in use: 127.0.0.1:{port} (health port); stop what holds it or choose other ports", result.Output.Trim());

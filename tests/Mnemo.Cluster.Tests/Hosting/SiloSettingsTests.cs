@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Mnemo.DataPlane;
 using Mnemo.NativeEngine;
 using Mnemo.Silo;
 using Xunit;
@@ -13,8 +14,9 @@ public sealed class SiloSettingsTests
         var settings = SiloConfiguration.Read([
             "--node-name", "n7", "--host", "127.0.0.2", "--silo-port", "2000", "--gateway-port", "2003", "--health-port", "2001",
             "--data-port", "2002", "--cluster-id", "c1", "--namespace", "ns", "--kubeconfig", "kc", "--nodes", "a, b",
-            "--state-dir", "s", "--pool-path", "p", "--pool-capacity", "1GiB", "--device-mode", "fsdax", "--idle-age", "00:00:30",
-            "--memshack-port-offset", "3"]);
+            "--state-dir", "s", "--pool-path", "p", "--pool-capacity", "1Gi", "--device-mode", "fsdax", "--idle-age", "00:00:30",
+            "--memshack-port-offset", "3", "--memcached-max-connections", "10", "--memcached-max-multiget-line", "64Ki",
+            "--memcached-flush-threshold", "128k", "--memcached-version", "1.6.30"]);
 
         Assert.Equal("n7", settings.NodeName);
         Assert.Equal("127.0.0.2", settings.Host);
@@ -32,13 +34,15 @@ public sealed class SiloSettingsTests
         Assert.Equal(DeviceMode.FsDax, settings.DeviceMode);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.IdleAge);
         Assert.Equal(3, settings.MemshackPortOffset);
+        Assert.Equal(new MemcachedGatewayOptions { MaxConnections = 10, MaxMultiGetLineBytes = 64 << 10, FlushThresholdBytes = 128_000, Version = "1.6.30" },
+            settings.Memcached);
     }
 
     [Fact]
     public void Settings_survive_the_round_trip_through_arguments()
     {
         var settings = SiloConfiguration.Read(["--node-name", "n1", "--nodes", "n0,n1", "--pool-capacity", "64M", "--device-mode", "devdax",
-            "--data-port", "4000", "--kubeconfig", "k", "--memshack-port-offset", "2"]);
+            "--data-port", "4000", "--kubeconfig", "k", "--memshack-port-offset", "2", "--memcached-max-connections", "7"]);
 
         var again = SiloConfiguration.Read([.. settings.ToArguments()]);
 
@@ -65,12 +69,37 @@ public sealed class SiloSettingsTests
         Assert.Null(settings.Kubeconfig);
         Assert.Empty(settings.Nodes);
         Assert.Equal(256UL << 20, settings.PoolCapacity);
+        Assert.Equal(new MemcachedGatewayOptions(), settings.Memcached);
+    }
+
+    [Fact]
+    public void Gateway_settings_come_from_the_environment_too()
+    {
+        var environment = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MEMCACHED_MAX_CONNECTIONS"] = "3", ["MEMCACHED_FLUSH_THRESHOLD"] = "1Mi",
+        }).Build();
+
+        var settings = SiloSettings.FromConfiguration(environment, _ => null);
+
+        Assert.Equal(3, settings.Memcached.MaxConnections);
+        Assert.Equal(1 << 20, settings.Memcached.FlushThresholdBytes);
+        Assert.Equal(new MemcachedGatewayOptions().MaxMultiGetLineBytes, settings.Memcached.MaxMultiGetLineBytes);
     }
 
     [Theory]
     [InlineData("--silo-port", "0", "MNEMO_SILO_PORT")]
     [InlineData("--gateway-port", "http", "MNEMO_GATEWAY_PORT")]
     [InlineData("--pool-capacity", "12XB", "MNEMO_POOL_CAPACITY")]
+    [InlineData("--pool-capacity", "256MiB", "MNEMO_POOL_CAPACITY")]
+    [InlineData("--pool-capacity", "-1Gi", "MNEMO_POOL_CAPACITY")]
+    [InlineData("--pool-capacity", "1.5", "MNEMO_POOL_CAPACITY")]
+    [InlineData("--pool-capacity", "0", "MNEMO_POOL_CAPACITY")]
+    [InlineData("--memcached-max-connections", "0", "MNEMO_MEMCACHED_MAX_CONNECTIONS")]
+    [InlineData("--memcached-max-connections", "many", "MNEMO_MEMCACHED_MAX_CONNECTIONS")]
+    [InlineData("--memcached-max-multiget-line", "2Gi", "MNEMO_MEMCACHED_MAX_MULTIGET_LINE")]
+    [InlineData("--memcached-flush-threshold", "1KB", "MNEMO_MEMCACHED_FLUSH_THRESHOLD")]
+    [InlineData("--memcached-version", "1.6 beta", "MNEMO_MEMCACHED_VERSION")]
     [InlineData("--device-mode", "pmem", "MNEMO_DEVICE_MODE")]
     [InlineData("--idle-age", "-00:01:00", "MNEMO_IDLE_AGE")]
     [InlineData("--data-port", "70000", "MNEMO_DATA_PORT")]
@@ -96,12 +125,16 @@ public sealed class SiloSettingsTests
         string help = SiloConfiguration.Help();
 
         Assert.All(SiloSettings.Switches, s => Assert.Contains($"{s.Switch}  MNEMO_{s.Key}", help));
+        Assert.Contains($"(default {new MemcachedGatewayOptions().MaxConnections})", help);
     }
 
     [Theory]
     [InlineData("4096", 4096UL)]
-    [InlineData("512K", 512UL << 10)]
-    [InlineData("256MiB", 256UL << 20)]
-    [InlineData("2gb", 2UL << 30)]
-    public void Byte_sizes_accept_binary_suffixes(string text, ulong bytes) => Assert.Equal(bytes, ByteSize.Parse("X", text));
+    [InlineData("512Ki", 512UL << 10)]
+    [InlineData("512k", 512_000UL)]
+    [InlineData("256Mi", 256UL << 20)]
+    [InlineData("256M", 256_000_000UL)]
+    [InlineData("1.5Gi", 3UL << 29)]
+    public void Pool_capacity_is_a_kubernetes_quantity(string text, ulong bytes) =>
+        Assert.Equal(bytes, SiloConfiguration.Read(["--pool-capacity", text]).PoolCapacity);
 }

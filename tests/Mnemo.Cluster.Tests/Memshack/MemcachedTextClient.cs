@@ -82,6 +82,21 @@ public sealed class MemcachedTextClient : IAsyncDisposable
         return (int.Parse(lines[0]), lines[1..]);
     }
 
+    /// <summary><c>stats</c>: every STAT line, by name.</summary>
+    public async Task<Dictionary<string, string>> StatsAsync()
+    {
+        await SendAsync("stats\r\n");
+        var stats = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (string line = await ReadLineAsync(); line != "END"; line = await ReadLineAsync())
+        {
+            string[] parts = line.Split(' ', 3);
+            if (parts.Length != 3 || parts[0] != "STAT")
+                throw new InvalidOperationException($"stats answered '{line}'");
+            stats[parts[1]] = parts[2];
+        }
+        return stats;
+    }
+
     public async Task<string> CommandAsync(string command)
     {
         await SendAsync(command + "\r\n");

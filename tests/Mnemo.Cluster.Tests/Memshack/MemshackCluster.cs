@@ -54,7 +54,11 @@ public sealed class MemshackCluster : IAsyncDisposable
     }
 
     /// <summary>Creates Memshack <c>default/name</c> in the API, as <c>kubectl apply</c> would.</summary>
-    public async Task ApplyAsync(string name, int port, string quorum, int shards = 3, int replicas = 2)
+    public Task ApplyAsync(string name, int port, string quorum, int shards = 3, int replicas = 2) =>
+        ApplyAsync(Cluster, name, port, quorum, shards, replicas);
+
+    /// <summary>Creates Memshack <c>default/name</c> in <paramref name="cluster"/>'s API, as <c>kubectl apply</c> would.</summary>
+    public static async Task ApplyAsync(TestCluster cluster, string name, int port, string quorum, int shards = 3, int replicas = 2)
     {
         var body = new Dictionary<string, object>
         {
@@ -66,7 +70,7 @@ public sealed class MemshackCluster : IAsyncDisposable
                 ["num_shards"] = shards, ["num_replicas"] = replicas, ["mcrouter_port"] = port, ["writeQuorum"] = quorum,
             },
         };
-        await Cluster.Kubernetes.Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "mnemo.dev", "v1alpha1", "default", "memshacks");
+        await cluster.Kubernetes.Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "mnemo.dev", "v1alpha1", "default", "memshacks");
     }
 
     public int GatewayPort(string memshack, int node) => _basePorts[memshack] + node;
@@ -118,7 +122,7 @@ public sealed class MemshackCluster : IAsyncDisposable
     /// <inheritdoc cref="ReadReplicaAsync(int, string, int, string)"/>
     public static async Task<string?> ReadReplicaAsync(TestCluster cluster, int node, string memshack, int shard, string key)
     {
-        await using var peer = new PeerConnection(new IPEndPoint(IPAddress.Loopback, cluster.Settings[node].DataPort));
+        await using PeerConnection peer = ConnectDataPlane(cluster, node);
         var value = new ArrayBufferWriter<byte>();
         CacheResult result = await peer.GetAsync(Encoding.UTF8.GetBytes(Region(memshack, shard)), Encoding.UTF8.GetBytes(key), value);
         return result.Status switch
@@ -132,7 +136,7 @@ public sealed class MemshackCluster : IAsyncDisposable
     /// <summary>The CAS of <paramref name="key"/> in node <paramref name="node"/>'s replica of the shard (0 when absent).</summary>
     public async Task<ulong> ReadReplicaCasAsync(int node, string memshack, int shard, string key)
     {
-        await using var peer = new PeerConnection(new IPEndPoint(IPAddress.Loopback, Cluster.Settings[node].DataPort));
+        await using PeerConnection peer = ConnectDataPlane(Cluster, node);
         CacheResult result = await peer.GetAsync(Encoding.UTF8.GetBytes(Region(memshack, shard)), Encoding.UTF8.GetBytes(key), new ArrayBufferWriter<byte>());
         return result.Status switch
         {
@@ -141,6 +145,14 @@ public sealed class MemshackCluster : IAsyncDisposable
             _ => throw new InvalidOperationException($"node-{node} answered {result.Status} for {key}"),
         };
     }
+
+    /// <summary>
+    /// A data-plane connection to node <paramref name="node"/>, presenting that node's own identity: the
+    /// silo admits only members of its cluster, and the test runs on their address.
+    /// </summary>
+    private static PeerConnection ConnectDataPlane(TestCluster cluster, int node) =>
+        new(new IPEndPoint(IPAddress.Loopback, cluster.Settings[node].DataPort),
+            new PeerConnectionOptions { Identity = new PeerIdentity(cluster.ClusterId, cluster.Settings[node].NodeName) });
 
     public static int NodeIndex(string replicaName) => int.Parse(replicaName.Split('/')[0]["node-".Length..]);
 

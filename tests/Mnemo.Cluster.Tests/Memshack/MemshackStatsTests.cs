@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
-using System.Text;
 using Xunit;
 using static Mnemo.Cluster.Tests.MemshackCluster;
 
@@ -38,23 +36,7 @@ public sealed class MemshackStatsTests
 
     private static async Task<Dictionary<string, string>> StatsAsync(int port)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", port);
-        NetworkStream stream = client.GetStream();
-        await stream.WriteAsync("stats\r\n"u8.ToArray());
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var reply = new StringBuilder();
-        var buffer = new byte[16 * 1024];
-        while (!reply.ToString().EndsWith("END\r\n", StringComparison.Ordinal))
-        {
-            int read = await stream.ReadAsync(buffer, timeout.Token);
-            if (read == 0)
-                throw new IOException("the gateway closed the connection: " + reply);
-            reply.Append(Encoding.ASCII.GetString(buffer, 0, read));
-        }
-        return reply.ToString().Split("\r\n")
-            .Where(l => l.StartsWith("STAT ", StringComparison.Ordinal))
-            .Select(l => l.Split(' ', 3))
-            .ToDictionary(p => p[1], p => p[2]);
+        await using MemcachedTextClient client = await MemcachedTextClient.ConnectAsync(port);
+        return await client.StatsAsync();
     }
 }

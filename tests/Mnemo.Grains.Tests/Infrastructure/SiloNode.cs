@@ -53,7 +53,7 @@ public sealed class SiloNode : IAsyncDisposable
         });
         try
         {
-            DataPlaneServer dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), pool, NullLoggerFactory.Instance);
+            DataPlaneServer dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), pool, (_, _) => null, NullLoggerFactory.Instance);
             return new SiloNode(name, capacity, new NodePool(name, pool), dataPlane);
         }
         catch

@@ -1,40 +1,49 @@
-using Mnemo.PoolTool;
+using Mnemo.Sizes;
 
 namespace Mnemo.NativeEngine.Tests;
 
+/// <summary>The one size parser of the silo and mnemo-pool: Kubernetes quantities (Mi = 2^20, M = 10^6).</summary>
 public sealed class ByteSizeTests
 {
     [Theory]
     [InlineData("4096", 4096UL)]
-    [InlineData("256MiB", 256UL << 20)]
-    [InlineData("1GiB", 1UL << 30)]
-    [InlineData("1G", 1UL << 30)]
-    [InlineData("1g", 1UL << 30)]
-    [InlineData("64K", 64UL << 10)]
-    [InlineData("2TiB", 2UL << 40)]
-    [InlineData("512MB", 512_000_000UL)]
-    [InlineData("10B", 10UL)]
-    [InlineData(" 8 MiB ", 8UL << 20)]
-    public void Parses_bytes_and_units(string text, ulong expected)
+    [InlineData("256Mi", 256UL << 20)]
+    [InlineData("256M", 256_000_000UL)]
+    [InlineData("1Gi", 1UL << 30)]
+    [InlineData("1G", 1_000_000_000UL)]
+    [InlineData("64Ki", 64UL << 10)]
+    [InlineData("64k", 64_000UL)]
+    [InlineData("2Ti", 2UL << 40)]
+    [InlineData("1.5Gi", 3UL << 29)]
+    [InlineData("0.5Ki", 512UL)]
+    [InlineData("1e6", 1_000_000UL)]
+    [InlineData(" 8Mi ", 8UL << 20)]
+    [InlineData("0", 0UL)]
+    public void Parses_bytes_and_kubernetes_quantities(string text, ulong expected)
     {
-        Assert.True(ByteSize.TryParse(text, out ulong bytes));
+        Assert.True(ByteSize.TryParse(text, out ulong bytes, out string problem), problem);
         Assert.Equal(expected, bytes);
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("   ")]
-    [InlineData("MiB")]
-    [InlineData("abc")]
-    [InlineData("-1")]
-    [InlineData("1.5G")]
-    [InlineData("12XB")]
-    [InlineData("1 2M")]
-    [InlineData("99999999999999999999")]
-    [InlineData("20000000TiB")]
-    public void Rejects_what_is_not_a_size(string text)
+    [InlineData("", "empty")]
+    [InlineData("   ", "empty")]
+    [InlineData("Mi", "not a size")]
+    [InlineData("abc", "not a size")]
+    [InlineData("12XB", "not a size")]
+    [InlineData("256MiB", "not a size")]
+    [InlineData("1 2M", "not a size")]
+    [InlineData("1g", "not a size")]
+    [InlineData("-1", "negative")]
+    [InlineData("-1Gi", "negative")]
+    [InlineData("1.5", "whole number")]
+    [InlineData("100m", "whole number")]
+    [InlineData("20000000Ei", "too large")]
+    [InlineData("99999999999999999999", "too large")]
+    public void Rejects_what_is_not_a_byte_count(string text, string problem)
     {
-        Assert.False(ByteSize.TryParse(text, out _));
+        Assert.False(ByteSize.TryParse(text, out _, out string said));
+        Assert.Contains(problem, said);
     }
 
     [Theory]

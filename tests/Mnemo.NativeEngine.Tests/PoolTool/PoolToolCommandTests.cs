@@ -21,7 +21,7 @@ public sealed class PoolToolCommandTests : IDisposable
     [Fact]
     public void Info_creates_a_pool_and_reports_it_as_json()
     {
-        var (exitCode, output, error) = Run("info", "--path", _scratch.PoolPath, "--capacity", "64MiB", "--create", "-o", "json");
+        var (exitCode, output, error) = Run("info", "--path", _scratch.PoolPath, "--capacity", "64Mi", "--create", "-o", "json");
 
         Assert.True(exitCode == 0, error);
         using JsonDocument json = JsonDocument.Parse(output);
@@ -89,7 +89,9 @@ public sealed class PoolToolCommandTests : IDisposable
 
     [Theory]
     [InlineData("--capacity", "lots")]
-    [InlineData("--capacity", "1.5G")]
+    [InlineData("--capacity", "1.5")]
+    [InlineData("--capacity", "256MiB")]
+    [InlineData("--capacity", "-1Gi")]
     [InlineData("--capacity", "0")]
     [InlineData("--mode", "tape")]
     [InlineData("-o", "xml")]
