@@ -76,8 +76,13 @@ static item *live_at(mnemo_pool *pool, uint32_t ref)
     return item_created(it) != 0 && item_deleted(it) == EPOCH_LIVE ? it : NULL;
 }
 
-/* Like memcached, first look a few chunks ahead of the hand for an expired item: reclaiming it
- * is not an eviction. */
+/* An expired or flushed item: reclaiming it is not an eviction. */
+static bool reclaimable(mnemo_pool *pool, const item *it)
+{
+    return item_flushed(pool, it) || exptime_passed(pool, __atomic_load_n(&it->exptime, __ATOMIC_RELAXED));
+}
+
+/* Like memcached, first look a few chunks ahead of the hand for an expired item. */
 #define EXPIRED_SEARCH 5u
 
 uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held, uint32_t pinned)
@@ -87,8 +92,7 @@ uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held
     for (uint32_t i = 0; i < EXPIRED_SEARCH; i++) {
         uint32_t ref = hand_ref(pool, cls, i);
         item *it = live_at(pool, ref);
-        if (it && ref != pinned &&
-            exptime_passed(pool, __atomic_load_n(&it->exptime, __ATOMIC_RELAXED)) &&
+        if (it && ref != pinned && reclaimable(pool, it) &&
             try_free_victim(pool, cls, ref, shard_held, false) == VICTIM_FREED)
             return ref;
     }
@@ -101,11 +105,13 @@ uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held
         item *it = live_at(pool, ref);
         if (!it || ref == pinned)
             continue;
-        if (__atomic_load_n(&it->access_bits, __ATOMIC_RELAXED) & ITEM_ACTIVE) {
+        /* a flushed item goes first, whatever its access bit */
+        bool flushed = item_flushed(pool, it);
+        if (!flushed && (__atomic_load_n(&it->access_bits, __ATOMIC_RELAXED) & ITEM_ACTIVE)) {
             __atomic_fetch_and(&it->access_bits, (uint8_t)~ITEM_ACTIVE, __ATOMIC_RELAXED);
             continue;
         }
-        if (try_free_victim(pool, cls, ref, shard_held, true) == VICTIM_FREED)
+        if (try_free_victim(pool, cls, ref, shard_held, !flushed) == VICTIM_FREED)
             return ref;
     }
     return REF_NONE;
