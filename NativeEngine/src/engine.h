@@ -213,6 +213,9 @@ void slabs_free_locked(mnemo_pool *pool, slab_class *cls, uint32_t ref);
  * last passed it (an approximation of least recently used) and returns its chunk (no longer
  * counted as used), or REF_NONE. */
 uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held, uint32_t pinned);
+/* The same without evicting (MNEMO_OPEN_NO_EVICT): reclaims an expired or flushed item among the
+ * next few chunks of the hand, or returns REF_NONE. */
+uint32_t lru_reclaim_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held, uint32_t pinned);
 
 /* ---- index.c ---- */
 mnemo_status index_init(mnemo_pool *pool);

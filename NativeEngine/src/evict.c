@@ -93,8 +93,12 @@ uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held
         uint32_t ref = hand_ref(pool, cls, i);
         item *it = live_at(pool, ref);
         if (it && ref != pinned && reclaimable(pool, it) &&
-            try_free_victim(pool, cls, ref, shard_held, false) == VICTIM_FREED)
+            try_free_victim(pool, cls, ref, shard_held, false) == VICTIM_FREED) {
+            /* past the chunk, so the new item in it is behind the hand like any other */
+            for (uint32_t j = 0; j <= i; j++)
+                hand_advance(cls);
             return ref;
+        }
     }
     /* Two rounds: the first may only clear active bits; the second then finds every live
      * version that is neither busy nor held by a snapshot. */
@@ -112,6 +116,25 @@ uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held
             continue;
         }
         if (try_free_victim(pool, cls, ref, shard_held, !flushed) == VICTIM_FREED)
+            return ref;
+    }
+    return REF_NONE;
+}
+
+/* The hand looks at this many chunks per allocation, so a store into a full class stays cheap
+ * when nothing is reclaimable, and a flushed class is reclaimed as fast as it is written. */
+#define RECLAIM_SEARCH 64u
+
+uint32_t lru_reclaim_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held, uint32_t pinned)
+{
+    if (cls->pages == 0)
+        return REF_NONE;
+    for (uint32_t i = 0; i < RECLAIM_SEARCH; i++) {
+        uint32_t ref = hand_ref(pool, cls, 0);
+        hand_advance(cls);
+        item *it = live_at(pool, ref);
+        if (it && ref != pinned && reclaimable(pool, it) &&
+            try_free_victim(pool, cls, ref, shard_held, false) == VICTIM_FREED)
             return ref;
     }
     return REF_NONE;
