@@ -1,5 +1,6 @@
 /* test_flush.c — flush_all in O(1): what a flush hides and keeps, delayed flushes, snapshots on
  * either side of a flush, reopen and kill -9, reclaiming the space, and the cost of a flush. */
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -269,6 +270,52 @@ static void kill_after_flush_keeps_it(void)
     CHECK(rs.items == 10 && scanned(0) == 10);
 }
 
+/* Writers, readers and flushes at once: afterwards the item count is exactly what a scan finds
+ * (a write racing a flush lands wholly before or after it). */
+#define RACE_THREADS 3
+#define RACE_OPS 20000
+
+static void *race_writer(void *arg)
+{
+    uint32_t x = (uint32_t)(uintptr_t)arg * 2654435761u + 1;
+    for (int i = 0; i < RACE_OPS; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        const char *k = key_of("r", x % 500);
+        uint64_t v;
+        switch (x % 4) {
+        case 0: CHECK_ST(test_set(pool, region, k, "1"), MNEMO_OK); break;
+        case 1: test_get(pool, region, k); break;
+        case 2: mnemo_delete(pool, region, K(k), NULL); break;
+        default: mnemo_arith(pool, region, K(k), 0, 1, NULL, &v, NULL); break;
+        }
+    }
+    return NULL;
+}
+
+static void *race_flusher(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 200; i++) {
+        CHECK_ST(mnemo_flush(pool, region, 0), MNEMO_OK);
+        usleep(100);
+    }
+    return NULL;
+}
+
+static void flush_races_writers(void)
+{
+    fresh();
+    pthread_t t[RACE_THREADS + 1];
+    for (uintptr_t i = 0; i < RACE_THREADS; i++)
+        CHECK(pthread_create(&t[i], NULL, race_writer, (void *)(i + 1)) == 0);
+    CHECK(pthread_create(&t[RACE_THREADS], NULL, race_flusher, NULL) == 0);
+    for (int i = 0; i <= RACE_THREADS; i++)
+        pthread_join(t[i], NULL);
+    CHECK(stats().items == scanned(0));
+    CHECK_ST(mnemo_flush(pool, region, 0), MNEMO_OK);
+    CHECK(stats().items == 0 && present("r", 500) == 0 && stats().item_bytes == 0);
+}
+
 /* memory: a pool full of flushed items takes new ones without evicting (or, with eviction
  * disabled, without failing) */
 static void space_is_reclaimed(void)
@@ -347,6 +394,7 @@ int main(void)
     RUN(snapshot_after_flush_does_not_see_them);
     RUN(reopen_keeps_the_flush);
     RUN(kill_after_flush_keeps_it);
+    RUN(flush_races_writers);
     RUN(space_is_reclaimed);
     RUN(flush_is_constant_time);
     mnemo_pool_close(pool);
