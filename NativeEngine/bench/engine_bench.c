@@ -8,7 +8,7 @@
  *
  * usage: mnemo_engine_bench [--items N] [--big N] [--dir DIR]
  *   --items  keys for get/set, restore and export (default 100000)
- *   --big    items for snapshot latency, recovery and memory per item (default 1000000)
+ *   --big    items for snapshot and flush latency, recovery and memory per item (default 1000000)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +296,25 @@ static void bench_big(uint64_t big)
     unlink(path);
 }
 
+/* flush_all at 10k / 100k / 1M items, each in a region of its own (dropped afterwards). */
+static void bench_flush(uint64_t big)
+{
+    char path[600];
+    mnemo_pool *p = open_pool("flush", big * 300 + (256ull << 20), path);
+    static const uint64_t sizes[] = {10000, 100000, 1000000};
+    for (int i = 0; i < 3 && sizes[i] <= big; i++) {
+        uint32_t r;
+        OK(mnemo_region_create(p, "flush", &r), "region");
+        fill(p, r, 0, sizes[i], 0);
+        double t0 = now_s();
+        OK(mnemo_flush(p, r, 0), "flush");
+        printf("flush_us_%llu %.1f us\n", (unsigned long long)sizes[i], (now_s() - t0) * 1e6);
+        OK(mnemo_region_drop(p, r), "drop");
+    }
+    mnemo_pool_close(p);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t items = 100000, big = 1000000;
@@ -319,5 +338,6 @@ int main(int argc, char **argv)
     bench_evicting(items);
     bench_msync_baseline(items < 20000 ? items : 20000);
     bench_big(big);
+    bench_flush(big);
     return 0;
 }

@@ -146,8 +146,7 @@ static inline uint64_t item_deleted(const item *it)
  * the live versions created before F are flushed: invalid to every operation, left out of the
  * item counts, and reclaimed when next met. A snapshot keeps the mark of its time and sees a
  * version when it froze an epoch in [created, deleted) and the version is not below that mark.
- * The mark changes only while the region is held and every index shard is locked, so an item
- * operation (which holds its key's shard) sees it fixed; eviction reads it without. */
+ * The mark changes only under the region's exclusive lock (eviction reads it without). */
 static inline uint64_t region_flushed_below(const mnemo_pool *pool, uint32_t region)
 {
     return __atomic_load_n(&pool->regions[region].flushed_below, __ATOMIC_ACQUIRE);

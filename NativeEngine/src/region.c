@@ -1,8 +1,8 @@
 /*
  * region.c — regions (independent keyspaces in one pool): create, find, drop, list, stats,
  * scan, and flush_all. Item operations hold the region's lock shared; whole-region changes
- * (snapshot create/delete/restore, import, drop) hold it exclusively, which gives a clean cut
- * between operations. A flush holds it shared and every index shard (see shards_lock_all).
+ * (flush, snapshot create/delete/restore, import, drop) hold it exclusively, which gives a
+ * clean cut between operations.
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include <stdlib.h>
@@ -72,6 +72,9 @@ mnemo_status region_enter(mnemo_pool *pool, uint32_t region, bool exclusive)
     }
     if (hold_count == HOLDS_MAX)
         return set_error(MNEMO_LIMIT, "too many nested region operations on this thread");
+    int64_t flush_at = __atomic_load_n(&pool->regions[region].flush_at, __ATOMIC_RELAXED);
+    if (flush_at != 0 && pool_now(pool) >= flush_at)
+        flush_due(pool, region);
     region_rt *rt = &pool->rt[region];
     if (exclusive)
         pthread_rwlock_wrlock(&rt->lock);
@@ -82,9 +85,6 @@ mnemo_status region_enter(mnemo_pool *pool, uint32_t region, bool exclusive)
         return no_region(region);
     }
     holds[hold_count++] = (region_hold){pool, region, 1, exclusive};
-    int64_t flush_at = __atomic_load_n(&pool->regions[region].flush_at, __ATOMIC_RELAXED);
-    if (flush_at != 0 && pool_now(pool) >= flush_at)
-        flush_due(pool, region);
     return MNEMO_OK;
 }
 
@@ -97,26 +97,12 @@ void region_leave(mnemo_pool *pool, uint32_t region)
     pthread_rwlock_unlock(&pool->rt[region].lock);
 }
 
-/* A flush holds the region shared and every index shard: no item operation is then under way
- * in any key (each holds its key's shard throughout), so every operation sees a version flushed
- * or not for its whole duration and its counting agrees with the flush's. The region's exclusive
- * lock would serve too, but it also waits for scans, whose callbacks hold the region shared. */
-static void shards_lock_all(mnemo_pool *pool)
-{
-    for (uint32_t i = 0; i < INDEX_SHARDS; i++)
-        pthread_mutex_lock(&pool->shards[i].lock);
-}
-
-static void shards_unlock_all(mnemo_pool *pool)
-{
-    for (uint32_t i = INDEX_SHARDS; i-- > 0;)
-        pthread_mutex_unlock(&pool->shards[i].lock);
-}
-
 /* Sets the flush mark to the epoch after the current one and moves the region there: every
  * version created so far is below the mark, every later one at or above it. The mark is stored
- * first; recovery raises an epoch a crash left below it. The item counts leave flushed versions
- * out, so they drop to zero here. */
+ * first; recovery raises an epoch a crash left below it. The caller holds the region exclusively
+ * (briefly: this is O(1)), so an item operation sees a version flushed or not for its whole
+ * duration and its counting agrees with the flush's: the item counts leave flushed versions out
+ * and drop to zero here. */
 static void flush_mark(mnemo_pool *pool, uint32_t region)
 {
     region_entry *re = &pool->regions[region];
@@ -151,12 +137,14 @@ static void flush_due_locked(mnemo_pool *pool, uint32_t region)
 }
 
 /* The first operation on the region after a delayed flush's time makes it a mark: O(1), nothing
- * is scanned. The caller holds the region (shared or exclusive). */
+ * is scanned, under a brief exclusive hold like a snapshot create. */
 static void flush_due(mnemo_pool *pool, uint32_t region)
 {
-    shards_lock_all(pool);
-    flush_due_locked(pool, region);
-    shards_unlock_all(pool);
+    region_rt *rt = &pool->rt[region];
+    pthread_rwlock_wrlock(&rt->lock);
+    if (region_active(pool, region))
+        flush_due_locked(pool, region);
+    pthread_rwlock_unlock(&rt->lock);
 }
 
 void region_flush_recover(mnemo_pool *pool, uint32_t region)
@@ -175,15 +163,10 @@ mnemo_status mnemo_flush(mnemo_pool *pool, uint32_t region, int64_t delay)
     clear_error();
     if (!pool)
         return set_error(MNEMO_INVALID, "pool is NULL");
-    /* a scan callback holds no shard, but the scan it runs in is not meant to change under it */
-    if (region < REGION_MAX && region_held(pool, region))
-        return set_error(MNEMO_INVALID, "region %u is already in use by this thread (flush is not "
-                                        "allowed inside a scan callback)", region);
-    mnemo_status st = region_enter(pool, region, false);
+    mnemo_status st = region_enter(pool, region, true);
     if (st != MNEMO_OK)
         return st;
     region_entry *re = &pool->regions[region];
-    shards_lock_all(pool);
     if (delay > 0) {
         /* the epoch first: until the flush is due, the mark stays below the epoch */
         pool_persist_u64(pool, &re->epoch, re->epoch + 1);
@@ -193,7 +176,6 @@ mnemo_status mnemo_flush(mnemo_pool *pool, uint32_t region, int64_t delay)
         flush_mark(pool, region);
         clear_flush_at(pool, region);
     }
-    shards_unlock_all(pool);
     region_leave(pool, region);
     return MNEMO_OK;
 }
@@ -338,7 +320,7 @@ static void fill_region_stats(mnemo_pool *pool, uint32_t region, mnemo_region_st
     out->snapshot_retained_bytes = load(&rt->retained_bytes);
     out->cmd_set = load(&rt->cmd_set);
     out->cmd_get = load(&rt->cmd_get);
-    out->epoch = __atomic_load_n(&re->epoch, __ATOMIC_RELAXED);
+    out->epoch = re->epoch;
     for (uint32_t i = 0; i < SNAPSHOT_MAX; i++)
         out->snapshots += re->snapshots[i].id != 0;
 }
