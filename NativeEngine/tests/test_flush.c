@@ -278,15 +278,22 @@ static void kill_after_flush_keeps_it(void)
 static void *race_writer(void *arg)
 {
     uint32_t x = (uint32_t)(uintptr_t)arg * 2654435761u + 1;
+    char k[16];
+    uint8_t buf[32];
+    uint32_t len;
+    uint64_t v;
     for (int i = 0; i < RACE_OPS; i++) {
         x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-        const char *k = key_of("r", x % 500);
-        uint64_t v;
+        uint32_t key_len = (uint32_t)snprintf(k, sizeof k, "r%u", x % 500);
+        const uint8_t *key = (const uint8_t *)k;
         switch (x % 4) {
-        case 0: CHECK_ST(test_set(pool, region, k, "1"), MNEMO_OK); break;
-        case 1: test_get(pool, region, k); break;
-        case 2: mnemo_delete(pool, region, K(k), NULL); break;
-        default: mnemo_arith(pool, region, K(k), 0, 1, NULL, &v, NULL); break;
+        case 0:
+            CHECK_ST(mnemo_store(pool, region, MNEMO_SET, key, key_len, K("1"), 0, 0, NULL, NULL),
+                     MNEMO_OK);
+            break;
+        case 1: mnemo_get(pool, region, key, key_len, buf, sizeof buf, &len, NULL, NULL); break;
+        case 2: mnemo_delete(pool, region, key, key_len, NULL); break;
+        default: mnemo_arith(pool, region, key, key_len, 0, 1, NULL, &v, NULL); break;
         }
     }
     return NULL;
