@@ -112,7 +112,10 @@ public sealed partial class EnginePool
         return ItemOutcome("mnemo_touch", status);
     }
 
-    /// <summary>Invalidates every item of the region stored before now + <paramref name="delaySeconds"/> (memcached flush_all).</summary>
+    /// <summary>
+    /// Invalidates every item of the region stored before now + <paramref name="delaySeconds"/> (memcached flush_all).
+    /// O(1) at any item count: the engine records a mark and reclaims flushed items when it next meets them.
+    /// </summary>
     public void Flush(Region region, long delaySeconds = 0)
     {
         EngineStatus status = NativeMethods.Flush(_handle, region.Id, delaySeconds);

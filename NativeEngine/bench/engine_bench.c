@@ -8,8 +8,10 @@
  *
  * usage: mnemo_engine_bench [--items N] [--big N] [--dir DIR]
  *   --items  keys for get/set, restore and export (default 100000)
- *   --big    items for snapshot latency, recovery and memory per item (default 1000000)
+ *   --big    items for snapshot and flush latency, recovery and memory per item (default 1000000)
  */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +298,73 @@ static void bench_big(uint64_t big)
     unlink(path);
 }
 
+/* A thread reading keys of the region being flushed: the longest get it saw. */
+typedef struct flush_reader {
+    mnemo_pool *pool;
+    uint32_t region;
+    uint64_t items;
+    int stop;       /* atomic */
+    double max_us;
+} flush_reader;
+
+static void *flush_reader_run(void *arg)
+{
+    flush_reader *fr = arg;
+    char k[KEY_LEN + 1];
+    uint8_t v[VALUE_LEN];
+    uint32_t len;
+    for (uint64_t i = 0; !__atomic_load_n(&fr->stop, __ATOMIC_RELAXED); i++) {
+        key_of(scattered(i % fr->items, fr->items), k);
+        double t0 = now_s();
+        mnemo_get(fr->pool, fr->region, (const uint8_t *)k, KEY_LEN, v, sizeof v, &len, NULL, NULL);
+        double us = (now_s() - t0) * 1e6;
+        if (us > fr->max_us)
+            fr->max_us = us;
+    }
+    return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* flush_all at 10k / 100k / 1M items, each in a region of its own (dropped afterwards); at the
+ * largest size a reader thread gets keys of the region across the flush. */
+static void bench_flush(uint64_t big)
+{
+    char path[600];
+    mnemo_pool *p = open_pool("flush", big * 300 + (256ull << 20), path);
+    static const uint64_t sizes[] = {10000, 100000, 1000000};
+    for (int i = 0; i < 3 && sizes[i] <= big; i++) {
+        uint32_t r;
+        OK(mnemo_region_create(p, "flush", &r), "region");
+        OK(mnemo_flush(p, r, 0), "flush"); /* untimed: the region's entry comes into the cache */
+        fill(p, r, 0, sizes[i], 0);
+        bool last = i == 2 || sizes[i + 1] > big;
+        flush_reader fr = {p, r, sizes[i], 0, 0};
+        pthread_t reader;
+        if (last) {
+            pthread_create(&reader, NULL, flush_reader_run, &fr);
+            sleep_ms(100);
+        }
+        double t0 = now_s();
+        OK(mnemo_flush(p, r, 0), "flush");
+        printf("flush_us_%llu %.1f us\n", (unsigned long long)sizes[i], (now_s() - t0) * 1e6);
+        if (last) {
+            sleep_ms(100);
+            __atomic_store_n(&fr.stop, 1, __ATOMIC_RELAXED);
+            pthread_join(reader, NULL);
+            printf("get_max_us_across_flush_%llu %.1f us\n", (unsigned long long)sizes[i],
+                   fr.max_us);
+        }
+        OK(mnemo_region_drop(p, r), "drop");
+    }
+    mnemo_pool_close(p);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t items = 100000, big = 1000000;
@@ -319,5 +388,6 @@ int main(int argc, char **argv)
     bench_evicting(items);
     bench_msync_baseline(items < 20000 ? items : 20000);
     bench_big(big);
+    bench_flush(big);
     return 0;
 }

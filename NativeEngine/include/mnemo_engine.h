@@ -272,7 +272,8 @@ MNEMO_API mnemo_status mnemo_arith(mnemo_pool *pool, uint32_t region, const uint
 MNEMO_API mnemo_status mnemo_touch(mnemo_pool *pool, uint32_t region, const uint8_t *key,
                                    uint32_t key_len, int64_t exptime);
 /* Invalidates every item of the region stored before now + delay seconds (memcached
- * flush_all [delay]). */
+ * flush_all [delay]). O(1): the flushed items are reclaimed when next met; snapshots taken before
+ * the flush keep them. */
 MNEMO_API mnemo_status mnemo_flush(mnemo_pool *pool, uint32_t region, int64_t delay);
 
 /* ---- snapshots ---- */

@@ -142,6 +142,23 @@ static inline uint64_t item_deleted(const item *it)
 {
     return __atomic_load_n(&it->deleted, __ATOMIC_ACQUIRE);
 }
+/* Flush marks: a flush records the epoch F after the current one (and moves the region to F), so
+ * the live versions created before F are flushed: invalid to every operation, left out of the
+ * item counts, and reclaimed when next met. A snapshot keeps the mark of its time and sees a
+ * version when it froze an epoch in [created, deleted) and the version is not below that mark.
+ * The mark changes only under the region's exclusive lock (eviction reads it without). */
+static inline uint64_t region_flushed_below(const mnemo_pool *pool, uint32_t region)
+{
+    return __atomic_load_n(&pool->regions[region].flushed_below, __ATOMIC_ACQUIRE);
+}
+static inline bool item_flushed(const mnemo_pool *pool, const item *it)
+{
+    return item_created(it) < region_flushed_below(pool, it->region);
+}
+static inline bool snapshot_sees(const snapshot_entry *e, uint64_t created, uint64_t deleted)
+{
+    return e->id != 0 && created <= e->id && e->id < deleted && created >= e->flushed_below;
+}
 /* Records an access (ITEM_ACTIVE, plus ITEM_FETCHED for reads) for eviction's clock. The
  * bits are hints outside the checksum; storing only when a bit is missing keeps repeated reads
  * of a hot item from dirtying its cache line. */
@@ -196,6 +213,9 @@ void slabs_free_locked(mnemo_pool *pool, slab_class *cls, uint32_t ref);
  * last passed it (an approximation of least recently used) and returns its chunk (no longer
  * counted as used), or REF_NONE. */
 uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held, uint32_t pinned);
+/* The same without evicting (MNEMO_OPEN_NO_EVICT): reclaims an expired or flushed item among the
+ * next few chunks of the hand, or returns REF_NONE. */
+uint32_t lru_reclaim_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held, uint32_t pinned);
 
 /* ---- index.c ---- */
 mnemo_status index_init(mnemo_pool *pool);
@@ -214,6 +234,8 @@ void index_prefetch(mnemo_pool *pool, uint64_t hash);
 
 /* ---- versions.c: live/retained bookkeeping ---- */
 bool version_needed(const region_entry *re, uint64_t created, uint64_t deleted);
+/* The region's snapshot `id`, or NULL. */
+snapshot_entry *snapshot_find(region_entry *re, uint64_t id);
 /* Ends a live version at `epoch`: retained when a snapshot needs it, freed otherwise. The
  * caller has removed it from the index. */
 void version_retire(mnemo_pool *pool, uint32_t region, uint32_t ref, uint64_t epoch);
@@ -242,6 +264,8 @@ mnemo_status region_enter(mnemo_pool *pool, uint32_t region, bool exclusive);
 void region_leave(mnemo_pool *pool, uint32_t region);
 bool region_held(const mnemo_pool *pool, uint32_t region);   /* by the calling thread */
 void region_lock_init(pthread_rwlock_t *lock);
+/* Recovery: finishes a flush a crash interrupted and makes a due delayed flush a mark. */
+void region_flush_recover(mnemo_pool *pool, uint32_t region);
 
 /* ---- snapshot.c ---- */
 /* Second half of restore/import once the intent is COMMIT (also run by recovery). */

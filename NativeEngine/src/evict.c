@@ -76,8 +76,13 @@ static item *live_at(mnemo_pool *pool, uint32_t ref)
     return item_created(it) != 0 && item_deleted(it) == EPOCH_LIVE ? it : NULL;
 }
 
-/* Like memcached, first look a few chunks ahead of the hand for an expired item: reclaiming it
- * is not an eviction. */
+/* An expired or flushed item: reclaiming it is not an eviction. */
+static bool reclaimable(mnemo_pool *pool, const item *it)
+{
+    return item_flushed(pool, it) || exptime_passed(pool, __atomic_load_n(&it->exptime, __ATOMIC_RELAXED));
+}
+
+/* Like memcached, first look a few chunks ahead of the hand for an expired item. */
 #define EXPIRED_SEARCH 5u
 
 uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held, uint32_t pinned)
@@ -87,10 +92,13 @@ uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held
     for (uint32_t i = 0; i < EXPIRED_SEARCH; i++) {
         uint32_t ref = hand_ref(pool, cls, i);
         item *it = live_at(pool, ref);
-        if (it && ref != pinned &&
-            exptime_passed(pool, __atomic_load_n(&it->exptime, __ATOMIC_RELAXED)) &&
-            try_free_victim(pool, cls, ref, shard_held, false) == VICTIM_FREED)
+        if (it && ref != pinned && reclaimable(pool, it) &&
+            try_free_victim(pool, cls, ref, shard_held, false) == VICTIM_FREED) {
+            /* past the chunk, so the new item in it is behind the hand like any other */
+            for (uint32_t j = 0; j <= i; j++)
+                hand_advance(cls);
             return ref;
+        }
     }
     /* Two rounds: the first may only clear active bits; the second then finds every live
      * version that is neither busy nor held by a snapshot. */
@@ -101,11 +109,32 @@ uint32_t lru_evict_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held
         item *it = live_at(pool, ref);
         if (!it || ref == pinned)
             continue;
-        if (__atomic_load_n(&it->access_bits, __ATOMIC_RELAXED) & ITEM_ACTIVE) {
+        /* a flushed item goes first, whatever its access bit */
+        bool flushed = item_flushed(pool, it);
+        if (!flushed && (__atomic_load_n(&it->access_bits, __ATOMIC_RELAXED) & ITEM_ACTIVE)) {
             __atomic_fetch_and(&it->access_bits, (uint8_t)~ITEM_ACTIVE, __ATOMIC_RELAXED);
             continue;
         }
-        if (try_free_victim(pool, cls, ref, shard_held, true) == VICTIM_FREED)
+        if (try_free_victim(pool, cls, ref, shard_held, !flushed) == VICTIM_FREED)
+            return ref;
+    }
+    return REF_NONE;
+}
+
+/* The hand looks at this many chunks per allocation, so a store into a full class stays cheap
+ * when nothing is reclaimable, and a flushed class is reclaimed as fast as it is written. */
+#define RECLAIM_SEARCH 64u
+
+uint32_t lru_reclaim_locked(mnemo_pool *pool, slab_class *cls, uint32_t shard_held, uint32_t pinned)
+{
+    if (cls->pages == 0)
+        return REF_NONE;
+    for (uint32_t i = 0; i < RECLAIM_SEARCH; i++) {
+        uint32_t ref = hand_ref(pool, cls, 0);
+        hand_advance(cls);
+        item *it = live_at(pool, ref);
+        if (it && ref != pinned && reclaimable(pool, it) &&
+            try_free_victim(pool, cls, ref, shard_held, false) == VICTIM_FREED)
             return ref;
     }
     return REF_NONE;

@@ -100,21 +100,10 @@ static void put(export_writer *w, const void *p, size_t n)
     }
 }
 
-typedef struct snap_filter { uint64_t snapshot; } snap_filter;
-
 static bool in_snapshot(const mnemo_pool *pool, const item *it, void *ctx)
 {
-    uint64_t s = ((const snap_filter *)ctx)->snapshot;
     (void)pool;
-    return item_created(it) <= s && s < item_deleted(it);
-}
-
-static bool snapshot_exists(const region_entry *re, uint64_t id)
-{
-    for (uint32_t i = 0; i < SNAPSHOT_MAX; i++)
-        if (id != 0 && re->snapshots[i].id == id)
-            return true;
-    return false;
+    return snapshot_sees(ctx, item_created(it), item_deleted(it));
 }
 
 mnemo_status mnemo_snapshot_export(mnemo_pool *pool, uint32_t region, uint64_t id,
@@ -126,7 +115,8 @@ mnemo_status mnemo_snapshot_export(mnemo_pool *pool, uint32_t region, uint64_t i
     mnemo_status st = region_enter(pool, region, false);
     if (st != MNEMO_OK)
         return st;
-    if (!snapshot_exists(&pool->regions[region], id)) {
+    const snapshot_entry *snap = snapshot_find(&pool->regions[region], id);
+    if (!snap) {
         region_leave(pool, region);
         return set_error(MNEMO_NOT_FOUND, "region %u has no snapshot %llu", region,
                          (unsigned long long)id);
@@ -142,8 +132,7 @@ mnemo_status mnemo_snapshot_export(mnemo_pool *pool, uint32_t region, uint64_t i
         goto out;
     }
     memset(w.buf, 0, sizeof(export_header)); /* placeholder, rewritten at the end */
-    snap_filter f = {id};
-    if ((st = scan_collect(pool, region, in_snapshot, &f, &refs)) != MNEMO_OK)
+    if ((st = scan_collect(pool, region, in_snapshot, (void *)snap, &refs)) != MNEMO_OK)
         goto out;
     /* Versions visible in a snapshot are never freed while it exists and the region is held
      * shared, and their key and value never change: read them in place. */

@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 #define POOL_MAGIC "MNEMOPOL"
-#define POOL_LAYOUT_VERSION 3u   /* 3: item.state (stale bit) joined the checksum */
+#define POOL_LAYOUT_VERSION 4u   /* 4: flush marks (region and snapshot entries); 3: item.state
+                                  * joined the checksum */
 #define POOL_HEADER_SIZE 4096u
 #define POOL_MUTABLE_OFFSET 2048u   /* mutable header fields live apart from the checksummed ones */
 #define POOL_ALIGN 4096u
@@ -56,6 +57,7 @@ typedef struct snapshot_entry {
     int64_t created_unix_ns;
     uint64_t items;
     uint64_t bytes;
+    uint64_t flushed_below;     /* the region's flush mark when it was taken */
 } snapshot_entry;
 
 enum region_state { REGION_FREE = 0, REGION_ACTIVE = 1, REGION_DROPPING = 2 };
@@ -78,9 +80,11 @@ typedef struct region_entry {
     char name[64];
     uint64_t epoch;             /* current epoch; new versions are created at it */
     int64_t flush_at;           /* pending delayed flush_all (unix seconds), 0 = none */
+    uint64_t flushed_below;     /* flush mark: live versions created before it are flushed */
     region_intent intent;
     snapshot_entry snapshots[SNAPSHOT_MAX];
-    uint8_t pad[2048 - 8 - 64 - 8 - 8 - sizeof(region_intent) - SNAPSHOT_MAX * sizeof(snapshot_entry)];
+    uint8_t pad[2048 - 8 - 64 - 8 - 8 - 8 - sizeof(region_intent) -
+                SNAPSHOT_MAX * sizeof(snapshot_entry)];
 } region_entry;
 
 /* 48 bytes, followed by key and value. created/deleted/cas are 8-byte aligned so their stores

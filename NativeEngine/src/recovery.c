@@ -5,10 +5,12 @@
  *   unpublished (created == 0) or checksum mismatch or of a dropped region -> free
  *   staged by a restore/import that never committed                       -> free
  *   ended (deleted != LIVE): kept when a snapshot still needs it          -> retained / free
+ *   live but flushed, and no snapshot needs it                           -> free
  *   live: indexed; when a key has two live versions (crash between publishing a new one and
  *         ending the old), the newer (created epoch, then CAS) wins and the older is ended
  *         at the winner's epoch, exactly as the interrupted write would have done.
- * Then committed switches are finished, drops completed and epochs moved past snapshots.
+ * Epochs are first moved past snapshots and flush marks (and a due delayed flush becomes a mark);
+ * after the pass committed switches are finished and drops completed.
  */
 #include "engine.h"
 
@@ -102,6 +104,12 @@ static void recover_page(mnemo_pool *pool, uint32_t page, uint64_t *max_cas)
             rt->retained_bytes += cls->chunk_size;
             continue;
         }
+        /* a committed restore brings back the snapshot's flush mark: keep its versions */
+        if (item_flushed(pool, it) && re->intent.op == INTENT_NONE &&
+            !version_needed(re, it->created, EPOCH_LIVE)) {
+            free_chunk(pool, cls, it, ref);
+            continue;
+        }
         recover_live(pool, cls, it, ref);
     }
 }
@@ -119,6 +127,7 @@ mnemo_status recovery_run(mnemo_pool *pool)
                 newest = re->snapshots[i].id;
         if (newest >= re->epoch)
             pool_persist_u64(pool, &re->epoch, newest + 1);
+        region_flush_recover(pool, r);
     }
     uint64_t max_cas = 0;
     for (uint32_t page = 0; page < pool->page_count; page++)

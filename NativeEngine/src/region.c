@@ -34,7 +34,7 @@ static region_hold *hold_of(const mnemo_pool *pool, uint32_t region)
 
 bool region_held(const mnemo_pool *pool, uint32_t region) { return hold_of(pool, region) != NULL; }
 
-static void region_flush_due(mnemo_pool *pool, uint32_t region);
+static void flush_due(mnemo_pool *pool, uint32_t region);
 
 static bool region_active(const mnemo_pool *pool, uint32_t region)
 {
@@ -74,7 +74,7 @@ mnemo_status region_enter(mnemo_pool *pool, uint32_t region, bool exclusive)
         return set_error(MNEMO_LIMIT, "too many nested region operations on this thread");
     int64_t flush_at = __atomic_load_n(&pool->regions[region].flush_at, __ATOMIC_RELAXED);
     if (flush_at != 0 && pool_now(pool) >= flush_at)
-        region_flush_due(pool, region);
+        flush_due(pool, region);
     region_rt *rt = &pool->rt[region];
     if (exclusive)
         pthread_rwlock_wrlock(&rt->lock);
@@ -97,29 +97,21 @@ void region_leave(mnemo_pool *pool, uint32_t region)
     pthread_rwlock_unlock(&pool->rt[region].lock);
 }
 
-static bool is_live(const mnemo_pool *pool, const item *it, void *ctx)
+/* Sets the flush mark to the epoch after the current one and moves the region there: every
+ * version created so far is below the mark, every later one at or above it. The mark is stored
+ * first; recovery raises an epoch a crash left below it. The caller holds the region exclusively
+ * (briefly: this is O(1)), so an item operation sees a version flushed or not for its whole
+ * duration and its counting agrees with the flush's: the item counts leave flushed versions out
+ * and drop to zero here. */
+static void flush_mark(mnemo_pool *pool, uint32_t region)
 {
-    (void)pool;
-    (void)ctx;
-    return item_deleted(it) == EPOCH_LIVE;
-}
-
-/* Ends every live version at the current epoch; the caller holds the region exclusively. */
-static mnemo_status flush_locked(mnemo_pool *pool, uint32_t region)
-{
-    ref_vec live = {0};
-    mnemo_status st = scan_collect(pool, region, is_live, NULL, &live);
-    uint64_t epoch = pool->regions[region].epoch;
-    for (size_t i = 0; st == MNEMO_OK && i < live.len; i++) {
-        item *it = item_at(pool, live.refs[i]);
-        uint64_t hash = hash_key(region, item_key(it), it->key_len);
-        index_shard *sh = &pool->shards[index_shard_of(hash)];
-        pthread_mutex_lock(&sh->lock);
-        store_unlink(pool, sh, hash, region, live.refs[i], epoch);
-        pthread_mutex_unlock(&sh->lock);
-    }
-    ref_vec_free(&live);
-    return st;
+    region_entry *re = &pool->regions[region];
+    region_rt *rt = &pool->rt[region];
+    uint64_t mark = re->epoch + 1;
+    pool_persist_u64(pool, &re->flushed_below, mark);
+    pool_persist_u64(pool, &re->epoch, mark);
+    __atomic_store_n(&rt->items, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&rt->item_bytes, 0, __ATOMIC_RELAXED);
 }
 
 static void clear_flush_at(mnemo_pool *pool, uint32_t region)
@@ -129,21 +121,43 @@ static void clear_flush_at(mnemo_pool *pool, uint32_t region)
     pool_persist(pool, &re->flush_at, sizeof re->flush_at);
 }
 
-/* A delayed flush_all fires lazily: the first operation after its time runs it. */
-static void region_flush_due(mnemo_pool *pool, uint32_t region)
+/* A due delayed flush becomes a mark. Recording a delayed flush moves the epoch past the mark
+ * (see mnemo_flush), so a mark equal to the epoch means the flush already took effect (a crash
+ * came before the time was cleared, or an immediate flush replaced it) and only the time is left
+ * to clear. */
+static void flush_due_locked(mnemo_pool *pool, uint32_t region)
+{
+    const region_entry *re = &pool->regions[region];
+    int64_t flush_at = __atomic_load_n(&re->flush_at, __ATOMIC_RELAXED);
+    if (flush_at == 0 || pool_now(pool) < flush_at)
+        return;
+    if (re->flushed_below < re->epoch)
+        flush_mark(pool, region);
+    clear_flush_at(pool, region);
+}
+
+/* The first operation on the region after a delayed flush's time makes it a mark: O(1), nothing
+ * is scanned, under a brief exclusive hold like a snapshot create. */
+static void flush_due(mnemo_pool *pool, uint32_t region)
 {
     region_rt *rt = &pool->rt[region];
     pthread_rwlock_wrlock(&rt->lock);
-    int64_t flush_at = __atomic_load_n(&pool->regions[region].flush_at, __ATOMIC_RELAXED);
-    if (region_active(pool, region) && flush_at != 0 && pool_now(pool) >= flush_at) {
-        holds[hold_count++] = (region_hold){pool, region, 1, true};
-        if (flush_locked(pool, region) == MNEMO_OK)
-            clear_flush_at(pool, region);
-        hold_count--;
-    }
+    if (region_active(pool, region))
+        flush_due_locked(pool, region);
     pthread_rwlock_unlock(&rt->lock);
 }
 
+void region_flush_recover(mnemo_pool *pool, uint32_t region)
+{
+    region_entry *re = &pool->regions[region];
+    if (re->flushed_below > re->epoch)
+        pool_persist_u64(pool, &re->epoch, re->flushed_below);
+    flush_due_locked(pool, region);
+}
+
+/* O(1): records a flush mark, or with a delay the time it is due. Flushed versions are reclaimed
+ * when next met: by a lookup of their key, by eviction (before any other item), or at the next
+ * open. */
 mnemo_status mnemo_flush(mnemo_pool *pool, uint32_t region, int64_t delay)
 {
     clear_error();
@@ -154,14 +168,16 @@ mnemo_status mnemo_flush(mnemo_pool *pool, uint32_t region, int64_t delay)
         return st;
     region_entry *re = &pool->regions[region];
     if (delay > 0) {
+        /* the epoch first: until the flush is due, the mark stays below the epoch */
+        pool_persist_u64(pool, &re->epoch, re->epoch + 1);
         __atomic_store_n(&re->flush_at, (int64_t)pool_now(pool) + delay, __ATOMIC_RELAXED);
         pool_persist(pool, &re->flush_at, sizeof re->flush_at);
     } else {
+        flush_mark(pool, region);
         clear_flush_at(pool, region);
-        st = flush_locked(pool, region);
     }
     region_leave(pool, region);
-    return st;
+    return MNEMO_OK;
 }
 
 /* Statistics readers do not take the region lock, hence atomic stores. */
@@ -342,24 +358,17 @@ mnemo_status mnemo_region_list(mnemo_pool *pool, mnemo_region_stats *out, uint32
     return MNEMO_OK;
 }
 
-typedef struct scan_filter { uint64_t snapshot; } scan_filter;
+/* The snapshot scanned, or NULL for the live view. */
+typedef struct scan_filter { const snapshot_entry *snapshot; } scan_filter;
 
 static bool visible(const mnemo_pool *pool, const item *it, void *ctx)
 {
-    uint64_t s = ((const scan_filter *)ctx)->snapshot;
-    (void)pool;
-    if (s == 0)
-        return item_deleted(it) == EPOCH_LIVE;
-    return item_created(it) <= s && s < item_deleted(it);
+    const snapshot_entry *s = ((const scan_filter *)ctx)->snapshot;
+    if (!s)
+        return item_deleted(it) == EPOCH_LIVE && !item_flushed(pool, it);
+    return snapshot_sees(s, item_created(it), item_deleted(it));
 }
 
-static bool snapshot_exists(const region_entry *re, uint64_t id)
-{
-    for (uint32_t i = 0; i < SNAPSHOT_MAX; i++)
-        if (re->snapshots[i].id == id)
-            return true;
-    return false;
-}
 
 /* Visits a copy of each item so the callback runs without engine locks other than the
  * region's shared lock: it may read and write items, but must not change snapshots or drop
@@ -373,12 +382,12 @@ mnemo_status mnemo_region_scan(mnemo_pool *pool, uint32_t region, uint64_t snaps
     mnemo_status st = region_enter(pool, region, false);
     if (st != MNEMO_OK)
         return st;
-    if (snapshot != 0 && !snapshot_exists(&pool->regions[region], snapshot)) {
+    scan_filter filter = {snapshot_find(&pool->regions[region], snapshot)};
+    if (snapshot != 0 && !filter.snapshot) {
         region_leave(pool, region);
         return set_error(MNEMO_NOT_FOUND, "region %u has no snapshot %llu", region,
                          (unsigned long long)snapshot);
     }
-    scan_filter filter = {snapshot};
     ref_vec refs = {0};
     uint8_t *buf = malloc(pool->item_size_max);
     if (!buf)

@@ -170,11 +170,14 @@ mnemo_status slabs_alloc(mnemo_pool *pool, uint32_t total, uint32_t shard_held, 
             if (cls->carve_next == cls->per_page)
                 cls->carve_page = REF_NONE;
         } else if (pool->flags & MNEMO_OPEN_NO_EVICT) {
-            st = set_error(MNEMO_NO_MEMORY,
-                           "out of memory storing a %u-byte item: slab class %u (%u-byte chunks) "
-                           "is full and eviction is disabled",
-                           total, cls->id, cls->chunk_size);
-            goto out;
+            /* no eviction, but expired and flushed items are fair game */
+            if ((ref = lru_reclaim_locked(pool, cls, shard_held, pinned)) == REF_NONE) {
+                st = set_error(MNEMO_NO_MEMORY,
+                               "out of memory storing a %u-byte item: slab class %u (%u-byte "
+                               "chunks) is full and eviction is disabled",
+                               total, cls->id, cls->chunk_size);
+                goto out;
+            }
         } else if ((ref = lru_evict_locked(pool, cls, shard_held, pinned)) == REF_NONE) {
             st = set_error(MNEMO_NO_MEMORY,
                            "out of memory storing a %u-byte item: slab class %u (%u-byte chunks) "

@@ -16,19 +16,11 @@
 
 #include "engine.h"
 
-static snapshot_entry *find_snapshot(region_entry *re, uint64_t id)
-{
-    for (uint32_t i = 0; i < SNAPSHOT_MAX; i++)
-        if (id != 0 && re->snapshots[i].id == id)
-            return &re->snapshots[i];
-    return NULL;
-}
-
 /* Records snapshot `id` (the caller holds the region exclusively). */
 static mnemo_status snapshot_record(mnemo_pool *pool, uint32_t region, uint64_t id)
 {
     region_entry *re = &pool->regions[region];
-    snapshot_entry *slot = find_snapshot(re, id);
+    snapshot_entry *slot = snapshot_find(re, id);
     for (uint32_t i = 0; !slot && i < SNAPSHOT_MAX; i++)
         if (re->snapshots[i].id == 0)
             slot = &re->snapshots[i];
@@ -38,6 +30,7 @@ static mnemo_status snapshot_record(mnemo_pool *pool, uint32_t region, uint64_t 
     slot->created_unix_ns = clock_unix_ns();
     slot->items = __atomic_load_n(&pool->rt[region].items, __ATOMIC_RELAXED);
     slot->bytes = __atomic_load_n(&pool->rt[region].item_bytes, __ATOMIC_RELAXED);
+    slot->flushed_below = region_flushed_below(pool, region);
     pool_persist(pool, slot, sizeof *slot);
     pool_persist_u64(pool, &slot->id, id);
     return MNEMO_OK;
@@ -122,7 +115,7 @@ mnemo_status mnemo_snapshot_delete(mnemo_pool *pool, uint32_t region, uint64_t i
     if (st != MNEMO_OK)
         return st;
     region_entry *re = &pool->regions[region];
-    snapshot_entry *e = find_snapshot(re, id);
+    snapshot_entry *e = snapshot_find(re, id);
     if (!e) {
         region_leave(pool, region);
         return no_snapshot(region, id);
@@ -200,6 +193,39 @@ static void make_live(mnemo_pool *pool, uint32_t region, uint32_t ref, uint64_t 
     pthread_mutex_unlock(&sh->lock);
 }
 
+typedef struct mark_change { uint64_t low, high; } mark_change;
+
+/* Live versions whose flushed state a change of the flush mark between low and high flips. */
+static bool flipped_by_mark(const mnemo_pool *pool, const item *it, void *ctx)
+{
+    const mark_change *m = ctx;
+    (void)pool;
+    uint64_t c = item_created(it);
+    return item_deleted(it) == EPOCH_LIVE && c >= m->low && c < m->high;
+}
+
+/* A restored view takes the snapshot's flush mark: the live versions the snapshot saw are its
+ * items again, flushed since or not (and those it did not see are flushed). The item counts
+ * leave flushed versions out, so the versions that change side are counted again: O(pool), like
+ * the rest of a restore. */
+static void mark_restore(mnemo_pool *pool, uint32_t region, uint64_t mark)
+{
+    region_entry *re = &pool->regions[region];
+    uint64_t now = re->flushed_below;
+    mark_change m = {mark < now ? mark : now, mark < now ? now : mark};
+    ref_vec flipped = {0};
+    if (m.low != m.high)
+        scan_collect(pool, region, flipped_by_mark, &m, &flipped);
+    for (size_t i = 0; i < flipped.len; i++)
+        version_account_live(pool, region, item_at(pool, flipped.refs[i]),
+                             slabs_chunk_size_of(pool, flipped.refs[i]), -1);
+    pool_persist_u64(pool, &re->flushed_below, mark);
+    for (size_t i = 0; i < flipped.len; i++)
+        version_account_live(pool, region, item_at(pool, flipped.refs[i]),
+                             slabs_chunk_size_of(pool, flipped.refs[i]), 1);
+    ref_vec_free(&flipped);
+}
+
 void switch_finish(mnemo_pool *pool, uint32_t region, const ref_vec *staged)
 {
     region_entry *re = &pool->regions[region];
@@ -221,6 +247,7 @@ void switch_finish(mnemo_pool *pool, uint32_t region, const ref_vec *staged)
         snapshot_record(pool, region, f.epoch);
         pool_persist_u64(pool, &re->epoch, f.epoch + 1);
     } else {
+        mark_restore(pool, region, snapshot_find(re, f.snapshot)->flushed_below);
         pool_persist_u64(pool, &re->epoch, f.epoch);
     }
     intent_set(pool, region, INTENT_NONE, 0, 0, 0);
@@ -248,15 +275,14 @@ mnemo_status stage_item(mnemo_pool *pool, uint32_t region, uint64_t epoch, const
     return st;
 }
 
-typedef struct snap_filter { uint64_t snapshot; } snap_filter;
-
-/* Versions visible in the snapshot that are no longer live: these need copies. */
+/* Versions visible in the snapshot that are no longer live: these need copies. (A live version
+ * the snapshot sees stays live, flushed or not: the restored view takes the snapshot's flush
+ * mark.) */
 static bool restorable(const mnemo_pool *pool, const item *it, void *ctx)
 {
-    uint64_t s = ((const snap_filter *)ctx)->snapshot;
     (void)pool;
     uint64_t d = item_deleted(it);
-    return d != EPOCH_LIVE && item_created(it) <= s && s < d;
+    return d != EPOCH_LIVE && snapshot_sees(ctx, item_created(it), d);
 }
 
 mnemo_status mnemo_snapshot_restore(mnemo_pool *pool, uint32_t region, uint64_t id)
@@ -265,15 +291,15 @@ mnemo_status mnemo_snapshot_restore(mnemo_pool *pool, uint32_t region, uint64_t 
     if (st != MNEMO_OK)
         return st;
     region_entry *re = &pool->regions[region];
-    if (!find_snapshot(re, id)) {
+    snapshot_entry *snap = snapshot_find(re, id);
+    if (!snap) {
         region_leave(pool, region);
         return no_snapshot(region, id);
     }
     uint64_t epoch = re->epoch + 1;
     intent_set(pool, region, INTENT_RESTORE, INTENT_STAGING, id, epoch);
-    snap_filter f = {id};
     ref_vec sources = {0}, staged = {0};
-    st = scan_collect(pool, region, restorable, &f, &sources);
+    st = scan_collect(pool, region, restorable, snap, &sources);
     /* Restored items get fresh CAS values: to a client they are new writes. They keep being stale
      * when they were; a won recache token belonged to the replaced view and is not restored. */
     for (size_t i = 0; st == MNEMO_OK && i < sources.len; i++) {

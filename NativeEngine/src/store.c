@@ -72,14 +72,16 @@ void store_unlink(mnemo_pool *pool, index_shard *sh, uint64_t hash, uint32_t reg
     version_retire(pool, region, ref, epoch);
 }
 
-/* The key's current version (an item or a tombstone), or REF_NONE; an expired one is
- * reclaimed on the way. */
+/* The key's current version (an item or a tombstone), or REF_NONE; an expired or flushed one is
+ * reclaimed on the way. A flushed version is gone for every operation, ordered writes included:
+ * as in memcached, what is stored after a flush is kept, whatever version it carries. */
 static uint32_t lookup_version(key_ctx *k)
 {
     uint32_t ref = index_find(k->pool, k->sh, k->hash, k->region, k->key, k->key_len);
     if (ref != REF_NONE) {
         item *it = item_at(k->pool, ref);
-        if (exptime_passed(k->pool, __atomic_load_n(&it->exptime, __ATOMIC_RELAXED))) {
+        if (item_flushed(k->pool, it) ||
+            exptime_passed(k->pool, __atomic_load_n(&it->exptime, __ATOMIC_RELAXED))) {
             store_unlink(k->pool, k->sh, k->hash, k->region, ref, current_epoch(k));
             ref = REF_NONE;
         }

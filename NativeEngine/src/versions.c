@@ -1,20 +1,28 @@
 /*
  * versions.c — which versions a snapshot still needs, and ending live versions.
  *
- * A version (created C, deleted D) is visible in snapshot S when C <= S < D. When a live
- * version ends at the current epoch E (all snapshots are < E) it is kept only if some
- * snapshot S >= C exists; otherwise its chunk is freed at once.
+ * A version (created C, deleted D) is visible in snapshot S when C <= S < D and C is not below
+ * the flush mark S recorded. When a live version ends at the current epoch E (all snapshots are
+ * < E) it is kept only if some snapshot sees it; otherwise its chunk is freed at once. A flushed
+ * version reclaimed later ends at that later epoch: the snapshots taken after its flush do not
+ * see it by their mark.
  */
 #include "engine.h"
 
 bool version_needed(const region_entry *re, uint64_t created, uint64_t deleted)
 {
-    for (uint32_t i = 0; i < SNAPSHOT_MAX; i++) {
-        uint64_t s = re->snapshots[i].id;
-        if (s != 0 && created <= s && s < deleted)
+    for (uint32_t i = 0; i < SNAPSHOT_MAX; i++)
+        if (snapshot_sees(&re->snapshots[i], created, deleted))
             return true;
-    }
     return false;
+}
+
+snapshot_entry *snapshot_find(region_entry *re, uint64_t id)
+{
+    for (uint32_t i = 0; i < SNAPSHOT_MAX; i++)
+        if (id != 0 && re->snapshots[i].id == id)
+            return &re->snapshots[i];
+    return NULL;
 }
 
 void version_account_live(mnemo_pool *pool, uint32_t region, const item *it, uint32_t chunk_size,
@@ -22,7 +30,8 @@ void version_account_live(mnemo_pool *pool, uint32_t region, const item *it, uin
 {
     region_rt *rt = &pool->rt[region];
     uint64_t total = item_total(it->key_len, it->value_len);
-    if (item_is_tombstone(it)) { /* holds space, but is no item to a client */
+    /* a tombstone or a flushed version holds space, but is no item to a client */
+    if (item_is_tombstone(it) || item_flushed(pool, it)) {
         if (sign > 0)
             __atomic_add_fetch(&rt->bytes_used, chunk_size, __ATOMIC_RELAXED);
         else

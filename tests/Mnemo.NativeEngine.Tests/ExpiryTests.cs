@@ -137,6 +137,23 @@ public sealed class ExpiryTests : IDisposable
     }
 
     [Fact]
+    public void Flush_empties_the_item_count_at_once_and_a_snapshot_taken_before_keeps_the_items()
+    {
+        _pool.Set(_region, "a", "1");
+        _pool.Set(_region, "b", "2");
+        ulong before = _pool.CreateSnapshot(_region);
+
+        _pool.Flush(_region);
+
+        Assert.Equal(0UL, _pool.GetRegionStats(_region).Items);
+        Assert.Equal(0UL, _pool.GetRegionStats(_region).ItemBytes);
+        _pool.RestoreSnapshot(_region, before);
+        Assert.Equal("1", _pool.GetString(_region, "a"));
+        Assert.Equal("2", _pool.GetString(_region, "b"));
+        Assert.Equal(2UL, _pool.GetRegionStats(_region).Items);
+    }
+
+    [Fact]
     public void Delayed_flush_takes_effect_after_the_delay()
     {
         _pool.Set(_region, "k", "v");

@@ -135,6 +135,9 @@ void model_apply(model *m, const model_op *op)
             if (m->snap_id[i] == op->num)
                 view_copy(&m->live, &m->snap[i]);
         break;
+    case 'F':
+        view_copy(&m->live, &(model_view){0});
+        break;
     }
 }
 

@@ -35,7 +35,7 @@ typedef struct model {
 
 /* One logged operation. kind: S set, N set-number, A add, P append, I incr, D delete,
  * V invalidate (delete marking stale), T touch, C snapshot create, X snapshot delete,
- * R snapshot restore. */
+ * R snapshot restore, F flush_all. */
 typedef struct model_op {
     char kind;
     int key;

@@ -158,7 +158,7 @@ int main(int argc, char **argv)
             op.num = m.snap_id[next() % (uint32_t)m.snaps];
             log_line('B', &op);
             got = mnemo_snapshot_delete(pool, region, op.num);
-        } else {
+        } else if (pick < 99) {
             if (m.snaps == 0)
                 continue;
             op.kind = 'R';
@@ -166,6 +166,11 @@ int main(int argc, char **argv)
             op.num = m.snap_id[next() % (uint32_t)m.snaps];
             log_line('B', &op);
             got = mnemo_snapshot_restore(pool, region, op.num);
+        } else {
+            op.kind = 'F';
+            op.key = -1;
+            log_line('B', &op);
+            got = mnemo_flush(pool, region, 0);
         }
         expect(got, want, &op);
         if (got == MNEMO_OK) {
