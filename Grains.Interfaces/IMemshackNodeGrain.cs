@@ -21,6 +21,10 @@ public interface IMemshackNodeGrain : IGrainWithStringKey
     [Alias("MoveShard")]
     Task<ShardMoveProgress> MoveShardAsync(string memshack, int shard);
 
+    /// <summary>The items this silo's replica of <paramref name="shard"/> (current topology) holds.</summary>
+    [Alias("CountShardItems")]
+    Task<long> CountShardItemsAsync(string memshack, int shard);
+
     /// <summary>Holds this silo's writes to <paramref name="memshack"/> for at most <paramref name="lease"/>; returns once none is in flight.</summary>
     [Alias("HoldWrites")]
     Task HoldWritesAsync(string memshack, TimeSpan lease);

@@ -7,10 +7,11 @@ namespace Mnemo.Grains.Interfaces;
 /// <see cref="Switching"/> (writes held for a moment while every gateway turns to the new topology),
 /// <see cref="Cleaning"/> (each node drops the replicas and keys it no longer holds), then
 /// <see cref="Done"/>: the last move stays in the status with its figures until the next one starts.
+/// <see cref="KeysRemaining"/> counts the items of the shards not copied yet (as their replicas held them when the copy began).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("mnemo.MemshackMove")]
 public sealed record MemshackMove(string Phase, MemshackTopology From, MemshackTopology To, int[] ShardsDone, long KeysScanned, long KeysMoved,
-    DateTimeOffset StartedAt, string? Message = null)
+    long KeysRemaining, DateTimeOffset StartedAt, string? Message = null)
 {
     public const string Mirroring = "Mirroring";
     public const string Copying = "Copying";

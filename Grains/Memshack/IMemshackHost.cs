@@ -12,6 +12,8 @@ public interface IMemshackHost
 
     ShardMoveProgress MoveShard(string memshack, int shard);
 
+    Task<long> CountShardItemsAsync(string memshack, int shard, CancellationToken cancellationToken);
+
     Task HoldWritesAsync(string memshack, TimeSpan lease, CancellationToken cancellationToken);
 
     void ReleaseWrites(string memshack);

@@ -32,6 +32,8 @@ public sealed class MemshackNodeGrain(NodePool nodePool, ServedMemshacks served,
 
     public Task<ShardMoveProgress> MoveShardAsync(string memshack, int shard) => Task.FromResult(host.MoveShard(memshack, shard));
 
+    public Task<long> CountShardItemsAsync(string memshack, int shard) => host.CountShardItemsAsync(memshack, shard, CancellationToken.None);
+
     public Task HoldWritesAsync(string memshack, TimeSpan lease) => host.HoldWritesAsync(memshack, lease, CancellationToken.None);
 
     public Task ReleaseWritesAsync(string memshack)

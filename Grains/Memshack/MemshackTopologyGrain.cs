@@ -53,7 +53,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
         {
             if (state.Served.SameAs(desired))
                 return null;
-            move = new MemshackMove(MemshackMove.Mirroring, state.Served, desired, [], 0, 0, DateTimeOffset.UtcNow);
+            move = new MemshackMove(MemshackMove.Mirroring, state.Served, desired, [], 0, 0, 0, DateTimeOffset.UtcNow);
             await store.WriteAsync(ns, name, state.Served, move, CancellationToken.None);
             LogMoveStarted(Key, move.From.ToString(), move.To.ToString());
         }
@@ -109,16 +109,48 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
     {
         IReadOnlyList<IReadOnlyList<string>> map = ReplicaPlacement.ShardMap(Key, move.From.Shards, move.From.Replicas, move.From.Nodes);
         var done = new SortedSet<int>(move.ShardsDone);
+        Dictionary<int, long> items = await CountItemsAsync(map, done);
+        move = move with { KeysRemaining = items.Values.Sum() };
         for (int shard = 0; shard < move.From.Shards; shard++)
         {
             if (done.Contains(shard))
                 continue;
             ShardMoveProgress copied = await CopyShardAsync(ns, name, move, shard, map[shard]);
             done.Add(shard);
-            move = move with { ShardsDone = [.. done], KeysScanned = move.KeysScanned + copied.Scanned, KeysMoved = move.KeysMoved + copied.Moved };
+            move = move with
+            {
+                ShardsDone = [.. done], KeysScanned = move.KeysScanned + copied.Scanned, KeysMoved = move.KeysMoved + copied.Moved,
+                KeysRemaining = Math.Max(0, move.KeysRemaining - items[shard]),
+            };
             await store.WriteAsync(ns, name, move.From, move, CancellationToken.None);
         }
         return move with { Phase = MemshackMove.Switching, Message = null };
+    }
+
+    /// <summary>The items of each shard not copied yet, as the first of its replica nodes that answers counts them (0 when none does).</summary>
+    private async Task<Dictionary<int, long>> CountItemsAsync(IReadOnlyList<IReadOnlyList<string>> map, SortedSet<int> done)
+    {
+        var items = new Dictionary<int, long>();
+        HashSet<string> active = ActiveNodes().ToHashSet(StringComparer.Ordinal);
+        for (int shard = 0; shard < map.Count; shard++)
+        {
+            items[shard] = 0;
+            if (done.Contains(shard))
+                continue;
+            foreach (string holder in map[shard].Where(active.Contains))
+            {
+                try
+                {
+                    items[shard] = await Node(holder).CountShardItemsAsync(Key, shard);
+                    break;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogStepFailed(Key, "count", e.Message);
+                }
+            }
+        }
+        return items;
     }
 
     /// <summary>Has a silo holding a replica of <paramref name="shard"/> copy it, trying the next one when it fails or dies.</summary>
@@ -147,6 +179,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
                         await store.WriteAsync(ns, name, move.From, move with
                         {
                             KeysScanned = move.KeysScanned + progress.Scanned, KeysMoved = move.KeysMoved + progress.Moved,
+                            KeysRemaining = Math.Max(0, move.KeysRemaining - progress.Scanned),
                         }, CancellationToken.None);
                     }
                     await Task.Delay(PollInterval);

@@ -131,6 +131,16 @@ public sealed class MemshackDeployment : IAsyncDisposable
         return running.Progress(shard);
     }
 
+    /// <summary>The items this node's replica of <paramref name="shard"/> holds (current topology).</summary>
+    public async Task<long> CountShardItemsAsync(int shard, CancellationToken cancellationToken)
+    {
+        Layout current = _current;
+        if ((uint)shard >= (uint)current.LocalReplicas.Length || current.LocalReplicas[shard] is not { } local)
+            throw new MemshackMoveRefusedException($"{_context.Self} holds no replica of shard {shard}");
+        (CacheStatus status, CacheStoreStats stats) = await local.GetStatsAsync(cancellationToken);
+        return status == CacheStatus.Ok ? (long)stats.CurrentItems : throw new MemshackMoveRefusedException($"shard {shard} on {_context.Self}: {status}");
+    }
+
     public Task HoldWritesAsync(TimeSpan lease, CancellationToken cancellationToken) => _store.Fence.HoldAsync(lease, cancellationToken);
 
     public void ReleaseWrites() => _store.Fence.Release();

@@ -305,6 +305,9 @@ public sealed class MemshackService(
 
     public ShardMoveProgress MoveShard(string memshack, int shard) => Deployment(memshack).MoveShard(shard);
 
+    public Task<long> CountShardItemsAsync(string memshack, int shard, CancellationToken cancellationToken) =>
+        Deployment(memshack).CountShardItemsAsync(shard, cancellationToken);
+
     public Task HoldWritesAsync(string memshack, TimeSpan lease, CancellationToken cancellationToken) =>
         Deployment(memshack).HoldWritesAsync(lease, cancellationToken);
 

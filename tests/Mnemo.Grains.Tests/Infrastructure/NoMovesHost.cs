@@ -9,6 +9,8 @@ internal sealed class NoMovesHost(string node) : IMemshackHost
 
     public ShardMoveProgress MoveShard(string memshack, int shard) => throw Refused(memshack);
 
+    public Task<long> CountShardItemsAsync(string memshack, int shard, CancellationToken cancellationToken) => throw Refused(memshack);
+
     public Task HoldWritesAsync(string memshack, TimeSpan lease, CancellationToken cancellationToken) => throw Refused(memshack);
 
     public void ReleaseWrites(string memshack)
