@@ -55,7 +55,7 @@ public sealed class MemshackMoveTests : IAsyncLifetime
         var acknowledged = new ConcurrentDictionary<string, string?>();
         long[] counters = new long[2];
         Task[] writers = gateways.Select((gateway, g) => WriteAsync(gateway, g, acknowledged, counters, stop.Token)).ToArray();
-        Task<int> reader = ReadPreloadedAsync(gateways, stop.Token);
+        Task<(int, string?)> reader = ReadPreloadedAsync(gateways, stop.Token);
 
         for (int t = 1; t < topologies.Length; t++)
         {
@@ -76,7 +76,8 @@ public sealed class MemshackMoveTests : IAsyncLifetime
 
         await stop.CancelAsync();
         await Task.WhenAll(writers);
-        Assert.Equal(0, await reader);
+        (int failedReads, string? firstFailure) = await reader;
+        Assert.True(failedReads == 0, $"{failedReads} reads of keys written before failed; the first: {firstFailure}");
 
         // Every acknowledged write, through both gateways and on every replica of the final topology.
         foreach (MemshackStore gateway in gateways)
@@ -163,16 +164,22 @@ public sealed class MemshackMoveTests : IAsyncLifetime
     }
 
     /// <summary>Reads keys written before the moves through both gateways until stopped; the number of reads that missed or differed.</summary>
-    private static async Task<int> ReadPreloadedAsync(MemshackStore[] gateways, CancellationToken stop)
+    private static async Task<(int Failed, string? First)> ReadPreloadedAsync(MemshackStore[] gateways, CancellationToken stop)
     {
         int failed = 0;
+        string? first = null;
         for (int n = 0; !stop.IsCancellationRequested; n++)
         {
-            int k = (n * 7919) % Preloaded;
-            if (await ReadAsync(gateways[n % 2], $"pre-{k}") != $"v{k}")
+            int k = (int)((long)n * 7919 % Preloaded);
+            var value = new ArrayBufferWriter<byte>();
+            CacheResult read = await gateways[n % 2].GetAsync(Bytes.Of($"pre-{k}"), value);
+            if (read.Status != CacheStatus.Ok || Bytes.Text(value.WrittenSpan) != $"v{k}")
+            {
                 failed++;
+                first ??= $"pre-{k} through gateway {n % 2}: {read.Status} '{Bytes.Text(value.WrittenSpan)}' (shard {gateways[n % 2].Current.ShardOf(Bytes.Of($"pre-{k}"))} of {gateways[n % 2].Current.ShardCount}, moving: {gateways[n % 2].Next is not null})";
+            }
         }
-        return failed;
+        return (failed, first);
     }
 
     private static async Task<string?> ReadAsync(IAsyncCacheStore store, string key)

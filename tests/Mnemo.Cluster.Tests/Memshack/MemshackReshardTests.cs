@@ -265,7 +265,7 @@ public sealed class MemshackReshardTests
             await using MemcachedTextClient client = await MemcachedTextClient.ConnectAsync(port);
             for (int n = g; !_stop.IsCancellationRequested; n += 3)
             {
-                int k = (n * 7919) % Preloaded;
+                int k = (int)((long)n * 7919 % Preloaded);
                 Interlocked.Increment(ref _reads);
                 if (await client.GetAsync($"pre-{k}") != $"v{k}")
                     Interlocked.Increment(ref _failedReads);
