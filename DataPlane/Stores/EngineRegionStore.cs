@@ -156,6 +156,20 @@ public sealed class EngineRegionStore : IReplica, ICacheStoreIntrospection, IDis
         }
     }
 
+    public ValueTask<ReplicaVersions> ReadVersionsAsync(int buckets, ReadOnlyMemory<byte> listBuckets, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var payload = new ArrayBufferWriter<byte>();
+            (_, bool truncated) = ReplicaVersions.Write(_pool, _region, buckets, listBuckets.Span, payload);
+            return new(ReplicaVersions.Read(payload.WrittenSpan, buckets, truncated));
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            return new(ReplicaVersions.Unavailable);
+        }
+    }
+
     public string MemoryName => _pool.Options.Path;
 
     /// <summary>The pool's slab classes: regions share them.</summary>
