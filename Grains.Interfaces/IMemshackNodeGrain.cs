@@ -12,4 +12,8 @@ public interface IMemshackNodeGrain : IGrainWithStringKey
     /// <summary>This silo's view of shard <paramref name="shard"/> of <paramref name="memshack"/> (<c>namespace/name</c>).</summary>
     [Alias("GetShardView")]
     Task<MemshackShardStatus> GetShardViewAsync(string memshack, int shard);
+
+    /// <summary>Compares the replicas of shard <paramref name="shard"/> of <paramref name="memshack"/> through this silo's replica set.</summary>
+    [Alias("VerifyShard")]
+    Task<MemshackShardVerification> VerifyShardAsync(string memshack, int shard);
 }

@@ -178,5 +178,8 @@ public sealed class EngineRegionStore : IReplica, ICacheStoreIntrospection, IDis
 
     public CacheRoute DescribeRoute(ReadOnlySpan<byte> key) => _route;
 
+    /// <summary>A single region has no replicas to repair.</summary>
+    public long? RepairedKeys => null;
+
     public void Dispose() => _scans.Dispose();
 }

@@ -31,6 +31,7 @@ public sealed record SiloSettings
         ("--device-mode", "DEVICE_MODE", "emulation, fsdax or devdax (default emulation)"),
         ("--idle-age", "IDLE_AGE", "idle grain activations are collected after this (default 00:15:00)"),
         ("--memshack-port-offset", "MEMSHACK_PORT_OFFSET", "added to every Memshack's mcrouter_port, for silos sharing a host (default 0)"),
+        ("--anti-entropy-interval", "ANTI_ENTROPY_INTERVAL", "pause between anti-entropy passes over the shards this silo orders (default 00:00:30)"),
     ];
 
     public const int DefaultSiloPort = 11111;
@@ -80,6 +81,12 @@ public sealed record SiloSettings
     /// silos sharing a host (the local cluster) need distinct gateway ports.</summary>
     public int MemshackPortOffset { get; init; }
 
+    /// <summary>Pause between two anti-entropy passes, in which this silo compares the replicas of each
+    /// shard whose ordering replica it holds and repairs the keys that differ.</summary>
+    public TimeSpan AntiEntropyInterval { get; init; } = DefaultAntiEntropyInterval;
+
+    public static readonly TimeSpan DefaultAntiEntropyInterval = TimeSpan.FromSeconds(30);
+
     public IEnumerable<string> ToArguments()
     {
         string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
@@ -105,6 +112,7 @@ public sealed record SiloSettings
         yield return "--device-mode"; yield return DeviceMode.ToString().ToLowerInvariant();
         yield return "--idle-age"; yield return IdleAge.ToString("c", CultureInfo.InvariantCulture);
         yield return "--memshack-port-offset"; yield return Number(MemshackPortOffset);
+        yield return "--anti-entropy-interval"; yield return AntiEntropyInterval.ToString("c", CultureInfo.InvariantCulture);
     }
 
     /// <summary>Reads and validates the settings; throws <see cref="SiloConfigurationException"/>
@@ -132,11 +140,8 @@ public sealed record SiloSettings
             PoolPath = Get("POOL_PATH") ?? Path.Combine(stateDir, "pool"),
             PoolCapacity = Get("POOL_CAPACITY") is { } capacity ? ByteSize.Parse("POOL_CAPACITY", capacity) : 256UL << 20,
             DeviceMode = ParseDeviceMode(Get("DEVICE_MODE")),
-            IdleAge = Get("IDLE_AGE") is { } idle
-                ? TimeSpan.TryParse(idle, CultureInfo.InvariantCulture, out var age) && age > TimeSpan.Zero
-                    ? age
-                    : throw new SiloConfigurationException("IDLE_AGE", idle, "a positive time span such as 00:15:00")
-                : TimeSpan.FromMinutes(15),
+            IdleAge = ParsePositiveTimeSpan("IDLE_AGE", Get("IDLE_AGE"), "00:15:00", TimeSpan.FromMinutes(15)),
+            AntiEntropyInterval = ParsePositiveTimeSpan("ANTI_ENTROPY_INTERVAL", Get("ANTI_ENTROPY_INTERVAL"), "00:00:30", DefaultAntiEntropyInterval),
             MemshackPortOffset = Get("MEMSHACK_PORT_OFFSET") is { } offset
                 ? int.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 65535
                     ? n
@@ -152,6 +157,15 @@ public sealed record SiloSettings
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
             ? port
             : throw new SiloConfigurationException(key, text, "a TCP port (1-65535)");
+    }
+
+    private static TimeSpan ParsePositiveTimeSpan(string key, string? text, string example, TimeSpan fallback)
+    {
+        if (text is null)
+            return fallback;
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+            ? span
+            : throw new SiloConfigurationException(key, text, $"a positive time span such as {example}");
     }
 
     private static DeviceMode ParseDeviceMode(string? text) => text?.ToLowerInvariant() switch

@@ -18,11 +18,16 @@ public sealed class MemshackDeployment : IAsyncDisposable
     private readonly IReadOnlyList<EngineRegionStore> _localReplicas;
     private readonly IReadOnlyList<string> _localRegions;
     private readonly EnginePool _pool;
+    private readonly string _self;
     private readonly ILogger _logger;
 
+    /// <summary>Pause after each shard's anti-entropy pass, so a pass over many shards leaves room for the requests.</summary>
+    private static readonly TimeSpan AntiEntropyShardPause = TimeSpan.FromMilliseconds(50);
+
     private MemshackDeployment(MemshackResource resource, IReadOnlyList<ServedShard> shards, IReadOnlyList<EngineRegionStore> localReplicas,
-        IReadOnlyList<string> localRegions, EnginePool pool, MemcachedGatewayHost gateway, ILogger logger)
+        IReadOnlyList<string> localRegions, EnginePool pool, string self, MemcachedGatewayHost gateway, ILogger logger)
     {
+        _self = self;
         _localReplicas = localReplicas;
         _localRegions = localRegions;
         _pool = pool;
@@ -110,7 +115,7 @@ public sealed class MemshackDeployment : IAsyncDisposable
         logger.LogInformation("Memshack {Memshack} served: memcached gateway {EndPoint}, {Shards} shards x {Replicas} replicas, write quorum {Quorum}, shard map {Map}",
             key, gateway.Endpoint, resource.Spec.NumShards, resource.Spec.NumReplicas, resource.Spec.WriteQuorum.ToManifestValue(),
             string.Join(" ", map.Select((nodes, s) => $"{s}:[{string.Join(",", nodes)}]")));
-        return new MemshackDeployment(resource, shards, localReplicas, localRegions, pool, gateway, logger);
+        return new MemshackDeployment(resource, shards, localReplicas, localRegions, pool, self, gateway, logger);
     }
 
     /// <summary>A node came back as a new incarnation: whatever its replicas hold is unknown, so they resync before serving.</summary>
@@ -139,6 +144,30 @@ public sealed class MemshackDeployment : IAsyncDisposable
             {
                 _logger.LogWarning(e, "Repair of {Memshack} shard {Shard} failed; retrying on the next pass", Key, shard.Index);
             }
+        }
+    }
+
+    /// <summary>
+    /// One anti-entropy pass over the shards whose ordering replica (the first in sync) is held here,
+    /// so one silo compares each shard: their replicas' digests are compared and the keys that
+    /// differ repaired to their newest version (<see cref="ReplicaSet.CompareAsync"/>).
+    /// </summary>
+    public async Task AntiEntropyAsync(CancellationToken cancellationToken)
+    {
+        foreach (ServedShard shard in Shards)
+        {
+            int ordering = shard.Replicas.OrderingReplica;
+            if (shard.Nodes.Count < 2 || ordering < 0 || shard.Nodes[ordering] != _self)
+                continue;
+            try
+            {
+                await shard.Replicas.CompareAsync(repair: true, maxReportedKeys: 0, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogWarning(e, "Anti-entropy of {Memshack} shard {Shard} failed; retrying on the next pass", Key, shard.Index);
+            }
+            await Task.Delay(AntiEntropyShardPause, cancellationToken);
         }
     }
 

@@ -17,7 +17,9 @@ namespace Mnemo.Silo;
 /// each change of the set starts a Memshack's replica sets and memcached gateway, restarts them with
 /// a changed spec, stops serving an invalid one (its data kept) and deletes a removed one (its
 /// regions dropped). Membership drives the rest: a node that returns as a new generation has its
-/// replicas resynced, and a maintenance pass every second repairs replicas that missed writes.
+/// replicas resynced, and a maintenance pass every second repairs replicas that missed writes; an
+/// anti-entropy pass (every <see cref="SiloSettings.AntiEntropyInterval"/>) repairs the keys whose
+/// replicas differ anyway.
 /// </summary>
 public sealed class MemshackService(
     SiloSettings settings,
@@ -56,6 +58,7 @@ public sealed class MemshackService(
         _logger.LogInformation("Memshack replicas are placed over the nodes {Nodes}", string.Join(", ", _nodes));
 
         Task maintenance = MaintainAsync(stoppingToken);
+        Task antiEntropy = AntiEntropyAsync(stoppingToken);
         try
         {
             await foreach (IReadOnlyList<MemshackObject> declared in feed.WatchAsync(stoppingToken))
@@ -65,6 +68,7 @@ public sealed class MemshackService(
         {
         }
         await maintenance;
+        await antiEntropy;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -199,6 +203,23 @@ public sealed class MemshackService(
                 await Task.Delay(MaintenanceInterval, cancellationToken);
                 foreach (MemshackDeployment deployment in _deployments.Values)
                     await deployment.RepairAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Every <see cref="SiloSettings.AntiEntropyInterval"/>, compares and repairs the replicas of the shards this silo orders.</summary>
+    private async Task AntiEntropyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(settings.AntiEntropyInterval, cancellationToken);
+                foreach (MemshackDeployment deployment in _deployments.Values)
+                    await deployment.AntiEntropyAsync(cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -14,7 +14,7 @@ public sealed class SiloSettingsTests
             "--node-name", "n7", "--host", "127.0.0.2", "--silo-port", "2000", "--gateway-port", "2003", "--health-port", "2001",
             "--data-port", "2002", "--cluster-id", "c1", "--namespace", "ns", "--kubeconfig", "kc", "--nodes", "a, b",
             "--state-dir", "s", "--pool-path", "p", "--pool-capacity", "1GiB", "--device-mode", "fsdax", "--idle-age", "00:00:30",
-            "--memshack-port-offset", "3"]);
+            "--memshack-port-offset", "3", "--anti-entropy-interval", "00:00:02"]);
 
         Assert.Equal("n7", settings.NodeName);
         Assert.Equal("127.0.0.2", settings.Host);
@@ -32,6 +32,7 @@ public sealed class SiloSettingsTests
         Assert.Equal(DeviceMode.FsDax, settings.DeviceMode);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.IdleAge);
         Assert.Equal(3, settings.MemshackPortOffset);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.AntiEntropyInterval);
     }
 
     [Fact]
@@ -73,6 +74,7 @@ public sealed class SiloSettingsTests
     [InlineData("--pool-capacity", "12XB", "MNEMO_POOL_CAPACITY")]
     [InlineData("--device-mode", "pmem", "MNEMO_DEVICE_MODE")]
     [InlineData("--idle-age", "-00:01:00", "MNEMO_IDLE_AGE")]
+    [InlineData("--anti-entropy-interval", "0", "MNEMO_ANTI_ENTROPY_INTERVAL")]
     [InlineData("--data-port", "70000", "MNEMO_DATA_PORT")]
     [InlineData("--memshack-port-offset", "-1", "MNEMO_MEMSHACK_PORT_OFFSET")]
     public void Bad_values_name_the_setting(string option, string value, string named)
