@@ -36,7 +36,8 @@ public sealed class MemshackStatsTests
         Assert.All(stats.Skip(1), s => Assert.Equal("0", s["cmd_set"]));
     }
 
-    private static async Task<Dictionary<string, string>> StatsAsync(int port)
+    /// <summary>The general <c>stats</c> group of the gateway on <paramref name="port"/>, by name.</summary>
+    internal static async Task<Dictionary<string, string>> StatsAsync(int port)
     {
         using var client = new TcpClient();
         await client.ConnectAsync("127.0.0.1", port);
