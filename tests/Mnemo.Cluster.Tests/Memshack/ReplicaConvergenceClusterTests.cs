@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
@@ -34,8 +33,11 @@ public sealed class ReplicaConvergenceClusterTests(ConvergenceClusterFixture fix
     public async Task Concurrent_writers_through_every_gateway_leave_identical_replicas()
     {
         // Mixed commands on few keys from every gateway at once: the same keys are raced all the time.
-        int[] replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(node => MixedWritesAsync(Memshacks, Strict, node, seed: node, operations: 400)));
+        var serverErrors = new ConcurrentQueue<string>();
+        int[] replies = await Task.WhenAll(Enumerable.Range(0, 3).Select(node =>
+            MixedWritesAsync(Memshacks, Strict, node, seed: node, operations: 400, serverErrors: serverErrors)));
         output.WriteLine($"{replies.Sum()} writes answered");
+        Assert.True(serverErrors.IsEmpty, "every replica is up, yet: " + string.Join('\n', serverErrors.Take(10)));
 
         List<string> differing = await Memshacks.DifferingReplicaKeysAsync(Strict);
         Assert.True(differing.Count == 0, $"{differing.Count} keys differ between replicas:\n" + string.Join('\n', differing.Take(10)));
@@ -106,7 +108,8 @@ public sealed class ReplicaConvergenceClusterTests(ConvergenceClusterFixture fix
     /// <summary>
     /// Random set, delete, append, prepend, incr, cas and touch on <see cref="HotKeys"/> keys through
     /// node <paramref name="node"/>'s gateway, until <paramref name="operations"/> are answered or
-    /// <paramref name="stop"/> fires; values stay numeric so incr applies. Returns the count answered.
+    /// <paramref name="stop"/> fires; values stay numeric so incr applies. Returns the count answered;
+    /// SERVER_ERROR replies go to <paramref name="serverErrors"/>.
     /// </summary>
     internal static async Task<int> MixedWritesAsync(MemshackCluster memshacks, string memshack, int node, int seed, int operations,
         CancellationToken stop = default, ConcurrentQueue<string>? serverErrors = null)
