@@ -34,6 +34,8 @@ public sealed class MemshackStatsTests
         Assert.Equal(Keys.Length.ToString(CultureInfo.InvariantCulture), stats[0]["cmd_set"]);
         Assert.Equal(Keys.Length.ToString(CultureInfo.InvariantCulture), stats[0]["total_items"]);
         Assert.All(stats.Skip(1), s => Assert.Equal("0", s["cmd_set"]));
+        // Replicas that never diverged: anti-entropy repaired nothing, and every gateway says so.
+        Assert.All(stats, s => Assert.Equal("0", s["mnemo_repaired_keys"]));
     }
 
     /// <summary>The general <c>stats</c> group of the gateway on <paramref name="port"/>, by name.</summary>
