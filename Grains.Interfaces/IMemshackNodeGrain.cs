@@ -39,4 +39,8 @@ public interface IMemshackNodeGrain : IGrainWithStringKey
     /// <summary>Drops this node's replicas that <paramref name="topology"/> does not place here and deletes keys routed elsewhere; the number of keys deleted.</summary>
     [Alias("CleanUpMove")]
     Task<long> CleanUpMoveAsync(string memshack, MemshackTopology topology);
+
+    /// <summary>Compares the replicas of shard <paramref name="shard"/> of <paramref name="memshack"/> through this silo's replica set.</summary>
+    [Alias("VerifyShard")]
+    Task<MemshackShardVerification> VerifyShardAsync(string memshack, int shard);
 }

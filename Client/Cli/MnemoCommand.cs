@@ -19,7 +19,7 @@ public static class MnemoCommand
         };
         var ns = new Option<string?>("--namespace", "-n")
         {
-            Description = "namespace of the membership resources (default: the kubeconfig context's)",
+            Description = "namespace of the membership resources (default: the kubeconfig context's) and of the Memshack verify names (default: default)",
             Recursive = true,
         };
         var clusterId = new Option<string?>("--cluster-id")
@@ -50,6 +50,13 @@ public static class MnemoCommand
         var list = new Command("list", "Cluster members: node, address, status, generation");
         list.SetAction((parse, cancel) => CommandRunner.RunAsync(Connection(parse), parse.GetValue(output), ListCommand.RunAsync, cancel));
         root.Subcommands.Add(list);
+
+        var memshack = new Argument<string>("memshack") { Description = "name of the Memshack (its namespace is --namespace)" };
+        var verify = new Command("verify", "Compare the replicas of every shard of a Memshack; exit 0 when all agree, 3 when keys differ, 4 when a replica did not answer");
+        verify.Arguments.Add(memshack);
+        verify.SetAction((parse, cancel) => CommandRunner.RunAsync(Connection(parse), parse.GetValue(output),
+            (client, format, token) => VerifyCommand.RunAsync(client, format, $"{parse.GetValue(ns) ?? "default"}/{parse.GetValue(memshack)}", token), cancel));
+        root.Subcommands.Add(verify);
         return root;
     }
 }

@@ -81,6 +81,23 @@ public sealed class MnemoClient : IAsyncDisposable
     public Task<MemshackShardStatus> GetShardStatusAsync(string memshack, int shard) =>
         ReadAsync(Cluster.GetGrain<IMemshackShardGrain>($"{memshack}/{shard}").GetStatusAsync);
 
+    /// <summary>
+    /// Compares the replicas of every shard of Memshack <paramref name="memshack"/> (<c>namespace/name</c>),
+    /// in shard order; empty when the cluster serves no such Memshack. Nothing is repaired.
+    /// </summary>
+    public async Task<IReadOnlyList<MemshackShardVerification>> VerifyAsync(string memshack)
+    {
+        var shards = new List<MemshackShardVerification>();
+        // The shard count is the served one: shards are asked in order until one is not served.
+        while (true)
+        {
+            MemshackShardVerification shard = await ReadAsync(Cluster.GetGrain<IMemshackShardGrain>($"{memshack}/{shards.Count}").VerifyAsync);
+            if (!shard.Served)
+                return shards;
+            shards.Add(shard);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));

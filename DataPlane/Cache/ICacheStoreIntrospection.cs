@@ -19,4 +19,7 @@ public interface ICacheStoreIntrospection
 
     /// <summary>Where <paramref name="key"/> is routed: its shard and the replicas serving it.</summary>
     CacheRoute DescribeRoute(ReadOnlySpan<byte> key);
+
+    /// <summary>Keys anti-entropy repaired in the replicas behind the store; null for a store without replicas.</summary>
+    long? RepairedKeys { get; }
 }

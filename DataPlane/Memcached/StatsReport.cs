@@ -28,7 +28,7 @@ internal static class StatsReport
         switch (group)
         {
             case "":
-                return General(stats, (await store.GetStatsAsync()).Stats, options);
+                return General(stats, (await store.GetStatsAsync()).Stats, options, (store as ICacheStoreIntrospection)?.RepairedKeys);
             case "settings":
                 return Settings(stats, (await store.GetStatsAsync()).Stats, store.ItemSizeMax, options, requester);
             case "slabs":
@@ -44,7 +44,9 @@ internal static class StatsReport
         }
     }
 
-    private static List<KeyValuePair<string, string>> General(GatewayStats stats, CacheStoreStats storeStats, MemcachedGatewayOptions options)
+    /// <summary>memcached's general group; a replicated store adds <c>mnemo_repaired_keys</c> last (exporters skip names they do not know).</summary>
+    private static List<KeyValuePair<string, string>> General(GatewayStats stats, CacheStoreStats storeStats, MemcachedGatewayOptions options,
+        long? repairedKeys)
     {
         using Process process = Process.GetCurrentProcess();
         DateTimeOffset now = DateTimeOffset.UtcNow;
@@ -122,6 +124,10 @@ internal static class StatsReport
             Line("crawler_items_checked", 0),
             Line("lrutail_reflocked", 0),
         ]);
+        if (repairedKeys is { } repaired)
+        {
+            lines.Add(Line("mnemo_repaired_keys", repaired));
+        }
         return lines;
     }
 

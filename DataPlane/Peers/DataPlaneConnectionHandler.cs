@@ -202,6 +202,9 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
                 case DataPlaneOpCode.Stats:
                     WriteStats(request.Id, region, output);
                     return null;
+                case DataPlaneOpCode.Versions:
+                    WriteVersions(request, region, output);
+                    return null;
                 default:
                     return new ScanRequest(request.Id, region, request.Argument, (int)Math.Min(request.Flags, DataPlaneProtocol.MaxScanChunkBytes));
             }
@@ -241,6 +244,21 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
         new DataPlaneResponse(id, CacheStatus.Ok, 0, 0, 0, 0, 0, 0).WriteHeader(span, DataPlaneProtocol.StatsPayloadLength);
         StatsPayload.Write(span[DataPlaneProtocol.ResponseHeaderLength..], EngineRegionStore.ReadStats(_pool, region));
         output.Advance(DataPlaneProtocol.ResponseHeaderLength + DataPlaneProtocol.StatsPayloadLength);
+    }
+
+    /// <summary>
+    /// Scans the region's versions here, where it lives, and writes the digests and listed versions as
+    /// the payload. The scan holds this connection for its duration; anti-entropy asks rarely.
+    /// </summary>
+    private void WriteVersions(in DataPlaneRequest request, Region region, PipeWriter output)
+    {
+        var payload = new ArrayBufferWriter<byte>();
+        (_, bool truncated) = ReplicaVersions.Write(_pool, region, (int)request.Flags, request.Value, payload);
+        Span<byte> span = output.GetSpan(DataPlaneProtocol.ResponseHeaderLength);
+        new DataPlaneResponse(request.Id, CacheStatus.Ok, 0, truncated ? DataPlaneProtocol.ResponseVersionsTruncated : 0, 0, 0, 0, 0)
+            .WriteHeader(span, payload.WrittenCount);
+        output.Advance(DataPlaneProtocol.ResponseHeaderLength);
+        output.Write(payload.WrittenSpan);
     }
 
     private async ValueTask ServeScanAsync(ScanRequest request, RegionScanSessions scans, ArrayBufferWriter<byte> chunk, PipeWriter output,

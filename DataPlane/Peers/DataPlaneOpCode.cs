@@ -13,4 +13,6 @@ public enum DataPlaneOpCode : byte
     /// <summary>Next chunk of a region scan (for resync); scan id 0 starts one, chunk size 0 abandons one.</summary>
     ScanChunk = 7,
     Stats = 8,
+    /// <summary>Bucket digests of a region's versions and the versions of chosen buckets (anti-entropy; see <see cref="ReplicaVersions"/>).</summary>
+    Versions = 9,
 }

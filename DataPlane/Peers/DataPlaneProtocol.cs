@@ -23,6 +23,9 @@ namespace Mnemo.DataPlane;
 /// Store modes use <see cref="CacheStoreMode"/>; mode 1 on arithmetic
 /// means decrement. Statuses are <see cref="CacheStatus"/> values. A scan
 /// response repeats its bits in the flags field, which is where <see cref="PeerConnection"/> reads "done".
+/// A versions request carries the bucket count in its flags and, as its value, a bitmap of the
+/// buckets to list (or none); its response's flags say 1 when the listing was cut short, and its
+/// payload is <see cref="ReplicaVersions"/>.
 /// </summary>
 public static class DataPlaneProtocol
 {
@@ -46,6 +49,12 @@ public static class DataPlaneProtocol
     public const byte WriteAdvance = 16;
     public const byte AllWriteOptions = 31;
     public const int StatsPayloadLength = 6 * sizeof(ulong);
+
+    /// <summary>Flags bit of a versions response: the listing stopped at the payload limit.</summary>
+    public const uint ResponseVersionsTruncated = 1;
+
+    /// <summary>Whether requests of <paramref name="op"/> name a key (the others address a whole region).</summary>
+    public static bool IsKeyed(DataPlaneOpCode op) => op is not (DataPlaneOpCode.Flush or DataPlaneOpCode.ScanChunk or DataPlaneOpCode.Stats or DataPlaneOpCode.Versions);
 
     /// <summary>Largest scan chunk a server produces (a chunk may exceed it by one item).</summary>
     public const int MaxScanChunkBytes = 1 << 20;

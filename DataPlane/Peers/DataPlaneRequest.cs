@@ -49,7 +49,7 @@ public readonly ref struct DataPlaneRequest
     public static DataPlaneRequest Parse(ReadOnlySpan<byte> frame)
     {
         var op = (DataPlaneOpCode)frame[8];
-        if (op is < DataPlaneOpCode.Get or > DataPlaneOpCode.Stats)
+        if (op is < DataPlaneOpCode.Get or > DataPlaneOpCode.Versions)
         {
             throw new DataPlaneProtocolException($"unknown operation {frame[8]}");
         }
@@ -70,12 +70,25 @@ public readonly ref struct DataPlaneRequest
         {
             throw new DataPlaneProtocolException($"region and key lengths ({regionLength} + {keyLength}) exceed the {bodyLength}-byte body");
         }
-        bool keyed = op is not (DataPlaneOpCode.Flush or DataPlaneOpCode.ScanChunk or DataPlaneOpCode.Stats);
+        bool keyed = DataPlaneProtocol.IsKeyed(op);
         if (keyed == (keyLength == 0))
         {
             throw new DataPlaneProtocolException(keyed ? $"{op} without a key" : $"{op} with a key");
         }
-        if (op != DataPlaneOpCode.Store && bodyLength != regionLength + keyLength)
+        int valueLength = bodyLength - regionLength - keyLength;
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(frame[16..]);
+        if (op == DataPlaneOpCode.Versions)
+        {
+            if (!ReplicaVersions.IsValidBucketCount((int)Math.Min(flags, int.MaxValue)))
+            {
+                throw new DataPlaneProtocolException($"{op} over {flags} buckets (1 to {ReplicaVersions.MaxBuckets} allowed)");
+            }
+            if (valueLength != 0 && valueLength != ReplicaVersions.BitmapLength((int)flags))
+            {
+                throw new DataPlaneProtocolException($"{op} with a {valueLength}-byte bucket bitmap for {flags} buckets");
+            }
+        }
+        else if (op != DataPlaneOpCode.Store && valueLength != 0)
         {
             throw new DataPlaneProtocolException($"{op} with a value");
         }
@@ -100,7 +113,7 @@ public readonly ref struct DataPlaneRequest
             Op = op,
             Mode = mode,
             Options = options,
-            Flags = BinaryPrimitives.ReadUInt32LittleEndian(frame[16..]),
+            Flags = flags,
             Exptime = BinaryPrimitives.ReadInt64LittleEndian(frame[20..]),
             Argument = BinaryPrimitives.ReadUInt64LittleEndian(frame[28..]),
             CasNew = BinaryPrimitives.ReadUInt64LittleEndian(frame[36..]),

@@ -130,6 +130,18 @@ public sealed class PeerConnection : IAsyncDisposable
         return (result.Status, result.Number, (result.Info.Flags & DataPlaneProtocol.ResponseScanDone) != 0);
     }
 
+    /// <summary>
+    /// Reads <paramref name="region"/>'s bucket digests and the versions of the buckets
+    /// <paramref name="listBuckets"/> marks into <paramref name="payload"/> (<see cref="ReplicaVersions"/>).
+    /// </summary>
+    public async ValueTask<(CacheStatus Status, bool Truncated)> ReadVersionsAsync(byte[] region, int buckets, ReadOnlyMemory<byte> listBuckets,
+        IBufferWriter<byte> payload)
+    {
+        CacheResult result = await SendAsync(new DataPlaneRequestFields(DataPlaneOpCode.Versions, Flags: (uint)buckets), region, default, listBuckets, payload)
+            .ConfigureAwait(false);
+        return (result.Status, (result.Info.Flags & DataPlaneProtocol.ResponseVersionsTruncated) != 0);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
@@ -168,7 +180,7 @@ public sealed class PeerConnection : IAsyncDisposable
             throw new ArgumentException($"region names are 1 to {EngineLimits.RegionNameMax} UTF-8 bytes", nameof(region));
         }
         // Answer what the peer would, rather than send a frame it must reject by closing the connection.
-        bool keyed = fields.Op is not (DataPlaneOpCode.Flush or DataPlaneOpCode.ScanChunk or DataPlaneOpCode.Stats);
+        bool keyed = DataPlaneProtocol.IsKeyed(fields.Op);
         if (keyed && (key.IsEmpty || key.Length > EngineLimits.KeyMax))
         {
             return new(new CacheResult(CacheStatus.BadKey));

@@ -58,4 +58,11 @@ public sealed class RemoteReplica : IReplica
         (CacheStatus status, ulong id, bool done) = await _peer.ScanChunkAsync(_region, scanId, maxChunkBytes, items).ConfigureAwait(false);
         return status == CacheStatus.Ok ? ReplicaScanChunk.Create(id, done, items.WrittenSpan) : ReplicaScanChunk.Failed(status);
     }
+
+    public async ValueTask<ReplicaVersions> ReadVersionsAsync(int buckets, ReadOnlyMemory<byte> listBuckets, CancellationToken cancellationToken = default)
+    {
+        var payload = new ArrayBufferWriter<byte>();
+        (CacheStatus status, bool truncated) = await _peer.ReadVersionsAsync(_region, buckets, listBuckets, payload).ConfigureAwait(false);
+        return status == CacheStatus.Ok ? ReplicaVersions.Read(payload.WrittenSpan, buckets, truncated) : ReplicaVersions.Unavailable;
+    }
 }

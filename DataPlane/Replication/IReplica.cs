@@ -16,4 +16,11 @@ public interface IReplica : IAsyncCacheStore
     /// A <paramref name="maxChunkBytes"/> of 0 abandons the scan.
     /// </summary>
     ValueTask<ReplicaScanChunk> ScanChunkAsync(ulong scanId, int maxChunkBytes, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The replica's bucket digests and the versions of the keys in the buckets
+    /// <paramref name="listBuckets"/> marks (a bitmap; empty lists none), computed where the replica
+    /// lives (see <see cref="ReplicaVersions"/>), for anti-entropy.
+    /// </summary>
+    ValueTask<ReplicaVersions> ReadVersionsAsync(int buckets, ReadOnlyMemory<byte> listBuckets, CancellationToken cancellationToken = default);
 }

@@ -13,5 +13,7 @@ public sealed partial class ReplicaSet : ICacheStoreIntrospection
     /// <summary>Every replica of the shard, by name, whichever serves reads for the key.</summary>
     public CacheRoute DescribeRoute(ReadOnlySpan<byte> key) => new(0, 1, _slots.Select(s => s.Replica.Name).ToArray());
 
+    long? ICacheStoreIntrospection.RepairedKeys => RepairedKeys;
+
     private ICacheStoreIntrospection? LocalIntrospection => _slots.Select(s => s.Replica).OfType<ICacheStoreIntrospection>().FirstOrDefault();
 }

@@ -89,7 +89,7 @@ public sealed partial class ReplicaSet
             bool copied;
             try
             {
-                copied = await CopyKeyAsync(source, index, keys[k], deleteWhenAbsent: true, cancellationToken).ConfigureAwait(false);
+                copied = await CopyKeyAsync(source, index, keys[k], deleteWhenAbsent: true, cancellationToken).ConfigureAwait(false) != CacheStatus.Unavailable;
             }
             finally
             {
@@ -122,15 +122,17 @@ public sealed partial class ReplicaSet
     /// <summary>
     /// Makes <paramref name="target"/>'s copy of <paramref name="key"/> equal to <paramref name="source"/>'s:
     /// the item with its flags, exptime, CAS and stale mark, as an ordered write (a newer version the target holds
-    /// stays), or its absence when <paramref name="deleteWhenAbsent"/>. The caller holds the key's stripe. False
-    /// when either replica did not answer.
+    /// stays), or its absence when <paramref name="deleteWhenAbsent"/>. The caller holds the key's stripe. Answers
+    /// the target's reply (<see cref="CacheStatus.Ok"/> when it changed, <see cref="CacheStatus.Exists"/> when it
+    /// holds a newer version), <see cref="CacheStatus.NotFound"/> when the source has no item and nothing was
+    /// sent, or <see cref="CacheStatus.Unavailable"/> when either replica did not answer.
     /// </summary>
-    private async ValueTask<bool> CopyKeyAsync(int source, int target, ReadOnlyMemory<byte> key, bool deleteWhenAbsent,
+    private async ValueTask<CacheStatus> CopyKeyAsync(int source, int target, ReadOnlyMemory<byte> key, bool deleteWhenAbsent,
         CancellationToken cancellationToken)
     {
         if (source < 0)
         {
-            return false;
+            return CacheStatus.Unavailable;
         }
         ReplicaSlot to = _slots[target];
         var value = new ArrayBufferWriter<byte>();
@@ -145,14 +147,14 @@ public sealed partial class ReplicaSet
                 break;
             case CacheStatus.NotFound when !deleteWhenAbsent:
                 // The delete that removed it reached every replica by itself, with its version.
-                return true;
+                return CacheStatus.NotFound;
             case CacheStatus.NotFound:
                 AddTombstone(to, key.Span);
                 written = await to.Replica.DeleteAsync(key, default, cancellationToken).ConfigureAwait(false);
                 break;
             default:
-                return false;
+                return CacheStatus.Unavailable;
         }
-        return written.Status != CacheStatus.Unavailable;
+        return written.Status;
     }
 }

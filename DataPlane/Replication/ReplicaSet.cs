@@ -63,6 +63,10 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
         }
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.HintCapacity);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ResyncChunkBytes);
+        if (!ReplicaVersions.IsValidBucketCount(options.AntiEntropyBuckets))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"AntiEntropyBuckets must be 1 to {ReplicaVersions.MaxBuckets}");
+        }
         _options = options;
         _slots = replicas.Select(r => new ReplicaSlot(r, options.HintCapacity)).ToArray();
         _locks = new KeyLockStripes(options.KeyLockStripes);
@@ -320,7 +324,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
             }
             bool reached = orderedDelete
                 ? (await others.SendTo(_slots[i].Replica, cancellationToken).ConfigureAwait(false)).Status != CacheStatus.Unavailable
-                : await CopyKeyAsync(orderer, i, write.Key, deleteWhenAbsent: false, cancellationToken).ConfigureAwait(false);
+                : await CopyKeyAsync(orderer, i, write.Key, deleteWhenAbsent: false, cancellationToken).ConfigureAwait(false) != CacheStatus.Unavailable;
             if (reached)
             {
                 acks++;
@@ -374,7 +378,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
             CacheResult reply = Decide(write.Key.Span, states, replies, count, out int source);
             for (int i = 0; i < count; i++)
             {
-                if (states[i] == ReplicaState.Resyncing && !await CopyKeyAsync(source, i, write.Key, deleteWhenAbsent: true, cancellationToken).ConfigureAwait(false))
+                if (states[i] == ReplicaState.Resyncing && await CopyKeyAsync(source, i, write.Key, deleteWhenAbsent: true, cancellationToken).ConfigureAwait(false) == CacheStatus.Unavailable)
                 {
                     FailResync(i, "could not copy a key written during resync");
                 }

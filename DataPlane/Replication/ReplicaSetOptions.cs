@@ -30,6 +30,12 @@ public sealed record ReplicaSetOptions
     /// </summary>
     public CasClock CasClock { get; init; } = new(0);
 
+    /// <summary>
+    /// Buckets anti-entropy splits a shard's keys into (at most <see cref="ReplicaVersions.MaxBuckets"/>):
+    /// more buckets list fewer keys per differing bucket, and cost 8 bytes each per comparison.
+    /// </summary>
+    public int AntiEntropyBuckets { get; init; } = 1024;
+
     /// <summary>Number of key lock stripes (see <see cref="KeyLockStripes"/>).</summary>
     public int KeyLockStripes { get; init; } = 1024;
 }

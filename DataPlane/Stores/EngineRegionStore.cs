@@ -156,6 +156,20 @@ public sealed class EngineRegionStore : IReplica, ICacheStoreIntrospection, IDis
         }
     }
 
+    public ValueTask<ReplicaVersions> ReadVersionsAsync(int buckets, ReadOnlyMemory<byte> listBuckets, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var payload = new ArrayBufferWriter<byte>();
+            (_, bool truncated) = ReplicaVersions.Write(_pool, _region, buckets, listBuckets.Span, payload);
+            return new(ReplicaVersions.Read(payload.WrittenSpan, buckets, truncated));
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            return new(ReplicaVersions.Unavailable);
+        }
+    }
+
     public string MemoryName => _pool.Options.Path;
 
     /// <summary>The pool's slab classes: regions share them.</summary>
@@ -163,6 +177,9 @@ public sealed class EngineRegionStore : IReplica, ICacheStoreIntrospection, IDis
         _pool.GetSlabStats().Select(s => new CacheSlabStats(s.ClassId, s.ChunkSize, s.Pages, s.ChunksTotal, s.ChunksUsed, s.Evictions)).ToArray();
 
     public CacheRoute DescribeRoute(ReadOnlySpan<byte> key) => _route;
+
+    /// <summary>A single region has no replicas to repair.</summary>
+    public long? RepairedKeys => null;
 
     public void Dispose() => _scans.Dispose();
 }

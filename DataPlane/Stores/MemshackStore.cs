@@ -187,6 +187,8 @@ public sealed class MemshackStore : IAsyncCacheStore, ICacheStoreIntrospection, 
 
     public CacheRoute DescribeRoute(ReadOnlySpan<byte> key) => Current.DescribeRoute(key);
 
+    public long? RepairedKeys => Current.RepairedKeys;
+
     public void Dispose() => Fence.Dispose();
 
     /// <summary>Leaves the fence when <paramref name="pending"/> completes; synchronous completions stay synchronous.</summary>

@@ -103,6 +103,10 @@ public sealed class ShardedCacheStore : IAsyncCacheStore, ICacheStoreIntrospecti
         return new CacheRoute(shard, _shards.Length, replicas);
     }
 
+    /// <summary>Summed over the shards that have replicas; null when none has.</summary>
+    public long? RepairedKeys =>
+        _shards.OfType<ICacheStoreIntrospection>().Select(s => s.RepairedKeys).Where(r => r.HasValue).Aggregate((long?)null, (sum, r) => (sum ?? 0) + r);
+
     private IEnumerable<ICacheStoreIntrospection> Memories() =>
         _shards.OfType<ICacheStoreIntrospection>().Where(s => s.MemoryName.Length > 0).DistinctBy(s => s.MemoryName);
 

@@ -24,7 +24,18 @@ public sealed class MemshackNodeGrain(NodePool nodePool, ServedMemshacks served,
         var replicas = new MemshackReplicaStatus[found.Nodes.Count];
         for (int i = 0; i < replicas.Length; i++)
             replicas[i] = new MemshackReplicaStatus(found.Nodes[i], ReplicaStateNames.Of(statuses[i].State), statuses[i].PendingHints);
-        return Task.FromResult(new MemshackShardStatus(memshack, shard, true, replicas, []));
+        return Task.FromResult(new MemshackShardStatus(memshack, shard, true, replicas, [], found.Replicas.RepairedKeys));
+    }
+
+    public async Task<MemshackShardVerification> VerifyShardAsync(string memshack, int shard)
+    {
+        if (served.Find(memshack, shard) is not { } found)
+            return MemshackShardVerification.NotServed(memshack, shard);
+        ReplicaComparison comparison = await found.Replicas.CompareAsync(repair: false, MemshackShardVerification.MaxReportedKeys);
+        IReadOnlyList<ReplicaStatus> replicas = found.Replicas.GetReplicaStatuses();
+        string[] unreachable = found.Nodes.Where((_, i) => comparison.UnreachableReplicas.Contains(replicas[i].Name)).ToArray();
+        MemshackDifferingKey[] keys = comparison.Keys.Select(k => new MemshackDifferingKey(k.Key, [.. k.Versions])).ToArray();
+        return new MemshackShardVerification(memshack, shard, true, [.. found.Nodes], unreachable, comparison.DifferingKeys, keys, comparison.Truncated);
     }
 
     public Task BeginMoveAsync(string memshack, MemshackTopology from, MemshackTopology to) =>

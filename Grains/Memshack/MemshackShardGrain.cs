@@ -55,7 +55,16 @@ public sealed class MemshackShardGrain(NodePool nodePool) : Grain, IMemshackShar
         // A replica whose own silo is silent cannot be serving.
         foreach (string silent in unanswered)
             merged[silent] = merged[silent] with { State = Worse(merged[silent].State, ReplicaStateNames.Unreachable) };
-        return new MemshackShardStatus(memshack, shard, true, nodes.Select(n => merged[n]).ToArray(), unanswered.ToArray());
+        // Only a silo holding the shard's ordering replica runs anti-entropy for it, and it holds a replica: sum their counts.
+        long repaired = views.Where(v => v.IsCompletedSuccessfully && v.Result.Served).Sum(v => v.Result.RepairedKeys);
+        return new MemshackShardStatus(memshack, shard, true, nodes.Select(n => merged[n]).ToArray(), unanswered.ToArray(), repaired);
+    }
+
+    public Task<MemshackShardVerification> VerifyAsync()
+    {
+        (string memshack, int shard) = ParseKey(this.GetPrimaryKeyString());
+        // Every silo serves every shard, and the replicas compute their digests where they live: this silo's set can compare them.
+        return GrainFactory.GetGrain<IMemshackNodeGrain>(nodePool.NodeName).VerifyShardAsync(memshack, shard);
     }
 
     private static string Worse(string a, string b) => ReplicaStateNames.Severity(b) > ReplicaStateNames.Severity(a) ? b : a;

@@ -12,7 +12,20 @@ public sealed partial class EnginePool
     /// <paramref name="visitor"/> returns false. An exception thrown by the visitor stops the scan and
     /// is rethrown here.
     /// </summary>
-    public unsafe void Scan(Region region, ulong snapshotId, ScanVisitor visitor)
+    public unsafe void Scan(Region region, ulong snapshotId, ScanVisitor visitor) =>
+        RunScan("mnemo_region_scan", visitor, (visit, context) => NativeMethods.RegionScan(_handle, region.Id, snapshotId, visit, context));
+
+    /// <summary>
+    /// Visits every version of the region's live view: its items, and the tombstones of ordered
+    /// deletes that have not expired (<see cref="ItemState.Tombstone"/>, the delete's CAS, an empty
+    /// value). Replicas compare these to find which writes and deletes one of them missed.
+    /// </summary>
+    public unsafe void ScanVersions(Region region, ScanVisitor visitor) =>
+        RunScan("mnemo_region_scan_versions", visitor, (visit, context) => NativeMethods.RegionScanVersions(_handle, region.Id, visit, context));
+
+    private unsafe delegate EngineStatus NativeScan(delegate* unmanaged<nint, byte*, uint, byte*, uint, ItemInfo*, int> visit, nint context);
+
+    private unsafe void RunScan(string function, ScanVisitor visitor, NativeScan scanCall)
     {
         ArgumentNullException.ThrowIfNull(visitor);
         var scan = new ScanState(visitor);
@@ -20,7 +33,7 @@ public sealed partial class EnginePool
         EngineStatus status;
         try
         {
-            status = NativeMethods.RegionScan(_handle, region.Id, snapshotId, &VisitItem, GCHandle.ToIntPtr(context));
+            status = scanCall(&VisitItem, GCHandle.ToIntPtr(context));
         }
         finally
         {
@@ -31,7 +44,7 @@ public sealed partial class EnginePool
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
-        ThrowUnlessOk("mnemo_region_scan", status);
+        ThrowUnlessOk(function, status);
     }
 
     [UnmanagedCallersOnly]

@@ -17,4 +17,7 @@ public enum ItemState : uint
 
     /// <summary>This read created the (empty) item on a miss (mg N).</summary>
     Vivified = 8,
+
+    /// <summary>Reported by <see cref="EnginePool.ScanVersions"/> only: the version is a delete's tombstone (no value).</summary>
+    Tombstone = 16,
 }

@@ -98,6 +98,7 @@ typedef struct mnemo_item_info {
 #define MNEMO_ITEM_TOKEN_SENT 2u /* a reader had already won the right to recache before this call */
 #define MNEMO_ITEM_WON 4u        /* this read won the right to recache (memcached's W) */
 #define MNEMO_ITEM_VIVIFIED 8u   /* this read created the item on a miss (mg N) */
+#define MNEMO_ITEM_TOMBSTONE 16u /* mnemo_region_scan_versions: a delete's tombstone (no value) */
 
 enum mnemo_read_opts {
     MNEMO_READ_TOUCH = 1,   /* set the exptime (mg T, gat) */
@@ -238,6 +239,11 @@ MNEMO_API mnemo_status mnemo_region_stats_get(mnemo_pool *pool, uint32_t region,
 /* Visits the items of the live view (snapshot = 0) or of a snapshot. */
 MNEMO_API mnemo_status mnemo_region_scan(mnemo_pool *pool, uint32_t region, uint64_t snapshot,
                                          mnemo_scan_fn fn, void *ctx);
+/* Visits the live view's versions: its items and the tombstones of ordered deletes that have not
+ * expired (state MNEMO_ITEM_TOMBSTONE, CAS = the delete's version, empty value), so replicas can
+ * compare what they hold and which deletes they saw (anti-entropy). */
+MNEMO_API mnemo_status mnemo_region_scan_versions(mnemo_pool *pool, uint32_t region,
+                                                  mnemo_scan_fn fn, void *ctx);
 
 /* ---- items ---- */
 /* Every write gives the version it writes a CAS: args->cas_new when non-zero, else the engine's

@@ -373,8 +373,8 @@ static bool visible(const mnemo_pool *pool, const item *it, void *ctx)
 /* Visits a copy of each item so the callback runs without engine locks other than the
  * region's shared lock: it may read and write items, but must not change snapshots or drop
  * the region. A live-view scan is not a point-in-time cut; scan a snapshot for that. */
-mnemo_status mnemo_region_scan(mnemo_pool *pool, uint32_t region, uint64_t snapshot,
-                               mnemo_scan_fn fn, void *ctx)
+static mnemo_status scan_region(mnemo_pool *pool, uint32_t region, uint64_t snapshot,
+                                bool tombstones, mnemo_scan_fn fn, void *ctx)
 {
     clear_error();
     if (!pool || !fn)
@@ -405,11 +405,14 @@ mnemo_status mnemo_region_scan(mnemo_pool *pool, uint32_t region, uint64_t snaps
         pthread_mutex_lock(&cls->lock);
         item *it = item_at(pool, ref);
         if (item_created(it) != 0 && it->region == region && visible(pool, it, &filter) &&
-            !item_is_tombstone(it) && !exptime_passed(pool, __atomic_load_n(&it->exptime, __ATOMIC_RELAXED))) {
+            (tombstones || !item_is_tombstone(it)) &&
+            !exptime_passed(pool, __atomic_load_n(&it->exptime, __ATOMIC_RELAXED))) {
             key_len = it->key_len;
             value_len = it->value_len;
             memcpy(buf, item_key(it), (size_t)key_len + value_len);
             item_fill_info(it, &info);
+            if (item_is_tombstone(it))
+                info.state |= MNEMO_ITEM_TOMBSTONE;
             keep = true;
         }
         pthread_mutex_unlock(&cls->lock);
@@ -420,4 +423,16 @@ mnemo_status mnemo_region_scan(mnemo_pool *pool, uint32_t region, uint64_t snaps
     free(buf);
     region_leave(pool, region);
     return st;
+}
+
+mnemo_status mnemo_region_scan(mnemo_pool *pool, uint32_t region, uint64_t snapshot,
+                               mnemo_scan_fn fn, void *ctx)
+{
+    return scan_region(pool, region, snapshot, false, fn, ctx);
+}
+
+mnemo_status mnemo_region_scan_versions(mnemo_pool *pool, uint32_t region, mnemo_scan_fn fn,
+                                        void *ctx)
+{
+    return scan_region(pool, region, 0, true, fn, ctx);
 }

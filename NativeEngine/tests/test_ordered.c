@@ -93,6 +93,47 @@ static void tombstone_expires(void)
     mnemo_clock_advance(pool, -10);
 }
 
+typedef struct seen_versions {
+    int items, tombstones;
+    uint64_t tombstone_cas;
+    uint32_t tombstone_value_len;
+} seen_versions;
+
+static int count_version(void *ctx, const uint8_t *key, uint32_t key_len, const uint8_t *value,
+                         uint32_t value_len, const mnemo_item_info *info)
+{
+    seen_versions *seen = ctx;
+    (void)key, (void)key_len, (void)value;
+    if (info->state & MNEMO_ITEM_TOMBSTONE) {
+        seen->tombstones++;
+        seen->tombstone_cas = info->cas;
+        seen->tombstone_value_len = value_len;
+    } else {
+        seen->items++;
+    }
+    return 0;
+}
+
+static void scan_versions_lists_tombstones(void)
+{
+    CHECK_ST(mnemo_flush(pool, region, 0), MNEMO_OK);
+    CHECK_ST(ordered_set("kept", "a", 100), MNEMO_OK);
+    CHECK_ST(ordered_set("gone", "b", 100), MNEMO_OK);
+    CHECK_ST(ordered_delete("gone", 300, 5), MNEMO_OK);
+    seen_versions live = {0}, versions = {0};
+    CHECK_ST(mnemo_region_scan(pool, region, 0, count_version, &live), MNEMO_OK);
+    CHECK(live.items == 1 && live.tombstones == 0);
+    CHECK_ST(mnemo_region_scan_versions(pool, region, count_version, &versions), MNEMO_OK);
+    CHECK(versions.items == 1 && versions.tombstones == 1);
+    CHECK(versions.tombstone_cas == 300 && versions.tombstone_value_len == 0);
+    /* An expired tombstone is no version any more. */
+    mnemo_clock_advance(pool, 10);
+    seen_versions later = {0};
+    CHECK_ST(mnemo_region_scan_versions(pool, region, count_version, &later), MNEMO_OK);
+    CHECK(later.items == 1 && later.tombstones == 0);
+    mnemo_clock_advance(pool, -10);
+}
+
 static void advance_raises_the_version(void)
 {
     CHECK_ST(mnemo_flush(pool, region, 0), MNEMO_OK);
@@ -155,6 +196,7 @@ int main(void)
     RUN(tombstone_refuses_older_writes);
     RUN(tombstone_is_invisible_to_other_operations);
     RUN(tombstone_expires);
+    RUN(scan_versions_lists_tombstones);
     RUN(advance_raises_the_version);
     RUN(ordered_writes_reject_what_they_cannot_order);
     RUN(tombstones_survive_reopen);

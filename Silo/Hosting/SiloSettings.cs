@@ -43,6 +43,8 @@ public sealed record SiloSettings
         ("--memcached-flush-threshold", "MEMCACHED_FLUSH_THRESHOLD",
             $"buffered reply bytes after which a gateway flushes before parsing more commands, a size (default {GatewayDefaults.FlushThresholdBytes})"),
         ("--memcached-version", "MEMCACHED_VERSION", $"what a gateway's version command answers (default {GatewayDefaults.Version})"),
+
+        ("--anti-entropy-interval", "ANTI_ENTROPY_INTERVAL", "pause between anti-entropy passes over the shards this silo orders (default 00:00:30)"),
     ];
 
     public const int DefaultSiloPort = 11111;
@@ -95,6 +97,12 @@ public sealed record SiloSettings
     /// <summary>Settings of every Memshack's memcached gateway on this silo.</summary>
     public MemcachedGatewayOptions Memcached { get; init; } = GatewayDefaults;
 
+    /// <summary>Pause between two anti-entropy passes, in which this silo compares the replicas of each
+    /// shard whose ordering replica it holds and repairs the keys that differ.</summary>
+    public TimeSpan AntiEntropyInterval { get; init; } = DefaultAntiEntropyInterval;
+
+    public static readonly TimeSpan DefaultAntiEntropyInterval = TimeSpan.FromSeconds(30);
+
     public IEnumerable<string> ToArguments()
     {
         string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
@@ -124,6 +132,8 @@ public sealed record SiloSettings
         yield return "--memcached-max-multiget-line"; yield return Number(Memcached.MaxMultiGetLineBytes);
         yield return "--memcached-flush-threshold"; yield return Number(Memcached.FlushThresholdBytes);
         yield return "--memcached-version"; yield return Memcached.Version;
+
+        yield return "--anti-entropy-interval"; yield return AntiEntropyInterval.ToString("c", CultureInfo.InvariantCulture);
     }
 
     /// <summary>Reads and validates the settings; throws <see cref="SiloConfigurationException"/>
@@ -151,11 +161,8 @@ public sealed record SiloSettings
             PoolPath = Get("POOL_PATH") ?? Path.Combine(stateDir, "pool"),
             PoolCapacity = Get("POOL_CAPACITY") is { } capacity ? ParseSize("POOL_CAPACITY", capacity) : 256UL << 20,
             DeviceMode = ParseDeviceMode(Get("DEVICE_MODE")),
-            IdleAge = Get("IDLE_AGE") is { } idle
-                ? TimeSpan.TryParse(idle, CultureInfo.InvariantCulture, out var age) && age > TimeSpan.Zero
-                    ? age
-                    : throw new SiloConfigurationException("IDLE_AGE", idle, "a positive time span such as 00:15:00")
-                : TimeSpan.FromMinutes(15),
+            IdleAge = ParsePositiveTimeSpan("IDLE_AGE", Get("IDLE_AGE"), "00:15:00", TimeSpan.FromMinutes(15)),
+            AntiEntropyInterval = ParsePositiveTimeSpan("ANTI_ENTROPY_INTERVAL", Get("ANTI_ENTROPY_INTERVAL"), "00:00:30", DefaultAntiEntropyInterval),
             MemshackPortOffset = Get("MEMSHACK_PORT_OFFSET") is { } offset
                 ? int.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 65535
                     ? n
@@ -203,6 +210,15 @@ public sealed record SiloSettings
         ByteSize.TryParse(text, out ulong bytes, out string problem) && bytes > 0
             ? bytes
             : throw new SiloConfigurationException(key, text, $"{ByteSize.Expected}, above zero (the value {(problem.Length > 0 ? problem : "is zero")})");
+
+    private static TimeSpan ParsePositiveTimeSpan(string key, string? text, string example, TimeSpan fallback)
+    {
+        if (text is null)
+            return fallback;
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+            ? span
+            : throw new SiloConfigurationException(key, text, $"a positive time span such as {example}");
+    }
 
     private static DeviceMode ParseDeviceMode(string? text) => text?.ToLowerInvariant() switch
     {

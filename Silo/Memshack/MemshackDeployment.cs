@@ -26,6 +26,9 @@ public sealed class MemshackDeployment : IAsyncDisposable
     private volatile Layout _current;
     private volatile Layout? _next;
 
+    /// <summary>Pause after each shard's anti-entropy pass, so a pass over many shards leaves room for the requests.</summary>
+    private static readonly TimeSpan AntiEntropyShardPause = TimeSpan.FromMilliseconds(50);
+
     private MemshackDeployment(MemshackResource resource, Context context, Layout current, MemshackStore store, MemcachedGatewayHost gateway)
     {
         Resource = resource;
@@ -215,6 +218,30 @@ public sealed class MemshackDeployment : IAsyncDisposable
             {
                 _context.Logger.LogWarning(e, "Repair of {Memshack} shard {Shard} failed; retrying on the next pass", Key, shard.Index);
             }
+        }
+    }
+
+    /// <summary>
+    /// One anti-entropy pass over the shards (of the topology served now) whose ordering replica (the
+    /// first in sync) is held here, so one silo compares each shard: their replicas' digests are compared
+    /// and the keys that differ repaired to their newest version (<see cref="ReplicaSet.CompareAsync"/>).
+    /// </summary>
+    public async Task AntiEntropyAsync(CancellationToken cancellationToken)
+    {
+        foreach (ServedShard shard in Shards)
+        {
+            int ordering = shard.Replicas.OrderingReplica;
+            if (shard.Nodes.Count < 2 || ordering < 0 || shard.Nodes[ordering] != _context.Self)
+                continue;
+            try
+            {
+                await shard.Replicas.CompareAsync(repair: true, maxReportedKeys: 0, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _context.Logger.LogWarning(e, "Anti-entropy of {Memshack} shard {Shard} failed; retrying on the next pass", Key, shard.Index);
+            }
+            await Task.Delay(AntiEntropyShardPause, cancellationToken);
         }
     }
 

@@ -22,7 +22,9 @@ namespace Mnemo.Silo;
 /// and deletes a removed one (its regions dropped). A changed shard or replica count is not applied
 /// here: the Memshack's <see cref="IMemshackTopologyGrain"/> moves it, calling back through
 /// <see cref="IMemshackHost"/>. Membership drives the rest: a node that returns as a new generation has
-/// its replicas resynced, and a maintenance pass every second repairs replicas that missed writes.
+/// its replicas resynced, a maintenance pass every second repairs replicas that missed writes, and an
+/// anti-entropy pass (every <see cref="SiloSettings.AntiEntropyInterval"/>) repairs the keys whose
+/// replicas differ anyway.
 /// </summary>
 public sealed class MemshackService(
     SiloSettings settings,
@@ -67,6 +69,7 @@ public sealed class MemshackService(
         _logger.LogInformation("Memshack replicas are placed over the nodes {Nodes}", string.Join(", ", _nodes));
 
         Task maintenance = MaintainAsync(stoppingToken);
+        Task antiEntropy = AntiEntropyAsync(stoppingToken);
         try
         {
             await foreach (IReadOnlyList<MemshackObject> declared in feed.WatchAsync(stoppingToken))
@@ -76,6 +79,7 @@ public sealed class MemshackService(
         {
         }
         await maintenance;
+        await antiEntropy;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -349,6 +353,24 @@ public sealed class MemshackService(
         _deployments.TryGetValue(memshack, out MemshackDeployment? deployment)
             ? deployment
             : throw new MemshackMoveRefusedException($"{memshack} is not served on {nodes.Self}");
+
+
+    /// <summary>Every <see cref="SiloSettings.AntiEntropyInterval"/>, compares and repairs the replicas of the shards this silo orders.</summary>
+    private async Task AntiEntropyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(settings.AntiEntropyInterval, cancellationToken);
+                foreach (MemshackDeployment deployment in _deployments.Values)
+                    await deployment.AntiEntropyAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
 
     private void OnNodeRestarted(ClusterMember member)
     {

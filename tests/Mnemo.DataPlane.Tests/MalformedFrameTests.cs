@@ -29,7 +29,7 @@ public sealed class MalformedFrameTests : IAsyncLifetime
     public static TheoryData<string> Malformations => new()
     {
         "unknown-op", "oversized-length", "short-length", "key-too-long", "region-empty", "key-beyond-body", "value-on-get", "get-without-key",
-        "get-unknown-option",
+        "get-unknown-option", "versions-too-many-buckets", "versions-bitmap-of-wrong-length",
     };
 
     [Theory]
@@ -123,6 +123,12 @@ public sealed class MalformedFrameTests : IAsyncLifetime
             case "get-unknown-option":
                 frame[11] = 128; // the one bit no read option uses
                 break;
+            case "versions-too-many-buckets":
+                frame = VersionsFrame(ReplicaVersions.MaxBuckets + 1, []);
+                break;
+            case "versions-bitmap-of-wrong-length":
+                frame = VersionsFrame(64, new byte[3]); // 64 buckets take 8 bytes
+                break;
             case "get-without-key":
                 frame = frame[..^1];
                 BinaryPrimitives.WriteUInt16LittleEndian(frame.AsSpan(12), 0);
@@ -130,5 +136,12 @@ public sealed class MalformedFrameTests : IAsyncLifetime
                 break;
         }
         return frame;
+    }
+
+    private static byte[] VersionsFrame(int buckets, byte[] bitmap)
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        DataPlaneRequest.Write(writer, 1, new DataPlaneRequestFields(DataPlaneOpCode.Versions, Flags: (uint)buckets), Region, default, bitmap);
+        return writer.WrittenSpan.ToArray();
     }
 }

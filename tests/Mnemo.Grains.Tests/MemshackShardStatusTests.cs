@@ -46,6 +46,40 @@ public sealed class MemshackShardStatusTests(SharedCluster shared)
     }
 
     [Fact]
+    public async Task Verify_reports_a_key_whose_replicas_differ_and_status_counts_it_once_repaired()
+    {
+        string memshack = $"default/verify-{Guid.NewGuid():N}";
+        (string s0, string s1, string s2) = (Cluster.ActiveSiloNames[0], Cluster.ActiveSiloNames[1], Cluster.ActiveSiloNames[2]);
+        Cluster.Serve(memshack, [[s0, s1, s2]], WriteQuorum.All);
+        Assert.Equal(CacheStatus.Ok, await SetAsync(Cluster.Nodes[s1], memshack, 0, "same", "v"));
+        Assert.Equal(CacheStatus.Ok, await SetAsync(Cluster.Nodes[s1], memshack, 0, "lost", "v"));
+        MemshackShardVerification agreed = await ShardGrain(memshack, 0).VerifyAsync();
+        Assert.Equal((true, 0L), (agreed.Served, agreed.DifferingKeys));
+        Assert.Equal([s0, s1, s2], agreed.Replicas);
+        Assert.Empty(agreed.UnreachableNodes);
+
+        // s2's replica loses a key behind the replica sets' back.
+        string[] parts = memshack.Split('/');
+        Mnemo.NativeEngine.EnginePool pool = Cluster.Nodes[s2].Pool;
+        pool.Delete(pool.FindRegion(MemshackRegions.Of(parts[0], parts[1], 0))!.Value, Encoding.ASCII.GetBytes("lost"));
+
+        MemshackShardVerification differing = await ShardGrain(memshack, 0).VerifyAsync();
+        Assert.Equal(1, differing.DifferingKeys);
+        MemshackDifferingKey key = Assert.Single(differing.Keys);
+        Assert.Equal("lost", key.Key);
+        Assert.NotNull(key.Versions[0]);
+        Assert.Equal(key.Versions[0], key.Versions[1]);
+        Assert.Null(key.Versions[2]);
+
+        // The silo holding the ordering replica repairs it; the shard's status counts the repair.
+        ReplicaComparison pass = await Cluster.Nodes[s0].Served.Find(memshack, 0)!.Replicas.CompareAsync(repair: true, maxReportedKeys: 0);
+        Assert.Equal(1, pass.RepairedKeys);
+        Assert.Equal(1, (await ShardGrain(memshack, 0).GetStatusAsync()).RepairedKeys);
+        Assert.Equal(0, (await ShardGrain(memshack, 0).VerifyAsync()).DifferingKeys);
+        Assert.False((await ShardGrain(memshack, 1).VerifyAsync()).Served);
+    }
+
+    [Fact]
     public async Task A_shard_or_Memshack_that_is_not_served_is_reported_as_not_served()
     {
         string memshack = $"default/unserved-{Guid.NewGuid():N}";

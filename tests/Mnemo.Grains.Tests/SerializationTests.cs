@@ -39,13 +39,27 @@ public sealed class SerializationTests(SharedCluster shared)
     {
         var status = new MemshackShardStatus("team-a/sessions", 7, true,
             [new("node-a", "in_sync", 0), new("node-b", "unreachable", 12), new("node-c", "needs_resync", int.MaxValue)],
-            ["node-b"]);
+            ["node-b"], RepairedKeys: 42);
 
         MemshackShardStatus copy = RoundTrip(status);
 
         Assert.Equal(status with { Replicas = [], UnansweredNodes = [] }, copy with { Replicas = [], UnansweredNodes = [] });
         Assert.Equal(status.Replicas, copy.Replicas);
         Assert.Equal(status.UnansweredNodes, copy.UnansweredNodes);
+    }
+
+    [Fact]
+    public void MemshackShardVerification_round_trips_with_differing_keys()
+    {
+        var verification = new MemshackShardVerification("team-a/sessions", 2, true, ["node-a", "node-b"], ["node-c"], 3,
+            [new("k1", [10UL, null]), new("k2", [null, 12UL])], Truncated: true);
+
+        MemshackShardVerification copy = RoundTrip(verification);
+
+        Assert.Equal(verification with { Replicas = [], UnreachableNodes = [], Keys = [] }, copy with { Replicas = [], UnreachableNodes = [], Keys = [] });
+        Assert.Equal(verification.Replicas, copy.Replicas);
+        Assert.Equal(verification.UnreachableNodes, copy.UnreachableNodes);
+        Assert.Equal(verification.Keys.Select(k => (k.Key, string.Join(",", k.Versions))), copy.Keys.Select(k => (k.Key, string.Join(",", k.Versions))));
     }
 
     [Fact]

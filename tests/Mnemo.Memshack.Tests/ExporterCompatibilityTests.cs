@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Memshack.Tests;
 
@@ -64,6 +65,24 @@ public sealed class ExporterCompatibilityTests : IAsyncLifetime
         Assert.True(gateway.Metrics["memcached_limit_bytes"] > 0);
         Assert.True(gateway.Metrics["memcached_malloced_bytes"] > 0);
         Assert.Contains(gateway.Metrics, m => m.Key.StartsWith("memcached_slab_current_items{", StringComparison.Ordinal) && m.Value > 0);
+    }
+
+    [Fact]
+    public async Task The_exporter_reads_a_replicated_gateway_whose_stats_add_the_repaired_keys_line()
+    {
+        // Shards that are replica sets (one replica each here) add mnemo_repaired_keys to the general group.
+        await using GatewayServer replicated = await GatewayServer.StartAsync(pool => new ShardedCacheStore(
+            Enumerable.Range(0, 3).Select(s => (IAsyncCacheStore)new ReplicaSet([pool.Region($"shard-{s}")], new ReplicaSetOptions())).ToArray()));
+        using (TextClient client = await TextClient.ConnectAsync(replicated.Port))
+        {
+            Assert.Equal("0", StatLines.ToDictionary(await client.CallAsync("stats\r\n"))["mnemo_repaired_keys"]);
+        }
+
+        MemcachedExporterScrape memcached = await MemcachedExporterScrape.ScrapeAsync(_memcached.Port, enableSlab: false, Timeout);
+        MemcachedExporterScrape gateway = await MemcachedExporterScrape.ScrapeAsync(replicated.Port, enableSlab: false, Timeout);
+
+        Assert.True(gateway.Up, "gateway down: " + string.Join("; ", gateway.Errors));
+        Assert.Equal(memcached.MetricNames, gateway.MetricNames);
     }
 
     [Theory]

@@ -31,6 +31,33 @@ public sealed class RegionTests : IDisposable
     }
 
     [Fact]
+    public void ScanVersions_visits_the_tombstones_of_ordered_deletes_that_Scan_skips()
+    {
+        Region region = _pool.CreateRegion("versions");
+        _pool.Set(region, "kept", "v");
+        _pool.Set(region, "gone", "v");
+        Assert.Equal(EngineStatus.Ok, _pool.Delete(region, "gone"u8, new WriteOptions { CasNew = 1UL << 60, Ordered = true }));
+
+        var live = new List<string>();
+        _pool.Scan(region, EnginePool.LiveView, (key, _, in _) =>
+        {
+            live.Add(System.Text.Encoding.ASCII.GetString(key));
+            return true;
+        });
+        var versions = new List<(string Key, ulong Cas, ItemState State, int ValueLength)>();
+        _pool.ScanVersions(region, (key, value, in info) =>
+        {
+            versions.Add((System.Text.Encoding.ASCII.GetString(key), info.Cas, info.State, value.Length));
+            return true;
+        });
+
+        Assert.Equal(["kept"], live);
+        Assert.Equal(2, versions.Count);
+        Assert.Contains(("gone", 1UL << 60, ItemState.Tombstone, 0), versions);
+        Assert.Contains(versions, v => v.Key == "kept" && v.State == ItemState.None && v.ValueLength == 1);
+    }
+
+    [Fact]
     public void Create_find_and_get_or_create()
     {
         Assert.Null(_pool.FindRegion("cache"));

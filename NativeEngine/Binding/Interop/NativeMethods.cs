@@ -53,6 +53,10 @@ internal static unsafe partial class NativeMethods
         PoolHandle pool, uint region, ulong snapshot,
         delegate* unmanaged<nint, byte*, uint, byte*, uint, ItemInfo*, int> visit, nint context);
 
+    [LibraryImport(LibraryName, EntryPoint = "mnemo_region_scan_versions")]
+    internal static partial EngineStatus RegionScanVersions(
+        PoolHandle pool, uint region, delegate* unmanaged<nint, byte*, uint, byte*, uint, ItemInfo*, int> visit, nint context);
+
     [LibraryImport(LibraryName, EntryPoint = "mnemo_get")]
     internal static partial EngineStatus Get(
         PoolHandle pool, uint region, byte* key, uint keyLength, byte* value, uint valueCapacity,

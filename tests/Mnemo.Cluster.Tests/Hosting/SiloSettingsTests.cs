@@ -16,7 +16,7 @@ public sealed class SiloSettingsTests
             "--data-port", "2002", "--cluster-id", "c1", "--namespace", "ns", "--kubeconfig", "kc", "--nodes", "a, b",
             "--state-dir", "s", "--pool-path", "p", "--pool-capacity", "1Gi", "--device-mode", "fsdax", "--idle-age", "00:00:30",
             "--memshack-port-offset", "3", "--memcached-max-connections", "10", "--memcached-max-multiget-line", "64Ki",
-            "--memcached-flush-threshold", "128k", "--memcached-version", "1.6.30"]);
+            "--memcached-flush-threshold", "128k", "--memcached-version", "1.6.30", "--anti-entropy-interval", "00:00:02"]);
 
         Assert.Equal("n7", settings.NodeName);
         Assert.Equal("127.0.0.2", settings.Host);
@@ -36,6 +36,7 @@ public sealed class SiloSettingsTests
         Assert.Equal(3, settings.MemshackPortOffset);
         Assert.Equal(new MemcachedGatewayOptions { MaxConnections = 10, MaxMultiGetLineBytes = 64 << 10, FlushThresholdBytes = 128_000, Version = "1.6.30" },
             settings.Memcached);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.AntiEntropyInterval);
     }
 
     [Fact]
@@ -102,6 +103,7 @@ public sealed class SiloSettingsTests
     [InlineData("--memcached-version", "1.6 beta", "MNEMO_MEMCACHED_VERSION")]
     [InlineData("--device-mode", "pmem", "MNEMO_DEVICE_MODE")]
     [InlineData("--idle-age", "-00:01:00", "MNEMO_IDLE_AGE")]
+    [InlineData("--anti-entropy-interval", "0", "MNEMO_ANTI_ENTROPY_INTERVAL")]
     [InlineData("--data-port", "70000", "MNEMO_DATA_PORT")]
     [InlineData("--memshack-port-offset", "-1", "MNEMO_MEMSHACK_PORT_OFFSET")]
     public void Bad_values_name_the_setting(string option, string value, string named)

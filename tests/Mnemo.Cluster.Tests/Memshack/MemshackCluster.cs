@@ -32,11 +32,16 @@ public sealed class MemshackCluster : IAsyncDisposable
 
     public TestCluster Cluster { get; }
 
-    public static async Task<MemshackCluster> StartAsync()
+    /// <param name="antiEntropyInterval">The silos' pause between anti-entropy passes (default: theirs).</param>
+    public static async Task<MemshackCluster> StartAsync(TimeSpan? antiEntropyInterval = null)
     {
         int basePort = FreePortRange(6);
         var basePorts = new Dictionary<string, int> { [Strict] = basePort, [Lenient] = basePort + 3 };
-        TestCluster cluster = await TestCluster.StartAsync(3, (i, settings) => settings with { MemshackPortOffset = i });
+        TestCluster cluster = await TestCluster.StartAsync(3, (i, settings) => settings with
+        {
+            MemshackPortOffset = i,
+            AntiEntropyInterval = antiEntropyInterval ?? settings.AntiEntropyInterval,
+        });
         var memshacks = new MemshackCluster(cluster, basePorts);
         try
         {
@@ -150,9 +155,59 @@ public sealed class MemshackCluster : IAsyncDisposable
     /// A data-plane connection to node <paramref name="node"/>, presenting that node's own identity: the
     /// silo admits only members of its cluster, and the test runs on their address.
     /// </summary>
-    private static PeerConnection ConnectDataPlane(TestCluster cluster, int node) =>
+    public static PeerConnection ConnectDataPlane(TestCluster cluster, int node) =>
         new(new IPEndPoint(IPAddress.Loopback, cluster.Settings[node].DataPort),
             new PeerConnectionOptions { Identity = new PeerIdentity(cluster.ClusterId, cluster.Settings[node].NodeName) });
+
+    /// <summary>
+    /// Every item of node <paramref name="node"/>'s replica of the shard, scanned over its data plane:
+    /// key → value, flags, CAS and stale mark.
+    /// </summary>
+    public async Task<SortedDictionary<string, string>> ReadReplicaItemsAsync(int node, string memshack, int shard)
+    {
+        await using PeerConnection peer = ConnectDataPlane(Cluster, node);
+        byte[] region = Encoding.UTF8.GetBytes(Region(memshack, shard));
+        var items = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        ulong scanId = 0;
+        while (true)
+        {
+            var chunk = new ArrayBufferWriter<byte>();
+            (CacheStatus status, ulong next, bool done) = await peer.ScanChunkAsync(region, scanId, 256 * 1024, chunk);
+            if (status != CacheStatus.Ok)
+                throw new InvalidOperationException($"node-{node} answered {status} to a scan of shard {shard}");
+            int offset = 0;
+            while (ScanItemFormat.TryRead(chunk.WrittenMemory, ref offset, out ScannedItem item))
+            {
+                items[Encoding.UTF8.GetString(item.Key.Span)] =
+                    $"{Encoding.UTF8.GetString(item.Value.Span)} flags={item.Flags} cas={item.Cas} stale={item.Stale}";
+            }
+            if (done)
+                return items;
+            scanId = next;
+        }
+    }
+
+    /// <summary>
+    /// Reads both replicas of every shard of <paramref name="memshack"/> straight from their nodes and
+    /// returns the keys whose replicas differ, described per node; empty when they are identical.
+    /// </summary>
+    public async Task<List<string>> DifferingReplicaKeysAsync(string memshack, int shards = 3)
+    {
+        var differing = new List<string>();
+        for (int shard = 0; shard < shards; shard++)
+        {
+            MemshackShardStatus status = await ShardStatusAsync(memshack, shard);
+            int[] nodes = status.Replicas.Select(r => int.Parse(r.Node["node-".Length..])).ToArray();
+            SortedDictionary<string, string>[] replicas = await Task.WhenAll(nodes.Select(n => ReadReplicaItemsAsync(n, memshack, shard)));
+            foreach (string key in replicas.SelectMany(r => r.Keys).Distinct())
+            {
+                string?[] versions = replicas.Select(r => r.GetValueOrDefault(key)).ToArray();
+                if (versions.Distinct().Count() > 1)
+                    differing.Add($"shard {shard} {key}: " + string.Join(" | ", nodes.Select((n, i) => $"node-{n}: {versions[i] ?? "none"}")));
+            }
+        }
+        return differing;
+    }
 
     public static int NodeIndex(string replicaName) => int.Parse(replicaName.Split('/')[0]["node-".Length..]);
 

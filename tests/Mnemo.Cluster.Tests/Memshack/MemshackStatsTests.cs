@@ -32,9 +32,12 @@ public sealed class MemshackStatsTests
         Assert.Equal(Keys.Length.ToString(CultureInfo.InvariantCulture), stats[0]["cmd_set"]);
         Assert.Equal(Keys.Length.ToString(CultureInfo.InvariantCulture), stats[0]["total_items"]);
         Assert.All(stats.Skip(1), s => Assert.Equal("0", s["cmd_set"]));
+        // Replicas that never diverged: anti-entropy repaired nothing, and every gateway says so.
+        Assert.All(stats, s => Assert.Equal("0", s["mnemo_repaired_keys"]));
     }
 
-    private static async Task<Dictionary<string, string>> StatsAsync(int port)
+    /// <summary>The general <c>stats</c> group of the gateway on <paramref name="port"/>, by name.</summary>
+    internal static async Task<Dictionary<string, string>> StatsAsync(int port)
     {
         await using MemcachedTextClient client = await MemcachedTextClient.ConnectAsync(port);
         return await client.StatsAsync();

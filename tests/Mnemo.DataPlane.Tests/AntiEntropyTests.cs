@@ -1,0 +1,185 @@
+using System.Buffers;
+using Mnemo.NativeEngine;
+using Xunit;
+
+namespace Mnemo.DataPlane.Tests;
+
+/// <summary>
+/// Anti-entropy finds replicas that diverged behind the replica set's back (written straight into one
+/// engine, as a crash between replica writes or a lost delete would leave them), repairs them to the
+/// newest version, counts what it repaired, and never overwrites a write that races the repair.
+/// </summary>
+public sealed class AntiEntropyTests : IAsyncLifetime
+{
+    private const int Keys = 200;
+    private ReplicaCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await ReplicaCluster.StartAsync(3);
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Replicas_that_diverged_behind_the_set_are_repaired_to_the_newest_version()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, casClock: new CasClock(1));
+        for (int k = 0; k < Keys; k++)
+        {
+            Assert.Equal(CacheStatus.Ok, (await set.StoreAsync(CacheStoreMode.Set, Bytes.Of($"k{k}"), Bytes.Of($"v{k}"), 7, 0)).Status);
+        }
+        Assert.Equal(0, (await set.CompareAsync(repair: false, maxReportedKeys: 10)).DifferingKeys);
+
+        TestNode[] nodes = _cluster.Nodes;
+        ulong newer = new CasClock(3).Next(); // after every write above
+        // A newer set that reached one replica only.
+        Assert.Equal(EngineStatus.Ok, OrderedSet(nodes[1], "k1", "newest", newer));
+        // A key written to one replica only.
+        Assert.Equal(EngineStatus.Ok, OrderedSet(nodes[0], "only-here", "x", newer));
+        // An item lost on one replica (no tombstone: nothing says it was deleted).
+        Assert.Equal(EngineStatus.Ok, nodes[2].Pool.Delete(nodes[2].Region, Bytes.Of("k2")));
+        // A delete that one replica missed: the others hold its tombstone.
+        Assert.Equal(EngineStatus.Ok, OrderedDelete(nodes[0], "k3", newer));
+        Assert.Equal(EngineStatus.Ok, OrderedDelete(nodes[1], "k3", newer));
+        // An older version left on one replica.
+        ulong k4 = CasOn(nodes[0], "k4");
+        Assert.Equal(EngineStatus.Ok, nodes[2].Pool.Delete(nodes[2].Region, Bytes.Of("k4")));
+        Assert.Equal(EngineStatus.Ok, nodes[2].Pool.Store(nodes[2].Region, StoreMode.Set, Bytes.Of("k4"), Bytes.Of("old"), 7, 0, out _,
+            new WriteOptions { CasNew = k4 - 1 }));
+
+        ReplicaComparison found = await set.CompareAsync(repair: false, maxReportedKeys: 10);
+        Assert.Equal(5, found.DifferingKeys);
+        Assert.Equal(["k1", "k2", "k3", "k4", "only-here"], found.Keys.Select(k => k.Key).Order());
+        Assert.Empty(found.UnreachableReplicas);
+
+        ReplicaComparison repaired = await set.CompareAsync(repair: true, maxReportedKeys: 10);
+        Assert.Equal(5, repaired.RepairedKeys);
+        Assert.Equal(5, set.RepairedKeys);
+        Assert.Equal(0, (await set.CompareAsync(repair: false, maxReportedKeys: 10)).DifferingKeys);
+
+        string[] all = [.. Enumerable.Range(0, Keys).Select(k => $"k{k}"), "only-here"];
+        AssertReplicasIdentical(all);
+        Assert.Equal("newest", nodes[2].ValueOn("k1"));
+        Assert.Equal("x", nodes[2].ValueOn("only-here"));
+        Assert.Equal("v2", nodes[2].ValueOn("k2"));
+        Assert.Null(nodes[2].ValueOn("k3"));
+        Assert.Equal("v4", nodes[2].ValueOn("k4"));
+
+        // Nothing left to do: a second pass repairs nothing and the counter stays.
+        Assert.Equal(0, (await set.CompareAsync(repair: true, maxReportedKeys: 10)).RepairedKeys);
+        Assert.Equal(5, set.RepairedKeys);
+    }
+
+    [Fact]
+    public async Task A_newer_write_racing_the_repair_is_not_overwritten()
+    {
+        TestNode[] nodes = _cluster.Nodes;
+        ReplicaSet writer = _cluster.CreateSet(WriteQuorum.All, casClock: new CasClock(2));
+        Assert.Equal(CacheStatus.Ok, (await writer.StoreAsync(CacheStoreMode.Set, Bytes.Of("race"), Bytes.Of("old"), 0, 0)).Status);
+        // Replica 2 missed the write.
+        Assert.Equal(EngineStatus.Ok, nodes[2].Pool.Delete(nodes[2].Region, Bytes.Of("race")));
+
+        // The repair's copy to replica 2 is held back until a newer write (another gateway's) reached every replica.
+        await using PeerConnection peer = nodes[2].Connect();
+        var racing = new RacingReplica(new RemoteReplica(peer, TestNode.RegionName, $"{nodes[2].Name}/{TestNode.RegionName}", (int)EngineLimits.ItemSizeMaxDefault),
+            () => writer.StoreAsync(CacheStoreMode.Set, Bytes.Of("race"), Bytes.Of("newer"), 0, 0).AsTask());
+        using EngineRegionStore local = nodes[0].CreateEngineRegionStore();
+        await using PeerConnection peer1 = nodes[1].Connect();
+        IReplica[] replicas =
+        [
+            local,
+            new RemoteReplica(peer1, TestNode.RegionName, $"{nodes[1].Name}/{TestNode.RegionName}", (int)EngineLimits.ItemSizeMaxDefault),
+            racing,
+        ];
+        var repairing = new ReplicaSet(replicas, new ReplicaSetOptions { CasClock = new CasClock(1) });
+
+        ReplicaComparison pass = await repairing.CompareAsync(repair: true, maxReportedKeys: 10);
+
+        Assert.True(racing.Raced);
+        Assert.Equal(0, pass.RepairedKeys);
+        Assert.All(nodes, node => Assert.Equal("newer", node.ValueOn("race")));
+        AssertReplicasIdentical(["race"]);
+    }
+
+    [Fact]
+    public async Task A_replica_that_does_not_answer_is_reported_and_not_repaired()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, casClock: new CasClock(1));
+        await set.StoreAsync(CacheStoreMode.Set, Bytes.Of("k"), Bytes.Of("v"), 0, 0);
+        await _cluster.Nodes[2].KillAsync();
+
+        ReplicaComparison found = await set.CompareAsync(repair: false, maxReportedKeys: 10);
+
+        Assert.Equal([$"{_cluster.Nodes[2].Name}/{TestNode.RegionName}"], found.UnreachableReplicas);
+        Assert.Equal(0, found.DifferingKeys);
+    }
+
+    private static EngineStatus OrderedSet(TestNode node, string key, string value, ulong version) =>
+        node.Pool.Store(node.Region, StoreMode.Set, Bytes.Of(key), Bytes.Of(value), 7, 0, out _, new WriteOptions { CasNew = version, Ordered = true });
+
+    private static EngineStatus OrderedDelete(TestNode node, string key, ulong version) =>
+        node.Pool.Delete(node.Region, Bytes.Of(key), new WriteOptions { CasNew = version, Ordered = true });
+
+    private static ulong CasOn(TestNode node, string key)
+    {
+        Assert.Equal(EngineStatus.Ok, node.Pool.Get(node.Region, Bytes.Of(key), new ArrayBufferWriter<byte>(), out ItemInfo info));
+        return info.Cas;
+    }
+
+    private void AssertReplicasIdentical(IEnumerable<string> keys)
+    {
+        string[] differing = keys.Where(key => _cluster.Nodes.Select(node => Describe(node, key)).Distinct().Count() > 1).ToArray();
+        Assert.True(differing.Length == 0,
+            $"{differing.Length} keys differ, e.g. {string.Join(", ", differing.Take(3).Select(k => $"{k}: {string.Join(" | ", _cluster.Nodes.Select(n => Describe(n, k)))}"))}");
+    }
+
+    private static string? Describe(TestNode node, string key)
+    {
+        byte[] buffer = new byte[4096];
+        return node.Pool.TryGet(node.Region, Bytes.Of(key), buffer, out int length, out ItemInfo info) == EngineStatus.Ok
+            ? $"{Bytes.Text(buffer.AsSpan(0, length))} flags={info.Flags} cas={info.Cas} state={info.State & ItemState.Stale}"
+            : null;
+    }
+
+    /// <summary>A replica whose first ordered store (the repair's copy) runs only after <paramref name="raceAsync"/> completed.</summary>
+    private sealed class RacingReplica(IReplica inner, Func<Task> raceAsync) : IReplica
+    {
+        public bool Raced { get; private set; }
+
+        public string Name => inner.Name;
+
+        public int ItemSizeMax => inner.ItemSizeMax;
+
+        public async ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
+            CacheWriteOptions options = default, CancellationToken cancellationToken = default)
+        {
+            if (options.Ordered && !Raced)
+            {
+                Raced = true;
+                await raceAsync();
+            }
+            return await inner.StoreAsync(mode, key, value, flags, exptime, options, cancellationToken);
+        }
+
+        public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
+            CancellationToken cancellationToken = default) => inner.GetAsync(key, value, options, cancellationToken);
+
+        public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, CacheWriteOptions options = default, CancellationToken cancellationToken = default) =>
+            inner.DeleteAsync(key, options, cancellationToken);
+
+        public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CacheWriteOptions options = default,
+            CancellationToken cancellationToken = default) => inner.ArithmeticAsync(key, decrement, delta, options, cancellationToken);
+
+        public ValueTask<CacheResult> TouchAsync(ReadOnlyMemory<byte> key, long exptime, CancellationToken cancellationToken = default) =>
+            inner.TouchAsync(key, exptime, cancellationToken);
+
+        public ValueTask<CacheResult> FlushAsync(long delaySeconds, CancellationToken cancellationToken = default) => inner.FlushAsync(delaySeconds, cancellationToken);
+
+        public ValueTask<(CacheStatus Status, CacheStoreStats Stats)> GetStatsAsync(CancellationToken cancellationToken = default) =>
+            inner.GetStatsAsync(cancellationToken);
+
+        public ValueTask<ReplicaScanChunk> ScanChunkAsync(ulong scanId, int maxChunkBytes, CancellationToken cancellationToken = default) =>
+            inner.ScanChunkAsync(scanId, maxChunkBytes, cancellationToken);
+
+        public ValueTask<ReplicaVersions> ReadVersionsAsync(int buckets, ReadOnlyMemory<byte> listBuckets, CancellationToken cancellationToken = default) =>
+            inner.ReadVersionsAsync(buckets, listBuckets, cancellationToken);
+    }
+}
