@@ -219,10 +219,10 @@ internal sealed class BinarySession : IProtocolSession
         bool returnValue = opcode != Opcode.Touch;
         _counters.Increment(touch ? Counter.CmdTouch : Counter.CmdGet);
 
-        // The reply header has a fixed length, so the value is read straight to its final place.
-        // Touch reads it into pipe memory that is never committed: only its metadata is used.
+        // The reply header has a fixed length, so the value is read straight to its final place. Touch
+        // uses only the metadata: the store copies (and a remote replica sends) no value.
         IBufferWriter<byte> value = returnValue ? _value.Begin(HeaderLength + 4 + (returnKey ? key.Length : 0), 0) : _value.Begin(0, 0);
-        ValueTask<CacheResult> read = _store.GetAsync(key, value, touch ? new CacheReadOptions(TouchExptime: exptime) : default);
+        ValueTask<CacheResult> read = _store.GetAsync(key, value, touch ? new CacheReadOptions(TouchExptime: exptime, NoValue: !returnValue) : default);
         return read.Then(this, (Request: request, Key: key, Touch: touch), static (session, result, state) =>
             new(session.ReplyGet(result, state.Request, state.Key.Span, state.Touch)));
     }

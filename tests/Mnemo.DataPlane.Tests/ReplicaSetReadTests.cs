@@ -84,10 +84,12 @@ public sealed class ReplicaSetReadTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Lease_reads_change_the_item_and_recache_alone_does_not()
+    public void Touch_and_vivify_are_writes_and_lease_reads_are_not()
     {
-        Assert.True(new CacheReadOptions(Lease: true).Mutates);
         Assert.True(new CacheReadOptions(TouchExptime: 0).Mutates);
+        Assert.True(new CacheReadOptions(VivifyExptime: 30, Lease: true).Mutates);
+        Assert.False(new CacheReadOptions(Lease: true).Mutates);
+        Assert.False(new CacheReadOptions(RecacheBelow: 30, Lease: true).Mutates);
         Assert.False(new CacheReadOptions(RecacheBelow: 30).Mutates);
         Assert.False(new CacheReadOptions(ExptimeBeforeTouch: true).Mutates);
     }
