@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using static Mnemo.DataPlane.BinaryProtocol;
 
@@ -120,6 +121,7 @@ internal sealed class BinarySession : IProtocolSession
         return CompleteAsync(command, consumed);
     }
 
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<ProcessStep> CompleteAsync(ValueTask<ProcessResult> command, long consumed)
     {
         ProcessResult result = await command;

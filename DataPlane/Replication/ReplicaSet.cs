@@ -186,6 +186,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     /// Copying the token would cost a write to every replica per won read.</item>
     /// </list>
     /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult> ReadForWriteAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options,
         CancellationToken cancellationToken)
     {
@@ -227,7 +228,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     }
 
     /// <summary>LatestRoute: the reply of the first replica in read order that can answer; <paramref name="served"/> gets its index.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult> ReadLatestAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options,
         ServedReplica? served, CancellationToken cancellationToken)
     {
@@ -274,6 +275,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     /// arriving out of order cannot roll a replica back. When the ordering replica does not answer,
     /// the next in-sync one decides.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult> WriteThroughOrderingReplicaAsync(ReplicaWrite write, CancellationToken cancellationToken)
     {
         int stripe = await _locks.EnterAsync(write.Key, cancellationToken).ConfigureAwait(false);
@@ -312,6 +314,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     /// is copied from the ordering replica. A replica that does not answer gets a hint; the reply is
     /// <paramref name="decided"/> unless fewer replicas than the quorum have the write.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult> PropagateAsync(ReplicaWrite write, int orderer, CacheResult decided, CancellationToken cancellationToken)
     {
         bool orderedDelete = write.Kind == ReplicaWriteKind.Delete && write.Options.Ordered;
@@ -349,7 +352,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     /// version gets its CAS here, once, so every replica stores the same one. Replica
     /// <paramref name="skip"/> (or none, -1) already has the write: it counts as having applied it.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult> FanOutAsync(ReplicaWrite write, bool stripeHeld, int skip, CancellationToken cancellationToken)
     {
         int stripe = stripeHeld ? -1 : await _locks.EnterAsync(write.Key, cancellationToken).ConfigureAwait(false);
