@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Mnemo.DataPlane;
 
 /// <summary>
@@ -21,9 +23,15 @@ public sealed class KeyLockStripes
     }
 
     /// <summary>Enters the stripe of <paramref name="key"/>; pass the returned index to <see cref="Exit"/>.</summary>
-    public async ValueTask<int> EnterAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
+    public ValueTask<int> EnterAsync(ReadOnlyMemory<byte> key, CancellationToken cancellationToken = default)
     {
         int stripe = StripeOf(key.Span);
+        return _stripes[stripe].Wait(0) ? new(stripe) : WaitAsync(stripe, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
+    private async ValueTask<int> WaitAsync(int stripe, CancellationToken cancellationToken)
+    {
         await _stripes[stripe].WaitAsync(cancellationToken).ConfigureAwait(false);
         return stripe;
     }
