@@ -180,11 +180,13 @@ public sealed class KeyLockStripes
 
         public ValueTask<int> Wait(CancellationToken cancellationToken)
         {
+            // Taken first: a token cancelled meanwhile runs the callback during registration, which may complete the waiter.
+            var task = new ValueTask<int>(this, _core.Version);
             if (cancellationToken.CanBeCanceled)
             {
                 _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((Waiter)state!).Cancel(token), this);
             }
-            return new ValueTask<int>(this, _core.Version);
+            return task;
         }
 
         /// <summary>The stripe is this waiter's now.</summary>

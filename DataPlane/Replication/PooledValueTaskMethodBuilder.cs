@@ -15,7 +15,7 @@ namespace Mnemo.DataPlane;
 /// after that: the box is reused by the next call.
 /// </para>
 /// </summary>
-public struct PooledValueTaskMethodBuilder<TResult>
+internal struct PooledValueTaskMethodBuilder<TResult>
 {
     /// <summary>Boxes kept per async method: more than the operations a silo keeps in flight (a peer connection's default is 4096).</summary>
     public const int PoolCapacity = 4096;
