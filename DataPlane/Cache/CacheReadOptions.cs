@@ -24,9 +24,17 @@ namespace Mnemo.DataPlane;
 /// With <paramref name="TouchExptime"/> and <paramref name="RecacheBelow"/>: the recache window is judged on the exptime before the
 /// touch (mg "R30 T60").
 /// </param>
+/// <param name="NoValue">
+/// The caller needs the item's metadata only (mg without v, me, a binary touch): nothing is written to the value buffer and a
+/// remote replica sends no value; <see cref="CacheItemInfo.ValueLength"/> still reports the value's length.
+/// </param>
 public readonly record struct CacheReadOptions(long? TouchExptime = null, long? VivifyExptime = null, long? RecacheBelow = null, ulong CasNew = 0,
-    bool Lease = false, bool ExptimeBeforeTouch = false, bool TouchBeforeVivify = false, bool RecacheBeforeTouch = false)
+    bool Lease = false, bool ExptimeBeforeTouch = false, bool TouchBeforeVivify = false, bool RecacheBeforeTouch = false, bool NoValue = false)
 {
-    /// <summary>True when the read may change the item (touch, vivify, win): a replicated store treats it as a write.</summary>
-    public bool Mutates => TouchExptime.HasValue || VivifyExptime.HasValue || Lease;
+    /// <summary>
+    /// True when the read may change the item in a way every replica must get (touch, vivify): a replicated store
+    /// treats it as a write. A win (<paramref name="Lease"/>, with or without <paramref name="RecacheBelow"/>) is not:
+    /// it only records the token on the item of the replica that served the read, atomically in that engine.
+    /// </summary>
+    public bool Mutates => TouchExptime.HasValue || VivifyExptime.HasValue;
 }

@@ -21,7 +21,8 @@ public interface IAsyncCacheStore
 
     /// <summary>
     /// Reads an item. On <see cref="CacheStatus.Ok"/> the value has been appended to
-    /// <paramref name="value"/> (so a gateway can pass its output pipe) and the result's
+    /// <paramref name="value"/> (so a gateway can pass its output pipe; nothing with
+    /// <see cref="CacheReadOptions.NoValue"/>) and the result's
     /// <see cref="CacheResult.Info"/> describes it; on any other status nothing was written. The
     /// store may ask <paramref name="value"/> for room more than once and may advance it in parts.
     /// <paramref name="options"/> adds touch (gat, mg T), vivify on a miss (mg N) and recache (mg R);

@@ -85,10 +85,10 @@ internal sealed partial class AsciiSession
         var options = new CacheReadOptions(
             flags.Has('T') ? ttl : null, flags.Has('N') ? vivify : null, flags.Has('R') ? recache : null, newCas,
             Lease: true, ExptimeBeforeTouch: flags.Before('t', 'T'), TouchBeforeVivify: flags.Before('T', 'N'),
-            RecacheBeforeTouch: flags.Before('R', 'T'));
+            RecacheBeforeTouch: flags.Before('R', 'T'), NoValue: !flags.Has('v'));
 
         _counters.Increment(Counter.CmdGet);
-        // Without v the value is read into pipe memory that is never committed: only its metadata is used.
+        // Without v only the metadata is used: the store copies (and a remote replica sends) no value.
         IBufferWriter<byte> value = flags.Has('v') ? _value.Begin(MetaHeaderRoom + key.Length, CrLf.Length) : _value.Begin(0, 0);
         ValueTask<CacheResult> read = _store.GetAsync(key, value, options);
         return read.Then(this, (Line: lineMemory, Key: key, Flags: flags), static (session, result, state) =>
@@ -478,7 +478,7 @@ internal sealed partial class AsciiSession
         long exptime = 0;
         if (flags.Has('t'))
         {
-            CacheResult after = await _store.GetAsync(key, _value.Begin(0, 0));
+            CacheResult after = await _store.GetAsync(key, _value.Begin(0, 0), new CacheReadOptions(NoValue: true));
             if (after.Status == CacheStatus.Ok)
             {
                 exptime = after.Info.Exptime;
@@ -559,7 +559,7 @@ internal sealed partial class AsciiSession
                 return ProcessResult.Progress;
             }
         }
-        CacheResult result = await _store.GetAsync(key, _value.Begin(0, 0));
+        CacheResult result = await _store.GetAsync(key, _value.Begin(0, 0), new CacheReadOptions(NoValue: true));
         if (result.Status != CacheStatus.Ok)
         {
             _out.WriteLine("EN"u8);

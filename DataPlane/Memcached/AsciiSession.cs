@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Mnemo.DataPlane;
 
@@ -88,6 +89,7 @@ internal sealed partial class AsciiSession : IProtocolSession
         return command.IsCompletedSuccessfully ? new(Finish(command.Result, lineLength)) : AwaitCommandAsync(command, lineLength);
     }
 
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<ProcessStep> AwaitCommandAsync(ValueTask<ProcessResult> command, long lineLength) =>
         Finish(await command, lineLength);
 

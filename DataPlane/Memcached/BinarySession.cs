@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using static Mnemo.DataPlane.BinaryProtocol;
 
@@ -120,6 +121,7 @@ internal sealed class BinarySession : IProtocolSession
         return CompleteAsync(command, consumed);
     }
 
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<ProcessStep> CompleteAsync(ValueTask<ProcessResult> command, long consumed)
     {
         ProcessResult result = await command;
@@ -219,10 +221,10 @@ internal sealed class BinarySession : IProtocolSession
         bool returnValue = opcode != Opcode.Touch;
         _counters.Increment(touch ? Counter.CmdTouch : Counter.CmdGet);
 
-        // The reply header has a fixed length, so the value is read straight to its final place.
-        // Touch reads it into pipe memory that is never committed: only its metadata is used.
+        // The reply header has a fixed length, so the value is read straight to its final place. Touch
+        // uses only the metadata: the store copies (and a remote replica sends) no value.
         IBufferWriter<byte> value = returnValue ? _value.Begin(HeaderLength + 4 + (returnKey ? key.Length : 0), 0) : _value.Begin(0, 0);
-        ValueTask<CacheResult> read = _store.GetAsync(key, value, touch ? new CacheReadOptions(TouchExptime: exptime) : default);
+        ValueTask<CacheResult> read = _store.GetAsync(key, value, touch ? new CacheReadOptions(TouchExptime: exptime, NoValue: !returnValue) : default);
         return read.Then(this, (Request: request, Key: key, Touch: touch), static (session, result, state) =>
             new(session.ReplyGet(result, state.Request, state.Key.Span, state.Touch)));
     }

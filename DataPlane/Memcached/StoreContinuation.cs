@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 
 namespace Mnemo.DataPlane;
 
@@ -13,6 +14,7 @@ internal static class StoreContinuation
         Func<TSession, CacheResult, TState, ValueTask<ProcessResult>> next) =>
         operation.IsCompletedSuccessfully ? next(session, operation.Result, state) : ThenAsync(operation, session, state, next);
 
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private static async ValueTask<ProcessResult> ThenAsync<TSession, TState>(ValueTask<CacheResult> operation, TSession session, TState state,
         Func<TSession, CacheResult, TState, ValueTask<ProcessResult>> next) =>
         await next(session, await operation, state);

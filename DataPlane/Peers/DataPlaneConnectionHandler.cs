@@ -217,12 +217,15 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
         }
     }
 
-    /// <summary>Reads the value straight into the output pipe behind the header, growing the span when the engine asks for more.</summary>
+    /// <summary>
+    /// Reads the value straight into the output pipe behind the header, growing the span when the engine asks for more. A read
+    /// without value sends only the header, with the value's length as its number.
+    /// </summary>
     private void WriteItem(in DataPlaneRequest request, Region region, PipeWriter output)
     {
         const int header = DataPlaneProtocol.ResponseHeaderLength;
         ReadOptions options = request.ReadOptions;
-        Span<byte> span = output.GetSpan(header + 512);
+        Span<byte> span = output.GetSpan(options.NoValue ? header : header + 512);
         // A value that does not fit changes nothing in the engine (no touch, no win), so the retry is the real read.
         EngineStatus status = _pool.TryGet(region, request.Key, span[header..], out int length, out ItemInfo info, options);
         bool fetched = info.Fetched;
@@ -231,9 +234,12 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
             span = output.GetSpan(header + length);
             status = _pool.TryGet(region, request.Key, span[header..], out length, out info, options);
         }
-        int payload = status == EngineStatus.Ok ? length : 0;
-        var response = new DataPlaneResponse(request.Id, EngineOutcomes.ToCacheStatus(status), fetched ? DataPlaneProtocol.ResponseFetched : (byte)0,
-            info.Flags, info.Exptime, info.Cas, 0, info.LastAccess, (CacheItemState)info.State);
+        bool withValue = status == EngineStatus.Ok && !options.NoValue;
+        int payload = withValue ? length : 0;
+        byte bits = (byte)((fetched ? DataPlaneProtocol.ResponseFetched : 0) | (options.NoValue ? DataPlaneProtocol.ResponseNoValue : 0));
+        ulong number = status == EngineStatus.Ok && options.NoValue ? (ulong)length : 0;
+        var response = new DataPlaneResponse(request.Id, EngineOutcomes.ToCacheStatus(status), bits,
+            info.Flags, info.Exptime, info.Cas, number, info.LastAccess, (CacheItemState)info.State);
         response.WriteHeader(span, payload);
         output.Advance(header + payload);
     }

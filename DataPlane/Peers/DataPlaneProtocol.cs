@@ -15,11 +15,14 @@ namespace Mnemo.DataPlane;
 ///          i64 exptime | touch exptime | md I T exptime | delay, u64 cas-in | delta | scan id | recache-below,
 ///          u64 cas-new, i64 vivify exptime (get) | cas-in (incr/decr); then region name (UTF-8), key, value.
 /// response (48-byte header): u32 length-after-this-field, u32 id, u8 status, u8 bits (1 fetched,
-///          2 scan done), u8 item state (CacheItemState), u8 0, u32 flags, i64 exptime, u64 cas,
-///          u64 number (incr/decr value, scan id), i64 last access; then the payload (value, scan items, stats).
+///          2 scan done, 4 no value), u8 item state (CacheItemState), u8 0, u32 flags, i64 exptime, u64 cas,
+///          u64 number (incr/decr value, scan id, value length of a get without value), i64 last access;
+///          then the payload (value, scan items, stats).
 /// </code>
-/// Option bits of a get: 1 touch, 2 vivify, 4 recache, 8 lease, 16 exptime before touch; of a store, delete or incr/decr: 1 invalidate,
-/// 2 set exptime (md I T), 4 stale. A cas-new of 0 lets the engine choose the CAS.
+/// Option bits of a get: 1 touch, 2 vivify, 4 recache, 8 lease, 16 exptime before touch, 32 touch before vivify, 64 recache
+/// before touch, 128 no value (the response carries no value, bit 4 set and the value's length as its number); of a store,
+/// delete or incr/decr: 1 invalidate, 2 set exptime (md I T), 4 stale, 8 ordered, 16 advance. A cas-new of 0 lets the engine
+/// choose the CAS.
 /// Store modes use <see cref="CacheStoreMode"/>; mode 1 on arithmetic
 /// means decrement. Statuses are <see cref="CacheStatus"/> values. A scan
 /// response repeats its bits in the flags field, which is where <see cref="PeerConnection"/> reads "done".
@@ -34,6 +37,7 @@ public static class DataPlaneProtocol
     public const int LengthPrefix = 4;
     public const byte ResponseFetched = 1;
     public const byte ResponseScanDone = 2;
+    public const byte ResponseNoValue = 4;
     public const byte ReadTouch = 1;
     public const byte ReadVivify = 2;
     public const byte ReadRecache = 4;
@@ -41,7 +45,8 @@ public static class DataPlaneProtocol
     public const byte ReadExptimeBeforeTouch = 16;
     public const byte ReadTouchBeforeVivify = 32;
     public const byte ReadRecacheBeforeTouch = 64;
-    public const byte AllReadOptions = 127;
+    public const byte ReadNoValue = 128;
+    public const byte AllReadOptions = 255;
     public const byte WriteInvalidate = 1;
     public const byte WriteSetExptime = 2;
     public const byte WriteStale = 4;

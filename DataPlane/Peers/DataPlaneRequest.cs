@@ -31,6 +31,7 @@ public readonly ref struct DataPlaneRequest
         ExptimeBeforeTouch = (Options & DataPlaneProtocol.ReadExptimeBeforeTouch) != 0,
         TouchBeforeVivify = (Options & DataPlaneProtocol.ReadTouchBeforeVivify) != 0,
         RecacheBeforeTouch = (Options & DataPlaneProtocol.ReadRecacheBeforeTouch) != 0,
+        NoValue = (Options & DataPlaneProtocol.ReadNoValue) != 0,
     };
 
     /// <summary>The engine options of a store, delete or incr/decr.</summary>

@@ -84,7 +84,8 @@ public sealed class PeerConnection : IAsyncDisposable
             | (options.Lease ? DataPlaneProtocol.ReadLease : 0)
             | (options.ExptimeBeforeTouch ? DataPlaneProtocol.ReadExptimeBeforeTouch : 0)
             | (options.TouchBeforeVivify ? DataPlaneProtocol.ReadTouchBeforeVivify : 0)
-            | (options.RecacheBeforeTouch ? DataPlaneProtocol.ReadRecacheBeforeTouch : 0));
+            | (options.RecacheBeforeTouch ? DataPlaneProtocol.ReadRecacheBeforeTouch : 0)
+            | (options.NoValue ? DataPlaneProtocol.ReadNoValue : 0));
         var fields = new DataPlaneRequestFields(DataPlaneOpCode.Get, Options: bits, Exptime: options.TouchExptime ?? 0,
             Argument: (ulong)(options.RecacheBelow ?? 0), CasNew: options.CasNew, Argument2: options.VivifyExptime ?? 0);
         return SendAsync(fields, region, key, default, value);
@@ -454,7 +455,8 @@ public sealed class PeerConnection : IAsyncDisposable
             operation.Destination?.Write(payload);
         }
         bool fetched = (response.Bits & DataPlaneProtocol.ResponseFetched) != 0;
-        var info = new CacheItemInfo(response.Flags, payload.Length, response.Exptime, response.Cas, response.LastAccess, fetched, response.State);
+        int valueLength = (response.Bits & DataPlaneProtocol.ResponseNoValue) != 0 ? (int)response.Number : payload.Length;
+        var info = new CacheItemInfo(response.Flags, valueLength, response.Exptime, response.Cas, response.LastAccess, fetched, response.State);
         operation.Complete(new CacheResult(response.Status, info, response.Cas, response.Number));
     }
 

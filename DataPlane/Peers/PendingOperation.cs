@@ -9,12 +9,14 @@ namespace Mnemo.DataPlane;
 /// one party completes it — the response, the link failing, or the timeout sweep — decided by
 /// <see cref="TryClaim"/>; only that party may touch the caller's destination buffer.
 /// </summary>
-internal sealed class PendingOperation(PeerConnection owner, ushort slot) : IValueTaskSource<CacheResult>
+internal sealed class PendingOperation(PeerConnection owner, ushort slot) : IValueTaskSource<CacheResult>, IThreadPoolWorkItem
 {
     private const int Idle = 0, Waiting = 1, Claimed = 2;
 
-    // Continuations run on the thread pool so a caller's code never runs on (and stalls) the receive loop.
-    private ManualResetValueTaskSourceCore<CacheResult> _core = new() { RunContinuationsAsynchronously = true };
+    // Completion is queued to the thread pool (this object is the work item, so queueing allocates nothing), so a
+    // caller's code never runs on (and stalls) the receive loop; there the caller's continuation runs inline.
+    private ManualResetValueTaskSourceCore<CacheResult> _core;
+    private CacheResult _result;
     private int _state;
     private ushort _generation;
 
@@ -45,8 +47,14 @@ internal sealed class PendingOperation(PeerConnection owner, ushort slot) : IVal
 
     public bool TryClaim() => Interlocked.CompareExchange(ref _state, Claimed, Waiting) == Waiting;
 
-    /// <summary>Completes a claimed operation.</summary>
-    public void Complete(in CacheResult result) => _core.SetResult(result);
+    /// <summary>Completes a claimed operation, on a thread-pool thread.</summary>
+    public void Complete(in CacheResult result)
+    {
+        _result = result;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
+    void IThreadPoolWorkItem.Execute() => _core.SetResult(_result);
 
     public CacheResult GetResult(short token)
     {

@@ -105,8 +105,13 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     }
 
     /// <summary>
-    /// A plain read follows LatestRoute. A read that may change the item (touch, vivify, a lease read
-    /// that may win) is a write for the shard: see <see cref="ReadForWriteAsync"/>.
+    /// A plain read follows LatestRoute, and so does a lease read (every mg) without T or N: a win (W of
+    /// a stale item, or in the R window) only sets the token of the serving replica's item, which its
+    /// engine decides under the key's own lock, ordered with every write that replica applies; writes
+    /// reach each replica in version order, so the read sees the item before or after a concurrent
+    /// write, as on one memcached. The stripe would order it only against this gateway's own writes in
+    /// flight, never against another gateway's. A read that changes the item for every replica (touch,
+    /// vivify) is a write for the shard: see <see cref="ReadForWriteAsync"/>.
     /// </summary>
     public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
         CancellationToken cancellationToken = default) =>
@@ -178,12 +183,14 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     /// <item>a touch (gat, mg T) is fanned out as a touch;</item>
     /// <item>an item it created (mg N) is copied with the CAS this set chose for it, so every replica
     /// holds the same version;</item>
-    /// <item>a win (W: mg N, mg R, or the first mg of a stale item) is recorded on the serving replica
-    /// only. If that replica fails, the next one never saw the token and hands out another win: two
-    /// clients may recache the item once each, which a lease tolerates (memcached forgets tokens on a
-    /// restart too). Copying the token would cost a write to every replica per won read.</item>
+    /// <item>a win (W: mg N, or with T an mg R or the first mg of a stale item) is recorded on the
+    /// serving replica only, as for lease reads that are not writes (<see cref="GetAsync"/>). If that
+    /// replica fails, the next one never saw the token and hands out another win: two clients may
+    /// recache the item once each, which a lease tolerates (memcached forgets tokens on a restart too).
+    /// Copying the token would cost a write to every replica per won read.</item>
     /// </list>
     /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult> ReadForWriteAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options,
         CancellationToken cancellationToken)
     {
@@ -225,7 +232,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     }
 
     /// <summary>LatestRoute: the reply of the first replica in read order that can answer; <paramref name="served"/> gets its index.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult> ReadLatestAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options,
         ServedReplica? served, CancellationToken cancellationToken)
     {
@@ -272,6 +279,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     /// arriving out of order cannot roll a replica back. When the ordering replica does not answer,
     /// the next in-sync one decides.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult> WriteThroughOrderingReplicaAsync(ReplicaWrite write, CancellationToken cancellationToken)
     {
         int stripe = await _locks.EnterAsync(write.Key, cancellationToken).ConfigureAwait(false);
@@ -310,6 +318,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     /// is copied from the ordering replica. A replica that does not answer gets a hint; the reply is
     /// <paramref name="decided"/> unless fewer replicas than the quorum have the write.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult> PropagateAsync(ReplicaWrite write, int orderer, CacheResult decided, CancellationToken cancellationToken)
     {
         bool orderedDelete = write.Kind == ReplicaWriteKind.Delete && write.Options.Ordered;
@@ -347,7 +356,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     /// version gets its CAS here, once, so every replica stores the same one. Replica
     /// <paramref name="skip"/> (or none, -1) already has the write: it counts as having applied it.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult> FanOutAsync(ReplicaWrite write, bool stripeHeld, int skip, CancellationToken cancellationToken)
     {
         int stripe = stripeHeld ? -1 : await _locks.EnterAsync(write.Key, cancellationToken).ConfigureAwait(false);

@@ -26,7 +26,7 @@ public static class EngineOutcomes
     {
         TouchExptime = options.TouchExptime, VivifyExptime = options.VivifyExptime, RecacheBelow = options.RecacheBelow, CasNew = options.CasNew,
         Lease = options.Lease, ExptimeBeforeTouch = options.ExptimeBeforeTouch, TouchBeforeVivify = options.TouchBeforeVivify,
-        RecacheBeforeTouch = options.RecacheBeforeTouch,
+        RecacheBeforeTouch = options.RecacheBeforeTouch, NoValue = options.NoValue,
     };
 
     public static WriteOptions ToEngine(in CacheWriteOptions options) => new()

@@ -202,7 +202,7 @@ public sealed class MemshackStore : IAsyncCacheStore, ICacheStoreIntrospection, 
         return ExitWhenDoneAsync(pending);
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    [AsyncMethodBuilder(typeof(PooledValueTaskMethodBuilder<>))]
     private async ValueTask<CacheResult> ExitWhenDoneAsync(ValueTask<CacheResult> pending)
     {
         try

@@ -32,11 +32,18 @@ public sealed partial class EnginePool
         return ItemOutcome("mnemo_get", status);
     }
 
-    /// <summary>Appends the value of <paramref name="key"/> to <paramref name="destination"/>, asking it for as much room as the value needs.</summary>
+    /// <summary>
+    /// Appends the value of <paramref name="key"/> to <paramref name="destination"/>, asking it for as much room as the value needs
+    /// (with <see cref="ReadOptions.NoValue"/>, nothing).
+    /// </summary>
     public EngineStatus Get(Region region, ReadOnlySpan<byte> key, IBufferWriter<byte> destination, out ItemInfo info,
         in ReadOptions options = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        if (options.NoValue)
+        {
+            return TryGet(region, key, default, out _, out info, options);
+        }
         Span<byte> buffer = destination.GetSpan();
         EngineStatus status = TryGet(region, key, buffer, out int valueLength, out info, options);
         bool fetchedBefore = info.Fetched;

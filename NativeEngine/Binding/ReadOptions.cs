@@ -39,7 +39,13 @@ public struct ReadOptions
     /// <summary>The CAS a vivified item gets; 0 lets the engine assign one.</summary>
     public ulong CasNew { get; set; }
 
+    /// <summary>
+    /// Reads the item's metadata only (mg without v, a touch): no value is copied and any destination fits;
+    /// <see cref="ItemInfo.ValueLength"/> still reports the value's length.
+    /// </summary>
+    public bool NoValue { get; set; }
+
     internal readonly bool IsPlain =>
         TouchExptime is null && VivifyExptime is null && RecacheBelow is null && CasNew == 0 && !Lease && !ExptimeBeforeTouch
-        && !TouchBeforeVivify && !RecacheBeforeTouch;
+        && !TouchBeforeVivify && !RecacheBeforeTouch && !NoValue;
 }

@@ -113,8 +113,10 @@ enum mnemo_read_opts {
      * N, T, R). */
     MNEMO_READ_TOUCH_BEFORE_VIVIFY = 32,  /* T before N: a vivified item gets vivify_exptime, the
                                              later flag's (mg T60 N30) */
-    MNEMO_READ_RECACHE_BEFORE_TOUCH = 64  /* R before T: RECACHE judges the exptime the item had
+    MNEMO_READ_RECACHE_BEFORE_TOUCH = 64, /* R before T: RECACHE judges the exptime the item had
                                              before this read's TOUCH (mg R30 T60) */
+    MNEMO_READ_NO_VALUE = 128 /* metadata only (mg without v, me, a touch): copies no value
+                                 (value_buf may be NULL), *value_len gets the item's length */
 };
 
 /* Options of a read; a NULL pointer is a plain read. */
@@ -250,7 +252,8 @@ MNEMO_API mnemo_status mnemo_region_scan_versions(mnemo_pool *pool, uint32_t reg
  * next one. The engine keeps its counter above every CAS it has stored, across reopen. */
 
 /* Copies the value into value_buf. When it does not fit, returns MNEMO_BUFFER_TOO_SMALL with
- * *value_len = needed size and info filled (nothing else happens). info may be NULL; info->state
+ * *value_len = needed size and info filled (nothing else happens); with MNEMO_READ_NO_VALUE
+ * nothing is copied and any buffer fits. info may be NULL; info->state
  * reports the MNEMO_ITEM_* bits. args (may be NULL) asks for touch, vivify-on-miss, lease and
  * recache (memcached mg T, N, R); a vivified item is returned as an empty value with MNEMO_OK.
  * Only a LEASE read (or a vivifying one) wins; plain reads (get, gat, copies) leave the state. */

@@ -207,7 +207,7 @@ static void count(uint64_t *counter) { __atomic_add_fetch(counter, 1, __ATOMIC_R
 #define READ_OPTS_ALL                                                                              \
     (MNEMO_READ_TOUCH | MNEMO_READ_VIVIFY | MNEMO_READ_RECACHE | MNEMO_READ_LEASE |                \
      MNEMO_READ_EXPTIME_BEFORE_TOUCH | MNEMO_READ_TOUCH_BEFORE_VIVIFY |                         \
-     MNEMO_READ_RECACHE_BEFORE_TOUCH)
+     MNEMO_READ_RECACHE_BEFORE_TOUCH | MNEMO_READ_NO_VALUE)
 #define WRITE_OPTS_ALL                                                                             \
     (MNEMO_WRITE_INVALIDATE | MNEMO_WRITE_SET_EXPTIME | MNEMO_WRITE_STALE | MNEMO_WRITE_ORDERED |   \
      MNEMO_WRITE_ADVANCE)
@@ -282,7 +282,8 @@ mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, ui
         item *it = item_at(pool, ref);
         if (value_len)
             *value_len = it->value_len;
-        if (it->value_len > value_cap || (it->value_len && !value_buf)) {
+        if (!(a->opts & MNEMO_READ_NO_VALUE) &&
+            (it->value_len > value_cap || (it->value_len && !value_buf))) {
             if (info)
                 item_fill_info(it, info);
             key_leave(&k);
@@ -319,7 +320,7 @@ mnemo_status mnemo_get(mnemo_pool *pool, uint32_t region, const uint8_t *key, ui
         if (exptime_before >= 0)
             info->exptime = exptime_before;
     }
-    if (it->value_len)
+    if (it->value_len && !(a->opts & MNEMO_READ_NO_VALUE))
         memcpy(value_buf, item_value(it), it->value_len);
     item_mark_accessed(it, ITEM_FETCHED | ITEM_ACTIVE);
     uint32_t now = pool_now(pool);

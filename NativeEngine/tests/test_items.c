@@ -53,6 +53,30 @@ static void set_get_and_info(void)
     CHECK(strcmp(get("a"), "") == 0);
 }
 
+/* MNEMO_READ_NO_VALUE: a read for metadata (mg without v, a touch) copies nothing, needs no
+ * buffer, and otherwise is a read: counted, marks the item fetched, touches. */
+static void metadata_only_read(void)
+{
+    fresh();
+    uint64_t cas = 0;
+    CHECK_ST(store(MNEMO_SET, "big", "0123456789abcdef", 7, 0, 0, &cas), MNEMO_OK);
+    mnemo_read_args a = {.opts = MNEMO_READ_NO_VALUE};
+    mnemo_item_info info;
+    uint8_t buf[4] = {'x', 'x', 'x', 'x'};
+    uint32_t len = 0;
+    CHECK_ST(mnemo_get(pool, region, K("big"), NULL, 0, &len, &info, &a), MNEMO_OK);
+    CHECK(len == 16 && info.value_len == 16 && info.flags == 7 && info.cas == cas);
+    CHECK(info.fetched == 0);
+    CHECK_ST(mnemo_get(pool, region, K("big"), buf, sizeof buf, &len, &info, &a), MNEMO_OK);
+    CHECK(len == 16 && info.fetched == 1 && memcmp(buf, "xxxx", 4) == 0);
+    a.opts |= MNEMO_READ_TOUCH;
+    a.touch_exptime = 1000;
+    CHECK_ST(mnemo_get(pool, region, K("big"), NULL, 0, &len, &info, &a), MNEMO_OK);
+    CHECK(info.exptime > 0 && info.cas == cas);
+    CHECK_ST(mnemo_get(pool, region, K("nope"), NULL, 0, &len, &info, &a), MNEMO_NOT_FOUND);
+    CHECK(strcmp(get("big"), "0123456789abcdef") == 0);
+}
+
 static void add_replace_append_prepend(void)
 {
     fresh();
@@ -308,6 +332,7 @@ int main(void)
     pool = test_open(path, 64 * MiB, 0);
     CHECK_ST(mnemo_region_create(pool, "items", &region), MNEMO_OK);
     RUN(set_get_and_info);
+    RUN(metadata_only_read);
     RUN(add_replace_append_prepend);
     RUN(cas_rules);
     RUN(key_length_limits);

@@ -202,7 +202,7 @@ static void stale_option_and_explicit_cas_on_store(void)
     /* unknown option bits are refused and change nothing */
     mnemo_write_args bad = {.opts = 64};
     CHECK_ST(put(MNEMO_SET, "copy", "v3", 0, bad, NULL), MNEMO_INVALID);
-    mnemo_read_args bad_read = {.opts = 128};
+    mnemo_read_args bad_read = {.opts = 256};
     CHECK_ST(read_with("copy", &bad_read).status, MNEMO_INVALID);
     CHECK(strcmp(plain("copy").value, "v2") == 0);
 }

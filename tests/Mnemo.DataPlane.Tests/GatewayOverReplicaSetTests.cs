@@ -54,6 +54,25 @@ public sealed class GatewayOverReplicaSetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reads_without_value_get_no_value_from_the_remote_replica()
+    {
+        var counting = new ValueCountingStore(_cluster.CreateSet(WriteQuorum.All, preferred: 1));
+        await using MemcachedGatewayHost gateway = await MemcachedGateway.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), counting,
+            NullLoggerFactory.Instance);
+        string large = new('x', 300_000);
+        Assert.Equal("STORED\r\nSTORED\r\n", await ExchangeAsync(gateway, $"set large 5 0 {large.Length}\r\n{large}\r\nset n 0 0 1\r\n5\r\n", 16));
+
+        // mg without v, ma (its t reads the item back) and me read the metadata only.
+        string reply = await ExchangeAsync(gateway, "mg large s f\r\nma n t\r\nme large\r\nmn\r\n", 4, "MN\r\n");
+
+        Assert.StartsWith($"HD s{large.Length} f5\r\nHD t-1\r\nME large exp=-1 la=", reply);
+        Assert.Equal(0, counting.ValueBytes);
+        reply = await ExchangeAsync(gateway, "mg large v\r\n", large.Length + 10);
+        Assert.Equal($"VA {large.Length}\r\n{large}\r\n", reply);
+        Assert.Equal(large.Length, counting.ValueBytes);
+    }
+
+    [Fact]
     public async Task Route_introspection_names_every_replica()
     {
         string names = string.Join("\r\n", _cluster.Nodes.Select(n => $"{n.Name}/{TestNode.RegionName}"));
@@ -62,16 +81,19 @@ public sealed class GatewayOverReplicaSetTests : IAsyncLifetime
     }
 
     /// <summary>Sends <paramref name="request"/> in one write and reads until the reply is at least <paramref name="minimumLength"/> bytes and ends a line.</summary>
-    private async Task<string> ExchangeAsync(string request, int minimumLength)
+    private Task<string> ExchangeAsync(string request, int minimumLength) => ExchangeAsync(_gateway, request, minimumLength);
+
+    /// <summary>As above, through <paramref name="gateway"/>, reading until the reply ends with <paramref name="end"/>.</summary>
+    private static async Task<string> ExchangeAsync(MemcachedGatewayHost gateway, string request, int minimumLength, string end = "\r\n")
     {
         using var client = new TcpClient();
-        await client.ConnectAsync(_gateway.Endpoint);
+        await client.ConnectAsync(gateway.Endpoint);
         NetworkStream stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         var reply = new StringBuilder();
         var buffer = new byte[64 * 1024];
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (reply.Length < minimumLength || !reply.ToString().EndsWith("\r\n", StringComparison.Ordinal))
+        while (reply.Length < minimumLength || !reply.ToString().EndsWith(end, StringComparison.Ordinal))
         {
             int read = await stream.ReadAsync(buffer, timeout.Token);
             Assert.True(read > 0, "connection closed; received: " + reply);

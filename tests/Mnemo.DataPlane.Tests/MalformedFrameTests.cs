@@ -29,7 +29,7 @@ public sealed class MalformedFrameTests : IAsyncLifetime
     public static TheoryData<string> Malformations => new()
     {
         "unknown-op", "oversized-length", "short-length", "key-too-long", "region-empty", "key-beyond-body", "value-on-get", "get-without-key",
-        "get-unknown-option", "versions-too-many-buckets", "versions-bitmap-of-wrong-length",
+        "delete-unknown-option", "versions-too-many-buckets", "versions-bitmap-of-wrong-length",
     };
 
     [Theory]
@@ -120,8 +120,9 @@ public sealed class MalformedFrameTests : IAsyncLifetime
                 frame = [.. frame, (byte)'x'];
                 BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)(frame.Length - 4));
                 break;
-            case "get-unknown-option":
-                frame[11] = 128; // the one bit no read option uses
+            case "delete-unknown-option":
+                frame[8] = (byte)DataPlaneOpCode.Delete;
+                frame[11] = 128; // no write option uses it (every bit of a get's options has a meaning)
                 break;
             case "versions-too-many-buckets":
                 frame = VersionsFrame(ReplicaVersions.MaxBuckets + 1, []);

@@ -46,6 +46,31 @@ public sealed class ProtocolRoundTripTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_get_without_value_ships_only_the_metadata_and_still_touches()
+    {
+        byte[] large = new byte[200_000];
+        Random.Shared.NextBytes(large);
+        CacheResult stored = await _peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of("large"), large, 7, 0);
+
+        var value = new ArrayBufferWriter<byte>();
+        CacheResult read = await _peer.GetAsync(Region, Bytes.Of("large"), value, new CacheReadOptions(TouchExptime: 1000, NoValue: true));
+
+        Assert.Equal(CacheStatus.Ok, read.Status);
+        // The response's payload is what the connection writes to the destination: nothing came over the wire.
+        Assert.Equal(0, value.WrittenCount);
+        Assert.Equal(large.Length, read.Info.ValueLength);
+        Assert.Equal(7u, read.Info.Flags);
+        Assert.Equal(stored.Cas, read.Info.Cas);
+        Assert.NotEqual(0, read.Info.Exptime);
+        Assert.Equal(CacheStatus.NotFound, (await _peer.GetAsync(Region, Bytes.Of("absent"), value, new CacheReadOptions(NoValue: true))).Status);
+
+        CacheResult full = await _peer.GetAsync(Region, Bytes.Of("large"), value);
+        Assert.Equal(large, value.WrittenSpan.ToArray());
+        Assert.True(full.Info.Fetched);
+        Assert.Equal(large.Length, full.Info.ValueLength);
+    }
+
+    [Fact]
     public async Task Get_of_a_missing_key_is_a_miss_and_writes_nothing()
     {
         var value = new ArrayBufferWriter<byte>();

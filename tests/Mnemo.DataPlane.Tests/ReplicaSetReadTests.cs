@@ -84,10 +84,12 @@ public sealed class ReplicaSetReadTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Lease_reads_change_the_item_and_recache_alone_does_not()
+    public void Touch_and_vivify_are_writes_and_lease_reads_are_not()
     {
-        Assert.True(new CacheReadOptions(Lease: true).Mutates);
         Assert.True(new CacheReadOptions(TouchExptime: 0).Mutates);
+        Assert.True(new CacheReadOptions(VivifyExptime: 30, Lease: true).Mutates);
+        Assert.False(new CacheReadOptions(Lease: true).Mutates);
+        Assert.False(new CacheReadOptions(RecacheBelow: 30, Lease: true).Mutates);
         Assert.False(new CacheReadOptions(RecacheBelow: 30).Mutates);
         Assert.False(new CacheReadOptions(ExptimeBeforeTouch: true).Mutates);
     }
@@ -114,6 +116,32 @@ public sealed class ReplicaSetReadTests : IAsyncLifetime
             node.Pool.TryGet(node.Region, "k"u8, new byte[64], out _, out NativeEngine.ItemInfo info);
             Assert.Equal(i == 1 ? NativeEngine.ItemState.Stale | NativeEngine.ItemState.TokenSent : NativeEngine.ItemState.Stale, info.State);
         }
+    }
+
+    [Fact]
+    public async Task A_lease_read_does_not_wait_for_a_write_in_flight_and_a_touching_read_does()
+    {
+        // One stripe, so a write to any key holds the stripe of every key while a replica keeps it waiting.
+        using var blackHole = new BlackHolePeer();
+        await using var peer = new PeerConnection(blackHole.EndPoint, TestNode.FastFailOptions);
+        TestNode local = _cluster.Nodes[0];
+        var set = new ReplicaSet([local.CreateEngineRegionStore(), new RemoteReplica(peer, TestNode.RegionName, "silent", (int)local.Pool.GetStats().ItemSizeMax)],
+            new ReplicaSetOptions { LocalReplica = 0, KeyLockStripes = 1 });
+        Assert.Equal(NativeEngine.EngineStatus.Ok, local.Pool.Delete(local.Region, "k"u8, new NativeEngine.WriteOptions { Invalidate = true }));
+        ValueTask<CacheResult> write = set.StoreAsync(CacheStoreMode.Set, Bytes.Of("other"), Bytes.Of("v"), 0, 0);
+        Assert.False(write.IsCompleted);
+
+        ValueTask<CacheResult> lease = set.GetAsync(Bytes.Of("k"), new System.Buffers.ArrayBufferWriter<byte>(), new CacheReadOptions(Lease: true));
+        ValueTask<CacheResult> touching = set.GetAsync(Bytes.Of("k"), new System.Buffers.ArrayBufferWriter<byte>(),
+            new CacheReadOptions(TouchExptime: 100, Lease: true));
+
+        Assert.True(lease.IsCompletedSuccessfully);
+        Assert.Equal(CacheItemState.Stale | CacheItemState.Won, (await lease).Info.State);
+        Assert.False(touching.IsCompleted);
+        // Gone for good (no listener either), so the touch fanned out after the read fails at once too.
+        blackHole.Dispose();
+        Assert.Equal(CacheStatus.Unavailable, (await write).Status);
+        Assert.Equal(CacheItemState.Stale | CacheItemState.TokenSent, (await touching).Info.State);
     }
 
     [Fact]

@@ -42,11 +42,28 @@ public sealed class LeaseTests : IDisposable
         Assert.Equal(NativeReadArgs.TouchBeforeVivify | NativeReadArgs.RecacheBeforeTouch,
             NativeReadArgs.From(new ReadOptions { TouchBeforeVivify = true, RecacheBeforeTouch = true }).Options);
         Assert.Equal((0L, 30L, 5L, 9UL), (read.TouchExptime, read.VivifyExptime, read.RecacheBelow, read.CasNew));
+        Assert.False(new ReadOptions { NoValue = true }.IsPlain);
+        Assert.Equal(NativeReadArgs.NoValue, NativeReadArgs.From(new ReadOptions { NoValue = true }).Options);
 
         NativeWriteArgs write = NativeWriteArgs.From(new WriteOptions { CasIn = 4, CasNew = 8, Invalidate = true, Exptime = 60, Stale = true });
         Assert.Equal(NativeWriteArgs.Invalidate | NativeWriteArgs.SetExptime | NativeWriteArgs.Stale, write.Options);
         Assert.Equal((4UL, 8UL, 60L), (write.CasIn, write.CasNew, write.Exptime));
         Assert.Equal(0u, NativeWriteArgs.From(new WriteOptions { CasIn = 4 }).Options);
+    }
+
+    [Fact]
+    public void A_read_without_value_asks_the_destination_for_nothing_and_reports_the_length()
+    {
+        byte[] value = new byte[100_000];
+        _pool.Store(_region, StoreMode.Set, "big"u8, value, 3, 0, out ulong cas);
+        var destination = new System.Buffers.ArrayBufferWriter<byte>(1);
+
+        Assert.Equal(EngineStatus.Ok, _pool.Get(_region, "big"u8, destination, out ItemInfo info, new ReadOptions { NoValue = true, TouchExptime = 60 }));
+
+        Assert.Equal(0, destination.WrittenCount);
+        Assert.Equal(1, destination.Capacity);
+        Assert.Equal((value.Length, 3u, cas), (info.ValueLength, info.Flags, info.Cas));
+        Assert.NotEqual(0, info.Exptime);
     }
 
     [Fact]

@@ -14,7 +14,8 @@ internal struct NativeReadArgs
     public uint Reserved;
 
     /// <summary><c>mnemo_read_opts</c>.</summary>
-    public const uint Touch = 1, Vivify = 2, Recache = 4, Lease = 8, ExptimeBeforeTouch = 16, TouchBeforeVivify = 32, RecacheBeforeTouch = 64;
+    public const uint Touch = 1, Vivify = 2, Recache = 4, Lease = 8, ExptimeBeforeTouch = 16, TouchBeforeVivify = 32, RecacheBeforeTouch = 64,
+        NoValue = 128;
 
     public static NativeReadArgs From(in ReadOptions options)
     {
@@ -49,6 +50,10 @@ internal struct NativeReadArgs
         if (options.RecacheBeforeTouch)
         {
             args.Options |= RecacheBeforeTouch;
+        }
+        if (options.NoValue)
+        {
+            args.Options |= NoValue;
         }
         return args;
     }
