@@ -236,7 +236,7 @@ public sealed partial class KubectlTests(ServerFixture fixture)
 
         AssertSucceeded(result);
         string[][] table = Table(result.Stdout);
-        Assert.Equal(["NAME", "SHARDS", "REPLICAS", "PORT", "QUORUM", "AGE"], table[0]);
+        Assert.Equal(["NAME", "SHARDS", "REPLICAS", "PORT", "QUORUM", "PHASE", "MOVE", "MOVED", "REMAINING", "AGE"], table[0]);
         Assert.Equal(["cache", "4", "2", "5000", "majority"], table[1][..5]);
     }
 
