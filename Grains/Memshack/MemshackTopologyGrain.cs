@@ -111,6 +111,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
         var done = new SortedSet<int>(move.ShardsDone);
         Dictionary<int, long> items = await CountItemsAsync(map, done);
         move = move with { KeysRemaining = items.Values.Sum() };
+        await store.WriteAsync(ns, name, move.From, move, CancellationToken.None);
         for (int shard = 0; shard < move.From.Shards; shard++)
         {
             if (done.Contains(shard))
