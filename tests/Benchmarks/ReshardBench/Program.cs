@@ -81,6 +81,7 @@ try
     await store.Fence.HoldAsync(TimeSpan.FromSeconds(5));
     store.CompleteMove();
     TimeSpan switched = move.Elapsed;
+    // Each silo cleans its own regions in its engine.
     var router = new Ch3Router(5);
     for (int n = 0; n < nodes.Length; n++)
     {
@@ -88,9 +89,14 @@ try
         {
             int shard = MemshackRegions.ShardOf(region.Name, "bench", "cache");
             if (shard < 5 && toMap[shard].Contains(nodes[n]))
-                await ShardMove.RemoveMovedKeysAsync(Replica(nodes[n], shard), shard, router);
+            {
+                using var local = new EngineRegionStore(pools[n], region.Region, $"{nodes[n]}/{region.Name}");
+                await ShardMove.RemoveMovedKeysAsync(local, shard, router);
+            }
             else
+            {
                 pools[n].DropRegion(region.Region);
+            }
         }
     }
     TimeSpan total = move.Elapsed;
@@ -100,6 +106,7 @@ try
     Console.WriteLine($"share_moved {moved / (double)scanned:F4} ratio (Ch3 3->5 moves 0.4)");
     Console.WriteLine($"copy_seconds {copied.TotalSeconds:F2} s");
     Console.WriteLine($"switch_ms {(switched - copied).TotalMilliseconds:F2} ms");
+    Console.WriteLine($"clean_seconds {(total - switched).TotalSeconds:F2} s");
     Console.WriteLine($"move_seconds {total.TotalSeconds:F2} s");
     Console.WriteLine($"copy_moved_mb_per_s {movedBytes / 1e6 / copied.TotalSeconds:F1} MB/s");
     Console.WriteLine($"copy_scanned_items_per_s {scanned / copied.TotalSeconds:F0} items/s");
