@@ -56,7 +56,9 @@ public sealed class WriteFence : IDisposable
 
     /// <summary>
     /// Holds new writes until <see cref="Release"/> or <paramref name="lease"/> from now (a hold already
-    /// in place gets the new deadline), and returns once no write is in flight.
+    /// in place gets the new deadline), and returns once no write is in flight. Throws
+    /// <see cref="TimeoutException"/> when the hold ends (its lease ran out, or it was released) before
+    /// the writes in flight finished: the holder cannot count on a quiet store then.
     /// </summary>
     public async Task HoldAsync(TimeSpan lease, CancellationToken cancellationToken = default)
     {
@@ -78,15 +80,17 @@ public sealed class WriteFence : IDisposable
     /// <summary>Lets held writes go; nothing happens when nothing is held.</summary>
     public void Release()
     {
-        TaskCompletionSource? released;
+        TaskCompletionSource? released, drained;
         lock (_gate)
         {
             released = _released;
+            drained = _drained;
             _released = null;
             _drained = null;
             _deadline?.Dispose();
             _deadline = null;
         }
+        drained?.TrySetException(new TimeoutException("the write hold ended before the writes in flight finished"));
         released?.TrySetResult();
     }
 
