@@ -46,6 +46,9 @@ public sealed class MemshackService(
     private readonly SemaphoreSlim _gate = new(1, 1);
     // Memshacks whose move the coordinator must start, finish or record: kicked on every few maintenance passes.
     private readonly ConcurrentDictionary<string, bool> _awaitingMove = new(StringComparer.Ordinal);
+    // The newest level from the feed, reconciled again by the maintenance pass while a step of it failed.
+    private IReadOnlyList<MemshackObject> _level = [];
+    private volatile bool _retryLevel;
     private readonly Dictionary<string, string> _reported = new(StringComparer.Ordinal);
     private ImmutableDictionary<string, MemshackDeployment> _deployments = ImmutableDictionary.Create<string, MemshackDeployment>(StringComparer.Ordinal);
     private DataPlaneServer? _dataPlane;
@@ -73,7 +76,10 @@ public sealed class MemshackService(
         try
         {
             await foreach (IReadOnlyList<MemshackObject> declared in feed.WatchAsync(stoppingToken))
+            {
+                _level = declared;
                 await ReconcileAsync(declared, stoppingToken);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -94,18 +100,29 @@ public sealed class MemshackService(
         await peers.DisposeAsync();
     }
 
-    /// <summary>Brings what this silo serves in line with <paramref name="declared"/>, everything that exists now.</summary>
+    /// <summary>
+    /// Brings what this silo serves in line with <paramref name="declared"/>, everything that exists now. A
+    /// Memshack that cannot be started or followed now (a peer not reachable yet, a move step refused) is
+    /// logged and tried again by the next maintenance pass; it never stops the others or the silo.
+    /// </summary>
     private async Task ReconcileAsync(IReadOnlyList<MemshackObject> declared, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            _retryLevel = false;
             await ReconcileLockedAsync(declared, cancellationToken);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private void RetryLater(string memshack, string step, Exception e)
+    {
+        _retryLevel = true;
+        _logger.LogWarning("Memshack {Memshack}: {Step} failed and is tried again: {Reason}", memshack, step, e.Message);
     }
 
     private async Task ReconcileLockedAsync(IReadOnlyList<MemshackObject> declared, CancellationToken cancellationToken)
@@ -128,9 +145,19 @@ public sealed class MemshackService(
 
         foreach ((string key, MemshackDeployment running) in _deployments)
         {
-            if (valid.TryGetValue(key, out Wanted? wanted) && SameServing(running.Resource, wanted.Resource)
-                && await FollowTopologyAsync(running, wanted, cancellationToken))
-                continue;
+            if (valid.TryGetValue(key, out Wanted? wanted) && SameServing(running.Resource, wanted.Resource))
+            {
+                try
+                {
+                    if (await FollowTopologyAsync(running, wanted, cancellationToken))
+                        continue;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    RetryLater(key, "following its recorded topology", e);
+                    continue;
+                }
+            }
             _deployments = _deployments.Remove(key);
             served.Remove(key);
             if (present.Contains(key))
@@ -163,6 +190,10 @@ public sealed class MemshackService(
             {
                 _logger.LogError("Memshack {Memshack} is not served: its gateway port {Port} is already in use", key,
                     wanted.Resource.Spec.McrouterPort + settings.MemshackPortOffset);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                RetryLater(key, "starting to serve it", e);
             }
         }
     }
@@ -279,6 +310,8 @@ public sealed class MemshackService(
             for (long pass = 1; ; pass++)
             {
                 await Task.Delay(MaintenanceInterval, cancellationToken);
+                if (_retryLevel)
+                    await ReconcileAsync(_level, cancellationToken);
                 foreach (MemshackDeployment deployment in _deployments.Values)
                     await deployment.RepairAsync(cancellationToken);
                 // Keeps a move going after its coordinator's silo died: the next call activates it elsewhere.

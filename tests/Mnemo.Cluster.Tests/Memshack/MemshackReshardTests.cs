@@ -78,7 +78,16 @@ public sealed class MemshackReshardTests
         Assert.Equal(0, load.FailedReads);
         Assert.True(move.GetProperty("keysMoved").GetInt64() > 0);
         await AssertReplicasAsync(cluster, (5, 2));
-        await load.AssertHeldAsync(port + 2, gateways: 2);
+        try
+        {
+            await load.AssertHeldAsync(port + 2, gateways: 2);
+        }
+        catch (IOException e)
+        {
+            // The restarted node's gateway dropped the connection: what its silo logged says why.
+            string[] tail = cluster.Log.Split(Environment.NewLine).Where(l => l.Contains("[node-2]", StringComparison.Ordinal)).TakeLast(60).ToArray();
+            throw new InvalidOperationException($"node-2's gateway dropped the connection; its last log lines:{Environment.NewLine}{string.Join(Environment.NewLine, tail)}", e);
+        }
     }
 
     private static async Task<string?> MovePhaseAsync(TestCluster cluster)
