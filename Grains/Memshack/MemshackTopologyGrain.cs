@@ -81,8 +81,14 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
                 };
                 if (next is null)
                     break;
-                await store.WriteAsync(ns, name, next.Phase == MemshackMove.Cleaning ? next.To : next.From, next, CancellationToken.None);
+                await RecordAsync(ns, name, next.Phase == MemshackMove.Cleaning ? next.To : next.From, next);
                 _move = current = next;
+            }
+            catch (MoveSupersededException e)
+            {
+                // Another activation is ahead on this move: it finishes it.
+                LogStepFailed(Key, current.Phase, e.Message);
+                break;
             }
             catch (Exception e)
             {
@@ -111,7 +117,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
         var done = new SortedSet<int>(move.ShardsDone);
         Dictionary<int, long> items = await CountItemsAsync(map, done);
         move = move with { KeysRemaining = items.Values.Sum() };
-        await store.WriteAsync(ns, name, move.From, move, CancellationToken.None);
+        await RecordAsync(ns, name, move.From, move);
         for (int shard = 0; shard < move.From.Shards; shard++)
         {
             if (done.Contains(shard))
@@ -123,7 +129,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
                 ShardsDone = [.. done], KeysScanned = move.KeysScanned + copied.Scanned, KeysMoved = move.KeysMoved + copied.Moved,
                 KeysRemaining = Math.Max(0, move.KeysRemaining - items[shard]),
             };
-            await store.WriteAsync(ns, name, move.From, move, CancellationToken.None);
+            await RecordAsync(ns, name, move.From, move);
         }
         return move with { Phase = MemshackMove.Switching, Message = null };
     }
@@ -177,11 +183,11 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
                     if (DateTime.UtcNow - reported > ProgressInterval)
                     {
                         reported = DateTime.UtcNow;
-                        await store.WriteAsync(ns, name, move.From, move with
+                        await RecordAsync(ns, name, move.From, move with
                         {
                             KeysScanned = move.KeysScanned + progress.Scanned, KeysMoved = move.KeysMoved + progress.Moved,
                             KeysRemaining = Math.Max(0, move.KeysRemaining - progress.Scanned),
-                        }, CancellationToken.None);
+                        });
                     }
                     await Task.Delay(PollInterval);
                 }
@@ -208,7 +214,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
         }
         // Recorded before any gateway turns: a silo that restarts from here on serves the new topology.
         MemshackMove switched = move with { Phase = MemshackMove.Cleaning, Message = null };
-        await store.WriteAsync(ns, name, move.To, switched, CancellationToken.None);
+        await RecordAsync(ns, name, move.To, switched);
         await Task.WhenAll(nodes.Select(node => Node(node).CompleteMoveAsync(Key, move.To)));
         LogSwitched(Key, move.To.ToString());
         return switched;
@@ -221,10 +227,29 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
         await Task.WhenAll(nodes.Select(node => Node(node).CompleteMoveAsync(Key, move.To)));
         long[] deleted = await Task.WhenAll(nodes.Select(node => Node(node).CleanUpMoveAsync(Key, move.To)));
         double seconds = (DateTimeOffset.UtcNow - move.StartedAt).TotalSeconds;
-        await store.WriteAsync(ns, name, move.To, move with { Phase = MemshackMove.Done, Message = $"moved in {seconds:0.0} s" }, CancellationToken.None);
+        await RecordAsync(ns, name, move.To, move with { Phase = MemshackMove.Done, Message = $"moved in {seconds:0.0} s" });
         LogMoveDone(Key, move.To.ToString(), move.KeysMoved, deleted.Sum(), seconds);
         return null;
     }
+
+    /// <summary>
+    /// Records a step of the move unless the status is already further along it: around a silo's death two
+    /// activations of this grain may run the same move for a moment, and the one behind must not set it back.
+    /// </summary>
+    private async Task RecordAsync(string ns, string name, MemshackTopology served, MemshackMove move)
+    {
+        MemshackState? state = await store.ReadAsync(ns, name, CancellationToken.None);
+        if (state?.Move is { } recorded && recorded.To.SameAs(move.To) && Rank(recorded.Phase) > Rank(move.Phase))
+            throw new MoveSupersededException($"the status already records {recorded.Phase}");
+        await store.WriteAsync(ns, name, served, move, CancellationToken.None);
+    }
+
+    private static int Rank(string phase) => Array.IndexOf(PhaseOrder, phase);
+
+    private static readonly string[] PhaseOrder =
+        [MemshackMove.Mirroring, MemshackMove.Copying, MemshackMove.Switching, MemshackMove.Cleaning, MemshackMove.Done];
+
+    private sealed class MoveSupersededException(string message) : Exception(message);
 
     private async Task<MemshackState?> ReadQuietlyAsync(string ns, string name)
     {

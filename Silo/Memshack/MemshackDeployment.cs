@@ -76,7 +76,9 @@ public sealed class MemshackDeployment : IAsyncDisposable
         Layout? nextLayout = null;
         if (next is not null)
         {
-            nextLayout = await context.BuildAsync(next, _ => false, cancellationToken);
+            // Started while a move is under way (a restart): this node's copies in the next topology may have
+            // missed mirrored writes and deletes while it was down, so they resync from a peer before serving.
+            nextLayout = await context.BuildAsync(next, _ => true, cancellationToken);
             await store.BeginMoveAsync(nextLayout.Sharded, Unchanged(current, nextLayout), cancellationToken);
         }
 

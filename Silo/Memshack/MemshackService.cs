@@ -204,6 +204,9 @@ public sealed class MemshackService(
     /// </summary>
     private async Task<bool> FollowTopologyAsync(MemshackDeployment running, Wanted wanted, CancellationToken cancellationToken)
     {
+        // Already turned to the topology the recorded move goes to: the status is behind (a late write), never go back.
+        if (wanted.Next is { } target && running.Topology.SameAs(target))
+            return true;
         if (!running.Topology.SameAs(wanted.Current))
         {
             if (running.NextTopology is not { } next || !next.SameAs(wanted.Current))
