@@ -56,7 +56,7 @@ public sealed class AntiEntropyTests : IAsyncLifetime
         Assert.Equal(0, (await set.CompareAsync(repair: false, maxReportedKeys: 10)).DifferingKeys);
 
         string[] all = [.. Enumerable.Range(0, Keys).Select(k => $"k{k}"), "only-here"];
-        AssertReplicasIdentical(all);
+        _cluster.AssertReplicasIdentical(all);
         Assert.Equal("newest", nodes[2].ValueOn("k1"));
         Assert.Equal("x", nodes[2].ValueOn("only-here"));
         Assert.Equal("v2", nodes[2].ValueOn("k2"));
@@ -96,7 +96,7 @@ public sealed class AntiEntropyTests : IAsyncLifetime
         Assert.True(racing.Raced);
         Assert.Equal(0, pass.RepairedKeys);
         Assert.All(nodes, node => Assert.Equal("newer", node.ValueOn("race")));
-        AssertReplicasIdentical(["race"]);
+        _cluster.AssertReplicasIdentical(["race"]);
     }
 
     [Fact]
@@ -122,21 +122,6 @@ public sealed class AntiEntropyTests : IAsyncLifetime
     {
         Assert.Equal(EngineStatus.Ok, node.Pool.Get(node.Region, Bytes.Of(key), new ArrayBufferWriter<byte>(), out ItemInfo info));
         return info.Cas;
-    }
-
-    private void AssertReplicasIdentical(IEnumerable<string> keys)
-    {
-        string[] differing = keys.Where(key => _cluster.Nodes.Select(node => Describe(node, key)).Distinct().Count() > 1).ToArray();
-        Assert.True(differing.Length == 0,
-            $"{differing.Length} keys differ, e.g. {string.Join(", ", differing.Take(3).Select(k => $"{k}: {string.Join(" | ", _cluster.Nodes.Select(n => Describe(n, k)))}"))}");
-    }
-
-    private static string? Describe(TestNode node, string key)
-    {
-        byte[] buffer = new byte[4096];
-        return node.Pool.TryGet(node.Region, Bytes.Of(key), buffer, out int length, out ItemInfo info) == EngineStatus.Ok
-            ? $"{Bytes.Text(buffer.AsSpan(0, length))} flags={info.Flags} cas={info.Cas} state={info.State & ItemState.Stale}"
-            : null;
     }
 
     /// <summary>A replica whose first ordered store (the repair's copy) runs only after <paramref name="raceAsync"/> completed.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Mnemo.NativeEngine;
 using Mnemo.DataPlane;
+using Xunit;
 
 namespace Mnemo.DataPlane.Tests;
 
@@ -92,6 +93,23 @@ public sealed class ReplicaCluster : IAsyncDisposable
     /// <summary>Waits until replica <paramref name="index"/> answers (its peer connection may be backing off after a restart).</summary>
     public async Task<bool> WaitReachableAsync(int index) =>
         await Eventually.HoldsAsync(async () => (await Replicas[index].GetStatsAsync()).Status == CacheStatus.Ok);
+
+    /// <summary>Asserts that every node's region holds the same item (or none) for each key, naming a few that differ.</summary>
+    public void AssertReplicasIdentical(IEnumerable<string> keys)
+    {
+        string[] differing = keys.Where(key => Nodes.Select(node => Describe(node, key)).Distinct().Count() > 1).ToArray();
+        Assert.True(differing.Length == 0,
+            $"{differing.Length} keys differ, e.g. {string.Join(", ", differing.Take(3).Select(k => $"{k}: {string.Join(" | ", Nodes.Select(n => Describe(n, k)))}"))}");
+    }
+
+    /// <summary>What a node's region holds for a key: value, flags, CAS and stale mark (or nothing).</summary>
+    public static string? Describe(TestNode node, string key)
+    {
+        byte[] buffer = new byte[4096];
+        return node.Pool.TryGet(node.Region, Bytes.Of(key), buffer, out int length, out ItemInfo info) == EngineStatus.Ok
+            ? $"{Bytes.Text(buffer.AsSpan(0, length))} flags={info.Flags} cas={info.Cas} state={info.State & ItemState.Stale}"
+            : null;
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -45,7 +45,7 @@ public sealed class ReplicaConvergenceTests : IAsyncLifetime
             await Task.WhenAll(inFlight);
         }
 
-        AssertReplicasIdentical(Enumerable.Range(0, RaceKeys).Select(k => $"race{k}"));
+        _cluster.AssertReplicasIdentical(Enumerable.Range(0, RaceKeys).Select(k => $"race{k}"));
     }
 
     [Fact]
@@ -125,21 +125,6 @@ public sealed class ReplicaConvergenceTests : IAsyncLifetime
             .ToArray();
 
     private void AssertReplicasIdentical() =>
-        AssertReplicasIdentical(Enumerable.Range(0, Keys).Select(k => $"k{k}").Append("counter").Append("c"));
+        _cluster.AssertReplicasIdentical(Enumerable.Range(0, Keys).Select(k => $"k{k}").Append("counter").Append("c"));
 
-    private void AssertReplicasIdentical(IEnumerable<string> keys)
-    {
-        string[] differing = keys.Where(key => _cluster.Nodes.Select(node => Describe(node, key)).Distinct().Count() > 1).ToArray();
-        Assert.True(differing.Length == 0,
-            $"{differing.Length} keys differ, e.g. {string.Join(", ", differing.Take(3).Select(k => $"{k}: {string.Join(" | ", _cluster.Nodes.Select(n => Describe(n, k)))}"))}");
-    }
-
-    /// <summary>What a replica holds for a key: value, flags, CAS and stale mark (or nothing).</summary>
-    private static string? Describe(TestNode node, string key)
-    {
-        byte[] buffer = new byte[4096];
-        return node.Pool.TryGet(node.Region, Bytes.Of(key), buffer, out int length, out ItemInfo info) == EngineStatus.Ok
-            ? $"{Bytes.Text(buffer.AsSpan(0, length))} flags={info.Flags} cas={info.Cas} state={info.State & ItemState.Stale}"
-            : null;
-    }
 }
