@@ -81,7 +81,9 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
                 };
                 if (next is null)
                     break;
-                await RecordAsync(ns, name, next.Phase == MemshackMove.Cleaning ? next.To : next.From, next);
+                // The switch records Cleaning itself, before any gateway turns.
+                if (next.Phase != MemshackMove.Cleaning)
+                    await RecordAsync(ns, name, next.From, next);
                 _move = current = next;
             }
             catch (MoveSupersededException e)

@@ -130,9 +130,9 @@ public sealed class MemshackDeployment : IAsyncDisposable
         if (served.Replicas.GetState(localIndex) != ReplicaState.InSync)
             return new ShardMoveProgress(shard, false, 0, 0, 0, $"the replica of shard {shard} on {_context.Self} is not in sync");
 
-        RunningMove running = _moves.AddOrUpdate(shard,
-            _ => RunningMove.Start(new ShardMove(local, shard, next.Sharded, Unchanged(current, next)[shard]), _context.Logger, Key),
-            (_, existing) => existing.Failed ? RunningMove.Start(new ShardMove(local, shard, next.Sharded, Unchanged(current, next)[shard]), _context.Logger, Key) : existing);
+        // A copy that failed starts again; one under way or done is reported.
+        RunningMove Start() => RunningMove.Start(new ShardMove(local, shard, next.Sharded, Unchanged(current, next)[shard]), _context.Logger, Key);
+        RunningMove running = _moves.AddOrUpdate(shard, _ => Start(), (_, existing) => existing.Failed ? Start() : existing);
         return running.Progress(shard);
     }
 
