@@ -48,8 +48,8 @@ public sealed class EmbeddedKubeApi : IAsyncDisposable
         {
             var registry = new ResourceRegistry(BuiltinResources.All);
             var crds = new CustomResourceDefinitions(registry);
-            // Every create and update passes these in order; a CRD schema validator goes last.
-            IAdmissionPlugin[] admission = [new ObjectMetaValidation(), new BuiltinDefaults(), crds];
+            // Every create and update passes these in order.
+            IAdmissionPlugin[] admission = [new ObjectMetaValidation(), new BuiltinDefaults(), crds, new CustomResourceSchemas()];
             var resources = new ResourceStore(store, registry, crds, admission);
             foreach (var crd in resources.List(BuiltinResources.CustomResourceDefinitions, ObjectFilter.All).Items)
             {

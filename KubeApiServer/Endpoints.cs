@@ -222,7 +222,13 @@ internal sealed class Endpoints(ResourceRegistry registry, ResourceStore resourc
             StringValues values when values.All(v => v == "All") => true,
             StringValues values => throw StatusErrors.BadRequest($"Invalid dryRun value: \"{values}\". Only \"All\" is supported"),
         };
-        return new WriteOptions(dryRun, query["fieldManager"].FirstOrDefault(), string.Equals(query["force"], "true", StringComparison.OrdinalIgnoreCase));
+        bool strictFields = query["fieldValidation"].FirstOrDefault() switch
+        {
+            null or "" or "Ignore" or "Warn" => false,
+            "Strict" => true,
+            string other => throw StatusErrors.BadRequest($"fieldValidation must be one of \"Ignore\", \"Warn\", \"Strict\", got \"{other}\""),
+        };
+        return new WriteOptions(dryRun, query["fieldManager"].FirstOrDefault(), string.Equals(query["force"], "true", StringComparison.OrdinalIgnoreCase), strictFields);
     }
 
     private static ObjectFilter Filter(HttpContext context, RequestInfo request) => new(

@@ -4,8 +4,12 @@ using System.Text.Json.Nodes;
 
 namespace Mnemo.KubeApiServer;
 
-/// <summary>How a write is made: <c>dryRun=All</c>, and the field manager and force flag of server-side apply.</summary>
-internal sealed record WriteOptions(bool DryRun = false, string? FieldManager = null, bool Force = false);
+/// <summary>
+/// How a write is made: <c>dryRun=All</c>, the field manager and force flag of server-side apply, and
+/// <c>fieldValidation=Strict</c> (fields a custom kind's schema does not declare refuse the write
+/// instead of being dropped).
+/// </summary>
+internal sealed record WriteOptions(bool DryRun = false, string? FieldManager = null, bool Force = false, bool StrictFields = false);
 
 /// <summary>The preconditions of a delete (DeleteOptions.preconditions).</summary>
 internal sealed record DeletePreconditions(string? Uid, string? ResourceVersion);
@@ -166,7 +170,7 @@ internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry
         {
             obj.Remove("status"); // status is written through /status only
         }
-        Admit(type, AdmissionOperation.Create, obj, null, null);
+        Admit(type, AdmissionOperation.Create, obj, null, null, options);
         return Commit(tx, type, obj, options);
     }
 
@@ -247,13 +251,14 @@ internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry
             {
                 metadata["managedFields"] = managedFields.DeepClone();
             }
-            if (SpecChanged(type, before, result))
-            {
-                long generation = liveMetadata["generation"] is JsonValue g && g.TryGetValue(out long n) ? n : 0;
-                metadata["generation"] = generation + 1;
-            }
         }
-        Admit(type, AdmissionOperation.Update, result, live, subresource);
+        Admit(type, AdmissionOperation.Update, result, live, subresource, options);
+        // After admission, which may default or drop fields: a change that defaulting undoes is no change.
+        if (subresource != "status" && SpecChanged(type, before, result))
+        {
+            long generation = ObjectMeta.Metadata(before)["generation"] is JsonValue g && g.TryGetValue(out long n) ? n : 0;
+            ObjectMeta.Metadata(result)["generation"] = generation + 1;
+        }
         ObjectMeta.Metadata(result)["resourceVersion"] = ObjectMeta.ResourceVersion(live);
         if (JsonNode.DeepEquals(result, before))
         {
@@ -363,9 +368,9 @@ internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry
         return stored;
     }
 
-    private void Admit(ResourceType type, AdmissionOperation operation, JsonObject obj, JsonElement? old, string? subresource)
+    private void Admit(ResourceType type, AdmissionOperation operation, JsonObject obj, JsonElement? old, string? subresource, WriteOptions options)
     {
-        var request = new AdmissionRequest(type, operation, obj, old, subresource);
+        var request = new AdmissionRequest(type, operation, obj, old, subresource, options.StrictFields);
         foreach (IAdmissionPlugin plugin in admission)
         {
             plugin.Admit(request);

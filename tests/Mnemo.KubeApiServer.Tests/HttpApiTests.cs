@@ -156,7 +156,7 @@ public sealed class HttpApiTests(ServerFixture fixture)
         const string Crd = """
             {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"sprockets.late.test.mnemo.dev"},
              "spec":{"group":"late.test.mnemo.dev","scope":"Cluster","names":{"kind":"Sprocket","plural":"sprockets"},
-                     "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object"}}}]}}
+                     "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","properties":{"spec":{"type":"object","properties":{"teeth":{"type":"integer"}}}}}}}]}}
             """;
         using HttpResponseMessage created = await Http.PostAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", Json(Crd));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);

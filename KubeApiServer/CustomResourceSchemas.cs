@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Mnemo.KubeApiServer;
+
+/// <summary>
+/// The admission step of custom kinds, in the API server's order: drop the fields the CRD's
+/// schema does not declare (or, with <c>fieldValidation=Strict</c>, refuse them as the server's
+/// strict decoder does), fill in the schema's defaults, then validate, answering 422 Invalid with
+/// every field path at once. A write to the main resource of a kind with a status subresource is
+/// checked without its status (it keeps the stored one); a <c>/status</c> write checks only the
+/// status, against the status schema.
+/// </summary>
+internal sealed class CustomResourceSchemas : IAdmissionPlugin
+{
+    public void Admit(AdmissionRequest request)
+    {
+        if (request.Type.Schema is not { ValueKind: JsonValueKind.Object } schema)
+        {
+            return;
+        }
+        JsonObject obj = request.Object;
+        var errors = new List<FieldError>();
+        if (request.Subresource == "status")
+        {
+            JsonElement statusSchema = schema.GetChild("properties")?.GetChild("status") ?? default;
+            if (statusSchema.ValueKind != JsonValueKind.Object || !obj.ContainsKey("status"))
+            {
+                return;
+            }
+            RefuseOrDrop(request, SchemaPruning.Prune(obj, statusSchema, "status"));
+            SchemaDefaulting.Apply(obj["status"], statusSchema);
+            SchemaValidation.Validate(obj["status"], statusSchema, "status", errors);
+        }
+        else
+        {
+            RefuseOrDrop(request, SchemaPruning.Prune(obj, schema));
+            SchemaDefaulting.Apply(obj, schema);
+            JsonNode? status = request.Type.HasStatus ? obj["status"] : null;
+            if (status is not null)
+            {
+                obj.Remove("status"); // the stored status, which this write does not change
+            }
+            SchemaValidation.Validate(obj, schema, "", errors);
+            if (status is not null)
+            {
+                obj["status"] = status;
+            }
+        }
+        if (errors.Count > 0)
+        {
+            throw StatusErrors.Invalid(request.Type, ObjectMeta.Name(obj), errors);
+        }
+    }
+
+    private static void RefuseOrDrop(AdmissionRequest request, List<string> unknown)
+    {
+        if (request.StrictFields && unknown.Count > 0)
+        {
+            throw StatusErrors.BadRequest($"{request.Type.Kind} in version \"{request.Type.Version}\" cannot be handled as a {request.Type.Kind}: strict decoding error: "
+                + string.Join(", ", unknown.Select(path => $"unknown field \"{path}\"")));
+        }
+    }
+}
