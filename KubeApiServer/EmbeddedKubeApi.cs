@@ -50,11 +50,12 @@ public sealed class EmbeddedKubeApi : IAsyncDisposable
             var crds = new CustomResourceDefinitions(registry);
             // Every create and update passes these in order.
             IAdmissionPlugin[] admission = [new ObjectMetaValidation(), new BuiltinDefaults(), crds, new CustomResourceSchemas()];
-            var resources = new ResourceStore(store, registry, crds, admission);
+            var resources = new ResourceStore(store, registry, crds, admission, options.NamespaceCleanupDelay);
             foreach (var crd in resources.List(BuiltinResources.CustomResourceDefinitions, ObjectFilter.All).Items)
             {
                 crds.Serve(crd);
             }
+            resources.FinishTerminatingNamespaces();
             resources.EnsureNamespace("default");
             resources.EnsureNamespace("kube-system");
             ResourceFiles.Apply(options.ResourcePaths, registry, resources, logger);

@@ -29,7 +29,8 @@ internal readonly record struct DeleteResult(JsonElement Object, bool Removed);
 /// existence and termination, CRDs that start and stop serving their kinds, admission and
 /// dry-run. Each operation is one <see cref="ObjectStore"/> transaction.
 /// </summary>
-internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry, CustomResourceDefinitions crds, IReadOnlyList<IAdmissionPlugin> admission)
+internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry, CustomResourceDefinitions crds, IReadOnlyList<IAdmissionPlugin> admission,
+    TimeSpan namespaceCleanupDelay)
 {
     private const string NameSuffixAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -294,7 +295,10 @@ internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry
         return new DeleteResult(Remove(tx, type, @namespace, name, live, options), true);
     }
 
-    // A namespace takes its contents with it; it stays Terminating until the last object (held by finalizers) is gone.
+    // A namespace takes its contents with it, as Kubernetes' namespace controller does it: an empty one
+    // goes at once; one with objects is Terminating first, and its objects are deleted after
+    // NamespaceCleanupDelay (clients may still delete them themselves until then). It stays
+    // Terminating until the last object (held by finalizers) is gone.
     private DeleteResult DeleteNamespace(ObjectStore.Transaction tx, JsonElement live, WriteOptions options)
     {
         string name = ObjectMeta.Name(live);
@@ -302,21 +306,57 @@ internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry
         {
             throw StatusErrors.Forbidden(Namespaces, name, "this namespace may not be deleted");
         }
-        foreach (var (groupResource, obj) in tx.InNamespace(name))
-        {
-            if (registry.FindByGroupResource(groupResource) is { } type && !ObjectMeta.IsTerminating(obj))
-            {
-                DeleteIn(tx, type, name, ObjectMeta.Name(obj), null, options);
-            }
-        }
         if (tx.InNamespace(name).Count == 0 || options.DryRun)
         {
             return new DeleteResult(Remove(tx, Namespaces, "", name, live, options), true);
         }
+        if (ObjectMeta.IsTerminating(live))
+        {
+            return new DeleteResult(live, false);
+        }
         JsonObject terminating = MarkDeleted(live);
         terminating.GetOrAddObject("status")["phase"] = "Terminating";
-        return new DeleteResult(Commit(tx, Namespaces, terminating, options), false);
+        JsonElement stored = Commit(tx, Namespaces, terminating, options);
+        _ = DeleteContentsLaterAsync(name);
+        return new DeleteResult(stored, false);
     }
+
+    /// <summary>Deletes the objects of every Terminating namespace (at start-up: a deletion a restart interrupted).</summary>
+    public void FinishTerminatingNamespaces()
+    {
+        foreach (JsonElement ns in List(Namespaces, ObjectFilter.All).Items.Where(ObjectMeta.IsTerminating))
+        {
+            DeleteContents(ObjectMeta.Name(ns));
+        }
+    }
+
+    private async Task DeleteContentsLaterAsync(string @namespace)
+    {
+        await Task.Delay(namespaceCleanupDelay).ConfigureAwait(false);
+        try
+        {
+            DeleteContents(@namespace);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The server stopped first; the next start finishes the deletion.
+        }
+    }
+
+    private void DeleteContents(string @namespace) => store.Transact(tx =>
+    {
+        foreach (var (groupResource, obj) in tx.InNamespace(@namespace))
+        {
+            if (registry.FindByGroupResource(groupResource) is { } type && !ObjectMeta.IsTerminating(obj))
+            {
+                DeleteIn(tx, type, @namespace, ObjectMeta.Name(obj), null, new WriteOptions());
+            }
+        }
+        if (tx.Get(Namespaces.GroupResource, "", @namespace) is { } ns && ObjectMeta.IsTerminating(ns) && tx.InNamespace(@namespace).Count == 0)
+        {
+            tx.Delete(Namespaces.GroupResource, "", @namespace);
+        }
+    });
 
     private static JsonObject MarkDeleted(JsonElement live)
     {
