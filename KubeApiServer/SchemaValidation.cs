@@ -52,7 +52,7 @@ internal static class SchemaValidation
                 ValidateNumber(scalar, schema, path, errors);
                 break;
             case JsonValue scalar when actual == "string":
-                ValidateString(scalar.GetValue<string>(), scalar, schema, path, errors);
+                ValidateString((string)scalar!, scalar, schema, path, errors);
                 break;
         }
         ValidateCombinators(value, schema, path, errors);
@@ -124,7 +124,7 @@ internal static class SchemaValidation
 
     private static void ValidateNumber(JsonValue scalar, JsonElement schema, string path, List<FieldError> errors)
     {
-        double number = scalar.GetValue<double>();
+        double number = NumberOf(scalar);
         if (schema.GetChild("minimum") is { ValueKind: JsonValueKind.Number } minimum)
         {
             bool exclusive = SchemaPruning.Flag(schema, "exclusiveMinimum");
@@ -203,8 +203,14 @@ internal static class SchemaValidation
         _ => "null",
     };
 
-    private static bool IsInteger(JsonValue value) =>
-        value.TryGetValue(out long _) || (value.TryGetValue(out double d) && Math.Floor(d) == d && !double.IsInfinity(d));
+    // Values parsed from JSON hold JSON text, values converted from YAML hold CLR numbers: read both through their JSON text.
+    private static double NumberOf(JsonValue value) => double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    private static bool IsInteger(JsonValue value)
+    {
+        string text = value.ToJsonString();
+        return text.AsSpan().IndexOfAny('.', 'e', 'E') < 0 || (NumberOf(value) is var d && Math.Floor(d) == d && !double.IsInfinity(d));
+    }
 
     private static bool TypeMatches(JsonElement schema, JsonNode value, string actual)
     {

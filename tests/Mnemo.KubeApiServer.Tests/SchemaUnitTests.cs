@@ -42,6 +42,29 @@ public sealed class SchemaUnitTests
     public void Valid_values_pass(string value, string schema) => Assert.Empty(Messages(value, schema));
 
     [Fact]
+    public void Values_read_from_yaml_are_checked_as_those_read_from_json()
+    {
+        JsonNode spec = YamlToJson.Documents("spec:\n  shards: 0\n  mode: two\n  ratio: 1.5\n  level: 3\n  name: ok\n")[0]["spec"]!;
+        JsonElement schema = Schema("""
+            {"type":"object","properties":{
+              "shards":{"type":"integer","minimum":1},
+              "mode":{"type":"string","enum":["one","all"]},
+              "ratio":{"type":"integer"},
+              "level":{"type":"integer","enum":[1,3]},
+              "name":{"type":"string","minLength":2}}}
+            """);
+        var errors = new List<FieldError>();
+
+        SchemaValidation.Validate(spec, schema, "spec", errors);
+
+        Assert.Equal([
+            "spec.shards: Invalid value: 0: spec.shards in body should be greater than or equal to 1",
+            "spec.mode: Unsupported value: \"two\": supported values: \"one\", \"all\"",
+            "spec.ratio: Invalid value: \"number\": spec.ratio in body must be of type integer: \"number\"",
+        ], errors.Select(e => $"{e.Field}: {e.Message}"));
+    }
+
+    [Fact]
     public void Pruning_keeps_declared_fields_preserved_subtrees_and_the_resource_fields()
     {
         var resource = JsonNode.Parse("""

@@ -139,6 +139,26 @@ public sealed class SchemaValidationTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Server_side_apply_of_yaml_is_validated_and_defaulted()
+    {
+        string ns = await fixture.NamespaceAsync("ssa-yaml");
+        string path = $"{Memshacks(ns)}/cache?fieldManager=test";
+
+        using HttpResponseMessage refused = await Http.PatchAsync(path, new StringContent(
+            "apiVersion: mnemo.dev/v1alpha1\nkind: Memshack\nmetadata:\n  name: cache\nspec:\n  num_shards: 0\n  writeQuorum: one\n", Encoding.UTF8, "application/apply-patch+yaml"));
+        Assert.Equal(new Dictionary<string, (string, string)>
+        {
+            ["spec.num_shards"] = ("FieldValueInvalid", "Invalid value: 0: spec.num_shards in body should be greater than or equal to 1"),
+        }, Causes(await InvalidAsync(refused)));
+
+        using HttpResponseMessage applied = await Http.PatchAsync(path, new StringContent(
+            "apiVersion: mnemo.dev/v1alpha1\nkind: Memshack\nmetadata:\n  name: cache\nspec:\n  num_shards: 4\n  writeQuorum: one\n", Encoding.UTF8, "application/apply-patch+yaml"));
+        Assert.Equal(HttpStatusCode.Created, applied.StatusCode);
+        JsonNode spec = JsonNode.Parse(await applied.Content.ReadAsStringAsync())!["spec"]!;
+        Assert.Equal((4, "one", 5000), ((int)spec["num_shards"]!, (string?)spec["writeQuorum"], (int)spec["mcrouter_port"]!));
+    }
+
+    [Fact]
     public async Task Strict_field_validation_refuses_unknown_fields_as_the_strict_decoder_does()
     {
         string ns = await fixture.NamespaceAsync("strict-ms");
