@@ -7,9 +7,10 @@ internal enum AdmissionOperation { Create, Update }
 
 /// <summary>
 /// An object about to be stored: <see cref="Object"/> is the new state (mutable), <see cref="Old"/> the
-/// stored one on updates; <see cref="StrictFields"/> is <c>fieldValidation=Strict</c>.
+/// stored one on updates; <see cref="Options"/> the write's options (its <c>fieldValidation</c>, and
+/// the warnings to answer with).
 /// </summary>
-internal sealed record AdmissionRequest(ResourceType Type, AdmissionOperation Operation, JsonObject Object, JsonElement? Old, string? Subresource, bool StrictFields);
+internal sealed record AdmissionRequest(ResourceType Type, AdmissionOperation Operation, JsonObject Object, JsonElement? Old, string? Subresource, WriteOptions Options);
 
 /// <summary>
 /// A step every create and update passes before it is stored, in the order the plug-ins are

@@ -5,8 +5,8 @@ namespace Mnemo.KubeApiServer;
 
 /// <summary>
 /// The admission step of custom kinds, in the API server's order: drop the fields the CRD's
-/// schema does not declare (or, with <c>fieldValidation=Strict</c>, refuse them as the server's
-/// strict decoder does), fill in the schema's defaults, then validate, answering 422 Invalid with
+/// schema does not declare (with a warning each under <c>fieldValidation=Warn</c>, the default, or
+/// refused as the server's strict decoder does under <c>Strict</c>), fill in the schema's defaults, then validate, answering 422 Invalid with
 /// every field path at once. A write to the main resource of a kind with a status subresource is
 /// checked without its status (it keeps the stored one); a <c>/status</c> write checks only the
 /// status, against the status schema.
@@ -55,10 +55,18 @@ internal sealed class CustomResourceSchemas : IAdmissionPlugin
 
     private static void RefuseOrDrop(AdmissionRequest request, List<string> unknown)
     {
-        if (request.StrictFields && unknown.Count > 0)
+        if (unknown.Count == 0)
         {
-            throw StatusErrors.BadRequest($"{request.Type.Kind} in version \"{request.Type.Version}\" cannot be handled as a {request.Type.Kind}: strict decoding error: "
-                + string.Join(", ", unknown.Select(path => $"unknown field \"{path}\"")));
+            return;
+        }
+        switch (request.Options.FieldValidation)
+        {
+            case FieldValidation.Strict:
+                throw StatusErrors.BadRequest($"{request.Type.Kind} in version \"{request.Type.Version}\" cannot be handled as a {request.Type.Kind}: strict decoding error: "
+                    + string.Join(", ", unknown.Select(path => $"unknown field \"{path}\"")));
+            case FieldValidation.Warn:
+                request.Options.Warnings.AddRange(unknown.Select(path => $"unknown field \"{path}\""));
+                break;
         }
     }
 }

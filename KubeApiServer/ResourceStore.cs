@@ -4,12 +4,17 @@ using System.Text.Json.Nodes;
 
 namespace Mnemo.KubeApiServer;
 
+/// <summary>What becomes of fields a custom kind's schema does not declare: dropped, dropped with a warning, or refused.</summary>
+internal enum FieldValidation { Ignore, Warn, Strict }
+
 /// <summary>
 /// How a write is made: <c>dryRun=All</c>, the field manager and force flag of server-side apply, and
-/// <c>fieldValidation=Strict</c> (fields a custom kind's schema does not declare refuse the write
-/// instead of being dropped).
+/// <c>fieldValidation</c>; <see cref="Warnings"/> collects what the answer's <c>Warning</c> headers say.
 /// </summary>
-internal sealed record WriteOptions(bool DryRun = false, string? FieldManager = null, bool Force = false, bool StrictFields = false);
+internal sealed record WriteOptions(bool DryRun = false, string? FieldManager = null, bool Force = false, FieldValidation FieldValidation = FieldValidation.Ignore)
+{
+    public List<string> Warnings { get; } = [];
+}
 
 /// <summary>The preconditions of a delete (DeleteOptions.preconditions).</summary>
 internal sealed record DeletePreconditions(string? Uid, string? ResourceVersion);
@@ -410,7 +415,7 @@ internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry
 
     private void Admit(ResourceType type, AdmissionOperation operation, JsonObject obj, JsonElement? old, string? subresource, WriteOptions options)
     {
-        var request = new AdmissionRequest(type, operation, obj, old, subresource, options.StrictFields);
+        var request = new AdmissionRequest(type, operation, obj, old, subresource, options);
         foreach (IAdmissionPlugin plugin in admission)
         {
             plugin.Admit(request);

@@ -173,6 +173,31 @@ public sealed class SchemaValidationTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Unknown_fields_are_dropped_with_a_warning_by_default_and_silently_when_ignored()
+    {
+        string ns = await fixture.NamespaceAsync("warn-ms");
+        const string Body = """{"apiVersion":"mnemo.dev/v1alpha1","kind":"Memshack","metadata":{"name":"NAME"},"spec":{"num_shard":4,"colour":"red"}}""";
+
+        using HttpResponseMessage warned = await PostAsync(Memshacks(ns), Body.Replace("NAME", "warned"));
+        using HttpResponseMessage ignored = await PostAsync(Memshacks(ns) + "?fieldValidation=Ignore", Body.Replace("NAME", "ignored"));
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (warned.StatusCode, ignored.StatusCode));
+        Assert.Equal(["299 - \"unknown field \\\"spec.colour\\\"\"", "299 - \"unknown field \\\"spec.num_shard\\\"\""],
+            warned.Headers.GetValues("Warning").Order());
+        Assert.False(ignored.Headers.Contains("Warning"));
+        JsonNode spec = JsonNode.Parse(await warned.Content.ReadAsStringAsync())!["spec"]!;
+        Assert.Equal((3, null), ((int)spec["num_shards"]!, spec["num_shard"]));
+
+        string file = fixture.Folder.File($"{ns}/typo.yaml", $"apiVersion: mnemo.dev/v1alpha1\nkind: Memshack\nmetadata:\n  name: typo\n  namespace: {ns}\nspec:\n  num_shard: 4\n");
+        Kubectl.Result strict = await fixture.Kubectl.RunAsync("apply", "-f", file);
+        Kubectl.Result warn = await fixture.Kubectl.RunAsync("apply", "--validate=warn", "-f", file);
+        Assert.NotEqual(0, strict.ExitCode);
+        Assert.Contains("strict decoding error: unknown field \"spec.num_shard\"", strict.Stderr);
+        Assert.True(warn.ExitCode == 0, warn.Output);
+        Assert.Contains("Warning: unknown field \"spec.num_shard\"", warn.Stderr);
+    }
+
+    [Fact]
     public async Task Kubectl_apply_of_a_memshack_with_zero_shards_prints_the_field_path_and_stores_nothing()
     {
         string ns = await fixture.NamespaceAsync("kubectl-ms");
