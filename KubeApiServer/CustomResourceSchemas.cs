@@ -36,16 +36,11 @@ internal sealed class CustomResourceSchemas : IAdmissionPlugin
         {
             RefuseOrDrop(request, SchemaPruning.Prune(obj, schema));
             SchemaDefaulting.Apply(obj, schema);
-            JsonNode? status = request.Type.HasStatus ? obj["status"] : null;
-            if (status is not null)
-            {
-                obj.Remove("status"); // the stored status, which this write does not change
-            }
-            SchemaValidation.Validate(obj, schema, "", errors);
-            if (status is not null)
-            {
-                obj["status"] = status;
-            }
+            // With a status subresource the status is the stored one, which this write does not change.
+            JsonObject checkedPart = request.Type.HasStatus && obj.ContainsKey("status")
+                ? new JsonObject(obj.Where(field => field.Key != "status").Select(field => KeyValuePair.Create(field.Key, field.Value?.DeepClone())))
+                : obj;
+            SchemaValidation.Validate(checkedPart, schema, "", errors);
         }
         if (errors.Count > 0)
         {
