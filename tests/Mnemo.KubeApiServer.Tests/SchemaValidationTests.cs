@@ -224,11 +224,11 @@ public sealed class SchemaValidationTests(ServerFixture fixture)
     {
         string ns = await fixture.NamespaceAsync("kubectl-seed");
         // The original Memshack operator's example, with only apiVersion changed.
-        string file = fixture.Folder.File($"{ns}/test.yaml", $"""
+        string file = fixture.Folder.File($"{ns}/test.yaml", """
             apiVersion: mnemo.dev/v1alpha1
             kind: Memshack
             metadata:
-              namespace: {ns}
+              namespace: default
               name: test
             spec:
               mcrouter_pool_size: 2 # number of mcrouter gateway instances
@@ -246,7 +246,7 @@ public sealed class SchemaValidationTests(ServerFixture fixture)
         Assert.True(seed.ExitCode == 0, seed.Output);
         Assert.Contains("memshack.mnemo.dev/test created", seed.Stdout);
         Assert.True(plain.ExitCode == 0, plain.Output);
-        Kubectl.Result json = await fixture.Kubectl.RunAsync("get", "memshack", "test", "-n", ns, "-o", "json");
+        Kubectl.Result json = await fixture.Kubectl.RunAsync("get", "memshack", "test", "-n", "default", "-o", "json");
         JsonNode spec = JsonNode.Parse(json.Stdout)!["spec"]!;
         Assert.Equal((2, "all"), ((int)spec["num_shards"]!, (string?)spec["writeQuorum"]));
         JsonNode defaulted = JsonNode.Parse((await fixture.Kubectl.RunAsync("get", "ms", "minimal", "-n", ns, "-o", "json")).Stdout)!["spec"]!;
