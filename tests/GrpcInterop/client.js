@@ -35,10 +35,10 @@ function call(method, request, ms = 10000) {
   });
 }
 
-function unknownMethod() {
+function unknownMethod(method) {
   return new Promise((resolve) => {
     const client = new grpc.Client(target, grpc.credentials.createInsecure());
-    client.makeUnaryRequest('/mnemo.v1.Cache/NoSuchMethod', (x) => x, (x) => x, Buffer.alloc(0), { deadline: deadline(10000) },
+    client.makeUnaryRequest(method, (x) => x, (x) => x, Buffer.alloc(0), { deadline: deadline(10000) },
       (error) => { client.close(); resolve({ code: error ? error.code : 0, details: error ? error.details : '' }); });
   });
 }
@@ -58,7 +58,8 @@ async function main() {
   await call('Set', { memshack, key: Buffer.from('interop:counter'), value: Buffer.from('41') });
   const incr = await call('Incr', { memshack, key: Buffer.from('interop:counter'), delta: '1' });
   out.incr = { code: incr.code, value: incr.response ? incr.response.value : null };
-  out.unknownMethod = await unknownMethod();
+  out.unknownMethod = await unknownMethod('/mnemo.v1.Cache/NoSuchMethod');
+  out.unknownService = await unknownMethod('/mnemo.v1.NoSuchService/Get');
   // Many keys and a 1 ms deadline: the call cannot finish in time.
   const keys = Array.from({ length: 5000 }, (_, i) => Buffer.from(`interop:many:${i}`));
   out.deadline = await call('GetMany', { memshack, keys }, 1);

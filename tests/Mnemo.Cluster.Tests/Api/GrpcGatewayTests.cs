@@ -281,6 +281,7 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
         Assert.Equal(((int)StatusCode.FailedPrecondition, "CAS_MISMATCH"), (Code("casMismatch"), r.GetProperty("casMismatch").GetProperty("reason").GetString()));
         Assert.Equal("42", r.GetProperty("incr").GetProperty("value").GetString());
         Assert.Equal((int)StatusCode.Unimplemented, Code("unknownMethod"));
+        Assert.Equal((int)StatusCode.Unimplemented, Code("unknownService"));
         Assert.Equal((int)StatusCode.DeadlineExceeded, Code("deadline"));
         Assert.Equal(0, Code("afterDeadline"));
 
