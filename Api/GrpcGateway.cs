@@ -42,6 +42,8 @@ public static class GrpcGateway
         {
             grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
             grpc.MaxSendMessageSize = options.MaxMessageBytes;
+            // Outermost first: the metrics see the status the deadline handling settles on.
+            grpc.Interceptors.Add<GrpcCallMetrics>();
             grpc.Interceptors.Add<DeadlineInterceptor>();
         });
         services.AddGrpcReflection();

@@ -101,11 +101,13 @@ public static class SiloHost
         services.AddSingleton<IMemshackStatusStore, MemshackStatusStore>();
         if (settings.Grpc.Port > 0)
             services.AddMnemoGrpcGateway(settings.Grpc);
+        services.AddSiloMetrics();
 
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.
         app.Services.GetRequiredService<NodePool>();
         app.MapHealthEndpoints();
+        app.MapMetricsEndpoint(settings.HealthPort);
         if (settings.Grpc.Port > 0)
             app.MapMnemoGrpcGateway(settings.Grpc);
 

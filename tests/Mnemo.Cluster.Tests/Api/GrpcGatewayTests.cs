@@ -231,6 +231,46 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Metrics_count_the_grpc_calls_and_export_orleans_meters_in_prometheus_text()
+    {
+        Api.V1.Cache.CacheClient cache = fixture.Cache(1);
+        await cache.SetAsync(new SetRequest { Memshack = Strict, Key = Bytes("metrics:a"), Value = Bytes("x") });
+        for (int i = 0; i < 3; i++)
+            await Assert.ThrowsAsync<RpcException>(() => cache.GetAsync(new GetRequest { Memshack = Strict, Key = Bytes("metrics:absent") }).ResponseAsync);
+
+        using var http = new HttpClient();
+        string url = $"http://127.0.0.1:{fixture.Cluster.Settings[1].HealthPort}/metrics";
+        string text = "";
+        // The exporter reads the meters when scraped; a scrape may briefly serve its cached answer.
+        await fixture.Cluster.WaitUntilAsync(async () =>
+        {
+            text = await http.GetStringAsync(url);
+            return text.Contains("code=\"NotFound\"", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30), "the NotFound Get calls on /metrics");
+        Assert.Matches(@"(?m)^mnemo_grpc_calls_total\{[^}]*code=""NotFound""[^}]*method=""/mnemo.v1.Cache/Get""[^}]*\} 3(\s|$)", text);
+        Assert.Matches(@"(?m)^mnemo_grpc_calls_total\{[^}]*code=""OK""[^}]*method=""/mnemo.v1.Cache/Set""[^}]*\} [1-9]", text);
+        Assert.Matches(@"(?m)^orleans_\w+", text);
+
+        string? promtool = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "promtool")).FirstOrDefault(File.Exists);
+        if (promtool is null)
+            return;
+        string file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, text);
+            (int exit, string output) = await ExternalTools.RunAsync("/bin/sh", $"-c \"{promtool} check metrics < {file}\"", TimeSpan.FromMinutes(1));
+            // The text parses; lint findings are Orleans' own names (camelCase labels, no help texts), none of Mnemo's.
+            Assert.DoesNotContain("error while linting", output);
+            Assert.DoesNotContain(output.Split('\n'), line => line.StartsWith("mnemo_", StringComparison.Ordinal) || line.StartsWith("kestrel_", StringComparison.Ordinal));
+            Assert.True(exit == 0 || output.Contains("orleans_", StringComparison.Ordinal), output);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Memory_lists_the_members_and_each_nodes_pool()
     {
         var memory = new Api.V1.Memory.MemoryClient(fixture.Channels[0]);
