@@ -250,6 +250,7 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
         Assert.Matches(@"(?m)^mnemo_grpc_calls_total\{[^}]*code=""NotFound""[^}]*method=""/mnemo.v1.Cache/Get""[^}]*\} 3(\s|$)", text);
         Assert.Matches(@"(?m)^mnemo_grpc_calls_total\{[^}]*code=""OK""[^}]*method=""/mnemo.v1.Cache/Set""[^}]*\} [1-9]", text);
         Assert.Matches(@"(?m)^orleans_\w+", text);
+        Assert.Matches(@"(?m)^kestrel_active_connections\{", text);
 
         string? promtool = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "promtool")).FirstOrDefault(File.Exists);
         if (promtool is null)
