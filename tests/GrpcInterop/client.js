@@ -4,7 +4,6 @@
 'use strict';
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
-const path = require('path');
 
 const [target, protos, memshackKey] = process.argv.slice(2);
 if (!target || !protos || !memshackKey) {
@@ -14,7 +13,7 @@ if (!target || !protos || !memshackKey) {
 const [namespace, name] = memshackKey.split('/');
 const memshack = { namespace, name };
 
-const definition = protoLoader.loadSync(path.join(protos, 'mnemo/v1/cache.proto'), {
+const definition = protoLoader.loadSync('mnemo/v1/cache.proto', {
   includeDirs: [protos], longs: String, enums: String, defaults: true,
 });
 const v1 = grpc.loadPackageDefinition(definition).mnemo.v1;
