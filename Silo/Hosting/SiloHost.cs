@@ -16,9 +16,10 @@ namespace Mnemo.Silo;
 
 /// <summary>
 /// Builds a silo: one web host with the Orleans silo (membership in the Kubernetes API), the
-/// node's pool, HTTP health probes, and the Memshack service (the replica data plane and a
-/// memcached gateway per Memshack the API declares). Shutdown runs in one order: the health port
-/// closes first, then the Memshack gateways and the data plane, then the silo leaves the cluster.
+/// node's pool, HTTP health probes and metrics, the gRPC API (<c>Api/</c>), and the Memshack service
+/// (the replica data plane and a memcached gateway per Memshack the API declares). Shutdown runs in
+/// one order: the health and gRPC ports (one Kestrel server) close first, then the Memshack
+/// gateways and the data plane, then the silo leaves the cluster.
 /// </summary>
 public static class SiloHost
 {
