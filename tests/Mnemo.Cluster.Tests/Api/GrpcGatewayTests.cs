@@ -41,6 +41,11 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
         long expiresAt = (await node0.GetAsync(new GetRequest { Memshack = Strict, Key = Bytes("grpc:a") })).Item.ExpiresAt;
         Assert.InRange(expiresAt - DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 3500, 3601);
 
+        // Past 30 days a TTL is still a duration (memcached would read the number as a unix time).
+        await node1.SetAsync(new SetRequest { Memshack = Strict, Key = Bytes("grpc:long"), Value = Bytes("x"), TtlSeconds = 40 * 86400 });
+        long longExpiry = (await node2.GetAsync(new GetRequest { Memshack = Strict, Key = Bytes("grpc:long") })).Item.ExpiresAt;
+        Assert.InRange(longExpiry - DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 40 * 86400 - 100, 40 * 86400 + 1);
+
         await node0.SetAsync(new SetRequest { Memshack = Strict, Key = Bytes("grpc:n"), Value = Bytes("10") });
         Assert.Equal(15UL, (await node1.IncrAsync(new IncrRequest { Memshack = Strict, Key = Bytes("grpc:n"), Delta = 5 })).Value);
         Assert.Equal(12UL, (await node2.IncrAsync(new IncrRequest { Memshack = Strict, Key = Bytes("grpc:n"), Delta = 3, Decrement = true })).Value);
@@ -119,6 +124,11 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
             cache.IncrAsync(new IncrRequest { Memshack = Strict, Key = Bytes("err:text"), Delta = 1 }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, nonNumeric.StatusCode);
         Assert.Equal("NOT_NUMERIC", nonNumeric.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
+
+        RpcException emptyKey = await Assert.ThrowsAsync<RpcException>(() =>
+            cache.GetManyAsync(new GetManyRequest { Memshack = Strict, Keys = { Bytes("err:text"), ByteString.Empty } }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, emptyKey.StatusCode);
+        Assert.Equal("keys[1]", emptyKey.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Single().Field);
 
         RpcException negativeTtl = await Assert.ThrowsAsync<RpcException>(() =>
             cache.TouchAsync(new TouchRequest { Memshack = Strict, Key = Bytes("err:text"), TtlSeconds = -1 }).ResponseAsync);
