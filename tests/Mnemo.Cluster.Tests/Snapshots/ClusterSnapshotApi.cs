@@ -67,6 +67,20 @@ public sealed class ClusterSnapshotApi(TestCluster cluster)
         }
     }
 
+    /// <summary>The bytes every running node keeps only for snapshots of <paramref name="memshack"/>'s regions.</summary>
+    public async Task<ulong> RetainedBytesAsync(string memshack, IEnumerable<int> nodes)
+    {
+        await using MnemoClient client = await cluster.ConnectAsync();
+        ulong bytes = 0;
+        string prefix = $"memshack.{memshack.Replace('/', '.')}.";
+        foreach (int node in nodes)
+        {
+            NodeUsage usage = await client.GetNodeUsageAsync(cluster.Settings[node].NodeName);
+            bytes += (ulong)usage.Regions.Where(r => r.Name.StartsWith(prefix, StringComparison.Ordinal)).Sum(r => (long)r.SnapshotRetainedBytes);
+        }
+        return bytes;
+    }
+
     /// <summary>The engine snapshots every running node holds of <paramref name="memshack"/>'s regions.</summary>
     public async Task<ulong> EngineSnapshotsAsync(string memshack, IEnumerable<int> nodes)
     {
