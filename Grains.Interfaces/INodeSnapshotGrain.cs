@@ -7,7 +7,14 @@ namespace Mnemo.Grains.Interfaces;
 [Alias("mnemo.NodeSnapshot")]
 public interface INodeSnapshotGrain : IGrainWithStringKey
 {
-    /// <summary>Takes an engine snapshot (O(1)) of this node's replica of each of <paramref name="shards"/> of <paramref name="memshack"/> (<c>namespace/name</c>).</summary>
+    /// <summary>
+    /// Throws, with the reason, unless this node serves each of <paramref name="shards"/> of <paramref name="memshack"/>
+    /// with a replica here and every replica of them in sync as this node sees them (no pending hints).
+    /// </summary>
+    [Alias("Check")]
+    Task CheckAsync(string memshack, int[] shards);
+
+    /// <summary>Checks as <see cref="CheckAsync"/> does, then takes an engine snapshot (O(1)) of this node's replica of each of <paramref name="shards"/> of <paramref name="memshack"/> (<c>namespace/name</c>).</summary>
     [Alias("Snapshot")]
     Task<ReplicaSnapshot[]> SnapshotAsync(string memshack, int[] shards);
 

@@ -2,7 +2,7 @@ using Mnemo.Grains.Interfaces;
 
 namespace Mnemo.Grains;
 
-/// <summary>The nodes a cluster snapshot's barrier talks to: their gateways' write fence, their view of a shard and their engine snapshots.</summary>
+/// <summary>The nodes a cluster snapshot's barrier talks to: their gateways' write fence, their replicas' state and their engine snapshots.</summary>
 public interface ISnapshotParticipants
 {
     /// <summary>Holds <paramref name="node"/>'s writes to <paramref name="memshack"/> for at most <paramref name="lease"/>; returns once none is in flight.</summary>
@@ -10,8 +10,8 @@ public interface ISnapshotParticipants
 
     Task ReleaseWritesAsync(string node, string memshack);
 
-    /// <summary><paramref name="node"/>'s view of the replicas of <paramref name="shard"/>.</summary>
-    Task<MemshackShardStatus> ShardViewAsync(string node, string memshack, int shard);
+    /// <summary>Throws unless <paramref name="node"/> serves its replicas of <paramref name="shards"/> with every replica of them in sync.</summary>
+    Task CheckAsync(string node, string memshack, int[] shards);
 
     Task<ReplicaSnapshot[]> SnapshotAsync(string node, string memshack, int[] shards);
 
@@ -27,8 +27,7 @@ public sealed class GrainSnapshotParticipants(IGrainFactory grains) : ISnapshotP
 
     public Task ReleaseWritesAsync(string node, string memshack) => grains.GetGrain<IMemshackNodeGrain>(node).ReleaseWritesAsync(memshack);
 
-    public Task<MemshackShardStatus> ShardViewAsync(string node, string memshack, int shard) =>
-        grains.GetGrain<IMemshackNodeGrain>(node).GetShardViewAsync(memshack, shard);
+    public Task CheckAsync(string node, string memshack, int[] shards) => grains.GetGrain<INodeSnapshotGrain>(node).CheckAsync(memshack, shards);
 
     public Task<ReplicaSnapshot[]> SnapshotAsync(string node, string memshack, int[] shards) =>
         grains.GetGrain<INodeSnapshotGrain>(node).SnapshotAsync(memshack, shards);

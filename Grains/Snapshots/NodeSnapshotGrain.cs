@@ -7,7 +7,7 @@ namespace Mnemo.Grains;
 
 /// <summary>Takes, restores and deletes the engine snapshots of this node's Memshack replicas, straight in the node's pool.</summary>
 [NodePinnedPlacement, Immovable]
-public sealed class NodeSnapshotGrain(NodePool nodePool) : Grain, INodeSnapshotGrain
+public sealed class NodeSnapshotGrain(NodePool nodePool, ServedMemshacks served) : Grain, INodeSnapshotGrain
 {
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -15,8 +15,26 @@ public sealed class NodeSnapshotGrain(NodePool nodePool) : Grain, INodeSnapshotG
         return Task.CompletedTask;
     }
 
-    public Task<ReplicaSnapshot[]> SnapshotAsync(string memshack, int[] shards)
+    public Task CheckAsync(string memshack, int[] shards)
     {
+        foreach (int shard in shards)
+        {
+            if (served.Find(memshack, shard) is not { } found || !found.Nodes.Contains(nodePool.NodeName))
+                throw new InvalidOperationException($"{nodePool.NodeName} does not serve a replica of {memshack} shard {shard}");
+            // A replica that missed writes would be snapshotted at a state no client saw.
+            if (found.Replicas.GetReplicaStatuses().Select((status, i) => (status, node: found.Nodes[i]))
+                    .FirstOrDefault(r => r.status.State != ReplicaState.InSync || r.status.PendingHints > 0) is { status: { } behind, node: { } node })
+            {
+                throw new InvalidOperationException(
+                    $"{memshack} shard {shard}: the replica on {node} is {ReplicaStateNames.Of(behind.State)} with {behind.PendingHints} pending hints (as {nodePool.NodeName} sees it)");
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<ReplicaSnapshot[]> SnapshotAsync(string memshack, int[] shards)
+    {
+        await CheckAsync(memshack, shards);
         (string ns, string name) = ResourceKey.Split(memshack);
         var taken = new List<(Region Region, ReplicaSnapshot Snapshot)>(shards.Length);
         try
@@ -38,7 +56,7 @@ public sealed class NodeSnapshotGrain(NodePool nodePool) : Grain, INodeSnapshotG
                 nodePool.Pool.DeleteSnapshot(region, snapshot.SnapshotId);
             throw;
         }
-        return Task.FromResult(taken.Select(t => t.Snapshot).ToArray());
+        return taken.Select(t => t.Snapshot).ToArray();
     }
 
     // A restore rebuilds the live view (O(pool)) and a delete frees versions in a pass over the pool:

@@ -7,10 +7,12 @@ namespace Mnemo.Grains;
 /// <summary>
 /// The barrier of a cluster snapshot and of its restore, over the nodes of one Memshack:
 /// <list type="number">
+/// <item>before the fence, every replica node checks that it serves its shards with every replica in sync
+/// (which also activates the node grains, so the fence waits for no activation);</item>
 /// <item>fence: every gateway node holds new writes to the Memshack and drains those in flight (reads keep
 /// flowing); the hold is a lease, so writes flow again by themselves should this coordinator die;</item>
-/// <item>check that every shard's replicas are in sync (a replica that missed writes would snapshot a state no client saw);</item>
-/// <item>every replica of every shard takes its engine snapshot (O(1)), or switches to it for a restore;</item>
+/// <item>every replica node checks again and takes the engine snapshots of its replicas (O(1)), or switches
+/// them to their snapshots for a restore (a replica that missed writes would be snapshotted at a state no client saw);</item>
 /// <item>release the fence.</item>
 /// </list>
 /// Everything inside the fence must finish before <see cref="FenceDeadline"/> (less than the lease), or it
@@ -39,6 +41,15 @@ public sealed class SnapshotBarrier(ISnapshotParticipants nodes, TimeSpan fenceL
             .Select(node => (node, shards: Enumerable.Range(0, map.Count).Where(s => map[s].Contains(node)).ToArray()))
             .Where(x => x.shards.Length > 0)
             .ToDictionary(x => x.node, x => x.shards, StringComparer.Ordinal);
+        try
+        {
+            await Task.WhenAll(shardsByNode.Select(n => nodes.CheckAsync(n.Key, memshack, n.Value))).WaitAsync(FenceDeadline);
+        }
+        catch (Exception e)
+        {
+            throw new SnapshotAbortedException(Reason(e, e is TimeoutException, "check before the fence"), e);
+        }
+
         var taken = new List<ReplicaSnapshot>();
         var fence = Stopwatch.StartNew();
         using var deadline = new CancellationTokenSource(FenceDeadline);
@@ -46,7 +57,6 @@ public sealed class SnapshotBarrier(ISnapshotParticipants nodes, TimeSpan fenceL
         {
             phase?.Invoke(ClusterSnapshotStatus.Fencing);
             await HoldAsync(memshack, gateways, deadline.Token);
-            await EnsureInSyncAsync(memshack, map, deadline.Token);
             phase?.Invoke(ClusterSnapshotStatus.Snapshotting);
             Task<ReplicaSnapshot[]>[] snapshots = shardsByNode.Select(n => nodes.SnapshotAsync(n.Key, memshack, n.Value)).ToArray();
             try
@@ -122,18 +132,6 @@ public sealed class SnapshotBarrier(ISnapshotParticipants nodes, TimeSpan fenceL
     private async Task HoldAsync(string memshack, IReadOnlyCollection<string> gateways, CancellationToken deadline) =>
         await Task.WhenAll(gateways.Select(node => nodes.HoldWritesAsync(node, memshack, fenceLease))).WaitAsync(deadline);
 
-    private async Task EnsureInSyncAsync(string memshack, IReadOnlyList<IReadOnlyList<string>> map, CancellationToken deadline)
-    {
-        MemshackShardStatus[] views = await Task.WhenAll(map.Select((replicas, shard) => nodes.ShardViewAsync(replicas[0], memshack, shard))).WaitAsync(deadline);
-        foreach (MemshackShardStatus view in views)
-        {
-            if (!view.Served)
-                throw new InvalidOperationException($"shard {view.Shard} is not served on its first replica's node");
-            if (view.Replicas.FirstOrDefault(r => r.State != ReplicaStateNames.InSync || r.PendingHints > 0) is { } behind)
-                throw new InvalidOperationException($"shard {view.Shard}: the replica on {behind.Node} is {behind.State} with {behind.PendingHints} pending hints");
-        }
-    }
-
     private async Task ReleaseAsync(string memshack, IReadOnlyCollection<string> gateways) =>
         await Task.WhenAll(gateways.Select(node => IgnoreFailure(nodes.ReleaseWritesAsync(node, memshack))));
 
@@ -142,7 +140,7 @@ public sealed class SnapshotBarrier(ISnapshotParticipants nodes, TimeSpan fenceL
 
     private string Reason(Exception e, bool deadlinePassed, string what) =>
         deadlinePassed && e is OperationCanceledException or TimeoutException
-            ? $"the {what} did not finish within {FenceDeadline.TotalSeconds:0.#} s of fencing (a node did not answer)"
+            ? $"the {what} did not finish within {FenceDeadline.TotalSeconds:0.#} s (a node did not answer)"
             : (e is AggregateException a ? a.InnerExceptions[0] : e).GetBaseException().Message;
 
     /// <summary>Waits for a clean-up call, at most <see cref="CleanUpWait"/>: a dead node's call would otherwise wait for the messaging timeout.</summary>

@@ -29,6 +29,7 @@ public sealed class SnapshotBarrierTests
         Assert.Empty(nodes.Deleted);
         Assert.True(result.FenceDuration > TimeSpan.Zero);
         Assert.True(nodes.SnapshotsTakenWhileAllHeld, "a snapshot was taken before every gateway held its writes");
+        Assert.Equal(Gateways, nodes.Checked.Order());
     }
 
     [Fact]
@@ -60,7 +61,7 @@ public sealed class SnapshotBarrierTests
     }
 
     [Fact]
-    public async Task A_replica_out_of_sync_aborts_before_any_snapshot()
+    public async Task A_replica_out_of_sync_aborts_before_the_fence()
     {
         var nodes = new ScriptedNodes { BehindReplica = "node-a" };
         var barrier = new SnapshotBarrier(nodes, TimeSpan.FromSeconds(10));
@@ -69,7 +70,8 @@ public sealed class SnapshotBarrierTests
 
         Assert.Contains("node-a is needs_resync", aborted.Message);
         Assert.Empty(nodes.Taken);
-        Assert.Equal(Gateways, nodes.Released.Order());
+        Assert.Empty(nodes.Held);
+        Assert.Empty(nodes.Released);
     }
 
     [Fact]
@@ -106,6 +108,7 @@ public sealed class SnapshotBarrierTests
         public string? HangHoldOn { get; init; }
         public string? BehindReplica { get; init; }
         public string? FailRestoreOn { get; set; }
+        public ConcurrentBag<string> Checked { get; } = [];
         public ConcurrentBag<string> Held { get; } = [];
         public ConcurrentBag<string> Released { get; } = [];
         public ConcurrentBag<ReplicaSnapshot> Taken { get; } = [];
@@ -128,9 +131,13 @@ public sealed class SnapshotBarrierTests
             return Task.CompletedTask;
         }
 
-        public Task<MemshackShardStatus> ShardViewAsync(string node, string memshack, int shard) =>
-            Task.FromResult(new MemshackShardStatus(memshack, shard, true,
-                [new MemshackReplicaStatus(node, ReplicaStateNames.InSync, 0), .. BehindReplica is { } behind ? [new MemshackReplicaStatus(behind, ReplicaStateNames.NeedsResync, 3)] : Array.Empty<MemshackReplicaStatus>()], []));
+        public Task CheckAsync(string node, string memshack, int[] shards)
+        {
+            Checked.Add(node);
+            return node == BehindReplica
+                ? Task.FromException(new InvalidOperationException($"{memshack} shard {shards[0]}: the replica on {node} is needs_resync with 3 pending hints"))
+                : Task.CompletedTask;
+        }
 
         public async Task<ReplicaSnapshot[]> SnapshotAsync(string node, string memshack, int[] shards)
         {
