@@ -93,6 +93,7 @@ public static class SiloHost
         services.AddHostedService(sp => sp.GetRequiredService<MemshackService>());
         services.AddSingleton<IMemshackStatusStore, MemshackStatusStore>();
         services.AddSingleton<IClusterSnapshotStore, ClusterSnapshotStore>();
+        services.AddSingleton<OrphanSnapshotSweep>();
         services.AddHostedService<ClusterSnapshotService>();
 
         var app = builder.Build();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Mnemo.Grains;
 using Mnemo.Grains.Interfaces;
 using Mnemo.Kubernetes;
+using Mnemo.NativeEngine;
 
 namespace Mnemo.Silo;
 
@@ -13,13 +14,18 @@ namespace Mnemo.Silo;
 /// does it. After every change, and again every <see cref="KickInterval"/> while any is unfinished (a
 /// coordinator's silo may have died), each unfinished one is handed over: a snapshot not committed or
 /// failed yet, or being deleted; a restore not restored or failed yet. Every silo does this; the grain
-/// runs each once.
+/// runs each once. While none is under way, every few passes the <see cref="OrphanSnapshotSweep"/>
+/// deletes this node's engine snapshots that no manifest names.
 /// </summary>
-public sealed class ClusterSnapshotService(KubernetesConnection kubernetes, IGrainFactory grains, ILogger<ClusterSnapshotService> logger) : BackgroundService
+public sealed class ClusterSnapshotService(KubernetesConnection kubernetes, IGrainFactory grains, OrphanSnapshotSweep sweep,
+    ILogger<ClusterSnapshotService> logger) : BackgroundService
 {
     private static readonly TimeSpan KickInterval = TimeSpan.FromSeconds(2);
+    private const int KicksPerSweep = 5;
 
     private volatile string[] _snapshots = [];
+    // Every ClusterSnapshot, once listed: what the orphan sweep keeps.
+    private volatile JsonElement[]? _allSnapshots;
     private volatile (string Snapshot, string Restore)[] _restores = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -27,7 +33,11 @@ public sealed class ClusterSnapshotService(KubernetesConnection kubernetes, IGra
         try
         {
             await Task.WhenAll(
-                FollowAsync(MnemoResources.ClusterSnapshotPlural, objects => _snapshots = UnfinishedSnapshots(objects), stoppingToken),
+                FollowAsync(MnemoResources.ClusterSnapshotPlural, objects =>
+                {
+                    _allSnapshots = [.. objects];
+                    _snapshots = UnfinishedSnapshots(objects);
+                }, stoppingToken),
                 FollowAsync(MnemoResources.ClusterSnapshotRestorePlural, objects => _restores = UnfinishedRestores(objects), stoppingToken),
                 KickPeriodicallyAsync(stoppingToken));
         }
@@ -52,10 +62,24 @@ public sealed class ClusterSnapshotService(KubernetesConnection kubernetes, IGra
 
     private async Task KickPeriodicallyAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        for (long pass = 1; ; pass++)
         {
             await Task.Delay(KickInterval, cancellationToken);
             Kick();
+            if (pass % KicksPerSweep == 0 && _snapshots.Length == 0 && _allSnapshots is { } all)
+                SweepOrphans(all);
+        }
+    }
+
+    private void SweepOrphans(JsonElement[] snapshots)
+    {
+        try
+        {
+            sweep.Sweep(snapshots);
+        }
+        catch (Exception e) when (e is EngineException or ObjectDisposedException)
+        {
+            logger.LogWarning("The sweep of engine snapshots no cluster snapshot names failed: {Reason}", e.Message);
         }
     }
 
