@@ -6,16 +6,15 @@ namespace Mnemo.Grains;
 
 /// <summary>
 /// Runs one <c>ClusterSnapshot</c> resource: takes the snapshot through a <see cref="SnapshotBarrier"/>
-/// and commits its manifest to the resource's status, runs the <c>ClusterSnapshotRestore</c> resources
+/// (between its <see cref="SnapshotProfile"/>'s hooks) and commits its manifest to the resource's status, runs the <c>ClusterSnapshotRestore</c> resources
 /// that name it, and drops its engine snapshots when the resource is deleted (then removes the
 /// finalizer). One run at a time per snapshot, driven from here after the call that started it returned.
 /// A run that an earlier activation left unfinished in the status (its silo died) is recorded as failed:
 /// its fence ended with its lease.
 /// </summary>
-public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackStatusStore memshacks, ISnapshotParticipants participants,
+public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackStatusStore memshacks, ISnapshotParticipants participants, SnapshotHooks hooks,
     IClusterMembershipService membership, ILogger<ClusterSnapshotGrain> logger) : Grain, IClusterSnapshotGrain
 {
-    public const string NoProfile = "none";
     private const string CoordinatorLost = "its coordinator stopped before it finished (the silo running it left); nothing of it is kept";
 
     private Task? _running;
@@ -94,12 +93,18 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
         string memshack = ResourceKey.Of(resource.TargetNamespace, resource.Memshack);
+        SnapshotProfile? profile = null;
+        bool preHookCalled = false;
         try
         {
             await store.SetFinalizerAsync(resource.Namespace, resource.Name, present: true, CancellationToken.None);
-            if (resource.Profile is { Length: > 0 } profile && profile != NoProfile)
-                throw new SnapshotAbortedException($"profile '{profile}' is not supported (supported: {NoProfile})");
+            profile = ParseProfile(resource);
             MemshackTopology topology = await ServedTopologyAsync(memshack);
+            if (profile.Pre is { } pre)
+            {
+                preHookCalled = true;
+                await hooks.CallAsync(pre, "pre", Key, memshack, profile.Timeout);
+            }
             _status = ClusterSnapshotStatus.Of(ClusterSnapshotStatus.Fencing, topology.Shards) with { CreatedAt = started };
             await store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None);
 
@@ -129,6 +134,36 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
                 Message = e.Message, Manifest = null,
             };
             LogFailed(Key, e.Message);
+            await WriteQuietlyAsync(() => store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None));
+        }
+        // The application resumes whatever the outcome, unless its pre hook was never reached.
+        if (profile?.Post is { } post && (preHookCalled || profile.Pre is null))
+            await CallPostHookAsync(resource, profile, post, memshack);
+    }
+
+    private SnapshotProfile ParseProfile(ClusterSnapshotResource resource)
+    {
+        try
+        {
+            return SnapshotProfile.Parse(resource.Profile, resource.ProfileOptions);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SnapshotAbortedException(e.Message, e);
+        }
+    }
+
+    /// <summary>A post hook that fails leaves the outcome as it is; its reason joins the status message.</summary>
+    private async Task CallPostHookAsync(ClusterSnapshotResource resource, SnapshotProfile profile, Uri post, string memshack)
+    {
+        try
+        {
+            await hooks.CallAsync(post, "post", Key, memshack, profile.Timeout);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Cluster snapshot {Snapshot}: {Reason}", Key, e.Message);
+            _status = _status! with { Message = _status.Message is { } message ? $"{message}; {e.Message}" : e.Message };
             await WriteQuietlyAsync(() => store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None));
         }
     }
