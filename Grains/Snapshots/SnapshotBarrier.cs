@@ -15,6 +15,7 @@ namespace Mnemo.Grains;
 /// them to their snapshots for a restore (a replica that missed writes would be snapshotted at a state no client saw);</item>
 /// <item>release the fence.</item>
 /// </list>
+/// A restore checks the replicas the same way before its fence, then has every replica node switch its replicas to their snapshots.
 /// Everything inside the fence must finish before <see cref="FenceDeadline"/> (less than the lease), or it
 /// aborts. Any failure aborts: the fence is released on every node and the engine snapshots already taken
 /// are deleted, then <see cref="SnapshotAbortedException"/> carries the reason.
@@ -41,14 +42,7 @@ public sealed class SnapshotBarrier(ISnapshotParticipants nodes, TimeSpan fenceL
             .Select(node => (node, shards: Enumerable.Range(0, map.Count).Where(s => map[s].Contains(node)).ToArray()))
             .Where(x => x.shards.Length > 0)
             .ToDictionary(x => x.node, x => x.shards, StringComparer.Ordinal);
-        try
-        {
-            await Task.WhenAll(shardsByNode.Select(n => nodes.CheckAsync(n.Key, memshack, n.Value))).WaitAsync(FenceDeadline);
-        }
-        catch (Exception e)
-        {
-            throw new SnapshotAbortedException(Reason(e, e is TimeoutException, "check before the fence"), e);
-        }
+        await CheckAsync(memshack, shardsByNode);
 
         var taken = new List<ReplicaSnapshot>();
         var fence = Stopwatch.StartNew();
@@ -90,6 +84,8 @@ public sealed class SnapshotBarrier(ISnapshotParticipants nodes, TimeSpan fenceL
         string[] missing = manifest.Replicas.Select(r => r.Node).Distinct().Where(n => !gateways.Contains(n)).ToArray();
         if (missing.Length > 0)
             throw new SnapshotAbortedException($"replica nodes not active: {string.Join(", ", missing)}");
+        // Hints a replica still waits for would bring writes from after the snapshot back once it is restored.
+        await CheckAsync(memshack, manifest.Replicas.GroupBy(r => r.Node).ToDictionary(g => g.Key, g => g.Select(r => r.Shard).ToArray()));
         var fence = Stopwatch.StartNew();
         using var deadline = new CancellationTokenSource(FenceDeadline);
         try
@@ -127,6 +123,19 @@ public sealed class SnapshotBarrier(ISnapshotParticipants nodes, TimeSpan fenceL
         }
         if (failures.Count > 0)
             throw new SnapshotAbortedException($"engine snapshots not deleted on {string.Join("; ", failures)}");
+    }
+
+    /// <summary>Every replica node checks its shards before the fence: a refusal costs no write hold, and the node grains are active by the fence.</summary>
+    private async Task CheckAsync(string memshack, Dictionary<string, int[]> shardsByNode)
+    {
+        try
+        {
+            await Task.WhenAll(shardsByNode.Select(n => nodes.CheckAsync(n.Key, memshack, n.Value))).WaitAsync(FenceDeadline);
+        }
+        catch (Exception e)
+        {
+            throw new SnapshotAbortedException(Reason(e, e is TimeoutException, "check before the fence"), e);
+        }
     }
 
     private async Task HoldAsync(string memshack, IReadOnlyCollection<string> gateways, CancellationToken deadline) =>

@@ -86,6 +86,13 @@ public sealed class SnapshotBarrierTests
         Assert.Contains("node-c", missing.Message);
         Assert.Empty(nodes.Released);
 
+        nodes.BehindReplica = "node-b";
+        var behind = await Assert.ThrowsAsync<SnapshotAbortedException>(() => new SnapshotBarrier(nodes, TimeSpan.FromSeconds(10)).RestoreAsync(manifest, Gateways));
+        Assert.Contains("node-b is needs_resync", behind.Message);
+        Assert.Empty(nodes.Released);
+        Assert.Empty(nodes.Restored);
+        nodes.BehindReplica = null;
+
         nodes.FailRestoreOn = "node-a";
         await Assert.ThrowsAsync<SnapshotAbortedException>(() => new SnapshotBarrier(nodes, TimeSpan.FromSeconds(10)).RestoreAsync(manifest, Gateways));
         Assert.Equal(Gateways, nodes.Released.Order());
@@ -106,7 +113,7 @@ public sealed class SnapshotBarrierTests
 
         public string? FailSnapshotOn { get; init; }
         public string? HangHoldOn { get; init; }
-        public string? BehindReplica { get; init; }
+        public string? BehindReplica { get; set; }
         public string? FailRestoreOn { get; set; }
         public ConcurrentBag<string> Checked { get; } = [];
         public ConcurrentBag<string> Held { get; } = [];
