@@ -38,7 +38,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
     {
         if (_running is { IsCompleted: false })
             return _move;
-        (string ns, string name) = Split(Key);
+        (string ns, string name) = ResourceKey.Split(Key);
         MemshackState? state = await store.ReadAsync(ns, name, CancellationToken.None);
         if (state is null)
             return null;
@@ -284,12 +284,6 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
         {
             // The hold ends with its lease anyway.
         }
-    }
-
-    private static (string Namespace, string Name) Split(string key)
-    {
-        int slash = key.IndexOf('/');
-        return slash > 0 ? (key[..slash], key[(slash + 1)..]) : throw new ArgumentException($"'{key}' is not namespace/name");
     }
 
     private void LogMoveStarted(string memshack, string from, string to) =>

@@ -103,6 +103,9 @@ public static class SiloHost
         if (settings.Grpc.Port > 0)
             services.AddMnemoGrpcGateway(settings.Grpc);
         services.AddSiloMetrics();
+        services.AddSingleton<IClusterSnapshotStore, ClusterSnapshotStore>();
+        services.AddSingleton<OrphanSnapshotSweep>();
+        services.AddHostedService<ClusterSnapshotService>();
 
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.
