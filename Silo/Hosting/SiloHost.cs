@@ -92,6 +92,8 @@ public static class SiloHost
         services.AddSingleton<IMemshackHost>(sp => sp.GetRequiredService<MemshackService>());
         services.AddHostedService(sp => sp.GetRequiredService<MemshackService>());
         services.AddSingleton<IMemshackStatusStore, MemshackStatusStore>();
+        services.AddSingleton(sp => new NodeRegistry(kubernetes.Client, settings.Namespace, sp.GetRequiredService<ILoggerFactory>().CreateLogger<NodeRegistry>()));
+        services.AddSingleton<IKnownNodes, RegisteredNodes>();
 
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.
