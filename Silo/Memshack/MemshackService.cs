@@ -323,7 +323,10 @@ public sealed class MemshackService(
         {
             return e.Reasons;
         }
-        var reasons = new List<string>(MemshackSpecValidator.Validate(resource.Spec, _nodes.Length));
+        // A Memshack placed over more nodes than are known now (one was removed) is still served over them until it can move.
+        using JsonDocument document = JsonDocument.Parse(item.Json);
+        int placeable = Math.Max(_nodes.Length, MemshackStatusStore.Read(document.RootElement).Served?.Nodes.Length ?? 0);
+        var reasons = new List<string>(MemshackSpecValidator.Validate(resource.Spec, placeable));
         int port = resource.Spec.McrouterPort;
         if (accepted.FirstOrDefault(a => a.Spec.McrouterPort == port) is { } clash)
             reasons.Add($"spec.mcrouter_port: {port} is taken by {clash.Namespace}/{clash.Name}");
