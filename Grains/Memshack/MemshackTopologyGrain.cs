@@ -8,8 +8,8 @@ namespace Mnemo.Grains;
 /// <summary>
 /// Moves a Memshack from the topology it is served with to the one its spec asks for over the
 /// cluster's known nodes (<see cref="IKnownNodes"/>: a node joins on its silo's first start and leaves
-/// when an operator removes it), while it serves, and records every step in the resource's status so that whoever activates this grain next
-/// (after its silo died) resumes from there. Each step is idempotent and asked of every active silo:
+/// when an operator removes it), while it serves, and records every step in the resource's status so
+/// that whoever activates this grain next (after its silo died) resumes from there. Each step is idempotent and asked of every active silo:
 /// <list type="number">
 /// <item><b>Mirroring</b>: every silo starts writing into both topologies (the old one decides).</item>
 /// <item><b>Copying</b>: for each shard of the old topology, a silo holding an in-sync replica copies it

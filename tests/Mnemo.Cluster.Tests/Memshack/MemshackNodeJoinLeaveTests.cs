@@ -99,7 +99,7 @@ public sealed class MemshackNodeJoinLeaveTests(ITestOutputHelper output)
         int preloaded = Enumerable.Range(0, CacheMemshack.Preloaded).Count(k => changed.Contains(router.ShardOf(CacheMemshack.Key(k))));
         int live = written.Count(key => changed.Contains(router.ShardOf(Encoding.UTF8.GetBytes(key))));
         long copied = move.GetProperty("keysCopied").GetInt64(), scanned = move.GetProperty("keysScanned").GetInt64();
-        output.WriteLine($"keys copied {copied}, scanned {scanned}; preloaded keys in the copied shards {preloaded}, load keys there {live}");
+        output.WriteLine($"keys copied {copied}, scanned {scanned}; preloaded keys in the copied shards {preloaded}, load keys there {live}; {move.GetProperty("message").GetString()}");
         Assert.Equal(0, move.GetProperty("keysMoved").GetInt64());
         Assert.Equal(scanned, copied);
         Assert.InRange(copied, preloaded, preloaded + live + 3);
