@@ -213,9 +213,11 @@ public sealed partial class ReplicaSet
             {
                 return CacheStatus.NotStored;
             }
-            // Compared against what was listed: a copy made since (a newer version) answers EXISTS/NOT_STORED and stays.
-            var copy = new CacheWriteOptions(CasIn: holds ? heldCas : 0, CasNew: item.Cas, Stale: item.Stale);
-            CacheResult reply = await slot.Replica.StoreAsync(holds ? CacheStoreMode.Cas : CacheStoreMode.Add, item.Key, item.Value, item.Flags, item.Exptime,
+            // Compared against what was listed: a copy made since (a newer version) answers EXISTS/NOT_STORED and stays. A key
+            // the replica did not hold is written as an ordered write of its version, so the tombstone of a delete that reached
+            // the replica since (through another silo's replica set, which this resync does not see) refuses it.
+            var copy = new CacheWriteOptions(CasIn: holds ? heldCas : 0, CasNew: item.Cas, Stale: item.Stale, Ordered: !holds);
+            CacheResult reply = await slot.Replica.StoreAsync(holds ? CacheStoreMode.Cas : CacheStoreMode.Set, item.Key, item.Value, item.Flags, item.Exptime,
                 copy, cancellationToken).ConfigureAwait(false);
             return reply.Status;
         }
