@@ -47,6 +47,32 @@ public sealed class MemshackNodeJoinLeaveTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_joining_node_killed_while_its_replicas_are_copied_comes_back_and_the_join_completes_losing_nothing()
+    {
+        await using var cluster = await TestCluster.StartAsync(4, (i, settings) => settings with { MemshackPortOffset = i }, started: 3);
+        int port = MemshackCluster.FreePortRange(4);
+        await CacheMemshack.ApplyAsync(cluster, port, (3, 2));
+        await WaitUntilPlacedOverAsync(cluster, ThreeNodes);
+        await CacheMemshack.PreloadAsync(cluster, port);
+
+        var load = new MemshackLoad(port, gateways: [0, 1, 2]);
+        await cluster.StartNodeAsync(3);
+        string? phase = null;
+        await cluster.WaitUntilAsync(async () => (phase = await CacheMemshack.MovePhaseAsync(cluster)) is "Copying" or "Switching" or "Cleaning" or "Done",
+            TimeSpan.FromSeconds(60), "the join to start copying");
+        Assert.Equal("Copying", phase);
+        await cluster.KillAsync(3);
+        await cluster.RestartAsync(3);
+        JsonElement move = await WaitUntilPlacedOverAsync(cluster, FourNodes);
+        await load.StopAsync();
+        output.WriteLine($"join with node-3 killed while copying: {move.GetProperty("message").GetString()}");
+
+        Assert.Equal(0, load.FailedReads);
+        await load.AssertHeldAsync(port + 3, gateways: 3);
+        await AssertReplicasIdenticalAsync(cluster, FourNodes, []);
+    }
+
+    [Fact]
     public async Task A_node_removed_with_kubectl_has_its_replicas_placed_on_the_others_with_their_data()
     {
         await using var cluster = await TestCluster.StartAsync(4, (i, settings) => settings with { MemshackPortOffset = i });
