@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace Mnemo.KubeApiServer;
 
 /// <summary>
-/// The built-in kinds served: what Mnemo's local cluster, its operator and kubectl use. Objects
+/// The built-in kinds served: what Mnemo's local cluster, its operator, kubectl and the k8s/
+/// bundle (<c>kubectl apply -k k8s/</c>: RBAC, the silo DaemonSet, its disruption budget) use. Objects
 /// are stored only; nothing runs them (a Pod is a record, not a process). Their table columns
 /// follow Kubernetes' own printers, and what a delete answers follows Kubernetes 1.32 (and so the
 /// return types KubernetesClient expects).
@@ -39,6 +40,30 @@ internal static class BuiltinResources
             PrinterColumns.Text("Status", ".status.phase", "The phase of the pod.", "Pending"),
             PrinterColumns.Computed("Restarts", "Container restarts.", PodRestarts),
             PrinterColumns.Age),
+        Core("ServiceAccount", "serviceaccounts", namespaced: true, ["sa"], hasStatus: false, returnsDeletedObject: false,
+            PrinterColumns.Computed("Secrets", "The number of secrets of the service account.", obj => Items(obj.GetChild("secrets")).Count().ToString()),
+            PrinterColumns.Age),
+        Named("apps", "DaemonSet", "daemonsets", namespaced: true, ["ds"], hasStatus: true,
+            PrinterColumns.Text("Desired", ".status.desiredNumberScheduled", "The number of nodes that should run the daemon pod.", "0"),
+            PrinterColumns.Text("Current", ".status.currentNumberScheduled", "The number of nodes running at least one daemon pod.", "0"),
+            PrinterColumns.Text("Ready", ".status.numberReady", "The number of nodes whose daemon pod is ready.", "0"),
+            PrinterColumns.Text("Up-to-date", ".status.updatedNumberScheduled", "The number of nodes running the updated daemon pod.", "0"),
+            PrinterColumns.Text("Available", ".status.numberAvailable", "The number of nodes whose daemon pod is available.", "0"),
+            PrinterColumns.Computed("Node Selector", "The node selector of the daemon pods.", obj => Pairs(SimpleJsonPath.Evaluate(obj, ".spec.template.spec.nodeSelector"))),
+            PrinterColumns.Age),
+        Named("policy", "PodDisruptionBudget", "poddisruptionbudgets", namespaced: true, ["pdb"], hasStatus: true,
+            PrinterColumns.Text("Min Available", ".spec.minAvailable", "The pods that must stay available.", "N/A"),
+            PrinterColumns.Text("Max Unavailable", ".spec.maxUnavailable", "The pods that may be unavailable.", "N/A"),
+            PrinterColumns.Text("Allowed Disruptions", ".status.disruptionsAllowed", "The pod disruptions currently allowed.", "0"),
+            PrinterColumns.Age),
+        Named("rbac.authorization.k8s.io", "ClusterRole", "clusterroles", namespaced: false, [], hasStatus: false, RoleCreatedAt),
+        Named("rbac.authorization.k8s.io", "ClusterRoleBinding", "clusterrolebindings", namespaced: false, [], hasStatus: false,
+            PrinterColumns.Computed("Role", "The role bound.", obj => $"{SimpleJsonPath.Evaluate(obj, ".roleRef.kind")?.GetString()}/{SimpleJsonPath.Evaluate(obj, ".roleRef.name")?.GetString()}"),
+            PrinterColumns.Age),
+        Named("rbac.authorization.k8s.io", "Role", "roles", namespaced: true, [], hasStatus: false, RoleCreatedAt),
+        Named("rbac.authorization.k8s.io", "RoleBinding", "rolebindings", namespaced: true, [], hasStatus: false,
+            PrinterColumns.Computed("Role", "The role bound.", obj => $"{SimpleJsonPath.Evaluate(obj, ".roleRef.kind")?.GetString()}/{SimpleJsonPath.Evaluate(obj, ".roleRef.name")?.GetString()}"),
+            PrinterColumns.Age),
         new ResourceType
         {
             Group = "coordination.k8s.io", Version = "v1", Kind = "Lease", ListKind = "LeaseList", Plural = "leases", Singular = "lease",
@@ -73,6 +98,29 @@ internal static class BuiltinResources
         ReturnsDeletedObject = returnsDeletedObject,
         Columns = columns,
     };
+
+    private static ResourceType Named(string group, string kind, string plural, bool namespaced, string[] shortNames, bool hasStatus, params PrinterColumn[] columns) => new()
+    {
+        Group = group,
+        Version = "v1",
+        Kind = kind,
+        ListKind = kind + "List",
+        Plural = plural,
+        Singular = kind.ToLowerInvariant(),
+        Namespaced = namespaced,
+        ShortNames = shortNames,
+        HasStatus = hasStatus,
+        Columns = columns,
+    };
+
+    // kubectl shows roles with their creation time, not their age.
+    private static PrinterColumn RoleCreatedAt => new("Created At", "date", "", "When the role was created.", 0,
+        obj => ObjectMeta.Metadata(obj)?.GetString("creationTimestamp"));
+
+    private static string Pairs(JsonElement? map) =>
+        map is { ValueKind: JsonValueKind.Object } pairs && pairs.EnumerateObject().Any()
+            ? string.Join(",", pairs.EnumerateObject().Select(pair => $"{pair.Name}={Json.ScalarText(pair.Value)}"))
+            : "<none>";
 
     private static int Count(JsonElement obj, string property) =>
         obj.GetChild(property) is { ValueKind: JsonValueKind.Object } map ? map.EnumerateObject().Count() : 0;

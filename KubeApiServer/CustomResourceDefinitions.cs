@@ -136,6 +136,7 @@ internal sealed class CustomResourceDefinitions(ResourceRegistry registry) : IAd
                 Namespaced = spec.GetString("scope") == "Namespaced",
                 HasStatus = version.GetChild("subresources")?.GetChild("status") is not null,
                 IsCustom = true,
+                Schema = version.GetChild("schema")?.GetChild("openAPIV3Schema"),
                 ReturnsDeletedObject = true,
                 Columns = columns,
             });

@@ -48,13 +48,14 @@ public sealed class EmbeddedKubeApi : IAsyncDisposable
         {
             var registry = new ResourceRegistry(BuiltinResources.All);
             var crds = new CustomResourceDefinitions(registry);
-            // Every create and update passes these in order; a CRD schema validator goes last.
-            IAdmissionPlugin[] admission = [new ObjectMetaValidation(), new BuiltinDefaults(), crds];
-            var resources = new ResourceStore(store, registry, crds, admission);
+            // Every create and update passes these in order.
+            IAdmissionPlugin[] admission = [new ObjectMetaValidation(), new BuiltinDefaults(), crds, new CustomResourceSchemas()];
+            var resources = new ResourceStore(store, registry, crds, admission, options.NamespaceCleanupDelay);
             foreach (var crd in resources.List(BuiltinResources.CustomResourceDefinitions, ObjectFilter.All).Items)
             {
                 crds.Serve(crd);
             }
+            resources.FinishTerminatingNamespaces();
             resources.EnsureNamespace("default");
             resources.EnsureNamespace("kube-system");
             ResourceFiles.Apply(options.ResourcePaths, registry, resources, logger);

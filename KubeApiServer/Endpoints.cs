@@ -222,7 +222,24 @@ internal sealed class Endpoints(ResourceRegistry registry, ResourceStore resourc
             StringValues values when values.All(v => v == "All") => true,
             StringValues values => throw StatusErrors.BadRequest($"Invalid dryRun value: \"{values}\". Only \"All\" is supported"),
         };
-        return new WriteOptions(dryRun, query["fieldManager"].FirstOrDefault(), string.Equals(query["force"], "true", StringComparison.OrdinalIgnoreCase));
+        FieldValidation fieldValidation = query["fieldValidation"].FirstOrDefault() switch
+        {
+            null or "" or "Warn" => FieldValidation.Warn,
+            "Ignore" => FieldValidation.Ignore,
+            "Strict" => FieldValidation.Strict,
+            string other => throw StatusErrors.BadRequest($"fieldValidation must be one of \"Ignore\", \"Warn\", \"Strict\", got \"{other}\""),
+        };
+        var options = new WriteOptions(dryRun, query["fieldManager"].FirstOrDefault(), string.Equals(query["force"], "true", StringComparison.OrdinalIgnoreCase), fieldValidation);
+        // Warnings reach the client as Kubernetes sends them (kubectl prints "Warning: ..." for each).
+        context.Response.OnStarting(() =>
+        {
+            foreach (string warning in options.Warnings)
+            {
+                context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\\", "\\\\").Replace("\"", "\\\"")}\"");
+            }
+            return Task.CompletedTask;
+        });
+        return options;
     }
 
     private static ObjectFilter Filter(HttpContext context, RequestInfo request) => new(

@@ -21,4 +21,11 @@ public sealed record KubeApiServerOptions
 
     /// <summary>How often watches that allow bookmarks get one.</summary>
     internal TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a deleted namespace that still holds objects stays Terminating before they are
+    /// deleted with it, as Kubernetes' namespace controller does it after the delete was answered
+    /// (clients such as <c>kubectl delete -k</c> delete the namespace, then the objects in it).
+    /// </summary>
+    internal TimeSpan NamespaceCleanupDelay { get; init; } = TimeSpan.FromSeconds(2);
 }

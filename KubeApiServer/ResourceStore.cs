@@ -4,8 +4,17 @@ using System.Text.Json.Nodes;
 
 namespace Mnemo.KubeApiServer;
 
-/// <summary>How a write is made: <c>dryRun=All</c>, and the field manager and force flag of server-side apply.</summary>
-internal sealed record WriteOptions(bool DryRun = false, string? FieldManager = null, bool Force = false);
+/// <summary>What becomes of fields a custom kind's schema does not declare: dropped, dropped with a warning, or refused.</summary>
+internal enum FieldValidation { Ignore, Warn, Strict }
+
+/// <summary>
+/// How a write is made: <c>dryRun=All</c>, the field manager and force flag of server-side apply, and
+/// <c>fieldValidation</c>; <see cref="Warnings"/> collects what the answer's <c>Warning</c> headers say.
+/// </summary>
+internal sealed record WriteOptions(bool DryRun = false, string? FieldManager = null, bool Force = false, FieldValidation FieldValidation = FieldValidation.Ignore)
+{
+    public List<string> Warnings { get; } = [];
+}
 
 /// <summary>The preconditions of a delete (DeleteOptions.preconditions).</summary>
 internal sealed record DeletePreconditions(string? Uid, string? ResourceVersion);
@@ -25,7 +34,8 @@ internal readonly record struct DeleteResult(JsonElement Object, bool Removed);
 /// existence and termination, CRDs that start and stop serving their kinds, admission and
 /// dry-run. Each operation is one <see cref="ObjectStore"/> transaction.
 /// </summary>
-internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry, CustomResourceDefinitions crds, IReadOnlyList<IAdmissionPlugin> admission)
+internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry, CustomResourceDefinitions crds, IReadOnlyList<IAdmissionPlugin> admission,
+    TimeSpan namespaceCleanupDelay)
 {
     private const string NameSuffixAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -166,7 +176,7 @@ internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry
         {
             obj.Remove("status"); // status is written through /status only
         }
-        Admit(type, AdmissionOperation.Create, obj, null, null);
+        Admit(type, AdmissionOperation.Create, obj, null, null, options);
         return Commit(tx, type, obj, options);
     }
 
@@ -247,13 +257,14 @@ internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry
             {
                 metadata["managedFields"] = managedFields.DeepClone();
             }
-            if (SpecChanged(type, before, result))
-            {
-                long generation = liveMetadata["generation"] is JsonValue g && g.TryGetValue(out long n) ? n : 0;
-                metadata["generation"] = generation + 1;
-            }
         }
-        Admit(type, AdmissionOperation.Update, result, live, subresource);
+        Admit(type, AdmissionOperation.Update, result, live, subresource, options);
+        // After admission, which may default or drop fields: a change that defaulting undoes is no change.
+        if (subresource != "status" && SpecChanged(type, before, result))
+        {
+            long generation = ObjectMeta.Metadata(before)["generation"] is JsonValue g && g.TryGetValue(out long n) ? n : 0;
+            ObjectMeta.Metadata(result)["generation"] = generation + 1;
+        }
         ObjectMeta.Metadata(result)["resourceVersion"] = ObjectMeta.ResourceVersion(live);
         if (JsonNode.DeepEquals(result, before))
         {
@@ -289,7 +300,10 @@ internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry
         return new DeleteResult(Remove(tx, type, @namespace, name, live, options), true);
     }
 
-    // A namespace takes its contents with it; it stays Terminating until the last object (held by finalizers) is gone.
+    // A namespace takes its contents with it, as Kubernetes' namespace controller does it: an empty one
+    // goes at once; one with objects is Terminating first, and its objects are deleted after
+    // NamespaceCleanupDelay (clients may still delete them themselves until then). It stays
+    // Terminating until the last object (held by finalizers) is gone.
     private DeleteResult DeleteNamespace(ObjectStore.Transaction tx, JsonElement live, WriteOptions options)
     {
         string name = ObjectMeta.Name(live);
@@ -297,21 +311,57 @@ internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry
         {
             throw StatusErrors.Forbidden(Namespaces, name, "this namespace may not be deleted");
         }
-        foreach (var (groupResource, obj) in tx.InNamespace(name))
-        {
-            if (registry.FindByGroupResource(groupResource) is { } type && !ObjectMeta.IsTerminating(obj))
-            {
-                DeleteIn(tx, type, name, ObjectMeta.Name(obj), null, options);
-            }
-        }
         if (tx.InNamespace(name).Count == 0 || options.DryRun)
         {
             return new DeleteResult(Remove(tx, Namespaces, "", name, live, options), true);
         }
+        if (ObjectMeta.IsTerminating(live))
+        {
+            return new DeleteResult(live, false);
+        }
         JsonObject terminating = MarkDeleted(live);
         terminating.GetOrAddObject("status")["phase"] = "Terminating";
-        return new DeleteResult(Commit(tx, Namespaces, terminating, options), false);
+        JsonElement stored = Commit(tx, Namespaces, terminating, options);
+        _ = DeleteContentsLaterAsync(name);
+        return new DeleteResult(stored, false);
     }
+
+    /// <summary>Deletes the objects of every Terminating namespace (at start-up: a deletion a restart interrupted).</summary>
+    public void FinishTerminatingNamespaces()
+    {
+        foreach (JsonElement ns in List(Namespaces, ObjectFilter.All).Items.Where(ObjectMeta.IsTerminating))
+        {
+            DeleteContents(ObjectMeta.Name(ns));
+        }
+    }
+
+    private async Task DeleteContentsLaterAsync(string @namespace)
+    {
+        await Task.Delay(namespaceCleanupDelay).ConfigureAwait(false);
+        try
+        {
+            DeleteContents(@namespace);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The server stopped first; the next start finishes the deletion.
+        }
+    }
+
+    private void DeleteContents(string @namespace) => store.Transact(tx =>
+    {
+        foreach (var (groupResource, obj) in tx.InNamespace(@namespace))
+        {
+            if (registry.FindByGroupResource(groupResource) is { } type && !ObjectMeta.IsTerminating(obj))
+            {
+                DeleteIn(tx, type, @namespace, ObjectMeta.Name(obj), null, new WriteOptions());
+            }
+        }
+        if (tx.Get(Namespaces.GroupResource, "", @namespace) is { } ns && ObjectMeta.IsTerminating(ns) && tx.InNamespace(@namespace).Count == 0)
+        {
+            tx.Delete(Namespaces.GroupResource, "", @namespace);
+        }
+    });
 
     private static JsonObject MarkDeleted(JsonElement live)
     {
@@ -363,9 +413,9 @@ internal sealed class ResourceStore(ObjectStore store, ResourceRegistry registry
         return stored;
     }
 
-    private void Admit(ResourceType type, AdmissionOperation operation, JsonObject obj, JsonElement? old, string? subresource)
+    private void Admit(ResourceType type, AdmissionOperation operation, JsonObject obj, JsonElement? old, string? subresource, WriteOptions options)
     {
-        var request = new AdmissionRequest(type, operation, obj, old, subresource);
+        var request = new AdmissionRequest(type, operation, obj, old, subresource, options);
         foreach (IAdmissionPlugin plugin in admission)
         {
             plugin.Admit(request);

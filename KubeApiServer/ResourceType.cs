@@ -37,6 +37,9 @@ internal sealed record ResourceType
     /// <summary>A delete that removed the object answers with it rather than with a Success Status (custom kinds, Namespaces, Services, Pods).</summary>
     public bool ReturnsDeletedObject { get; init; }
 
+    /// <summary>The version's <c>openAPIV3Schema</c> (custom kinds): what writes are pruned to, defaulted from and validated against.</summary>
+    public JsonElement? Schema { get; init; }
+
     /// <summary>The table columns after Name.</summary>
     public IReadOnlyList<PrinterColumn> Columns { get; init; } = [];
 

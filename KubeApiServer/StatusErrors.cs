@@ -13,14 +13,52 @@ internal sealed class KubeApiException(int code, string reason, string message, 
     public JsonObject ToStatus() => StatusErrors.Status("Failure", Code, Reason, Message, details?.DeepClone());
 }
 
-/// <summary>One field's problem in an Invalid (422) answer.</summary>
-internal readonly record struct FieldError(string Field, string Problem, string Detail, string? Value = null)
+/// <summary>
+/// One field's problem in an Invalid (422) answer, worded as k8s.io/apimachinery's field.Error:
+/// <see cref="Problem"/> is its type ("Invalid value"), <see cref="ShownValue"/> the bad value as Go
+/// prints it (strings quoted, numbers and booleans bare; null when the type shows no value).
+/// </summary>
+internal readonly record struct FieldError(string Field, string Problem, string Detail, string? ShownValue, string Reason)
 {
-    public static FieldError Required(string field, string detail) => new(field, "Required value", detail);
+    public static FieldError Required(string field, string detail) => new(field, "Required value", detail, null, "FieldValueRequired");
 
-    public static FieldError Invalid(string field, string value, string detail) => new(field, "Invalid value", detail, value);
+    public static FieldError Invalid(string field, string value, string detail) => new(field, "Invalid value", detail, Quote(value), "FieldValueInvalid");
 
-    public string Message => Value is null ? $"{Problem}: {Detail}" : $"{Problem}: {JsonSerializer.Serialize(Value)}: {Detail}";
+    /// <summary>An Invalid value whose value is any JSON value (a number shows as <c>0</c>, a string as <c>"a"</c>).</summary>
+    public static FieldError Invalid(string field, JsonNode? value, string detail) => new(field, "Invalid value", detail, Show(value), "FieldValueInvalid");
+
+    /// <summary>A value of the wrong JSON type; Kubernetes shows the type the value has.</summary>
+    public static FieldError TypeInvalid(string field, string actualType, string detail) => new(field, "Invalid value", detail, Quote(actualType), "FieldValueTypeInvalid");
+
+    public static FieldError NotSupported(string field, JsonNode? value, IEnumerable<string> supported) =>
+        new(field, "Unsupported value", "supported values: " + string.Join(", ", supported.Select(Quote)), Show(value), "FieldValueNotSupported");
+
+    public static FieldError TooLong(string field, long maxLength) =>
+        new(field, "Too long", $"may not be more than {maxLength} {(maxLength == 1 ? "byte" : "bytes")}", null, "FieldValueTooLong");
+
+    public static FieldError TooMany(string field, int actual, long maxItems) =>
+        new(field, "Too many", $"must have at most {maxItems} items", actual.ToString(System.Globalization.CultureInfo.InvariantCulture), "FieldValueTooMany");
+
+    public string Message
+    {
+        get
+        {
+            string body = ShownValue is null ? Problem : $"{Problem}: {ShownValue}";
+            return Detail.Length == 0 ? body : $"{body}: {Detail}";
+        }
+    }
+
+    private static string Quote(string text) => JsonSerializer.Serialize(text, QuoteOptions);
+
+    private static string Show(JsonNode? value) => value switch
+    {
+        null => "\"null\"",
+        JsonValue scalar when scalar.TryGetValue(out string? text) => Quote(text),
+        _ => value.ToJsonString(),
+    };
+
+    // Go's %q leaves non-ASCII text and '<', '>' and '&' as they are.
+    private static readonly JsonSerializerOptions QuoteOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
 
 /// <summary>
@@ -60,7 +98,7 @@ internal static class StatusErrors
         JsonObject details = Details(name, type.Group, type.Kind);
         details["causes"] = new JsonArray(errors.Select(e => (JsonNode)new JsonObject
         {
-            ["reason"] = e.Problem == "Required value" ? "FieldValueRequired" : "FieldValueInvalid",
+            ["reason"] = e.Reason,
             ["message"] = e.Message,
             ["field"] = e.Field,
         }).ToArray());

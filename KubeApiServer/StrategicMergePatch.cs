@@ -26,6 +26,15 @@ internal static class StrategicMergePatch
         ["Pod:spec.containers[].volumeMounts"] = "mountPath",
         ["Pod:spec.initContainers[].env"] = "name",
         ["Pod:spec.initContainers[].volumeMounts"] = "mountPath",
+        ["DaemonSet:spec.template.spec.containers"] = "name",
+        ["DaemonSet:spec.template.spec.initContainers"] = "name",
+        ["DaemonSet:spec.template.spec.volumes"] = "name",
+        ["DaemonSet:spec.template.spec.imagePullSecrets"] = "name",
+        ["DaemonSet:spec.template.spec.containers[].env"] = "name",
+        ["DaemonSet:spec.template.spec.containers[].ports"] = "containerPort",
+        ["DaemonSet:spec.template.spec.containers[].volumeMounts"] = "mountPath",
+        ["DaemonSet:spec.template.spec.initContainers[].env"] = "name",
+        ["DaemonSet:spec.template.spec.initContainers[].volumeMounts"] = "mountPath",
     };
 
     // Lists of scalars with patchStrategy "merge": patches add to them instead of replacing them.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Mnemo.Api;
 using Mnemo.DataPlane;
 using Mnemo.NativeEngine;
 using Mnemo.Sizes;
@@ -45,6 +46,10 @@ public sealed record SiloSettings
         ("--memcached-version", "MEMCACHED_VERSION", $"what a gateway's version command answers (default {GatewayDefaults.Version})"),
 
         ("--anti-entropy-interval", "ANTI_ENTROPY_INTERVAL", "pause between anti-entropy passes over the shards this silo orders (default 00:00:30)"),
+        ("--grpc-port", "GRPC_PORT", $"gRPC API port, h2c on loopback unless a certificate is given; 0: none (default {GrpcGatewayOptions.DefaultPort})"),
+        ("--grpc-certificate", "GRPC_CERTIFICATE", "PEM certificate of the gRPC port: it then serves TLS on the silo's address (default none)"),
+        ("--grpc-certificate-key", "GRPC_CERTIFICATE_KEY", "PEM private key of that certificate (default: in the certificate file)"),
+        ("--grpc-max-message-size", "GRPC_MAX_MESSAGE_SIZE", $"largest gRPC message, a size; larger requests get RESOURCE_EXHAUSTED (default {GrpcGatewayOptions.DefaultMaxMessageBytes})"),
     ];
 
     public const int DefaultSiloPort = 11111;
@@ -103,6 +108,10 @@ public sealed record SiloSettings
 
     public static readonly TimeSpan DefaultAntiEntropyInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>The gRPC API (<c>Api/</c>); port 0, the default of a settings object built in code, runs none.
+    /// Read from the configuration, the port defaults to <see cref="GrpcGatewayOptions.DefaultPort"/>.</summary>
+    public GrpcGatewayOptions Grpc { get; init; } = new();
+
     public IEnumerable<string> ToArguments()
     {
         string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
@@ -134,6 +143,16 @@ public sealed record SiloSettings
         yield return "--memcached-version"; yield return Memcached.Version;
 
         yield return "--anti-entropy-interval"; yield return AntiEntropyInterval.ToString("c", CultureInfo.InvariantCulture);
+        yield return "--grpc-port"; yield return Number(Grpc.Port);
+        if (Grpc.CertificatePath is not null)
+        {
+            yield return "--grpc-certificate"; yield return Grpc.CertificatePath;
+        }
+        if (Grpc.CertificateKeyPath is not null)
+        {
+            yield return "--grpc-certificate-key"; yield return Grpc.CertificateKeyPath;
+        }
+        yield return "--grpc-max-message-size"; yield return Number(Grpc.MaxMessageBytes);
     }
 
     /// <summary>Reads and validates the settings; throws <see cref="SiloConfigurationException"/>
@@ -183,6 +202,21 @@ public sealed record SiloSettings
                         ? version
                         : throw new SiloConfigurationException("MEMCACHED_VERSION", version, "one word of printable ASCII, such as 1.6.18-mnemo")
                     : GatewayDefaults.Version,
+            },
+            Grpc = new GrpcGatewayOptions
+            {
+                Port = Get("GRPC_PORT") is { } grpcPort
+                    ? int.TryParse(grpcPort, NumberStyles.None, CultureInfo.InvariantCulture, out var g) && g < 65536
+                        ? g
+                        : throw new SiloConfigurationException("GRPC_PORT", grpcPort, "a TCP port (1-65535), or 0 for no gRPC API")
+                    : GrpcGatewayOptions.DefaultPort,
+                CertificatePath = Get("GRPC_CERTIFICATE") is { } certificate
+                    ? File.Exists(certificate) ? certificate : throw new SiloConfigurationException("GRPC_CERTIFICATE", certificate, "an existing PEM file")
+                    : null,
+                CertificateKeyPath = Get("GRPC_CERTIFICATE_KEY") is { } key
+                    ? File.Exists(key) ? key : throw new SiloConfigurationException("GRPC_CERTIFICATE_KEY", key, "an existing PEM file")
+                    : null,
+                MaxMessageBytes = ParseBufferSize("GRPC_MAX_MESSAGE_SIZE", Get("GRPC_MAX_MESSAGE_SIZE"), GrpcGatewayOptions.DefaultMaxMessageBytes),
             },
         };
     }

@@ -246,6 +246,7 @@ public sealed class MemshackService(
                     peers, GatewayAddress(), settings.MemshackPortOffset, settings.Memcached, servedElsewhere.Contains, _casClock!, transport, loggerFactory,
                     cancellationToken);
                 served.Set(key, deployment.Shards);
+                served.SetGateway(key, deployment.Gateway);
                 _deployments = _deployments.SetItem(key, deployment);
             }
             catch (AddressInUseException)

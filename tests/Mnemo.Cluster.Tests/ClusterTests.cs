@@ -117,7 +117,7 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         var crds = await CliRunner.KubectlAsync(Cluster.Kubeconfig, "get", "customresourcedefinitions", "-o", "name");
 
         Assert.True(applied.ExitCode == 0, applied.Stderr);
-        foreach (string crd in new[] { "memshacks.mnemo.dev", "silos.mnemo.dev", "clusterversions.mnemo.dev", "mnemonodes.mnemo.dev" })
+        foreach (string crd in new[] { "memshacks.mnemo.dev", "memorymachines.mnemo.dev", "silos.mnemo.dev", "clusterversions.mnemo.dev", "mnemonodes.mnemo.dev" })
         {
             Assert.Contains($"customresourcedefinition.apiextensions.k8s.io/{crd}", applied.Stdout);
             Assert.Contains($"customresourcedefinition.apiextensions.k8s.io/{crd}", crds.Stdout);

@@ -124,8 +124,12 @@ public sealed class HttpApiTests(ServerFixture fixture)
         string ns = await fixture.NamespaceAsync("doomed");
         await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "inside" } }, ns);
         await fixture.Client.CoreV1.DeleteNamespaceAsync(ns);
+        // As in Kubernetes: Terminating at first (new objects refused, the ones inside still there), then gone with its objects.
+        JsonElement terminating = await JsonAsync($"/api/v1/namespaces/{ns}");
+        Assert.Equal("Terminating", terminating.GetProperty("status").GetProperty("phase").GetString());
+        await StatusAsync(await Http.PostAsync($"/api/v1/namespaces/{ns}/configmaps", Json("""{"metadata":{"name":"late"}}""")), HttpStatusCode.Forbidden, "Forbidden");
+        await Eventually.TrueAsync(async () => (await Http.GetAsync($"/api/v1/namespaces/{ns}")).StatusCode == HttpStatusCode.NotFound, $"namespace {ns} to go");
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/api/v1/namespaces/{ns}/configmaps/inside")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/api/v1/namespaces/{ns}")).StatusCode);
 
         await StatusAsync(await Http.DeleteAsync("/api/v1/namespaces/default"), HttpStatusCode.Forbidden, "Forbidden");
     }
@@ -156,7 +160,7 @@ public sealed class HttpApiTests(ServerFixture fixture)
         const string Crd = """
             {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"sprockets.late.test.mnemo.dev"},
              "spec":{"group":"late.test.mnemo.dev","scope":"Cluster","names":{"kind":"Sprocket","plural":"sprockets"},
-                     "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object"}}}]}}
+                     "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","properties":{"spec":{"type":"object","properties":{"teeth":{"type":"integer"}}}}}}}]}}
             """;
         using HttpResponseMessage created = await Http.PostAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", Json(Crd));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);

@@ -13,7 +13,7 @@ public sealed class PersistenceTests
     private const string Crd = """
         {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"things.persist.test.mnemo.dev"},
          "spec":{"group":"persist.test.mnemo.dev","scope":"Namespaced","names":{"kind":"Thing","plural":"things"},
-                 "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object"}}}]}}
+                 "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","properties":{"spec":{"type":"object","properties":{"n":{"type":"integer"}}}}}}}]}}
         """;
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
+using Mnemo.Api;
 using Mnemo.Client;
 using Mnemo.Kubernetes;
 using Mnemo.KubeApiServer;
@@ -44,6 +45,9 @@ public sealed class TestCluster : IAsyncDisposable
 
     public IReadOnlyList<string> Gateways => Settings.Select(s => $"{s.Host}:{s.GatewayPort}").ToArray();
 
+    /// <summary>Node <paramref name="index"/>'s gRPC API (h2c on loopback).</summary>
+    public Uri GrpcAddress(int index) => new($"http://127.0.0.1:{Settings[index].Grpc.Port}");
+
     /// <summary>Everything the silos printed, prefixed with their node names.</summary>
     public string Log => string.Join(Environment.NewLine, _log);
 
@@ -57,7 +61,7 @@ public sealed class TestCluster : IAsyncDisposable
         Directory.CreateDirectory(stateDir);
         EmbeddedKubeApi api = await EmbeddedKubeApi.StartAsync(new KubeApiServerOptions { ResourcePaths = [RepositoryPaths.Crds] }, NullLoggerFactory.Instance);
         string kubeconfig = api.WriteKubeconfig(Path.Combine(stateDir, "kubeconfig"));
-        var ports = FreePorts(4 * nodes);
+        var ports = FreePorts(5 * nodes);
         string clusterId = "t" + Guid.NewGuid().ToString("N")[..10];
         var settings = Enumerable.Range(0, nodes).Select(i => new SiloSettings
         {
@@ -66,6 +70,7 @@ public sealed class TestCluster : IAsyncDisposable
             GatewayPort = ports[nodes + i],
             HealthPort = ports[2 * nodes + i],
             DataPort = ports[3 * nodes + i],
+            Grpc = new GrpcGatewayOptions { Port = ports[4 * nodes + i] },
             ClusterId = clusterId,
             Kubeconfig = kubeconfig,
             Nodes = Enumerable.Range(0, initial).Select(n => $"node-{n}").ToArray(),

@@ -5,7 +5,8 @@ using Xunit;
 namespace Mnemo.Cluster.Tests;
 
 /// <summary>A Memshack applied, changed and deleted with the machine's kubectl while the cluster runs:
-/// every silo follows, and a manifest it cannot serve is refused without harm.</summary>
+/// every silo follows, a manifest it cannot serve is refused without harm, and one the CRD's schema
+/// refuses is refused by the API with its field path.</summary>
 public sealed class MemshackLifecycleTests
 {
     [Fact]
@@ -46,6 +47,13 @@ public sealed class MemshackLifecycleTests
         Assert.Contains("spec.num_replicas: 5 replicas need 5 distinct nodes", cluster.Log);
         await using (MemcachedTextClient node0 = await MemcachedTextClient.ConnectAsync(secondPort))
             Assert.Equal("hello", await node0.GetAsync("greeting"));
+
+        // A manifest the CRD's schema refuses never reaches the silos: kubectl prints the field at fault.
+        await File.WriteAllTextAsync(manifest + ".zero", Manifest(firstPort, "all").Replace("name: cache", "name: zero").Replace("num_shards: 3", "num_shards: 0"));
+        applied = await CliRunner.KubectlAsync(cluster.Kubeconfig, "apply", "-f", manifest + ".zero");
+        Assert.NotEqual(0, applied.ExitCode);
+        Assert.Contains("The Memshack \"zero\" is invalid: spec.num_shards: Invalid value: 0: spec.num_shards in body should be greater than or equal to 1", applied.Stderr);
+        Assert.DoesNotContain("zero", (await CliRunner.KubectlAsync(cluster.Kubeconfig, "get", "memshacks")).Stdout);
 
         var deleted = await CliRunner.KubectlAsync(cluster.Kubeconfig, "delete", "-f", manifest);
         Assert.True(deleted.ExitCode == 0, deleted.Stderr);
