@@ -50,11 +50,10 @@ public sealed class KilledNodeClientTests(KilledNodeFixture fixture) : IClassFix
         Assert.DoesNotContain('\u001b', table.Stdout + table.Stderr);
         string[] lines = table.Stdout.ReplaceLineEndings("\n").Split('\n');
         // The node table ends at its bottom border; the reasons follow it.
-        int bottom = Array.FindIndex(lines, l => l.TrimStart().StartsWith('└') || l.TrimStart().StartsWith('+'));
-        bottom = Array.FindIndex(lines, bottom + 1, l => l.TrimStart().StartsWith('└') || l.TrimStart().StartsWith('+'));
+        int bottom = Array.FindIndex(lines, l => l.TrimStart().StartsWith('└'));
         Assert.True(bottom > 0, table.Stdout);
         int width = lines[..(bottom + 1)].Max(l => l.Length);
-        string node0Row = lines[..bottom].Single(l => l.Contains("node-0", StringComparison.Ordinal));
+        string node0Row = Assert.Single(lines[..bottom], l => l.Contains("node-0", StringComparison.Ordinal));
         Assert.Contains("unreachable", node0Row);
         string[] details = lines[(bottom + 1)..].TakeWhile(l => l.Length > 0 && !l.TrimStart().StartsWith('┌')).ToArray();
         Assert.StartsWith("node-0: ", details[0]);
