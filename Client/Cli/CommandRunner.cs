@@ -35,10 +35,10 @@ internal sealed record ConnectionArguments(string[]? Gateways, string[]? GrpcEnd
     public MnemoClientOptions ToOptions()
     {
         MnemoClientOptions options = MnemoClientOptions.FromEnvironment();
-        string[] gateways = Gateways?.SelectMany(g => g.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() ?? [];
+        string[] gateways = Endpoints(Gateways);
         if (gateways.Length > 0)
             options.Gateways = [.. gateways];
-        string[] grpc = GrpcEndpoints?.SelectMany(g => g.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() ?? [];
+        string[] grpc = Endpoints(GrpcEndpoints);
         if (grpc.Length > 0)
             options.GrpcEndpoints = [.. grpc];
         options.Kubeconfig = Kubeconfig;
@@ -49,4 +49,8 @@ internal sealed record ConnectionArguments(string[]? Gateways, string[]? GrpcEnd
         options.CallTimeout = TimeSpan.FromSeconds(10);
         return options;
     }
+
+    /// <summary>Repeated options and comma-separated lists alike.</summary>
+    private static string[] Endpoints(string[]? values) =>
+        values?.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() ?? [];
 }

@@ -24,7 +24,7 @@ public static class MnemoCommand
         };
         var ns = new Option<string?>("--namespace", "-n")
         {
-            Description = "namespace of the membership resources (default: the kubeconfig context's) and of the Memshack verify names (default: default)",
+            Description = "namespace of the membership resources (default: the kubeconfig context's) and of Memshack names given without one (default: default)",
             Recursive = true,
         };
         var clusterId = new Option<string?>("--cluster-id")
