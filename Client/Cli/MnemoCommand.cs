@@ -24,7 +24,7 @@ public static class MnemoCommand
         };
         var ns = new Option<string?>("--namespace", "-n")
         {
-            Description = "namespace of the membership resources (default: the kubeconfig context's) and of Memshack names given without one (default: default)",
+            Description = "namespace of the membership resources (default: the kubeconfig context's) and of the Memshack verify names (default: default)",
             Recursive = true,
         };
         var clusterId = new Option<string?>("--cluster-id")
@@ -56,6 +56,10 @@ public static class MnemoCommand
         var list = new Command("list", "Cluster members: node, address, status, generation");
         list.SetAction((parse, cancel) => CommandRunner.RunAsync(Connection(parse), parse.GetValue(output), ListCommand.RunAsync, cancel));
         root.Subcommands.Add(list);
+        root.Subcommands.Add(MemshackCommand.Create(Connection, output, ns));
+        root.Subcommands.Add(CacheCommand.Create(Connection, output, ns));
+        root.Subcommands.Add(RouteCommand.Create(Connection, output, ns));
+        root.Subcommands.Add(VersionCommand.Create(output));
 
         var memshack = new Argument<string>("memshack") { Description = "name of the Memshack (its namespace is --namespace)" };
         var verify = new Command("verify", "Compare the replicas of every shard of a Memshack; exit 0 when all agree, 3 when keys differ, 4 when a replica did not answer");
@@ -63,11 +67,6 @@ public static class MnemoCommand
         verify.SetAction((parse, cancel) => CommandRunner.RunAsync(Connection(parse), parse.GetValue(output),
             (client, format, token) => VerifyCommand.RunAsync(client, format, $"{parse.GetValue(ns) ?? "default"}/{parse.GetValue(memshack)}", token), cancel));
         root.Subcommands.Add(verify);
-
-        root.Subcommands.Add(MemshackCommand.Create(Connection, output, ns));
-        root.Subcommands.Add(CacheCommand.Create(Connection, output, ns));
-        root.Subcommands.Add(RouteCommand.Create(Connection, output, ns));
-        root.Subcommands.Add(VersionCommand.Create(output));
         return root;
     }
 }
