@@ -100,9 +100,14 @@ public static class SiloHost
         services.AddSingleton<IMemshackHost>(sp => sp.GetRequiredService<MemshackService>());
         services.AddHostedService(sp => sp.GetRequiredService<MemshackService>());
         services.AddSingleton<IMemshackStatusStore, MemshackStatusStore>();
+        services.AddSingleton(sp => new NodeRegistry(kubernetes.Client, settings.Namespace, sp.GetRequiredService<ILoggerFactory>().CreateLogger<NodeRegistry>()));
+        services.AddSingleton<IKnownNodes, RegisteredNodes>();
         if (settings.Grpc.Port > 0)
             services.AddMnemoGrpcGateway(settings.Grpc);
         services.AddSiloMetrics();
+        services.AddSingleton<IClusterSnapshotStore, ClusterSnapshotStore>();
+        services.AddSingleton<OrphanSnapshotSweep>();
+        services.AddHostedService<ClusterSnapshotService>();
 
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.

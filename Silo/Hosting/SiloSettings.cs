@@ -30,7 +30,7 @@ public sealed record SiloSettings
         ("--cluster-id", "CLUSTER_ID", $"Orleans cluster id; silos with the same id form one cluster (default {DefaultClusterId})"),
         ("--namespace", "NAMESPACE", "Kubernetes namespace of the membership resources (default $POD_NAMESPACE, else default)"),
         ("--kubeconfig", "KUBECONFIG", "kubeconfig of the Kubernetes API (default: in-cluster service account, else $KUBECONFIG, else ~/.kube/config)"),
-        ("--nodes", "NODES", "comma-separated node names that hold Memshack replicas; Memshacks wait until they are all active (default: the active nodes)"),
+        ("--nodes", "NODES", "comma-separated node names to wait for (active and registered) before Memshacks are placed over the known nodes (default: none)"),
         ("--state-dir", "STATE_DIR", "folder of the silo's state (default .state/<node>)"),
         ("--pool-path", "POOL_PATH", "the memory pool: a file, an fsdax file or a devdax device (default <state-dir>/pool)"),
         ("--pool-capacity", "POOL_CAPACITY", "pool size: bytes or a Kubernetes quantity, 256Mi = 256 x 2^20, 256M = 256 x 10^6 (default 256Mi)"),
@@ -82,7 +82,7 @@ public sealed record SiloSettings
     /// <summary>Null: the in-cluster service account when in a pod, else <c>$KUBECONFIG</c> or <c>~/.kube/config</c>.</summary>
     public string? Kubeconfig { get; init; }
 
-    /// <summary>Nodes expected to hold Memshack replicas; empty: whichever nodes are active.</summary>
+    /// <summary>Nodes to wait for (active and registered) before Memshacks are placed over the cluster's known nodes; empty: none.</summary>
     public IReadOnlyList<string> Nodes { get; init; } = [];
 
     public required string StateDir { get; init; }

@@ -233,6 +233,9 @@ public sealed class MemshackDeployment : IAsyncDisposable
     /// </summary>
     public async Task AntiEntropyAsync(CancellationToken cancellationToken)
     {
+        // Writes held: a snapshot or restore is switching the replicas, and a repair now would mix their states.
+        if (_store.Fence.IsHeld)
+            return;
         foreach (ServedShard shard in Shards)
         {
             int ordering = shard.Replicas.OrderingReplica;
