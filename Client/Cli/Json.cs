@@ -4,7 +4,7 @@ namespace Mnemo.Cli;
 
 internal static class Json
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static void Write<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, Options));
 }

@@ -10,11 +10,8 @@ internal static class ListCommand
     public static async Task<int> RunAsync(MnemoClient client, OutputFormat format, CancellationToken cancellationToken)
     {
         IReadOnlyList<MemberInfo> members = await client.GetMembersAsync();
-        if (format == OutputFormat.Json)
-        {
-            Json.Write(members);
-            return 0;
-        }
+        if (Output.TryWriteStructured(format, members))
+            return ExitCodes.Ok;
 
         var table = new Table().AddColumns("NODE", "ADDRESS", "STATUS", "GENERATION", "SINCE", "LAST ALIVE");
         foreach (MemberInfo m in members)
@@ -22,7 +19,7 @@ internal static class ListCommand
             table.AddRow(Markup.Escape(m.Node), m.Address, m.Status, m.Generation.ToString(CultureInfo.InvariantCulture),
                 m.Since.ToString("u", CultureInfo.InvariantCulture), m.LastAlive.ToString("u", CultureInfo.InvariantCulture));
         }
-        AnsiConsole.Write(table);
-        return 0;
+        Tables.Write(table);
+        return ExitCodes.Ok;
     }
 }

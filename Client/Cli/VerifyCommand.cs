@@ -13,8 +13,8 @@ namespace Mnemo.Cli;
 /// </summary>
 internal static class VerifyCommand
 {
-    public const int Differ = 3;
-    public const int Unreachable = 4;
+    public const int Differ = ExitCodes.Differ;
+    public const int Unreachable = ExitCodes.Unreachable;
 
     public static async Task<int> RunAsync(MnemoClient client, OutputFormat format, string memshack, CancellationToken cancellationToken)
     {
@@ -25,16 +25,14 @@ internal static class VerifyCommand
             return 1;
         }
 
-        if (format == OutputFormat.Json)
-            WriteJson(shards);
-        else
+        if (!Output.TryWriteStructured(format, Rows(shards)))
             WriteTables(shards);
         return shards.Any(s => s.DifferingKeys > 0) ? Differ
             : shards.Any(s => s.UnreachableNodes.Length > 0) ? Unreachable
             : 0;
     }
 
-    private static void WriteJson(IReadOnlyList<MemshackShardVerification> shards) => Json.Write(shards.Select(s => new
+    private static IEnumerable<object> Rows(IReadOnlyList<MemshackShardVerification> shards) => shards.Select(s => new
     {
         memshack = s.Memshack,
         shard = s.Shard,
@@ -43,7 +41,7 @@ internal static class VerifyCommand
         differingKeys = s.DifferingKeys,
         truncated = s.Truncated,
         keys = s.Keys.Select(k => new { key = k.Key, versions = k.Versions }),
-    }));
+    });
 
     private static void WriteTables(IReadOnlyList<MemshackShardVerification> shards)
     {
@@ -54,7 +52,7 @@ internal static class VerifyCommand
             table.AddRow(s.Shard.ToString(CultureInfo.InvariantCulture), Markup.Escape(string.Join(",", s.Replicas)), differing,
                 Markup.Escape(string.Join(",", s.UnreachableNodes)));
         }
-        AnsiConsole.Write(table);
+        Tables.Write(table);
 
         var keys = shards.SelectMany(s => s.Keys.Select(k => (s, k))).ToList();
         if (keys.Count == 0)
@@ -65,6 +63,6 @@ internal static class VerifyCommand
             versions.AddRow(s.Shard.ToString(CultureInfo.InvariantCulture), Markup.Escape(k.Key),
                 Markup.Escape(string.Join(" ", s.Replicas.Select((node, i) => $"{node}={k.Versions[i]?.ToString(CultureInfo.InvariantCulture) ?? "-"}"))));
         }
-        AnsiConsole.Write(versions);
+        Tables.Write(versions);
     }
 }

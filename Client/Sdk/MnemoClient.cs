@@ -9,25 +9,66 @@ using Orleans.Serialization;
 namespace Mnemo.Client;
 
 /// <summary>
-/// A connection to a Mnemo cluster: an Orleans client (its gateways from a static list or from the
-/// membership resources in the Kubernetes API) with typed calls over Mnemo's grains. Applications
-/// that want more call the grains through <see cref="Cluster"/> directly.
+/// A connection to a Mnemo cluster: cache and Memshack calls over the silos' gRPC API (with failover across
+/// <see cref="MnemoClientOptions.GrpcEndpoints"/>), and an Orleans client (its gateways from a static list or
+/// from the membership resources in the Kubernetes API) with typed calls over Mnemo's grains. The Orleans
+/// client connects on <see cref="ConnectAsync"/> or, for a client from <see cref="Create"/>, on the first grain call.
+/// Applications that want more call the grains through <see cref="Cluster"/> directly.
 /// </summary>
-public sealed class MnemoClient : IAsyncDisposable
+public sealed partial class MnemoClient : IAsyncDisposable
 {
-    private readonly IHost _host;
+    private readonly MnemoClientOptions _options;
+    private readonly GrpcEndpoints _grpc;
+    private readonly SemaphoreSlim _connecting = new(1, 1);
+    private IHost? _host;
 
-    private MnemoClient(IHost host)
+    private MnemoClient(MnemoClientOptions options)
     {
-        _host = host;
-        Cluster = host.Services.GetRequiredService<IClusterClient>();
+        _options = options;
+        _grpc = new GrpcEndpoints(options.GrpcEndpoints);
     }
 
-    /// <summary>The Orleans client: <c>Cluster.GetGrain&lt;INodeMemoryGrain&gt;("node-0")</c>.</summary>
-    public IClusterClient Cluster { get; }
+    /// <summary>The Orleans client: <c>Cluster.GetGrain&lt;INodeMemoryGrain&gt;("node-0")</c>; connected by <see cref="ConnectAsync"/> or the first grain call.</summary>
+    public IClusterClient Cluster => _host?.Services.GetRequiredService<IClusterClient>()
+        ?? throw new InvalidOperationException("the Orleans client is not connected: use MnemoClient.ConnectAsync");
 
-    /// <summary>Connects; throws <see cref="ClusterUnreachableException"/> when no gateway answers within <see cref="MnemoClientOptions.ConnectTimeout"/>.</summary>
+    /// <summary>A client that connects nothing yet: gRPC calls open their channels, grain calls connect the Orleans client.</summary>
+    public static MnemoClient Create(MnemoClientOptions options) => new(options);
+
+    /// <summary>Connects the Orleans client; throws <see cref="ClusterUnreachableException"/> when no gateway answers within <see cref="MnemoClientOptions.ConnectTimeout"/>.</summary>
     public static async Task<MnemoClient> ConnectAsync(MnemoClientOptions options, CancellationToken cancellationToken = default)
+    {
+        var client = new MnemoClient(options);
+        try
+        {
+            await client.OrleansAsync(cancellationToken);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<IClusterClient> OrleansAsync(CancellationToken cancellationToken = default)
+    {
+        if (_host is null)
+        {
+            await _connecting.WaitAsync(cancellationToken);
+            try
+            {
+                _host ??= await StartOrleansAsync(_options, cancellationToken);
+            }
+            finally
+            {
+                _connecting.Release();
+            }
+        }
+        return Cluster;
+    }
+
+    private static async Task<IHost> StartOrleansAsync(MnemoClientOptions options, CancellationToken cancellationToken)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         string source = options.Gateways.Count > 0 ? string.Join(", ", options.Gateways) : "the membership resources in the Kubernetes API";
@@ -54,7 +95,7 @@ public sealed class MnemoClient : IAsyncDisposable
         try
         {
             await host.StartAsync(cancellationToken);
-            return new MnemoClient(host);
+            return host;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -66,7 +107,8 @@ public sealed class MnemoClient : IAsyncDisposable
     /// <summary>Every silo the membership table records, the dead incarnations included.</summary>
     public async Task<IReadOnlyList<MemberInfo>> GetMembersAsync()
     {
-        MembershipEntry[] hosts = await ReadAsync(() => Cluster.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false));
+        IClusterClient cluster = await OrleansAsync();
+        MembershipEntry[] hosts = await ReadAsync(() => cluster.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false));
         return hosts
             .OrderBy(h => h.SiloName, StringComparer.Ordinal).ThenByDescending(h => h.SiloAddress.Generation)
             .Select(h => new MemberInfo(h.SiloName, h.SiloAddress.Endpoint.ToString(), h.Status.ToString(), h.SiloAddress.Generation,
@@ -75,11 +117,11 @@ public sealed class MnemoClient : IAsyncDisposable
     }
 
     /// <summary>Capacity and use of <paramref name="node"/>'s pool; fails with Mnemo's <c>NodeUnavailableException</c> when the node has no active silo.</summary>
-    public Task<NodeUsage> GetNodeUsageAsync(string node) => ReadAsync(Cluster.GetGrain<INodeMemoryGrain>(node).GetUsageAsync);
+    public async Task<NodeUsage> GetNodeUsageAsync(string node) => await ReadAsync((await OrleansAsync()).GetGrain<INodeMemoryGrain>(node).GetUsageAsync);
 
     /// <summary>The replicas of shard <paramref name="shard"/> of Memshack <paramref name="memshack"/> (<c>namespace/name</c>) and their states.</summary>
-    public Task<MemshackShardStatus> GetShardStatusAsync(string memshack, int shard) =>
-        ReadAsync(Cluster.GetGrain<IMemshackShardGrain>($"{memshack}/{shard}").GetStatusAsync);
+    public async Task<MemshackShardStatus> GetShardStatusAsync(string memshack, int shard) =>
+        await ReadAsync((await OrleansAsync()).GetGrain<IMemshackShardGrain>($"{memshack}/{shard}").GetStatusAsync);
 
     /// <summary>
     /// Compares the replicas of every shard of Memshack <paramref name="memshack"/> (<c>namespace/name</c>),
@@ -87,11 +129,12 @@ public sealed class MnemoClient : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<MemshackShardVerification>> VerifyAsync(string memshack)
     {
+        IClusterClient cluster = await OrleansAsync();
         var shards = new List<MemshackShardVerification>();
         // The shard count is the served one: shards are asked in order until one is not served.
         while (true)
         {
-            MemshackShardVerification shard = await ReadAsync(Cluster.GetGrain<IMemshackShardGrain>($"{memshack}/{shards.Count}").VerifyAsync);
+            MemshackShardVerification shard = await ReadAsync(cluster.GetGrain<IMemshackShardGrain>($"{memshack}/{shards.Count}").VerifyAsync);
             if (!shard.Served)
                 return shards;
             shards.Add(shard);
@@ -100,6 +143,9 @@ public sealed class MnemoClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _grpc.Dispose();
+        if (_host is null)
+            return;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {

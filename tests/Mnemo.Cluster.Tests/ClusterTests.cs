@@ -172,7 +172,7 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         using var doc = JsonDocument.Parse(json.Stdout);
         var rows = doc.RootElement.EnumerateArray().ToList();
         Assert.Equal(3, rows.Count);
-        Assert.All(rows, r => Assert.Equal(32UL << 20, r.GetProperty("capacityBytes").GetUInt64()));
+        Assert.All(rows, r => Assert.Equal(32UL << 20, r.GetProperty("capacity").GetUInt64()));
         Assert.All(rows, r => Assert.Equal("emulation", r.GetProperty("mode").GetString()));
     }
 

@@ -11,10 +11,21 @@ internal static class CliRunner
     public static Task<Result> MnemoAsync(params string[] args) =>
         RunAsync("dotnet", [Path.Combine(RepositoryPaths.Root, "Client", "Cli", "bin", RepositoryPaths.Configuration, "net10.0", "mnemo.dll"), .. args], environment: null);
 
+    /// <summary>The CLI with extra environment variables (a terminal type, MNEMO_GRPC, ...).</summary>
+    public static Task<Result> MnemoAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunAsync("dotnet", [Path.Combine(RepositoryPaths.Root, "Client", "Cli", "bin", RepositoryPaths.Configuration, "net10.0", "mnemo.dll"), .. args], environment);
+
+    /// <summary>The built CLI's own executable (the apphost next to mnemo.dll), which <c>make run</c> links as mnemo and kubectl-mnemo.</summary>
+    public static string MnemoExecutable => Path.Combine(RepositoryPaths.Root, "Client", "Cli", "bin", RepositoryPaths.Configuration, "net10.0", "mnemo");
+
     /// <summary>kubectl against <paramref name="kubeconfig"/>, with a discovery cache of its own (kubectl caches per server).</summary>
     public static Task<Result> KubectlAsync(string kubeconfig, params string[] args) =>
         RunAsync("kubectl", ["--cache-dir", Path.Combine(Path.GetDirectoryName(kubeconfig)!, "kubectl-cache"), .. args],
             new Dictionary<string, string> { ["KUBECONFIG"] = kubeconfig });
+
+    /// <summary>kubectl running a plugin: no flag before the plugin's name (kubectl looks plugins up by the words before the first flag).</summary>
+    public static Task<Result> KubectlPluginAsync(string kubeconfig, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunAsync("kubectl", args, new Dictionary<string, string>(environment) { ["KUBECONFIG"] = kubeconfig });
 
     private static async Task<Result> RunAsync(string program, string[] args, IReadOnlyDictionary<string, string>? environment)
     {

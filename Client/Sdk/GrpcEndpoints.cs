@@ -1,0 +1,70 @@
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Mnemo.Client;
+
+/// <summary>
+/// Channels to the silos' gRPC endpoints with failover: a call whose endpoint cannot be reached (UNAVAILABLE
+/// without a silo's answer in it) goes to the next endpoint under the same deadline, and the endpoint that
+/// answered is tried first from then on. Such a call never reached a silo, so sending it again is safe.
+/// </summary>
+internal sealed class GrpcEndpoints : IDisposable
+{
+    private readonly string[] _endpoints;
+    private readonly GrpcChannel[] _channels;
+    private int _preferred;
+
+    public GrpcEndpoints(IReadOnlyList<string> endpoints)
+    {
+        _endpoints = [.. endpoints];
+        _channels = _endpoints.Select(e => GrpcChannel.ForAddress(ToUri(e))).ToArray();
+    }
+
+    public async Task<T> CallAsync<T>(Func<GrpcChannel, CallOptions, AsyncUnaryCall<T>> call, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_channels.Length == 0)
+            throw new InvalidOperationException($"no gRPC endpoint: set MnemoClientOptions.GrpcEndpoints or ${MnemoClientOptions.GrpcEnvironmentVariable}");
+        var options = new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
+        int first = Volatile.Read(ref _preferred);
+        RpcException? unreachable = null;
+        for (int attempt = 0; attempt < _channels.Length; attempt++)
+        {
+            int index = (first + attempt) % _channels.Length;
+            try
+            {
+                T result = await call(_channels[index], options);
+                if (index != first)
+                    Interlocked.CompareExchange(ref _preferred, index, first);
+                return result;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && e.GetRpcStatus() is null)
+            {
+                unreachable = e;
+            }
+            catch (RpcException e)
+            {
+                throw Translate(e, _endpoints[index]);
+            }
+        }
+        throw new MnemoApiException(StatusCode.Unavailable, null,
+            $"no gRPC endpoint answered ({string.Join(", ", _endpoints)}): {unreachable!.Status.Detail}", unreachable);
+    }
+
+    public void Dispose()
+    {
+        foreach (GrpcChannel channel in _channels)
+            channel.Dispose();
+    }
+
+    private static MnemoApiException Translate(RpcException e, string endpoint)
+    {
+        if (e.StatusCode == StatusCode.DeadlineExceeded)
+            return new MnemoDeadlineExceededException($"{endpoint}: the call's deadline passed", e);
+        string? reason = e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason;
+        return new MnemoApiException(e.StatusCode, reason, $"{endpoint}: {e.Status.Detail}", e);
+    }
+
+    private static Uri ToUri(string endpoint) =>
+        endpoint.Contains("://", StringComparison.Ordinal) ? new Uri(endpoint) : new Uri($"http://{endpoint}");
+}
