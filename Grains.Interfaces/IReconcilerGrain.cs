@@ -11,4 +11,9 @@ public interface IReconcilerGrain : IGrainWithStringKey
     /// <summary>Whether every shard of <paramref name="memshack"/> (<c>namespace/name</c>) has all its replicas in sync.</summary>
     [Alias("ObserveMemshack")]
     Task<MemshackReadiness> ObserveMemshackAsync(string memshack, int shards);
+
+    /// <summary>The active nodes that still serve <paramref name="memshack"/> (<c>namespace/name</c>) or hold a region of it;
+    /// empty once every active silo stopped serving it and dropped its regions.</summary>
+    [Alias("NodesHoldingMemshack")]
+    Task<string[]> NodesHoldingMemshackAsync(string memshack);
 }

@@ -1,3 +1,4 @@
+using Mnemo.DataPlane;
 using Mnemo.Grains.Interfaces;
 using Orleans.Placement;
 
@@ -5,10 +6,11 @@ namespace Mnemo.Grains;
 
 /// <summary>
 /// The reconciler's reader of actual state, on the elected silo (key = its node name, pinned there):
-/// asks each shard grain for its replicas' states, which the shard grain merges from the silos holding them.
+/// asks each shard grain for its replicas' states, which the shard grain merges from the silos holding them,
+/// and each active node whether it still serves a Memshack or holds its regions.
 /// </summary>
 [NodePinnedPlacement, Immovable]
-public sealed class ReconcilerGrain : Grain, IReconcilerGrain
+public sealed class ReconcilerGrain(IClusterMembershipService membership) : Grain, IReconcilerGrain
 {
     public async Task<MemshackReadiness> ObserveMemshackAsync(string memshack, int shards)
     {
@@ -43,5 +45,29 @@ public sealed class ReconcilerGrain : Grain, IReconcilerGrain
                 ready++;
         }
         return new MemshackReadiness(shards, ready, [.. problems]);
+    }
+
+    public async Task<string[]> NodesHoldingMemshackAsync(string memshack)
+    {
+        int slash = memshack.IndexOf('/');
+        (string ns, string name) = (memshack[..slash], memshack[(slash + 1)..]);
+        string[] nodes = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).Distinct().Order().ToArray();
+        bool[] holding = await Task.WhenAll(nodes.Select(async node =>
+        {
+            try
+            {
+                // Every silo serves every shard, so shard 0 tells whether it still serves the Memshack.
+                if ((await GrainFactory.GetGrain<IMemshackNodeGrain>(node).GetShardViewAsync(memshack, 0)).Served)
+                    return true;
+                RegionUsage[] regions = await GrainFactory.GetGrain<INodeMemoryGrain>(node).ListRegionsAsync();
+                return regions.Any(r => MemshackRegions.ShardOf(r.Name, ns, name) >= 0);
+            }
+            catch (Exception)
+            {
+                // A node that does not answer cannot be shown to have let go.
+                return true;
+            }
+        }));
+        return nodes.Where((_, i) => holding[i]).ToArray();
     }
 }

@@ -15,7 +15,9 @@ namespace Mnemo.Kubernetes.Reconciler;
 /// the <c>Ready</c> and <c>ImagesUnused</c> conditions and <c>observedGeneration</c> through <c>/status</c> (a merge
 /// patch of those fields only: <c>phase</c>, <c>topology</c> and <c>move</c> belong to the move coordinator),
 /// applies the Memshack's Service (server-side apply, field manager <see cref="FieldManager"/>) and records an Event
-/// for each condition that flipped. A failed key is retried with its backoff; a reconciled one is looked at again
+/// for each condition that flipped. Each Memshack carries the <see cref="Finalizer"/>: once deleted, it stays in the API
+/// (with a deletionTimestamp, which the silos treat as deleted) until no active silo serves it or holds a region of it.
+/// A failed key is retried with its backoff; a reconciled one is looked at again
 /// after <see cref="ResyncAfterNotReady"/> or <see cref="ResyncAfterReady"/>, since replica states are not watched.
 /// </summary>
 public sealed class MemshackReconciler(IKubernetes client, IReconcilerGrain observer, ILogger logger, TimeProvider? time = null)
@@ -23,6 +25,9 @@ public sealed class MemshackReconciler(IKubernetes client, IReconcilerGrain obse
     public const string FieldManager = "mnemo";
     public const string Component = "mnemo-reconciler";
     public const string Plural = "memshacks";
+
+    /// <summary>Keeps a deleted Memshack in the API until every silo stopped serving it and dropped its regions.</summary>
+    public const string Finalizer = "mnemo.dev/cleanup";
 
     /// <summary>The label of the silo pods (the DaemonSet's selector in <c>k8s/silo</c>), which Memshack Services select.</summary>
     public const string SiloSelectorLabel = "app.kubernetes.io/name";
@@ -99,6 +104,15 @@ public sealed class MemshackReconciler(IKubernetes client, IReconcilerGrain obse
             return null;
         }
 
+        JsonElement metadata = memshack.GetProperty("metadata");
+        string[] finalizers = metadata.TryGetProperty("finalizers", out JsonElement f) && f.ValueKind == JsonValueKind.Array
+            ? f.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()
+            : [];
+        if (metadata.TryGetProperty("deletionTimestamp", out JsonElement deleted) && deleted.ValueKind == JsonValueKind.String)
+            return finalizers.Contains(Finalizer) ? await CleanUpAsync(memshack, key, finalizers, cancellationToken) : null;
+        if (!finalizers.Contains(Finalizer))
+            memshack = await SetFinalizersAsync(memshack, [.. finalizers, Finalizer], cancellationToken);
+
         int shards = memshack.TryGetProperty("spec", out JsonElement spec) && spec.TryGetProperty("num_shards", out JsonElement s) && s.TryGetInt32(out int n) ? n : 0;
         MemshackReadiness readiness = await observer.ObserveMemshackAsync(key, shards);
         MemshackStatusProjection.Result status = MemshackStatusProjection.Project(memshack, readiness, _time.GetUtcNow());
@@ -120,6 +134,32 @@ public sealed class MemshackReconciler(IKubernetes client, IReconcilerGrain obse
 
         await ApplyServiceAsync(memshack, ns, name, cancellationToken);
         return readiness.Ready ? ResyncAfterReady : ResyncAfterNotReady;
+    }
+
+    /// <summary>Removes the finalizer once no active silo serves the deleted Memshack or holds its regions; until then, looks again soon.</summary>
+    private async Task<TimeSpan?> CleanUpAsync(JsonElement memshack, string key, string[] finalizers, CancellationToken cancellationToken)
+    {
+        string[] holding = await observer.NodesHoldingMemshackAsync(key);
+        if (holding.Length > 0)
+        {
+            logger.LogInformation("Memshack {Key} is being deleted: waiting for {Nodes} to stop serving it and drop its regions", key, string.Join(", ", holding));
+            return ResyncAfterNotReady;
+        }
+        await _events.RecordAsync(memshack, ResourceEvents.Normal, "CleanedUp", "every silo stopped serving it and dropped its regions", cancellationToken);
+        await SetFinalizersAsync(memshack, finalizers.Where(f => f != Finalizer).ToArray(), cancellationToken);
+        logger.LogInformation("Memshack {Key}: cleaned up on every silo; finalizer {Finalizer} removed", key, Finalizer);
+        return null;
+    }
+
+    /// <summary>Replaces <c>metadata.finalizers</c>, on the condition that the resource did not change since it was read.</summary>
+    private async Task<JsonElement> SetFinalizersAsync(JsonElement memshack, string[] finalizers, CancellationToken cancellationToken)
+    {
+        JsonElement metadata = memshack.GetProperty("metadata");
+        string body = JsonSerializer.Serialize(new { metadata = new { resourceVersion = metadata.GetProperty("resourceVersion").GetString(), finalizers } });
+        string ns = metadata.GetProperty("namespace").GetString()!;
+        string name = metadata.GetProperty("name").GetString()!;
+        return await client.CustomObjects.PatchNamespacedCustomObjectAsync<JsonElement>(new V1Patch(body, V1Patch.PatchType.MergePatch),
+            MnemoResources.Group, MnemoResources.Version, ns, Plural, name, cancellationToken: cancellationToken);
     }
 
     /// <summary>The Memshack's Service on its <c>mcrouter_port</c>, selecting the silo pods, owned by the Memshack.</summary>

@@ -92,6 +92,7 @@ public static class SiloHost
         services.AddSingleton<IMemshackHost>(sp => sp.GetRequiredService<MemshackService>());
         services.AddHostedService(sp => sp.GetRequiredService<MemshackService>());
         services.AddSingleton<IMemshackStatusStore, MemshackStatusStore>();
+        services.AddHostedService<ReconcilerLeadership>();
 
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.

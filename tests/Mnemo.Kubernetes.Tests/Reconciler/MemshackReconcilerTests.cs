@@ -73,7 +73,8 @@ public sealed class MemshackReconcilerTests(KubeApiFixture api, ITestOutputHelpe
         await Eventually.UntilAsync(async () => (memshack = await GetAsync(client)).GetProperty("status").GetProperty("observedGeneration").GetInt64() == 2
                 && Condition(memshack, "Ready")!.Value.GetProperty("status").GetString() == "True",
             TimeSpan.FromSeconds(10), "Ready=True at generation 2");
-        Assert.NotEqual(notReadySince, Condition(memshack, "Ready")!.Value.GetProperty("lastTransitionTime").GetString());
+        // Whole seconds: the flip may fall in the same second (the projection tests pin the transition rule).
+        Assert.True(DateTimeOffset.Parse(Condition(memshack, "Ready")!.Value.GetProperty("lastTransitionTime").GetString()!) >= DateTimeOffset.Parse(notReadySince));
         await Eventually.UntilAsync(async () => (await client.CoreV1.ReadNamespacedServiceAsync(_name, KubeApiFixture.Namespace)).Spec.Ports.Single().Port == 5101,
             TimeSpan.FromSeconds(10), "the Service on the new port");
 
@@ -92,12 +93,74 @@ public sealed class MemshackReconcilerTests(KubeApiFixture api, ITestOutputHelpe
         Assert.Contains("ImagesUnused", describe);
         Assert.Matches(@"Normal\s+AllReplicasInSync", describe);
 
+        Assert.Equal(0, reconciler.Queue.Failures(key));
+        await DeleteAndWaitUntilGoneAsync(client);
         stop.Cancel();
         await running;
-        Assert.Equal(0, reconciler.Queue.Failures(key));
-        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(MnemoResources.Group, MnemoResources.Version, KubeApiFixture.Namespace, "memshacks", _name);
         await client.CoreV1.DeleteNamespacedServiceAsync(_name, KubeApiFixture.Namespace);
     }
+
+    [Fact]
+    public async Task A_deleted_memshack_stays_until_no_silo_holds_it_then_its_finalizer_is_removed()
+    {
+        using var connection = api.Connect();
+        IKubernetes client = connection.Client;
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(new
+        {
+            apiVersion = MnemoResources.ApiVersion,
+            kind = "Memshack",
+            metadata = new { name = _name, @namespace = KubeApiFixture.Namespace },
+            spec = new { num_shards = 1, mcrouter_port = 5200 },
+        }, MnemoResources.Group, MnemoResources.Version, KubeApiFixture.Namespace, "memshacks");
+        var shards = new ShardStates(new MemshackReadiness(1, 1, [])) { Holding = ["node-0", "node-1"] };
+        var reconciler = new MemshackReconciler(client, shards, _loggerFactory.CreateLogger("reconciler")) { ResyncAfterNotReady = TimeSpan.FromMilliseconds(100) };
+        using var stop = new CancellationTokenSource();
+        Task running = reconciler.RunAsync(stop.Token);
+
+        await Eventually.UntilAsync(async () => Finalizers(await GetAsync(client)).Contains(MemshackReconciler.Finalizer), TimeSpan.FromSeconds(10), "the finalizer");
+        await client.CustomObjects.DeleteNamespacedCustomObjectAsync(MnemoResources.Group, MnemoResources.Version, KubeApiFixture.Namespace, "memshacks", _name);
+        JsonElement terminating = await GetAsync(client);
+        Assert.True(terminating.GetProperty("metadata").TryGetProperty("deletionTimestamp", out _));
+
+        // Kept while a silo still holds it, however often it is reconciled.
+        await Eventually.UntilAsync(() => shards.HoldingAsked >= 3, TimeSpan.FromSeconds(10), "three cleanup checks");
+        Assert.Equal([MemshackReconciler.Finalizer], Finalizers(await GetAsync(client)));
+
+        shards.Holding = [];
+        await DeleteAndWaitUntilGoneAsync(client);
+        var events = await client.CoreV1.ListNamespacedEventAsync(KubeApiFixture.Namespace, fieldSelector: $"involvedObject.name={_name}");
+        Assert.Contains(events.Items, e => e.Reason == "CleanedUp");
+        stop.Cancel();
+        await running;
+        await client.CoreV1.DeleteNamespacedServiceAsync(_name, KubeApiFixture.Namespace);
+    }
+
+    private async Task DeleteAndWaitUntilGoneAsync(IKubernetes client)
+    {
+        try
+        {
+            await client.CustomObjects.DeleteNamespacedCustomObjectAsync(MnemoResources.Group, MnemoResources.Version, KubeApiFixture.Namespace, "memshacks", _name);
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return;
+        }
+        await Eventually.UntilAsync(async () =>
+        {
+            try
+            {
+                await GetAsync(client);
+                return false;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return true;
+            }
+        }, TimeSpan.FromSeconds(10), "the Memshack to be gone");
+    }
+
+    private static string[] Finalizers(JsonElement memshack) =>
+        memshack.GetProperty("metadata").TryGetProperty("finalizers", out JsonElement f) ? f.EnumerateArray().Select(e => e.GetString()!).ToArray() : [];
 
     private async Task<JsonElement> GetAsync(IKubernetes client) =>
         await client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>(MnemoResources.Group, MnemoResources.Version, KubeApiFixture.Namespace, "memshacks", _name);
@@ -112,6 +175,16 @@ public sealed class MemshackReconcilerTests(KubeApiFixture api, ITestOutputHelpe
     {
         public volatile MemshackReadiness Readiness = readiness;
 
+        public volatile string[] Holding = [];
+
+        public int HoldingAsked;
+
         public Task<MemshackReadiness> ObserveMemshackAsync(string memshack, int shards) => Task.FromResult(Readiness);
+
+        public Task<string[]> NodesHoldingMemshackAsync(string memshack)
+        {
+            Interlocked.Increment(ref HoldingAsked);
+            return Task.FromResult(Holding);
+        }
     }
 }
