@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using k8s;
+using Mnemo.Client;
 using Mnemo.Kubernetes;
 using Mnemo.Kubernetes.Leadership;
 using Xunit;
@@ -9,7 +10,7 @@ using Xunit.Abstractions;
 namespace Mnemo.Cluster.Tests;
 
 /// <summary>The reconciler on real silos: one silo holds the Lease and projects the Memshack into Kubernetes;
-/// killed with kill -9, another silo takes the Lease over and carries on.</summary>
+/// killed with kill -9, another silo takes the Lease over and carries on; a deleted Memshack goes once every silo let go of it.</summary>
 public sealed class ReconcilerClusterTests(ITestOutputHelper output)
 {
     [Fact]
@@ -53,6 +54,31 @@ public sealed class ReconcilerClusterTests(ITestOutputHelper output)
         await cluster.WaitUntilAsync(async () => ReadyStatus(await GetSampleAsync(client)) == "False", TimeSpan.FromSeconds(60),
             "the successor to report the sample not ready");
         Assert.Contains(leader, ReadyMessage(await GetSampleAsync(client)));
+
+        // The killed node returns and resyncs; then the Memshack is deleted: the finalizer waits for every silo to let go.
+        await cluster.RestartAsync(leaderIndex);
+        await cluster.WaitUntilAsync(async () => ReadyStatus(await GetSampleAsync(client)) == "True", TimeSpan.FromSeconds(90),
+            "the sample Ready=True again after the node returned");
+        var deleted = await CliRunner.KubectlAsync(cluster.Kubeconfig, "delete", "memshack", "sample", "--timeout=60s");
+        Assert.True(deleted.ExitCode == 0, deleted.Stderr);
+        await cluster.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                await GetSampleAsync(client);
+                return false;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return true;
+            }
+        }, TimeSpan.FromSeconds(30), "the sample to be gone");
+        await using MnemoClient mnemo = await cluster.ConnectAsync();
+        foreach (var node in cluster.Settings)
+            Assert.DoesNotContain((await mnemo.GetNodeUsageAsync(node.NodeName)).Regions, r => r.Name.StartsWith("memshack.default.sample.", StringComparison.Ordinal));
+        var events = await client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=sample");
+        Assert.Contains(events.Items, e => e.Reason == "CleanedUp");
+        Assert.Contains("Memshack default/sample: cleaned up on every silo; finalizer mnemo.dev/cleanup removed", cluster.Log);
     }
 
     private static async Task<JsonElement> GetSampleAsync(IKubernetes client) =>
