@@ -2,7 +2,7 @@ namespace Mnemo.Kubernetes.Leadership;
 
 /// <summary>How the silos elect the one that runs the reconciler: a <c>coordination.k8s.io/v1</c> Lease
 /// in the silos' namespace. A holder that stops renewing loses the lease after <see cref="LeaseDuration"/>.</summary>
-public sealed class LeaderElectionOptions
+public sealed record LeaderElectionOptions
 {
     public const string DefaultLeaseName = "mnemo-reconciler";
 
