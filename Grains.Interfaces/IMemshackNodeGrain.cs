@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Mnemo.Grains.Interfaces;
 
 /// <summary>What one silo knows about the Memshacks it serves; key = node name, so the activation
@@ -6,7 +8,9 @@ namespace Mnemo.Grains.Interfaces;
 public interface IMemshackNodeGrain : IGrainWithStringKey
 {
     /// <summary>The port this silo's data plane listens on (its host is the silo's own).</summary>
-    [Alias("GetDataPort")]
+    /// <remarks>Answered even while a move step runs here: a step on a peer may wait for this port (a node that
+    /// has just joined is connected to for the first time), and that peer's step may be the one this one waits for.</remarks>
+    [Alias("GetDataPort"), AlwaysInterleave]
     Task<int> GetDataPortAsync();
 
     /// <summary>This silo's view of shard <paramref name="shard"/> of <paramref name="memshack"/> (<c>namespace/name</c>).</summary>

@@ -7,11 +7,13 @@ namespace Mnemo.Grains.Interfaces;
 /// <see cref="Switching"/> (writes held for a moment while every gateway turns to the new topology),
 /// <see cref="Cleaning"/> (each node drops the replicas and keys it no longer holds), then
 /// <see cref="Done"/>: the last move stays in the status with its figures until the next one starts.
-/// <see cref="KeysRemaining"/> counts the items of the shards not copied yet (as their replicas held them when the copy began).
+/// <see cref="KeysRemaining"/> counts the items of the shards not copied yet (as their replicas held them when the copy began);
+/// <see cref="KeysMoved"/> the items whose Ch3 shard changed, <see cref="KeysCopied"/> every item written into the new topology
+/// (the moved ones and the shards placed on other nodes). A shard that keeps its index and its replica nodes is not scanned.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("mnemo.MemshackMove")]
 public sealed record MemshackMove(string Phase, MemshackTopology From, MemshackTopology To, int[] ShardsDone, long KeysScanned, long KeysMoved,
-    long KeysRemaining, DateTimeOffset StartedAt, string? Message = null)
+    long KeysRemaining, DateTimeOffset StartedAt, string? Message = null, long KeysCopied = 0)
 {
     public const string Mirroring = "Mirroring";
     public const string Copying = "Copying";

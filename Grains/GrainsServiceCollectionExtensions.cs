@@ -11,6 +11,8 @@ public static class GrainsSiloBuilderExtensions
     public static ISiloBuilder AddMnemoGrains(this ISiloBuilder silo)
     {
         silo.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
+        silo.Services.AddSingleton<ISnapshotParticipants, GrainSnapshotParticipants>();
+        silo.Services.AddSingleton<SnapshotHooks>();
         // Mnemo's own exceptions (the engine's reasons among them) reach callers with their type name and message.
         silo.Services.Configure<ExceptionSerializationOptions>(options => options.SupportedNamespacePrefixes.Add("Mnemo"));
         return silo;

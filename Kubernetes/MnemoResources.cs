@@ -13,6 +13,15 @@ public static class MnemoResources
     public const string ClusterVersionKind = "ClusterVersion";
     public const string ClusterVersionPlural = "clusterversions";
 
+    public const string ClusterSnapshotKind = "ClusterSnapshot";
+    public const string ClusterSnapshotPlural = "clustersnapshots";
+
+    public const string ClusterSnapshotRestoreKind = "ClusterSnapshotRestore";
+    public const string ClusterSnapshotRestorePlural = "clustersnapshotrestores";
+
+    /// <summary>Keeps a deleted <c>ClusterSnapshot</c> until its engine snapshots are dropped on every node.</summary>
+    public const string ClusterSnapshotFinalizer = "mnemo.dev/engine-snapshots";
+
     /// <summary>Label on every membership object: the (label-safe) Orleans ClusterId.</summary>
     public const string ClusterIdLabel = "mnemo.dev/cluster-id";
 

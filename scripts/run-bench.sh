@@ -2,13 +2,13 @@
 # Runs every benchmark program; each one runs its own baseline in the same run and prints
 # "key value unit" lines plus a summary. Output is also kept in build/bench/<name>.txt.
 # Pass names to run only some: scripts/run-bench.sh engine orleans
-# (engine-c, engine, orleans, gateway, gateway-cluster, dataplane, reshard)
+# (engine-c, engine, orleans, gateway, gateway-cluster, grpc, dataplane, reshard, snapshot)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build/bench
 mkdir -p "$out"
 selected=("$@")
-[[ ${#selected[@]} -gt 0 ]] || selected=(engine-c engine orleans gateway gateway-cluster dataplane reshard)
+[[ ${#selected[@]} -gt 0 ]] || selected=(engine-c engine orleans gateway gateway-cluster grpc dataplane reshard snapshot)
 
 run() { # name, command...
   local name=$1; shift
@@ -24,8 +24,10 @@ for name in "${selected[@]}"; do
     orleans)  run orleans dotnet run -c Release --no-build --project tests/Benchmarks/OrleansBench ;;
     gateway)  run gateway dotnet run -c Release --no-build --project tests/Benchmarks/GatewayBench ;;
     gateway-cluster) run gateway-cluster dotnet run -c Release --no-build --project tests/Benchmarks/GatewayBench -- cluster ;;
+    grpc)     run grpc dotnet run -c Release --no-build --project tests/Benchmarks/GatewayBench -- grpc ;;
     dataplane) run dataplane dotnet run -c Release --no-build --project tests/Benchmarks/DataPlaneBench ;;
     reshard)  run reshard dotnet run -c Release --no-build --project tests/Benchmarks/ReshardBench ;;
-    *) echo "unknown benchmark '$name' (engine-c, engine, orleans, gateway, gateway-cluster, dataplane, reshard)" >&2; exit 2 ;;
+    snapshot) run snapshot dotnet run -c Release --no-build --project tests/Benchmarks/SnapshotBench ;;
+    *) echo "unknown benchmark '$name' (engine-c, engine, orleans, gateway, gateway-cluster, grpc, dataplane, reshard, snapshot)" >&2; exit 2 ;;
   esac
 done

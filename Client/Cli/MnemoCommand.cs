@@ -19,7 +19,7 @@ public static class MnemoCommand
         };
         var ns = new Option<string?>("--namespace", "-n")
         {
-            Description = "namespace of the membership resources (default: the kubeconfig context's) and of the Memshack verify names (default: default)",
+            Description = "namespace of the membership resources and of the cluster snapshots (default: the kubeconfig context's), and of the Memshack verify names (default: default)",
             Recursive = true,
         };
         var clusterId = new Option<string?>("--cluster-id")
@@ -57,6 +57,7 @@ public static class MnemoCommand
         verify.SetAction((parse, cancel) => CommandRunner.RunAsync(Connection(parse), parse.GetValue(output),
             (client, format, token) => VerifyCommand.RunAsync(client, format, $"{parse.GetValue(ns) ?? "default"}/{parse.GetValue(memshack)}", token), cancel));
         root.Subcommands.Add(verify);
+        root.Subcommands.Add(ClusterSnapCommand.Create(kubeconfig, ns, output));
         return root;
     }
 }

@@ -27,7 +27,7 @@ public sealed class CasClock
     private readonly Func<long> _microseconds;
     private ulong _last;
 
-    /// <param name="ordinal">This node's index among the cluster's nodes (0 to <see cref="MaxOrdinal"/>), distinct per node.</param>
+    /// <param name="ordinal">This node's ordinal (0 to <see cref="MaxOrdinal"/>), distinct per node and fixed for its name.</param>
     /// <param name="microseconds">Microseconds since the Unix epoch (tests pass a fixed clock).</param>
     public CasClock(int ordinal, Func<long>? microseconds = null)
     {

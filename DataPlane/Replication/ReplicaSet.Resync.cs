@@ -11,7 +11,9 @@ namespace Mnemo.DataPlane;
 //  2. A barrier waits for writes that began before step 1 (they did not copy to it).
 //  3. The replica's own keys and CAS are listed (a scan of it; memory grows with its key count).
 //  4. The peer's items are streamed in chunks and copied with their CAS and stale mark, each under its
-//     key's stripe: a key the replica lacks is added; a key it holds with an older CAS is replaced,
+//     key's stripe: a key the replica lacks is written as an ordered write of its version (a delete
+//     that reached the replica since the peer was read, through another silo's replica set, left a
+//     newer tombstone there, which refuses it); a key it holds with an older CAS is replaced,
 //     compared against that CAS, so a newer copy made since step 1 is never overwritten; a key it
 //     holds with the same or a newer CAS is kept; a tombstoned key is skipped, so a delete made during
 //     the copy is not undone.
@@ -213,9 +215,11 @@ public sealed partial class ReplicaSet
             {
                 return CacheStatus.NotStored;
             }
-            // Compared against what was listed: a copy made since (a newer version) answers EXISTS/NOT_STORED and stays.
-            var copy = new CacheWriteOptions(CasIn: holds ? heldCas : 0, CasNew: item.Cas, Stale: item.Stale);
-            CacheResult reply = await slot.Replica.StoreAsync(holds ? CacheStoreMode.Cas : CacheStoreMode.Add, item.Key, item.Value, item.Flags, item.Exptime,
+            // Compared against what was listed: a copy made since (a newer version) answers EXISTS/NOT_STORED and stays. A key
+            // the replica did not hold is written as an ordered write of its version, so the tombstone of a delete that reached
+            // the replica since (through another silo's replica set, which this resync does not see) refuses it.
+            var copy = new CacheWriteOptions(CasIn: holds ? heldCas : 0, CasNew: item.Cas, Stale: item.Stale, Ordered: !holds);
+            CacheResult reply = await slot.Replica.StoreAsync(holds ? CacheStoreMode.Cas : CacheStoreMode.Set, item.Key, item.Value, item.Flags, item.Exptime,
                 copy, cancellationToken).ConfigureAwait(false);
             return reply.Status;
         }

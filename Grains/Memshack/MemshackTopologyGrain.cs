@@ -6,9 +6,10 @@ using Orleans.Runtime;
 namespace Mnemo.Grains;
 
 /// <summary>
-/// Moves a Memshack from the topology it is served with to the one its spec asks for, while it
-/// serves, and records every step in the resource's status so that whoever activates this grain next
-/// (after its silo died) resumes from there. Each step is idempotent and asked of every active silo:
+/// Moves a Memshack from the topology it is served with to the one its spec asks for over the
+/// cluster's known nodes (<see cref="IKnownNodes"/>: a node joins on its silo's first start and leaves
+/// when an operator removes it), while it serves, and records every step in the resource's status so
+/// that whoever activates this grain next (after its silo died) resumes from there. Each step is idempotent and asked of every active silo:
 /// <list type="number">
 /// <item><b>Mirroring</b>: every silo starts writing into both topologies (the old one decides).</item>
 /// <item><b>Copying</b>: for each shard of the old topology, a silo holding an in-sync replica copies it
@@ -21,7 +22,8 @@ namespace Mnemo.Grains;
 /// A key is in the old topology until the switch and in the new one from the copy on, so it is never in
 /// neither; no write is lost because the old topology decides every write until all gateways turn at once.
 /// </summary>
-public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMembershipService membership, ILogger<MemshackTopologyGrain> logger)
+public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IKnownNodes knownNodes, IClusterMembershipService membership,
+    ILogger<MemshackTopologyGrain> logger)
     : Grain, IMemshackTopologyGrain
 {
     private static readonly TimeSpan HoldLease = TimeSpan.FromSeconds(5);
@@ -31,20 +33,27 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
 
     private Task? _running;
     private MemshackMove? _move;
+    private string? _waiting;
 
     private string Key => this.GetPrimaryKeyString();
 
-    public async Task<MemshackMove?> ReconcileAsync(string[] nodes)
+    public async Task<MemshackMove?> ReconcileAsync()
     {
         if (_running is { IsCompleted: false })
             return _move;
-        (string ns, string name) = Split(Key);
+        (string ns, string name) = ResourceKey.Split(Key);
         MemshackState? state = await store.ReadAsync(ns, name, CancellationToken.None);
         if (state is null)
             return null;
-        var desired = new MemshackTopology(state.Resource.Spec.NumShards, state.Resource.Spec.NumReplicas, [.. nodes.Order(StringComparer.Ordinal)]);
+        IReadOnlyList<string> known = await knownNodes.ListAsync(CancellationToken.None);
+        var desired = new MemshackTopology(state.Resource.Spec.NumShards, state.Resource.Spec.NumReplicas, [.. known.Order(StringComparer.Ordinal)]);
         if (state.Served is null)
         {
+            if (NotPlaceable(desired, []) is { } reason)
+            {
+                LogWaiting(Key, desired.ToString(), reason);
+                return null;
+            }
             await store.WriteAsync(ns, name, desired, null, CancellationToken.None);
             return null;
         }
@@ -53,6 +62,11 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
         {
             if (state.Served.SameAs(desired))
                 return null;
+            if (NotPlaceable(desired, state.Served.Nodes) is { } reason)
+            {
+                LogWaiting(Key, desired.ToString(), reason);
+                return null;
+            }
             move = new MemshackMove(MemshackMove.Mirroring, state.Served, desired, [], 0, 0, 0, DateTimeOffset.UtcNow);
             await store.WriteAsync(ns, name, state.Served, move, CancellationToken.None);
             LogMoveStarted(Key, move.From.ToString(), move.To.ToString());
@@ -60,6 +74,20 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
         _move = move;
         _running = RunAsync(ns, name, move);
         return move;
+    }
+
+    /// <summary>
+    /// Why the Memshack cannot be placed over <paramref name="desired"/> now, or null: too few known nodes for
+    /// its replicas, or a joining node (not in <paramref name="placedOver"/>) not active yet; its new replicas
+    /// are filled by the copy, which needs its silo up.
+    /// </summary>
+    private string? NotPlaceable(MemshackTopology desired, string[] placedOver)
+    {
+        if (desired.Nodes.Length < desired.Replicas)
+            return $"{desired.Replicas} replicas need {desired.Replicas} known nodes, {desired.Nodes.Length} are known";
+        HashSet<string> active = ActiveNodes().ToHashSet(StringComparer.Ordinal);
+        string[] waiting = desired.Nodes.Except(placedOver, StringComparer.Ordinal).Where(n => !active.Contains(n)).ToArray();
+        return waiting.Length == 0 ? null : $"the joining nodes {string.Join(", ", waiting)} are not active yet";
     }
 
     /// <summary>Runs the move's steps to the end, retrying a failed step (each is idempotent) until the Memshack is gone.</summary>
@@ -116,9 +144,13 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
     private async Task<MemshackMove> CopyAsync(string ns, string name, MemshackMove move)
     {
         IReadOnlyList<IReadOnlyList<string>> map = ReplicaPlacement.ShardMap(Key, move.From.Shards, move.From.Replicas, move.From.Nodes);
+        IReadOnlyList<IReadOnlyList<string>> next = ReplicaPlacement.ShardMap(Key, move.To.Shards, move.To.Replicas, move.To.Nodes);
         var done = new SortedSet<int>(move.ShardsDone);
+        // With the shard count unchanged no key changes shard: a shard placed only on nodes that hold it now needs no copy.
+        if (move.From.Shards == move.To.Shards)
+            done.UnionWith(Enumerable.Range(0, move.From.Shards).Where(shard => next[shard].All(map[shard].Contains)));
         Dictionary<int, long> items = await CountItemsAsync(map, done);
-        move = move with { KeysRemaining = items.Values.Sum() };
+        move = move with { ShardsDone = [.. done], KeysRemaining = items.Values.Sum() };
         await RecordAsync(ns, name, move.From, move);
         for (int shard = 0; shard < move.From.Shards; shard++)
         {
@@ -129,7 +161,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
             move = move with
             {
                 ShardsDone = [.. done], KeysScanned = move.KeysScanned + copied.Scanned, KeysMoved = move.KeysMoved + copied.Moved,
-                KeysRemaining = Math.Max(0, move.KeysRemaining - items[shard]),
+                KeysCopied = move.KeysCopied + copied.Copied, KeysRemaining = Math.Max(0, move.KeysRemaining - items[shard]),
             };
             await RecordAsync(ns, name, move.From, move);
         }
@@ -188,7 +220,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
                         await RecordAsync(ns, name, move.From, move with
                         {
                             KeysScanned = move.KeysScanned + progress.Scanned, KeysMoved = move.KeysMoved + progress.Moved,
-                            KeysRemaining = Math.Max(0, move.KeysRemaining - progress.Scanned),
+                            KeysCopied = move.KeysCopied + progress.Copied, KeysRemaining = Math.Max(0, move.KeysRemaining - progress.Scanned),
                         });
                     }
                     await Task.Delay(PollInterval);
@@ -286,14 +318,17 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IClusterMe
         }
     }
 
-    private static (string Namespace, string Name) Split(string key)
-    {
-        int slash = key.IndexOf('/');
-        return slash > 0 ? (key[..slash], key[(slash + 1)..]) : throw new ArgumentException($"'{key}' is not namespace/name");
-    }
-
     private void LogMoveStarted(string memshack, string from, string to) =>
         logger.LogInformation("Memshack {Memshack} moves from {From} to {To}", memshack, from, to);
+
+    /// <summary>Logged once per reason: every silo asks again every few seconds.</summary>
+    private void LogWaiting(string memshack, string to, string reason)
+    {
+        if (_waiting == $"{to}: {reason}")
+            return;
+        _waiting = $"{to}: {reason}";
+        logger.LogInformation("Memshack {Memshack} waits to be placed as {To}: {Reason}", memshack, to, reason);
+    }
 
     private void LogStepFailed(string memshack, string phase, string reason) =>
         logger.LogWarning("Memshack {Memshack} move, step {Phase}, failed and is retried: {Reason}", memshack, phase, reason);

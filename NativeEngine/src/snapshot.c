@@ -300,14 +300,16 @@ mnemo_status mnemo_snapshot_restore(mnemo_pool *pool, uint32_t region, uint64_t 
     intent_set(pool, region, INTENT_RESTORE, INTENT_STAGING, id, epoch);
     ref_vec sources = {0}, staged = {0};
     st = scan_collect(pool, region, restorable, snap, &sources);
-    /* Restored items get fresh CAS values: to a client they are new writes. They keep being stale
-     * when they were; a won recache token belonged to the replaced view and is not restored. */
+    /* Restored items keep the CAS they had in the snapshot: the view is the snapshot's, and the
+     * replicas of a shard (whose writes carry one CAS for all) restore to equal items. The counter
+     * is past every CAS already, so later writes still get larger ones. They keep being stale when
+     * they were; a won recache token belonged to the replaced view and is not restored. */
     for (size_t i = 0; st == MNEMO_OK && i < sources.len; i++) {
         item *src = item_at(pool, sources.refs[i]);
         if (item_is_tombstone(src))
             continue;
         st = stage_item(pool, region, epoch, item_key(src), src->key_len, item_value(src),
-                        src->value_len, src->flags, src->exptime, cas_next(pool),
+                        src->value_len, src->flags, src->exptime, src->cas,
                         item_state(src) & MNEMO_ITEM_STALE, &staged);
     }
     if (st == MNEMO_OK) {

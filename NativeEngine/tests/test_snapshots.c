@@ -102,6 +102,25 @@ static void restore_keeps_other_snapshots(void)
     CHECK_ST(mnemo_snapshot_restore(pool, region, 999), MNEMO_NOT_FOUND);
 }
 
+/* A restored item has the CAS it had when the snapshot was taken, also when it changed since. */
+static void restore_keeps_the_snapshot_cas(void)
+{
+    uint64_t before = 0, after = 0, snap;
+    const uint8_t *key = (const uint8_t *)"k";
+    CHECK_ST(mnemo_store(pool, region, MNEMO_SET, key, 1, (const uint8_t *)"old", 3, 7, 0, NULL, &before), MNEMO_OK);
+    CHECK_ST(mnemo_snapshot_create(pool, region, &snap), MNEMO_OK);
+    CHECK_ST(mnemo_store(pool, region, MNEMO_SET, key, 1, (const uint8_t *)"new", 3, 8, 0, NULL, &after), MNEMO_OK);
+    CHECK(after > before);
+    CHECK_ST(mnemo_snapshot_restore(pool, region, snap), MNEMO_OK);
+    uint8_t value[8];
+    uint32_t len = 0;
+    mnemo_item_info info;
+    CHECK_ST(mnemo_get(pool, region, key, 1, value, sizeof value, &len, &info, NULL), MNEMO_OK);
+    CHECK(len == 3 && memcmp(value, "old", 3) == 0 && info.flags == 7 && info.cas == before);
+    CHECK_ST(mnemo_delete(pool, region, key, 1, NULL), MNEMO_OK);
+    CHECK_ST(mnemo_snapshot_delete(pool, region, snap), MNEMO_OK);
+}
+
 static void snapshots_survive_reopen(void)
 {
     mnemo_pool_stats before;
@@ -234,6 +253,7 @@ int main(void)
     CHECK_ST(mnemo_region_create(pool, "snaps", &region), MNEMO_OK);
     RUN(snapshots_see_their_epoch);
     RUN(restore_keeps_other_snapshots);
+    RUN(restore_keeps_the_snapshot_cas);
     RUN(snapshots_survive_reopen);
     RUN(delete_releases_versions);
     RUN(export_import_round_trip);

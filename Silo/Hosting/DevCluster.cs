@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Mnemo.Api;
 using Mnemo.KubeApiServer;
 
 namespace Mnemo.Silo;
@@ -23,7 +24,7 @@ public static class DevCluster
         usage: mnemo-silo dev-cluster [options]
           --nodes N             silos node-0..N-1 (default 3, at most 10)
           --state DIR           state folder: API objects, kubeconfig, pools when /dev/shm is not writable (default .state/dev)
-          --base-port P         silo i listens on P+i (Orleans), P+10+i (health), P+20+i (data plane), P+30+i (Orleans gateway) (default 11111)
+          --base-port P         silo i listens on P+i (Orleans), P+10+i (health), P+20+i (data plane), P+30+i (Orleans gateway), P+40+i (gRPC) (default 11111)
           --api-port P          the embedded Kubernetes API (default 6443)
           --pool-capacity SIZE  each node's DRAM-emulated pool, a Kubernetes quantity (default 256Mi)
           --crds DIR            CustomResourceDefinitions to register (default k8s/crds)
@@ -31,7 +32,7 @@ public static class DevCluster
         """;
 
     /// <summary>Settings of node <paramref name="index"/>: silo port base+i, health base+10+i, data base+20+i,
-    /// Orleans gateway base+30+i, and each Memshack's gateway on its <c>mcrouter_port</c>+i (the silos share one host).</summary>
+    /// Orleans gateway base+30+i, gRPC base+40+i, and each Memshack's gateway on its <c>mcrouter_port</c>+i (the silos share one host).</summary>
     public static SiloSettings NodeSettings(int index, int nodes, string stateDir, int basePort, ulong poolCapacity, string kubeconfig)
     {
         var name = $"node-{index}";
@@ -42,6 +43,7 @@ public static class DevCluster
             HealthPort = basePort + 10 + index,
             DataPort = basePort + 20 + index,
             GatewayPort = basePort + 30 + index,
+            Grpc = new GrpcGatewayOptions { Port = basePort + 40 + index },
             ClusterId = ClusterId,
             Kubeconfig = kubeconfig,
             Nodes = Enumerable.Range(0, nodes).Select(i => $"node-{i}").ToArray(),
@@ -84,7 +86,7 @@ public static class DevCluster
         string kubeconfig = Path.Combine(stateDir, "kubeconfig");
         SiloSettings[] settings = Enumerable.Range(0, nodes).Select(i => NodeSettings(i, nodes, stateDir, basePort, capacity, kubeconfig)).ToArray();
         PortCheck.EnsureFree(IPAddress.Loopback, settings
-            .SelectMany(s => new[] { (s.SiloPort, $"{s.NodeName} Orleans silo"), (s.HealthPort, $"{s.NodeName} health"), (s.DataPort, $"{s.NodeName} data plane"), (s.GatewayPort, $"{s.NodeName} Orleans gateway") })
+            .SelectMany(s => new[] { (s.SiloPort, $"{s.NodeName} Orleans silo"), (s.HealthPort, $"{s.NodeName} health"), (s.DataPort, $"{s.NodeName} data plane"), (s.GatewayPort, $"{s.NodeName} Orleans gateway"), (s.Grpc.Port, $"{s.NodeName} gRPC") })
             .Prepend((apiPort, "Kubernetes API")));
         // make clean removes the pools outside the state folder by this list.
         await File.WriteAllLinesAsync(Path.Combine(stateDir, "pool-files"), settings.Select(s => s.PoolPath));
@@ -148,7 +150,7 @@ public static class DevCluster
         print($"Mnemo dev cluster: {silos.Length} silos on loopback, state in {stateDir}");
         print($"  Kubernetes API: {api}  (kubeconfig {kubeconfig})");
         foreach (var s in silos)
-            print($"  {s.NodeName}: Orleans silo {s.Host}:{s.SiloPort}, gateway {s.Host}:{s.GatewayPort}, health http://{s.Host}:{s.HealthPort}/readyz, data plane {s.Host}:{s.DataPort}, pool {s.PoolPath} ({s.PoolCapacity >> 20} MiB)");
+            print($"  {s.NodeName}: Orleans silo {s.Host}:{s.SiloPort}, gateway {s.Host}:{s.GatewayPort}, health http://{s.Host}:{s.HealthPort}/readyz, data plane {s.Host}:{s.DataPort}, gRPC 127.0.0.1:{s.Grpc.Port}, pool {s.PoolPath} ({s.PoolCapacity >> 20} MiB)");
         if (applied.Count > 0)
             print($"  applied: {string.Join(", ", applied)}");
         print("Memshacks are served on mcrouter_port + node index by every silo (node-0 on the port itself).");

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Mnemo.Api;
 using Mnemo.DataPlane;
 using Mnemo.Grains;
 using Mnemo.Kubernetes;
@@ -15,9 +16,10 @@ namespace Mnemo.Silo;
 
 /// <summary>
 /// Builds a silo: one web host with the Orleans silo (membership in the Kubernetes API), the
-/// node's pool, HTTP health probes, and the Memshack service (the replica data plane and a
-/// memcached gateway per Memshack the API declares). Shutdown runs in one order: the health port
-/// closes first, then the Memshack gateways and the data plane, then the silo leaves the cluster.
+/// node's pool, HTTP health probes and metrics, the gRPC API (<c>Api/</c>), and the Memshack service
+/// (the replica data plane and a memcached gateway per Memshack the API declares). Shutdown runs in
+/// one order: the health and gRPC ports (one Kestrel server) close first, then the Memshack
+/// gateways and the data plane, then the silo leaves the cluster.
 /// </summary>
 public static class SiloHost
 {
@@ -27,6 +29,8 @@ public static class SiloHost
         PortCheck.EnsureFree(address, [
             (settings.SiloPort, "Orleans silo port"), (settings.GatewayPort, "Orleans gateway port"),
             (settings.HealthPort, "health port"), (settings.DataPort, "data plane port")]);
+        if (settings.Grpc.Port > 0)
+            PortCheck.EnsureFree(GrpcGateway.AddressOf(settings.Grpc, address), [(settings.Grpc.Port, "gRPC port")]);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "mnemo-silo" });
         builder.Logging.ClearProviders();
@@ -41,6 +45,8 @@ public static class SiloHost
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
         // Orleans' placement retries narrate every attempt through Polly at Information.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // A gRPC call that ends in an error status is logged at Information: the client has the status.
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         // The watchdog's first check measures from the machine's boot, not the process start: a false alarm each start.
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
         configureLogging?.Invoke(builder.Logging);
@@ -49,6 +55,8 @@ public static class SiloHost
         {
             kestrel.AddServerHeader = false;
             kestrel.Listen(address, settings.HealthPort, listen => listen.Protocols = HttpProtocols.Http1);
+            if (settings.Grpc.Port > 0)
+                GrpcGateway.Listen(kestrel, settings.Grpc, address);
         });
         // One socket transport for the host: Kestrel's health port, and the data plane and memcached
         // gateways that the Memshack service binds on it while the silo runs.
@@ -93,16 +101,31 @@ public static class SiloHost
         services.AddHostedService(sp => sp.GetRequiredService<MemshackService>());
         services.AddSingleton<IMemshackStatusStore, MemshackStatusStore>();
         services.AddHostedService<ReconcilerLeadership>();
+        services.AddSingleton(sp => new NodeRegistry(kubernetes.Client, settings.Namespace, sp.GetRequiredService<ILoggerFactory>().CreateLogger<NodeRegistry>()));
+        services.AddSingleton<IKnownNodes, RegisteredNodes>();
+        if (settings.Grpc.Port > 0)
+            services.AddMnemoGrpcGateway(settings.Grpc);
+        services.AddSiloMetrics();
+        services.AddSingleton<IClusterSnapshotStore, ClusterSnapshotStore>();
+        services.AddSingleton<OrphanSnapshotSweep>();
+        services.AddHostedService<ClusterSnapshotService>();
 
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.
         app.Services.GetRequiredService<NodePool>();
         app.MapHealthEndpoints();
+        app.MapMetricsEndpoint(settings.HealthPort);
+        if (settings.Grpc.Port > 0)
+            app.MapMnemoGrpcGateway(settings.Grpc);
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, data plane {Host}:{DataPort}, Kubernetes API {Api}",
+            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}",
             settings.NodeName, settings.ClusterId, settings.Host, settings.SiloPort, settings.Host, settings.GatewayPort, settings.Host, settings.HealthPort,
-            settings.Host, settings.DataPort, kubernetes.Configuration.Host));
+            settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host));
         return app;
     }
+
+    private static string GrpcEndpoint(GrpcGatewayOptions grpc, IPAddress address) => grpc.Port == 0
+        ? "off"
+        : $"{(grpc.CertificatePath is null ? "h2c" : "TLS")} {GrpcGateway.AddressOf(grpc, address)}:{grpc.Port}";
 }

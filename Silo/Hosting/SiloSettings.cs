@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Mnemo.Api;
 using Mnemo.DataPlane;
 using Mnemo.Kubernetes.Leadership;
 using Mnemo.NativeEngine;
@@ -30,7 +31,7 @@ public sealed record SiloSettings
         ("--cluster-id", "CLUSTER_ID", $"Orleans cluster id; silos with the same id form one cluster (default {DefaultClusterId})"),
         ("--namespace", "NAMESPACE", "Kubernetes namespace of the membership resources (default $POD_NAMESPACE, else default)"),
         ("--kubeconfig", "KUBECONFIG", "kubeconfig of the Kubernetes API (default: in-cluster service account, else $KUBECONFIG, else ~/.kube/config)"),
-        ("--nodes", "NODES", "comma-separated node names that hold Memshack replicas; Memshacks wait until they are all active (default: the active nodes)"),
+        ("--nodes", "NODES", "comma-separated node names to wait for (active and registered) before Memshacks are placed over the known nodes (default: none)"),
         ("--state-dir", "STATE_DIR", "folder of the silo's state (default .state/<node>)"),
         ("--pool-path", "POOL_PATH", "the memory pool: a file, an fsdax file or a devdax device (default <state-dir>/pool)"),
         ("--pool-capacity", "POOL_CAPACITY", "pool size: bytes or a Kubernetes quantity, 256Mi = 256 x 2^20, 256M = 256 x 10^6 (default 256Mi)"),
@@ -49,6 +50,10 @@ public sealed record SiloSettings
         ("--leader-lease-duration", "LEADER_LEASE_DURATION", "how long the reconciler's Lease keeps other silos out when its holder stops renewing (default 00:00:15)"),
         ("--leader-renew-deadline", "LEADER_RENEW_DEADLINE", "how long the reconciling silo tries to renew its Lease before it stops reconciling (default 00:00:10)"),
         ("--leader-retry-period", "LEADER_RETRY_PERIOD", "pause between two attempts to take or renew the reconciler's Lease (default 00:00:02)"),
+        ("--grpc-port", "GRPC_PORT", $"gRPC API port, h2c on loopback unless a certificate is given; 0: none (default {GrpcGatewayOptions.DefaultPort})"),
+        ("--grpc-certificate", "GRPC_CERTIFICATE", "PEM certificate of the gRPC port: it then serves TLS on the silo's address (default none)"),
+        ("--grpc-certificate-key", "GRPC_CERTIFICATE_KEY", "PEM private key of that certificate (default: in the certificate file)"),
+        ("--grpc-max-message-size", "GRPC_MAX_MESSAGE_SIZE", $"largest gRPC message, a size; larger requests get RESOURCE_EXHAUSTED (default {GrpcGatewayOptions.DefaultMaxMessageBytes})"),
     ];
 
     public const int DefaultSiloPort = 11111;
@@ -81,7 +86,7 @@ public sealed record SiloSettings
     /// <summary>Null: the in-cluster service account when in a pod, else <c>$KUBECONFIG</c> or <c>~/.kube/config</c>.</summary>
     public string? Kubeconfig { get; init; }
 
-    /// <summary>Nodes expected to hold Memshack replicas; empty: whichever nodes are active.</summary>
+    /// <summary>Nodes to wait for (active and registered) before Memshacks are placed over the cluster's known nodes; empty: none.</summary>
     public IReadOnlyList<string> Nodes { get; init; } = [];
 
     public required string StateDir { get; init; }
@@ -109,6 +114,9 @@ public sealed record SiloSettings
 
     /// <summary>The election of the silo that runs the reconciler (Lease <c>mnemo-reconciler</c> in <see cref="Namespace"/>).</summary>
     public LeaderElectionOptions LeaderElection { get; init; } = new();
+    /// <summary>The gRPC API (<c>Api/</c>); port 0, the default of a settings object built in code, runs none.
+    /// Read from the configuration, the port defaults to <see cref="GrpcGatewayOptions.DefaultPort"/>.</summary>
+    public GrpcGatewayOptions Grpc { get; init; } = new();
 
     public IEnumerable<string> ToArguments()
     {
@@ -144,6 +152,16 @@ public sealed record SiloSettings
         yield return "--leader-lease-duration"; yield return LeaderElection.LeaseDuration.ToString("c", CultureInfo.InvariantCulture);
         yield return "--leader-renew-deadline"; yield return LeaderElection.RenewDeadline.ToString("c", CultureInfo.InvariantCulture);
         yield return "--leader-retry-period"; yield return LeaderElection.RetryPeriod.ToString("c", CultureInfo.InvariantCulture);
+        yield return "--grpc-port"; yield return Number(Grpc.Port);
+        if (Grpc.CertificatePath is not null)
+        {
+            yield return "--grpc-certificate"; yield return Grpc.CertificatePath;
+        }
+        if (Grpc.CertificateKeyPath is not null)
+        {
+            yield return "--grpc-certificate-key"; yield return Grpc.CertificateKeyPath;
+        }
+        yield return "--grpc-max-message-size"; yield return Number(Grpc.MaxMessageBytes);
     }
 
     /// <summary>Reads and validates the settings; throws <see cref="SiloConfigurationException"/>
@@ -194,6 +212,21 @@ public sealed record SiloSettings
                         ? version
                         : throw new SiloConfigurationException("MEMCACHED_VERSION", version, "one word of printable ASCII, such as 1.6.18-mnemo")
                     : GatewayDefaults.Version,
+            },
+            Grpc = new GrpcGatewayOptions
+            {
+                Port = Get("GRPC_PORT") is { } grpcPort
+                    ? int.TryParse(grpcPort, NumberStyles.None, CultureInfo.InvariantCulture, out var g) && g < 65536
+                        ? g
+                        : throw new SiloConfigurationException("GRPC_PORT", grpcPort, "a TCP port (1-65535), or 0 for no gRPC API")
+                    : GrpcGatewayOptions.DefaultPort,
+                CertificatePath = Get("GRPC_CERTIFICATE") is { } certificate
+                    ? File.Exists(certificate) ? certificate : throw new SiloConfigurationException("GRPC_CERTIFICATE", certificate, "an existing PEM file")
+                    : null,
+                CertificateKeyPath = Get("GRPC_CERTIFICATE_KEY") is { } key
+                    ? File.Exists(key) ? key : throw new SiloConfigurationException("GRPC_CERTIFICATE_KEY", key, "an existing PEM file")
+                    : null,
+                MaxMessageBytes = ParseBufferSize("GRPC_MAX_MESSAGE_SIZE", Get("GRPC_MAX_MESSAGE_SIZE"), GrpcGatewayOptions.DefaultMaxMessageBytes),
             },
         };
     }

@@ -26,8 +26,6 @@ public sealed class ClusterNodes(IClusterMembershipService membership, ILocalSil
     /// <summary>The newest incarnation of every node seen so far, whatever its status.</summary>
     public ImmutableDictionary<string, ClusterMember> Current => _nodes;
 
-    public IEnumerable<string> ActiveNames => _nodes.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name);
-
     /// <summary>Waits until this silo and every node of <paramref name="names"/> are Active.</summary>
     public async Task WaitUntilActiveAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken)
     {

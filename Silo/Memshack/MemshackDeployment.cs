@@ -51,6 +51,9 @@ public sealed class MemshackDeployment : IAsyncDisposable
     /// <summary>The topology being moved to, or null.</summary>
     public MemshackTopology? NextTopology => _next?.Topology;
 
+    /// <summary>The store and port of this Memshack's memcached gateway here.</summary>
+    public ServedGateway Gateway => new(_store, _gateway.Endpoint.Port);
+
     public static string KeyOf(MemshackResource resource) => $"{resource.Namespace}/{resource.Name}";
 
     /// <summary>Shard → replica nodes; the same on every silo given the same topology.</summary>
@@ -230,6 +233,9 @@ public sealed class MemshackDeployment : IAsyncDisposable
     /// </summary>
     public async Task AntiEntropyAsync(CancellationToken cancellationToken)
     {
+        // Writes held: a snapshot or restore is switching the replicas, and a repair now would mix their states.
+        if (_store.Fence.IsHeld)
+            return;
         foreach (ServedShard shard in Shards)
         {
             int ordering = shard.Replicas.OrderingReplica;

@@ -9,19 +9,23 @@ using Microsoft.Extensions.Logging;
 using Mnemo.DataPlane;
 using Mnemo.Grains;
 using Mnemo.Grains.Interfaces;
+using Mnemo.Kubernetes;
 using Mnemo.NativeEngine;
 
 namespace Mnemo.Silo;
 
 /// <summary>
 /// Serves, on this silo, the Memshacks the Kubernetes API declares. It starts the replica data plane,
-/// waits for the configured nodes to be active, then follows the Memshack resources level by level:
+/// registers this node among the cluster's known nodes (<see cref="NodeRegistry"/>, which also gives its
+/// CAS ordinal), waits for the configured nodes to be active and known, then follows the Memshack
+/// resources level by level:
 /// each change of the set starts a Memshack's replica sets and memcached gateway with the topology its
 /// status records (mirroring into the next one while a move is under way), restarts them when a spec
 /// field other than the shard and replica counts changed, stops serving an invalid one (its data kept)
 /// and deletes a removed one (its regions dropped). A changed shard or replica count is not applied
 /// here: the Memshack's <see cref="IMemshackTopologyGrain"/> moves it, calling back through
-/// <see cref="IMemshackHost"/>. Membership drives the rest: a node that returns as a new generation has
+/// <see cref="IMemshackHost"/>; so is a change of the known nodes (a node's first start, or its
+/// registration removed), which re-places the replicas over them. Membership drives the rest: a node that returns as a new generation has
 /// its replicas resynced, a maintenance pass every second repairs replicas that missed writes, and an
 /// anti-entropy pass (every <see cref="SiloSettings.AntiEntropyInterval"/>) repairs the keys whose
 /// replicas differ anyway.
@@ -33,12 +37,14 @@ public sealed class MemshackService(
     PeerDataConnections peers,
     ServedMemshacks served,
     MemshackFeed feed,
+    NodeRegistry registry,
     IGrainFactory grains,
     IConnectionListenerFactory transport,
     ILoggerFactory loggerFactory) : BackgroundService, IMemshackHost
 {
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PeerViewTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RegistrationRetry = TimeSpan.FromSeconds(1);
     private const int MoveKickPasses = 3;
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<MemshackService>();
@@ -52,7 +58,8 @@ public sealed class MemshackService(
     private readonly Dictionary<string, string> _reported = new(StringComparer.Ordinal);
     private ImmutableDictionary<string, MemshackDeployment> _deployments = ImmutableDictionary.Create<string, MemshackDeployment>(StringComparer.Ordinal);
     private DataPlaneServer? _dataPlane;
-    private string[] _nodes = [];
+    // The cluster's known nodes (registered, not removed), in ordinal name order: what Memshacks are placed over.
+    private volatile string[] _nodes = [];
     private CasClock? _casClock;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -63,13 +70,15 @@ public sealed class MemshackService(
         _logger.LogInformation("Data plane listening on {EndPoint}", _dataPlane.EndPoint);
         nodes.Restarted += OnNodeRestarted;
 
-        // The shard map is computed over the configured nodes (and whoever else is active now), never
-        // over whoever happens to be up later, so it is the same on every silo and a node that dies
-        // keeps its replicas (they are repaired when it returns).
+        // The shard map is computed over the known nodes, never over whoever happens to be up, so it is
+        // the same on every silo and a node that dies keeps its replicas (they are repaired when it
+        // returns); a node joins them on its first start and leaves when an operator removes it.
+        _casClock = new CasClock(await RegisterAsync(stoppingToken));
         await nodes.WaitUntilActiveAsync(settings.Nodes, stoppingToken);
-        _nodes = settings.Nodes.Concat(nodes.ActiveNames).Append(nodes.Self).Distinct().Order(StringComparer.Ordinal).ToArray();
-        _casClock = new CasClock(NodeOrdinal(_nodes, nodes.Self));
-        _logger.LogInformation("Memshack replicas are placed over the nodes {Nodes}", string.Join(", ", _nodes));
+        var known = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task following = FollowKnownNodesAsync(known, stoppingToken);
+        await known.Task.WaitAsync(stoppingToken);
+        _logger.LogInformation("Memshack replicas are placed over the known nodes {Nodes}", string.Join(", ", _nodes));
 
         Task maintenance = MaintainAsync(stoppingToken);
         Task antiEntropy = AntiEntropyAsync(stoppingToken);
@@ -86,6 +95,59 @@ public sealed class MemshackService(
         }
         await maintenance;
         await antiEntropy;
+        await following;
+    }
+
+    /// <summary>Registers this node (idempotent) and returns its CAS ordinal, retrying while the API does not answer.</summary>
+    private async Task<int> RegisterAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                int ordinal = await registry.RegisterAsync(nodes.Self, cancellationToken);
+                _logger.LogInformation("Node {Node} is known to the cluster; its CAS ordinal is {Ordinal}", nodes.Self, ordinal);
+                return ordinal;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("Registering node {Node} failed and is tried again: {Reason}", nodes.Self, e.Message);
+                await Task.Delay(RegistrationRetry, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follows the known nodes; <paramref name="ready"/> completes once they include this node and every
+    /// node of <c>--nodes</c> (silos starting together place the first topology over all of them). A later
+    /// change has the Memshacks reconciled again, so their coordinators move them over the new set.
+    /// </summary>
+    private async Task FollowKnownNodesAsync(TaskCompletionSource ready, CancellationToken cancellationToken)
+    {
+        string[] required = settings.Nodes.Append(nodes.Self).Distinct().ToArray();
+        try
+        {
+            await foreach (IReadOnlyList<string> level in registry.WatchAsync(cancellationToken))
+            {
+                string[] known = [.. level];
+                if (known.SequenceEqual(_nodes, StringComparer.Ordinal))
+                    continue;
+                if (ready.Task.IsCompleted)
+                {
+                    _logger.LogInformation("The known nodes changed to {Nodes}: Memshacks are placed over them anew", string.Join(", ", known));
+                    _nodes = known;
+                    _retryLevel = true;
+                }
+                else if (required.All(known.Contains))
+                {
+                    _nodes = known;
+                    ready.TrySetResult();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -184,6 +246,7 @@ public sealed class MemshackService(
                     peers, GatewayAddress(), settings.MemshackPortOffset, settings.Memcached, servedElsewhere.Contains, _casClock!, transport, loggerFactory,
                     cancellationToken);
                 served.Set(key, deployment.Shards);
+                served.SetGateway(key, deployment.Gateway);
                 _deployments = _deployments.SetItem(key, deployment);
             }
             catch (AddressInUseException)
@@ -238,7 +301,7 @@ public sealed class MemshackService(
     {
         try
         {
-            MemshackMove? move = await grains.GetGrain<IMemshackTopologyGrain>(key).ReconcileAsync(_nodes);
+            MemshackMove? move = await grains.GetGrain<IMemshackTopologyGrain>(key).ReconcileAsync();
             if (move is not null)
                 _logger.LogDebug("Memshack {Memshack} move: {Phase}, {Moved} keys moved", key, move.Phase, move.KeysMoved);
         }
@@ -261,7 +324,10 @@ public sealed class MemshackService(
         {
             return e.Reasons;
         }
-        var reasons = new List<string>(MemshackSpecValidator.Validate(resource.Spec, _nodes.Length));
+        // A Memshack placed over more nodes than are known now (one was removed) is still served over them until it can move.
+        using JsonDocument document = JsonDocument.Parse(item.Json);
+        int placeable = Math.Max(_nodes.Length, MemshackStatusStore.Read(document.RootElement).Served?.Nodes.Length ?? 0);
+        var reasons = new List<string>(MemshackSpecValidator.Validate(resource.Spec, placeable));
         int port = resource.Spec.McrouterPort;
         if (accepted.FirstOrDefault(a => a.Spec.McrouterPort == port) is { } clash)
             reasons.Add($"spec.mcrouter_port: {port} is taken by {clash.Namespace}/{clash.Name}");
@@ -415,12 +481,4 @@ public sealed class MemshackService(
     }
 
     private IPAddress GatewayAddress() => IPAddress.TryParse(settings.Host, out IPAddress? parsed) ? parsed : IPAddress.Any;
-
-    /// <summary>The node's index among the nodes in ordinal name order: the same on every silo, distinct per node.</summary>
-    private static int NodeOrdinal(string[] sortedNodes, string self)
-    {
-        if (sortedNodes.Length > CasClock.MaxOrdinal + 1)
-            throw new InvalidOperationException($"Memshack serves at most {CasClock.MaxOrdinal + 1} nodes; {sortedNodes.Length} are configured");
-        return Array.IndexOf(sortedNodes, self);
-    }
 }

@@ -13,7 +13,7 @@ namespace Mnemo.Silo;
 /// The Memshack resources' status in the Kubernetes API as the move coordinator keeps it:
 /// <c>status.phase</c> (<c>Serving</c> or <c>Moving</c>), <c>status.topology</c> (shards, replicas and
 /// nodes the Memshack is served with) and <c>status.move</c> (the move under way, or the last one when
-/// its phase is <c>Done</c>: phase, from, to, shards done of shards total, keys scanned, moved and remaining),
+/// its phase is <c>Done</c>: phase, from, to, shards done of shards total, keys scanned, moved, copied and remaining),
 /// written through the <c>/status</c> subresource with a merge patch.
 /// </summary>
 public sealed class MemshackStatusStore(KubernetesConnection kubernetes) : IMemshackStatusStore
@@ -85,15 +85,15 @@ public sealed class MemshackStatusStore(KubernetesConnection kubernetes) : IMems
     }
 
     private sealed record MoveDocument(string? Phase, TopologyDocument? From, TopologyDocument? To, int[]? ShardsDone, int ShardsTotal, long KeysScanned,
-        long KeysMoved, long KeysRemaining, DateTimeOffset StartedAt, string? Message)
+        long KeysMoved, long KeysCopied, long KeysRemaining, DateTimeOffset StartedAt, string? Message)
     {
         public static MoveDocument Of(MemshackMove move) =>
             new(move.Phase, TopologyDocument.Of(move.From), TopologyDocument.Of(move.To), move.ShardsDone, move.From.Shards, move.KeysScanned, move.KeysMoved,
-                move.KeysRemaining, move.StartedAt, move.Message);
+                move.KeysCopied, move.KeysRemaining, move.StartedAt, move.Message);
 
         public MemshackMove? ToMove() =>
             Phase is { Length: > 0 } && From?.ToTopology() is { } from && To?.ToTopology() is { } to
-                ? new MemshackMove(Phase, from, to, ShardsDone ?? [], KeysScanned, KeysMoved, KeysRemaining, StartedAt, Message)
+                ? new MemshackMove(Phase, from, to, ShardsDone ?? [], KeysScanned, KeysMoved, KeysRemaining, StartedAt, Message, KeysCopied)
                 : null;
     }
 }

@@ -93,13 +93,31 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
     }
 
     [Fact]
+    public async Task Kubectl_get_mnemonodes_shows_every_node_with_a_distinct_ordinal()
+    {
+        string[][] rows = [];
+        await Cluster.WaitUntilAsync(async () =>
+        {
+            var result = await CliRunner.KubectlAsync(Cluster.Kubeconfig, "get", "mnemonodes");
+            rows = result.Stdout.Trim().Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+            return result.ExitCode == 0 && rows.Length == Cluster.Settings.Length + 1;
+        }, TimeSpan.FromSeconds(30), "every node to be registered");
+
+        Assert.Equal(["NAME", "NODE", "ORDINAL", "AGE"], rows[0]);
+        Assert.Equal(Cluster.Settings.Select(s => s.NodeName).Order(), rows.Skip(1).Select(r => r[1]).Order());
+        int[] ordinals = rows.Skip(1).Select(r => int.Parse(r[2])).ToArray();
+        Assert.Equal(ordinals.Length, ordinals.Distinct().Count());
+        Assert.All(ordinals, o => Assert.InRange(o, 0, 255));
+    }
+
+    [Fact]
     public async Task Kubectl_apply_k_of_the_repository_k8s_folder_installs_mnemos_definitions()
     {
         var applied = await CliRunner.KubectlAsync(Cluster.Kubeconfig, "apply", "-k", Path.Combine(RepositoryPaths.Root, "k8s"));
         var crds = await CliRunner.KubectlAsync(Cluster.Kubeconfig, "get", "customresourcedefinitions", "-o", "name");
 
         Assert.True(applied.ExitCode == 0, applied.Stderr);
-        foreach (string crd in new[] { "memshacks.mnemo.dev", "memorymachines.mnemo.dev", "silos.mnemo.dev", "clusterversions.mnemo.dev" })
+        foreach (string crd in new[] { "memshacks.mnemo.dev", "memorymachines.mnemo.dev", "silos.mnemo.dev", "clusterversions.mnemo.dev", "mnemonodes.mnemo.dev", "clustersnapshots.mnemo.dev", "clustersnapshotrestores.mnemo.dev" })
         {
             Assert.Contains($"customresourcedefinition.apiextensions.k8s.io/{crd}", applied.Stdout);
             Assert.Contains($"customresourcedefinition.apiextensions.k8s.io/{crd}", crds.Stdout);

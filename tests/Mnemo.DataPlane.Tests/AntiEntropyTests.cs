@@ -80,7 +80,7 @@ public sealed class AntiEntropyTests : IAsyncLifetime
         // The repair's copy to replica 2 is held back until a newer write (another gateway's) reached every replica.
         await using PeerConnection peer = nodes[2].Connect();
         var racing = new RacingReplica(new RemoteReplica(peer, TestNode.RegionName, $"{nodes[2].Name}/{TestNode.RegionName}", (int)EngineLimits.ItemSizeMaxDefault),
-            () => writer.StoreAsync(CacheStoreMode.Set, Bytes.Of("race"), Bytes.Of("newer"), 0, 0).AsTask());
+            races: options => options.Ordered, () => writer.StoreAsync(CacheStoreMode.Set, Bytes.Of("race"), Bytes.Of("newer"), 0, 0).AsTask());
         using EngineRegionStore local = nodes[0].CreateEngineRegionStore();
         await using PeerConnection peer1 = nodes[1].Connect();
         IReplica[] replicas =
@@ -122,49 +122,5 @@ public sealed class AntiEntropyTests : IAsyncLifetime
     {
         Assert.Equal(EngineStatus.Ok, node.Pool.Get(node.Region, Bytes.Of(key), new ArrayBufferWriter<byte>(), out ItemInfo info));
         return info.Cas;
-    }
-
-    /// <summary>A replica whose first ordered store (the repair's copy) runs only after <paramref name="raceAsync"/> completed.</summary>
-    private sealed class RacingReplica(IReplica inner, Func<Task> raceAsync) : IReplica
-    {
-        public bool Raced { get; private set; }
-
-        public string Name => inner.Name;
-
-        public int ItemSizeMax => inner.ItemSizeMax;
-
-        public async ValueTask<CacheResult> StoreAsync(CacheStoreMode mode, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, uint flags, long exptime,
-            CacheWriteOptions options = default, CancellationToken cancellationToken = default)
-        {
-            if (options.Ordered && !Raced)
-            {
-                Raced = true;
-                await raceAsync();
-            }
-            return await inner.StoreAsync(mode, key, value, flags, exptime, options, cancellationToken);
-        }
-
-        public ValueTask<CacheResult> GetAsync(ReadOnlyMemory<byte> key, IBufferWriter<byte> value, CacheReadOptions options = default,
-            CancellationToken cancellationToken = default) => inner.GetAsync(key, value, options, cancellationToken);
-
-        public ValueTask<CacheResult> DeleteAsync(ReadOnlyMemory<byte> key, CacheWriteOptions options = default, CancellationToken cancellationToken = default) =>
-            inner.DeleteAsync(key, options, cancellationToken);
-
-        public ValueTask<CacheResult> ArithmeticAsync(ReadOnlyMemory<byte> key, bool decrement, ulong delta, CacheWriteOptions options = default,
-            CancellationToken cancellationToken = default) => inner.ArithmeticAsync(key, decrement, delta, options, cancellationToken);
-
-        public ValueTask<CacheResult> TouchAsync(ReadOnlyMemory<byte> key, long exptime, CancellationToken cancellationToken = default) =>
-            inner.TouchAsync(key, exptime, cancellationToken);
-
-        public ValueTask<CacheResult> FlushAsync(long delaySeconds, CancellationToken cancellationToken = default) => inner.FlushAsync(delaySeconds, cancellationToken);
-
-        public ValueTask<(CacheStatus Status, CacheStoreStats Stats)> GetStatsAsync(CancellationToken cancellationToken = default) =>
-            inner.GetStatsAsync(cancellationToken);
-
-        public ValueTask<ReplicaScanChunk> ScanChunkAsync(ulong scanId, int maxChunkBytes, CancellationToken cancellationToken = default) =>
-            inner.ScanChunkAsync(scanId, maxChunkBytes, cancellationToken);
-
-        public ValueTask<ReplicaVersions> ReadVersionsAsync(int buckets, ReadOnlyMemory<byte> listBuckets, CancellationToken cancellationToken = default) =>
-            inner.ReadVersionsAsync(buckets, listBuckets, cancellationToken);
     }
 }

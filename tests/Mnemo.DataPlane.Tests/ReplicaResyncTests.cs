@@ -1,3 +1,4 @@
+using Mnemo.NativeEngine;
 using Xunit;
 using Mnemo.DataPlane;
 
@@ -121,6 +122,42 @@ public sealed class ReplicaResyncTests : IAsyncLifetime
         Assert.Equal(new string('.', round), _cluster.Nodes[1].ValueOn("log"));
         Assert.NotEmpty(deleted);
         Assert.True(roundsDuringResync > 5, $"only {roundsDuringResync} rounds overlapped the resync");
+    }
+
+    [Fact]
+    public async Task A_key_deleted_through_another_replica_set_after_the_resync_listed_it_is_not_brought_back()
+    {
+        ReplicaSet preload = _cluster.CreateSet(WriteQuorum.All);
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.Equal(CacheStatus.Ok, await preload.SetAsync($"k{i}", $"v{i}"));
+        }
+        await _cluster.Nodes[1].RestartAsync(emptyPool: true);
+        // Another silo's set (a gateway that has not seen the restart): its deletes reach the emptied replica as tombstones.
+        ReplicaSet other = _cluster.CreateSet(WriteQuorum.All, casClock: new CasClock(5));
+        Assert.True(await _cluster.WaitReachableAsync(1));
+
+        // This silo's set resyncs replica 1; every key is listed (one chunk) before the other set deletes them all, then copied.
+        await using PeerConnection peer0 = _cluster.Nodes[0].Connect(), peer1 = _cluster.Nodes[1].Connect(), peer2 = _cluster.Nodes[2].Connect();
+        RemoteReplica Remote(int node, PeerConnection peer) =>
+            new(peer, TestNode.RegionName, $"{_cluster.Nodes[node].Name}/{TestNode.RegionName}", (int)EngineLimits.ItemSizeMaxDefault);
+        var racing = new RacingReplica(Remote(1, peer1), races: _ => true, async () =>
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                // NOT_FOUND from the emptied replica is the worst reply; the others delete the key.
+                CacheStatus deleted = (await other.DeleteAsync(Bytes.Of($"k{i}"))).Status;
+                Assert.True(deleted is CacheStatus.Ok or CacheStatus.NotFound, $"k{i}: {deleted}");
+            }
+        });
+        var resyncing = new ReplicaSet([Remote(0, peer0), racing, Remote(2, peer2)], new ReplicaSetOptions { CasClock = new CasClock(6) });
+        resyncing.MarkNeedsResync(1);
+
+        Assert.True(await resyncing.ResyncAsync(1));
+
+        Assert.True(racing.Raced);
+        Assert.Empty(_cluster.Nodes[0].Snapshot());
+        Assert.Empty(_cluster.Nodes[1].Snapshot());
     }
 
     [Fact]

@@ -81,5 +81,25 @@ public sealed class SerializationTests(SharedCluster shared)
         Assert.Equal(e.Message, copy.Message);
     }
 
+    [Fact]
+    public void ClusterSnapshotStatus_round_trips_with_its_manifest()
+    {
+        var manifest = new ClusterSnapshotManifest("team-a/sessions", new MemshackTopology(2, 2, ["node-a", "node-b"]),
+        [
+            new ReplicaSnapshot("node-a", 0, "memshack.team-a.sessions.0", 7, 10, 1000),
+            new ReplicaSnapshot("node-b", 0, "memshack.team-a.sessions.0", 3, 10, 1000),
+            new ReplicaSnapshot("node-a", 1, "memshack.team-a.sessions.1", ulong.MaxValue, 5, 500),
+        ], DateTimeOffset.UnixEpoch.AddDays(20000));
+        var status = new ClusterSnapshotStatus(ClusterSnapshotStatus.Committed, 2, 2, manifest.Items, manifest.Bytes, manifest.TakenAt, 1.5, 42.25, null, manifest);
+
+        ClusterSnapshotStatus copy = RoundTrip(status);
+
+        Assert.Equal(status with { Manifest = null }, copy with { Manifest = null });
+        Assert.Equal(manifest.Replicas, copy.Manifest!.Replicas);
+        Assert.True(manifest.Topology.SameAs(copy.Manifest.Topology));
+        Assert.Equal(15, copy.Manifest.Items);
+        Assert.Equal(1500, copy.Manifest.Bytes);
+    }
+
     private T RoundTrip<T>(T value) where T : class => Assert.IsType<T>(Serializer.Deserialize<T>(Serializer.SerializeToArray(value)));
 }

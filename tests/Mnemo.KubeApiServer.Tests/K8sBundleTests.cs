@@ -34,6 +34,9 @@ public sealed class K8sBundleTests
             "customresourcedefinition.apiextensions.k8s.io/memorymachines.mnemo.dev created",
             "customresourcedefinition.apiextensions.k8s.io/silos.mnemo.dev created",
             "customresourcedefinition.apiextensions.k8s.io/clusterversions.mnemo.dev created",
+            "customresourcedefinition.apiextensions.k8s.io/mnemonodes.mnemo.dev created",
+            "customresourcedefinition.apiextensions.k8s.io/clustersnapshots.mnemo.dev created",
+            "customresourcedefinition.apiextensions.k8s.io/clustersnapshotrestores.mnemo.dev created",
             "serviceaccount/mnemo-silo created",
             "role.rbac.authorization.k8s.io/mnemo-membership created",
             "clusterrole.rbac.authorization.k8s.io/mnemo-silo created",
@@ -96,7 +99,7 @@ public sealed class K8sBundleTests
         string modules = await KubernetesModelsAsync();
         string bundle = (await RunAsync(Kubectl.Program, ["kustomize", Bundle], null)).Output;
         var objects = new JsonArray([.. YamlToJson.Documents(bundle)]);
-        Assert.Equal(13, objects.Count);
+        Assert.Equal(16, objects.Count);
 
         (int exitCode, string output) = await RunAsync("node", [Validator, modules], objects.ToJsonString());
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Mnemo.Api;
 using Mnemo.DataPlane;
 using Mnemo.NativeEngine;
 using Mnemo.Silo;
@@ -48,6 +49,28 @@ public sealed class SiloSettingsTests
         var error = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Read(["--node-name", "n1", "--leader-lease-duration", "00:00:05"]));
         Assert.Contains("MNEMO_LEADER_LEASE_DURATION / --leader-lease-duration '00:00:05'", error.Message);
         Assert.Contains("lease duration > renew deadline > retry period", error.Message);
+    }
+
+    [Fact]
+    public void Grpc_settings_come_from_switches_and_the_environment_and_default_to_loopback_h2c()
+    {
+        string certificate = Path.GetTempFileName();
+        try
+        {
+            var settings = SiloConfiguration.Read(["--grpc-port", "2005", "--grpc-certificate", certificate, "--grpc-max-message-size", "8Mi"]);
+            Assert.Equal(new GrpcGatewayOptions { Port = 2005, CertificatePath = certificate, MaxMessageBytes = 8 << 20 }, settings.Grpc);
+            Assert.Equal(settings, SiloConfiguration.Read([.. settings.ToArguments()]) with { Nodes = settings.Nodes });
+        }
+        finally
+        {
+            File.Delete(certificate);
+        }
+
+        var environment = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["GRPC_PORT"] = "0" }).Build();
+        Assert.Equal(0, SiloSettings.FromConfiguration(environment, _ => null).Grpc.Port);
+        GrpcGatewayOptions defaults = SiloSettings.FromConfiguration(new ConfigurationBuilder().Build(), _ => null).Grpc;
+        Assert.Equal(new GrpcGatewayOptions { Port = GrpcGatewayOptions.DefaultPort }, defaults);
+        Assert.Equal(System.Net.IPAddress.Loopback, GrpcGateway.AddressOf(defaults, System.Net.IPAddress.Parse("10.1.2.3")));
     }
 
     [Fact]
@@ -117,6 +140,9 @@ public sealed class SiloSettingsTests
     [InlineData("--anti-entropy-interval", "0", "MNEMO_ANTI_ENTROPY_INTERVAL")]
     [InlineData("--data-port", "70000", "MNEMO_DATA_PORT")]
     [InlineData("--memshack-port-offset", "-1", "MNEMO_MEMSHACK_PORT_OFFSET")]
+    [InlineData("--grpc-port", "65536", "MNEMO_GRPC_PORT")]
+    [InlineData("--grpc-certificate", "/nonexistent/cert.pem", "MNEMO_GRPC_CERTIFICATE")]
+    [InlineData("--grpc-max-message-size", "0", "MNEMO_GRPC_MAX_MESSAGE_SIZE")]
     public void Bad_values_name_the_setting(string option, string value, string named)
     {
         var e = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Read([option, value]));

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
+using Mnemo.Api;
 using Mnemo.Client;
 using Mnemo.Kubernetes;
 using Mnemo.KubeApiServer;
@@ -44,17 +45,23 @@ public sealed class TestCluster : IAsyncDisposable
 
     public IReadOnlyList<string> Gateways => Settings.Select(s => $"{s.Host}:{s.GatewayPort}").ToArray();
 
+    /// <summary>Node <paramref name="index"/>'s gRPC API (h2c on loopback).</summary>
+    public Uri GrpcAddress(int index) => new($"http://127.0.0.1:{Settings[index].Grpc.Port}");
+
     /// <summary>Everything the silos printed, prefixed with their node names.</summary>
     public string Log => string.Join(Environment.NewLine, _log);
 
     /// <param name="configure">Adjusts node i's settings.</param>
-    public static async Task<TestCluster> StartAsync(int nodes, Func<int, SiloSettings, SiloSettings>? configure = null)
+    /// <param name="started">How many of the nodes start now (default: all); the others join later with <see cref="StartNodeAsync"/>.
+    /// The nodes started now are the silos' <c>--nodes</c>.</param>
+    public static async Task<TestCluster> StartAsync(int nodes, Func<int, SiloSettings, SiloSettings>? configure = null, int? started = null)
     {
+        int initial = started ?? nodes;
         var stateDir = Path.Combine(Path.GetTempPath(), "mnemo-cluster-tests", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(stateDir);
         EmbeddedKubeApi api = await EmbeddedKubeApi.StartAsync(new KubeApiServerOptions { ResourcePaths = [RepositoryPaths.Crds] }, NullLoggerFactory.Instance);
         string kubeconfig = api.WriteKubeconfig(Path.Combine(stateDir, "kubeconfig"));
-        var ports = FreePorts(4 * nodes);
+        var ports = FreePorts(5 * nodes);
         string clusterId = "t" + Guid.NewGuid().ToString("N")[..10];
         var settings = Enumerable.Range(0, nodes).Select(i => new SiloSettings
         {
@@ -63,9 +70,10 @@ public sealed class TestCluster : IAsyncDisposable
             GatewayPort = ports[nodes + i],
             HealthPort = ports[2 * nodes + i],
             DataPort = ports[3 * nodes + i],
+            Grpc = new GrpcGatewayOptions { Port = ports[4 * nodes + i] },
             ClusterId = clusterId,
             Kubeconfig = kubeconfig,
-            Nodes = Enumerable.Range(0, nodes).Select(n => $"node-{n}").ToArray(),
+            Nodes = Enumerable.Range(0, initial).Select(n => $"node-{n}").ToArray(),
             StateDir = Path.Combine(stateDir, $"node-{i}"),
             PoolPath = NodePoolLoader.DefaultEmulatedPoolPath(stateDir, $"node-{i}"),
             PoolCapacity = 32UL << 20,
@@ -74,10 +82,10 @@ public sealed class TestCluster : IAsyncDisposable
         var cluster = new TestCluster(api, settings, stateDir, kubeconfig);
         try
         {
-            for (var i = 0; i < nodes; i++)
+            for (var i = 0; i < initial; i++)
                 cluster.Start(i);
-            await Task.WhenAll(cluster._silos.Select(s => s!.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));
-            await cluster.WaitForMembershipAsync(Enumerable.Range(0, nodes).ToArray(), TimeSpan.FromSeconds(60));
+            await Task.WhenAll(cluster._silos.Take(initial).Select(s => s!.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));
+            await cluster.WaitForMembershipAsync(Enumerable.Range(0, initial).ToArray(), TimeSpan.FromSeconds(60));
             return cluster;
         }
         catch
@@ -119,7 +127,10 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>Starts node <paramref name="index"/> again (a new generation) and waits until it is ready.</summary>
-    public async Task RestartAsync(int index)
+    public Task RestartAsync(int index) => StartNodeAsync(index);
+
+    /// <summary>Starts node <paramref name="index"/> (its first start, or again: a new generation) and waits until it is ready.</summary>
+    public async Task StartNodeAsync(int index)
     {
         Start(index);
         await Silo(index).WaitUntilReadyAsync(TimeSpan.FromSeconds(90));

@@ -163,9 +163,13 @@ public sealed class MemshackCluster : IAsyncDisposable
     /// Every item of node <paramref name="node"/>'s replica of the shard, scanned over its data plane:
     /// key → value, flags, CAS and stale mark.
     /// </summary>
-    public async Task<SortedDictionary<string, string>> ReadReplicaItemsAsync(int node, string memshack, int shard)
+    public Task<SortedDictionary<string, string>> ReadReplicaItemsAsync(int node, string memshack, int shard) =>
+        ReadReplicaItemsAsync(Cluster, node, memshack, shard);
+
+    /// <inheritdoc cref="ReadReplicaItemsAsync(int, string, int)"/>
+    public static async Task<SortedDictionary<string, string>> ReadReplicaItemsAsync(TestCluster cluster, int node, string memshack, int shard)
     {
-        await using PeerConnection peer = ConnectDataPlane(Cluster, node);
+        await using PeerConnection peer = ConnectDataPlane(cluster, node);
         byte[] region = Encoding.UTF8.GetBytes(Region(memshack, shard));
         var items = new SortedDictionary<string, string>(StringComparer.Ordinal);
         ulong scanId = 0;

@@ -1,0 +1,51 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Mnemo.Api.V1;
+using Mnemo.DataPlane;
+
+namespace Mnemo.Api;
+
+/// <summary>
+/// The gRPC statuses the API answers, each with <c>google.rpc.Status</c> details: an
+/// <see cref="ErrorInfo"/> (domain <see cref="Domain"/>, a reason in capitals, the Memshack in its
+/// metadata) and, for bad fields, a <see cref="BadRequest"/>.
+/// </summary>
+public static class ApiErrors
+{
+    public const string Domain = "mnemo.dev";
+
+    public static RpcException MemshackNotFound(MemshackName memshack) =>
+        Error(Code.NotFound, $"Memshack {KeyOf(memshack)} is not served", "MEMSHACK_NOT_FOUND", memshack,
+            Any.Pack(new ResourceInfo { ResourceType = "mnemo.dev/Memshack", ResourceName = KeyOf(memshack) }));
+
+    public static RpcException BadField(string field, string problem, MemshackName? memshack = null) =>
+        Error(Code.InvalidArgument, $"{field}: {problem}", "INVALID_FIELD", memshack,
+            Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = problem } } }));
+
+    /// <summary>The status of a cache operation that did not succeed; <paramref name="field"/> names the request's key field.</summary>
+    public static RpcException FromCache(CacheStatus status, MemshackName memshack, string field, int itemSizeMax) => status switch
+    {
+        CacheStatus.NotFound => Error(Code.NotFound, "no such key", "KEY_NOT_FOUND", memshack),
+        CacheStatus.Exists => Error(Code.FailedPrecondition, "the item's CAS unique differs", "CAS_MISMATCH", memshack),
+        CacheStatus.NotStored => Error(Code.AlreadyExists, "the key exists", "KEY_EXISTS", memshack),
+        CacheStatus.TooLarge => BadField("value", $"the item is larger than the Memshack's item size limit ({itemSizeMax} bytes with its key)", memshack),
+        CacheStatus.NoMemory => Error(Code.ResourceExhausted, "no memory left for the item", "OUT_OF_MEMORY", memshack),
+        CacheStatus.NonNumeric => Error(Code.FailedPrecondition, "the value is not a decimal unsigned 64-bit number", "NOT_NUMERIC", memshack),
+        CacheStatus.BadKey => BadField(field, "a key is 1 to 250 bytes", memshack),
+        CacheStatus.Unavailable => Error(Code.Unavailable, "the replicas needed did not answer", "REPLICAS_UNAVAILABLE", memshack),
+        _ => Error(Code.Internal, $"unexpected cache status {status}", "INTERNAL", memshack),
+    };
+
+    public static string KeyOf(MemshackName memshack) => $"{memshack.Namespace}/{memshack.Name}";
+
+    private static RpcException Error(Code code, string message, string reason, MemshackName? memshack, params Any[] more)
+    {
+        var info = new ErrorInfo { Domain = Domain, Reason = reason };
+        if (memshack is not null)
+            info.Metadata["memshack"] = KeyOf(memshack);
+        var status = new Google.Rpc.Status { Code = (int)code, Message = message, Details = { Any.Pack(info) } };
+        status.Details.AddRange(more);
+        return status.ToRpcException();
+    }
+}

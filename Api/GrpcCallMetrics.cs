@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace Mnemo.Api;
+
+/// <summary>
+/// Counts the gRPC API's calls and times them, by method and status code, on the meter
+/// <see cref="MeterName"/> (the silo exports it on <c>/metrics</c>).
+/// </summary>
+public sealed class GrpcCallMetrics : Interceptor
+{
+    public const string MeterName = "Mnemo.Api";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Counter<long> Calls = Meter.CreateCounter<long>("mnemo.grpc.calls", "{call}", "gRPC calls answered, by method and status code");
+    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("mnemo.grpc.call.duration", "s", "Time from a gRPC call's arrival to its answer");
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        long started = Stopwatch.GetTimestamp();
+        StatusCode code = StatusCode.Unknown;
+        try
+        {
+            TResponse response = await continuation(request, context);
+            code = StatusCode.OK;
+            return response;
+        }
+        catch (RpcException e)
+        {
+            code = e.StatusCode;
+            throw;
+        }
+        finally
+        {
+            var tags = new TagList { { "method", context.Method }, { "code", code.ToString() } };
+            Calls.Add(1, tags);
+            Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+// Calls Mnemo's gRPC API with @grpc/grpc-js and @grpc/proto-loader, from the repository's .proto
+// files, and prints one JSON object with what each call returned (the .NET test asserts on it).
+// usage: node client.js <host:port> <protos folder> <namespace/name of a Memshack>
+'use strict';
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+
+const [target, protos, memshackKey] = process.argv.slice(2);
+if (!target || !protos || !memshackKey) {
+  console.error('usage: node client.js <host:port> <protos folder> <namespace/name>');
+  process.exit(2);
+}
+const [namespace, name] = memshackKey.split('/');
+const memshack = { namespace, name };
+
+const definition = protoLoader.loadSync('mnemo/v1/cache.proto', {
+  includeDirs: [protos], longs: String, enums: String, defaults: true,
+});
+const v1 = grpc.loadPackageDefinition(definition).mnemo.v1;
+const cache = new v1.Cache(target, grpc.credentials.createInsecure());
+
+function deadline(ms) { return new Date(Date.now() + ms); }
+
+// Resolves with { code: 0, response } or { code, details, reason found in the google.rpc.Status details }.
+function call(method, request, ms = 10000) {
+  return new Promise((resolve) => {
+    cache[method](request, { deadline: deadline(ms) }, (error, response) => {
+      if (!error) return resolve({ code: 0, response });
+      const details = error.metadata ? error.metadata.get('grpc-status-details-bin') : [];
+      const binary = details.length > 0 ? Buffer.from(details[0]).toString('latin1') : '';
+      const reason = ['MEMSHACK_NOT_FOUND', 'KEY_NOT_FOUND', 'INVALID_FIELD', 'CAS_MISMATCH'].find((r) => binary.includes(r)) || '';
+      resolve({ code: error.code, details: error.details, reason });
+    });
+  });
+}
+
+function unknownMethod(method) {
+  return new Promise((resolve) => {
+    const client = new grpc.Client(target, grpc.credentials.createInsecure());
+    client.makeUnaryRequest(method, (x) => x, (x) => x, Buffer.alloc(0), { deadline: deadline(10000) },
+      (error) => { client.close(); resolve({ code: error ? error.code : 0, details: error ? error.details : '' }); });
+  });
+}
+
+async function main() {
+  const out = {};
+  const set = await call('Set', { memshack, key: Buffer.from('interop:greeting'), value: Buffer.from('hello from grpc-js'), flags: 7 });
+  out.set = { code: set.code, cas: set.response ? set.response.cas : null };
+  const get = await call('Get', { memshack, key: Buffer.from('interop:greeting') });
+  out.get = get.code === 0
+    ? { code: 0, value: get.response.item.value.toString(), flags: get.response.item.flags, cas: get.response.item.cas }
+    : get;
+  out.missingKey = await call('Get', { memshack, key: Buffer.from('interop:absent') });
+  out.unknownMemshack = await call('Get', { memshack: { namespace: 'default', name: 'no-such-memshack' }, key: Buffer.from('k') });
+  out.badKey = await call('Set', { memshack, key: Buffer.alloc(300, 'k'), value: Buffer.from('v') });
+  out.casMismatch = await call('Set', { memshack, key: Buffer.from('interop:greeting'), value: Buffer.from('x'), cas: '1' });
+  await call('Set', { memshack, key: Buffer.from('interop:counter'), value: Buffer.from('41') });
+  const incr = await call('Incr', { memshack, key: Buffer.from('interop:counter'), delta: '1' });
+  out.incr = { code: incr.code, value: incr.response ? incr.response.value : null };
+  out.unknownMethod = await unknownMethod('/mnemo.v1.Cache/NoSuchMethod');
+  out.unknownService = await unknownMethod('/mnemo.v1.NoSuchService/Get');
+  // Many keys and a 1 ms deadline: the call cannot finish in time.
+  const keys = Array.from({ length: 5000 }, (_, i) => Buffer.from(`interop:many:${i}`));
+  out.deadline = await call('GetMany', { memshack, keys }, 1);
+  const after = await call('Get', { memshack, key: Buffer.from('interop:greeting') });
+  out.afterDeadline = { code: after.code };
+  cache.close();
+  console.log(JSON.stringify(out));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
