@@ -100,6 +100,7 @@ public static class SiloHost
         services.AddSingleton<IMemshackHost>(sp => sp.GetRequiredService<MemshackService>());
         services.AddHostedService(sp => sp.GetRequiredService<MemshackService>());
         services.AddSingleton<IMemshackStatusStore, MemshackStatusStore>();
+        services.AddHostedService<ReconcilerLeadership>();
         services.AddSingleton(sp => new NodeRegistry(kubernetes.Client, settings.Namespace, sp.GetRequiredService<ILoggerFactory>().CreateLogger<NodeRegistry>()));
         services.AddSingleton<IKnownNodes, RegisteredNodes>();
         if (settings.Grpc.Port > 0)

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Mnemo.Api;
 using Mnemo.DataPlane;
+using Mnemo.Kubernetes.Leadership;
 using Mnemo.NativeEngine;
 using Mnemo.Sizes;
 
@@ -46,6 +47,9 @@ public sealed record SiloSettings
         ("--memcached-version", "MEMCACHED_VERSION", $"what a gateway's version command answers (default {GatewayDefaults.Version})"),
 
         ("--anti-entropy-interval", "ANTI_ENTROPY_INTERVAL", "pause between anti-entropy passes over the shards this silo orders (default 00:00:30)"),
+        ("--leader-lease-duration", "LEADER_LEASE_DURATION", "how long the reconciler's Lease keeps other silos out when its holder stops renewing (default 00:00:15)"),
+        ("--leader-renew-deadline", "LEADER_RENEW_DEADLINE", "how long the reconciling silo tries to renew its Lease before it stops reconciling (default 00:00:10)"),
+        ("--leader-retry-period", "LEADER_RETRY_PERIOD", "pause between two attempts to take or renew the reconciler's Lease (default 00:00:02)"),
         ("--grpc-port", "GRPC_PORT", $"gRPC API port, h2c on loopback unless a certificate is given; 0: none (default {GrpcGatewayOptions.DefaultPort})"),
         ("--grpc-certificate", "GRPC_CERTIFICATE", "PEM certificate of the gRPC port: it then serves TLS on the silo's address (default none)"),
         ("--grpc-certificate-key", "GRPC_CERTIFICATE_KEY", "PEM private key of that certificate (default: in the certificate file)"),
@@ -108,6 +112,8 @@ public sealed record SiloSettings
 
     public static readonly TimeSpan DefaultAntiEntropyInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>The election of the silo that runs the reconciler (Lease <c>mnemo-reconciler</c> in <see cref="Namespace"/>).</summary>
+    public LeaderElectionOptions LeaderElection { get; init; } = new();
     /// <summary>The gRPC API (<c>Api/</c>); port 0, the default of a settings object built in code, runs none.
     /// Read from the configuration, the port defaults to <see cref="GrpcGatewayOptions.DefaultPort"/>.</summary>
     public GrpcGatewayOptions Grpc { get; init; } = new();
@@ -143,6 +149,9 @@ public sealed record SiloSettings
         yield return "--memcached-version"; yield return Memcached.Version;
 
         yield return "--anti-entropy-interval"; yield return AntiEntropyInterval.ToString("c", CultureInfo.InvariantCulture);
+        yield return "--leader-lease-duration"; yield return LeaderElection.LeaseDuration.ToString("c", CultureInfo.InvariantCulture);
+        yield return "--leader-renew-deadline"; yield return LeaderElection.RenewDeadline.ToString("c", CultureInfo.InvariantCulture);
+        yield return "--leader-retry-period"; yield return LeaderElection.RetryPeriod.ToString("c", CultureInfo.InvariantCulture);
         yield return "--grpc-port"; yield return Number(Grpc.Port);
         if (Grpc.CertificatePath is not null)
         {
@@ -182,6 +191,7 @@ public sealed record SiloSettings
             DeviceMode = ParseDeviceMode(Get("DEVICE_MODE")),
             IdleAge = ParsePositiveTimeSpan("IDLE_AGE", Get("IDLE_AGE"), "00:15:00", TimeSpan.FromMinutes(15)),
             AntiEntropyInterval = ParsePositiveTimeSpan("ANTI_ENTROPY_INTERVAL", Get("ANTI_ENTROPY_INTERVAL"), "00:00:30", DefaultAntiEntropyInterval),
+            LeaderElection = ParseLeaderElection(Get),
             MemshackPortOffset = Get("MEMSHACK_PORT_OFFSET") is { } offset
                 ? int.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 65535
                     ? n
@@ -219,6 +229,38 @@ public sealed record SiloSettings
                 MaxMessageBytes = ParseBufferSize("GRPC_MAX_MESSAGE_SIZE", Get("GRPC_MAX_MESSAGE_SIZE"), GrpcGatewayOptions.DefaultMaxMessageBytes),
             },
         };
+    }
+
+    private static LeaderElectionOptions ParseLeaderElection(Func<string, string?> get)
+    {
+        var defaults = new LeaderElectionOptions();
+        var options = new LeaderElectionOptions
+        {
+            LeaseDuration = ParsePositiveTimeSpan("LEADER_LEASE_DURATION", get("LEADER_LEASE_DURATION"), "00:00:15", defaults.LeaseDuration),
+            RenewDeadline = ParsePositiveTimeSpan("LEADER_RENEW_DEADLINE", get("LEADER_RENEW_DEADLINE"), "00:00:10", defaults.RenewDeadline),
+            RetryPeriod = ParsePositiveTimeSpan("LEADER_RETRY_PERIOD", get("LEADER_RETRY_PERIOD"), "00:00:02", defaults.RetryPeriod),
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            string key = e.ParamName switch
+            {
+                nameof(LeaderElectionOptions.LeaseDuration) => "LEADER_LEASE_DURATION",
+                nameof(LeaderElectionOptions.RenewDeadline) => "LEADER_RENEW_DEADLINE",
+                _ => "LEADER_RETRY_PERIOD",
+            };
+            string value = key switch
+            {
+                "LEADER_LEASE_DURATION" => options.LeaseDuration.ToString("c", CultureInfo.InvariantCulture),
+                "LEADER_RENEW_DEADLINE" => options.RenewDeadline.ToString("c", CultureInfo.InvariantCulture),
+                _ => options.RetryPeriod.ToString("c", CultureInfo.InvariantCulture),
+            };
+            throw new SiloConfigurationException(key, value, "lease duration > renew deadline > retry period");
+        }
+        return options;
     }
 
     /// <summary>A buffer size: a Kubernetes quantity from 1 byte to 1Gi (the gateway holds it per connection).</summary>

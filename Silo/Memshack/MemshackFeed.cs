@@ -24,9 +24,13 @@ public sealed class MemshackFeed(KubernetesConnection kubernetes, ILogger<Memsha
         {
             listed |= change.Type == ResourceWatchEventType.Resynced;
             if (listed)
-                yield return change.Objects.Values.Select(ToObject).ToList();
+                yield return change.Objects.Values.Where(item => !IsBeingDeleted(item)).Select(ToObject).ToList();
         }
     }
+
+    /// <summary>A Memshack with a deletionTimestamp is kept by its cleanup finalizer until every silo let go of it: serve it no more.</summary>
+    private static bool IsBeingDeleted(JsonElement item) =>
+        item.GetProperty("metadata").TryGetProperty("deletionTimestamp", out JsonElement deleted) && deleted.ValueKind == JsonValueKind.String;
 
     private static MemshackObject ToObject(JsonElement item)
     {

@@ -17,7 +17,8 @@ public sealed class SiloSettingsTests
             "--data-port", "2002", "--cluster-id", "c1", "--namespace", "ns", "--kubeconfig", "kc", "--nodes", "a, b",
             "--state-dir", "s", "--pool-path", "p", "--pool-capacity", "1Gi", "--device-mode", "fsdax", "--idle-age", "00:00:30",
             "--memshack-port-offset", "3", "--memcached-max-connections", "10", "--memcached-max-multiget-line", "64Ki",
-            "--memcached-flush-threshold", "128k", "--memcached-version", "1.6.30", "--anti-entropy-interval", "00:00:02"]);
+            "--memcached-flush-threshold", "128k", "--memcached-version", "1.6.30", "--anti-entropy-interval", "00:00:02",
+            "--leader-lease-duration", "00:00:20", "--leader-renew-deadline", "00:00:12", "--leader-retry-period", "00:00:03"]);
 
         Assert.Equal("n7", settings.NodeName);
         Assert.Equal("127.0.0.2", settings.Host);
@@ -38,6 +39,16 @@ public sealed class SiloSettingsTests
         Assert.Equal(new MemcachedGatewayOptions { MaxConnections = 10, MaxMultiGetLineBytes = 64 << 10, FlushThresholdBytes = 128_000, Version = "1.6.30" },
             settings.Memcached);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.AntiEntropyInterval);
+        Assert.Equal((TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(3)),
+            (settings.LeaderElection.LeaseDuration, settings.LeaderElection.RenewDeadline, settings.LeaderElection.RetryPeriod));
+    }
+
+    [Fact]
+    public void A_lease_shorter_than_its_renew_deadline_is_refused_naming_the_setting()
+    {
+        var error = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Read(["--node-name", "n1", "--leader-lease-duration", "00:00:05"]));
+        Assert.Contains("MNEMO_LEADER_LEASE_DURATION / --leader-lease-duration '00:00:05'", error.Message);
+        Assert.Contains("lease duration > renew deadline > retry period", error.Message);
     }
 
     [Fact]
@@ -66,7 +77,7 @@ public sealed class SiloSettingsTests
     public void Settings_survive_the_round_trip_through_arguments()
     {
         var settings = SiloConfiguration.Read(["--node-name", "n1", "--nodes", "n0,n1", "--pool-capacity", "64M", "--device-mode", "devdax",
-            "--data-port", "4000", "--kubeconfig", "k", "--memshack-port-offset", "2", "--memcached-max-connections", "7"]);
+            "--data-port", "4000", "--kubeconfig", "k", "--memshack-port-offset", "2", "--memcached-max-connections", "7", "--leader-lease-duration", "00:00:30"]);
 
         var again = SiloConfiguration.Read([.. settings.ToArguments()]);
 
