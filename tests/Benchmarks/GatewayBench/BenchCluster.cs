@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Mnemo.Api;
 using Mnemo.KubeApiServer;
 using Mnemo.Silo;
+using Mnemo.Tests.Shared;
 
 namespace Mnemo.GatewayBench;
 
@@ -43,7 +44,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         string manifests = Path.Combine(work, "manifests");
         Directory.CreateDirectory(manifests);
         int[] ports = ChildProcess.FreePorts(5 * Nodes);
-        int gatewayPort = FreeGatewayRange();
+        int gatewayPort = LoopbackPorts.FreeRange(Nodes);
         await File.WriteAllTextAsync(Path.Combine(manifests, "bench.yaml"), $"""
             apiVersion: mnemo.dev/v1alpha1
             kind: Memshack
@@ -123,35 +124,6 @@ internal sealed class BenchCluster : IAsyncDisposable
     {
         _log.Enqueue(line);
         while (_log.Count > 200 && _log.TryDequeue(out _)) { }
-    }
-
-    /// <summary>A base port with the next two free as well: node i's gateway listens on base + i.</summary>
-    private static int FreeGatewayRange()
-    {
-        for (int attempt = 0; attempt < 100; attempt++)
-        {
-            int basePort = Random.Shared.Next(20_000, 30_000);
-            var listeners = new List<TcpListener>();
-            try
-            {
-                for (int i = 0; i < Nodes; i++)
-                {
-                    var listener = new TcpListener(System.Net.IPAddress.Loopback, basePort + i);
-                    listener.Start();
-                    listeners.Add(listener);
-                }
-                return basePort;
-            }
-            catch (SocketException)
-            {
-                // Taken; try another range.
-            }
-            finally
-            {
-                listeners.ForEach(l => l.Stop());
-            }
-        }
-        throw new InvalidOperationException("no free range of gateway ports found");
     }
 
     /// <summary>Polls until sets of keys spread over every shard are all STORED: with quorum all, that

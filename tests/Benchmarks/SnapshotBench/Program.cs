@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Mnemo.Kubernetes;
 using Mnemo.KubeApiServer;
 using Mnemo.Silo;
+using Mnemo.Tests.Shared;
 
 // Cluster snapshots of a Memshack of 3 shards x 2 replicas (write quorum all) served by three silo
 // processes, at each item count asked for: how long writes are held (the fence), how long a create
@@ -46,7 +47,7 @@ string work = Path.Combine(Path.GetTempPath(), $"snapshot-bench-{Environment.Pro
 string manifests = Path.Combine(work, "manifests");
 Directory.CreateDirectory(manifests);
 int[] ports = FreePorts(4 * Nodes);
-int gatewayPort = FreeRange(Nodes);
+int gatewayPort = LoopbackPorts.FreeRange(Nodes);
 await File.WriteAllTextAsync(Path.Combine(manifests, "bench.yaml"), $"""
     apiVersion: mnemo.dev/v1alpha1
     kind: Memshack
@@ -243,32 +244,6 @@ static int[] FreePorts(int count)
     int[] result = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
     listeners.ForEach(l => l.Stop());
     return result;
-}
-
-static int FreeRange(int count)
-{
-    while (true)
-    {
-        int basePort = Random.Shared.Next(20_000, 30_000);
-        var listeners = new List<TcpListener>();
-        try
-        {
-            for (int i = 0; i < count; i++)
-            {
-                var listener = new TcpListener(IPAddress.Loopback, basePort + i);
-                listener.Start();
-                listeners.Add(listener);
-            }
-            return basePort;
-        }
-        catch (SocketException)
-        {
-        }
-        finally
-        {
-            listeners.ForEach(l => l.Stop());
-        }
-    }
 }
 
 internal sealed record Figures(long Items, double Fence, double Grain, double Client, double SlowestSet, double RestoreFence);

@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using k8s;
 using Mnemo.Client;
 using Mnemo.Grains;
 using Mnemo.Grains.Interfaces;
+using Mnemo.Tests.Shared;
 using Xunit;
 using Mnemo.DataPlane;
 
@@ -218,31 +218,5 @@ public sealed class MemshackCluster : IAsyncDisposable
     public ValueTask DisposeAsync() => Cluster.DisposeAsync();
 
     /// <summary>A base port with the next <paramref name="count"/> - 1 ports free too (gateways use base + node index).</summary>
-    public static int FreePortRange(int count)
-    {
-        for (int attempt = 0; attempt < 100; attempt++)
-        {
-            int basePort = Random.Shared.Next(20_000, 30_000);
-            var listeners = new List<TcpListener>();
-            try
-            {
-                for (int i = 0; i < count; i++)
-                {
-                    var listener = new TcpListener(IPAddress.Loopback, basePort + i);
-                    listener.Start();
-                    listeners.Add(listener);
-                }
-                return basePort;
-            }
-            catch (SocketException)
-            {
-                // Taken; try another range.
-            }
-            finally
-            {
-                listeners.ForEach(l => l.Stop());
-            }
-        }
-        throw new InvalidOperationException("no free port range found");
-    }
+    public static int FreePortRange(int count) => LoopbackPorts.FreeRange(count);
 }
