@@ -304,8 +304,11 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
     {
         string root = RepositoryPaths.Root;
         string interop = Path.Combine(root, "tests", "GrpcInterop");
-        (int installed, string nodeModules) = await ExternalTools.RunAsync(Path.Combine(interop, "install.sh"), "", TimeSpan.FromMinutes(5));
-        Assert.True(installed == 0, "npm install of the interop client failed:\n" + nodeModules);
+        // The install folder is named here rather than read back from the script's output, which npm's own
+        // messages on the first install would follow.
+        string packages = Path.Combine(root, "build", "npm", "grpc-interop");
+        (int installed, string installOutput) = await ExternalTools.RunAsync(Path.Combine(interop, "install.sh"), $"\"{packages}\"", TimeSpan.FromMinutes(5));
+        Assert.True(installed == 0, "npm install of the interop client failed:\n" + installOutput);
         string node = ExternalTools.Require("node", "nodejs");
         var start = new System.Diagnostics.ProcessStartInfo(node)
         {
@@ -313,7 +316,7 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["NODE_PATH"] = nodeModules.Trim().Split('\n').Last();
+        start.Environment["NODE_PATH"] = Path.Combine(packages, "node_modules");
         using var process = System.Diagnostics.Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
