@@ -84,20 +84,8 @@ internal static class BuiltinResources
 
     public static ResourceType CustomResourceDefinitions { get; } = All[^1];
 
-    private static ResourceType Core(string kind, string plural, bool namespaced, string[] shortNames, bool hasStatus, bool returnsDeletedObject, params PrinterColumn[] columns) => new()
-    {
-        Group = "",
-        Version = "v1",
-        Kind = kind,
-        ListKind = kind + "List",
-        Plural = plural,
-        Singular = kind.ToLowerInvariant(),
-        Namespaced = namespaced,
-        ShortNames = shortNames,
-        HasStatus = hasStatus,
-        ReturnsDeletedObject = returnsDeletedObject,
-        Columns = columns,
-    };
+    private static ResourceType Core(string kind, string plural, bool namespaced, string[] shortNames, bool hasStatus, bool returnsDeletedObject, params PrinterColumn[] columns) =>
+        Named("", kind, plural, namespaced, shortNames, hasStatus, columns) with { ReturnsDeletedObject = returnsDeletedObject };
 
     private static ResourceType Named(string group, string kind, string plural, bool namespaced, string[] shortNames, bool hasStatus, params PrinterColumn[] columns) => new()
     {
