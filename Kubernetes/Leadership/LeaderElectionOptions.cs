@@ -18,6 +18,10 @@ public sealed record LeaderElectionOptions
     /// <summary>Pause between two attempts to take or renew the lease.</summary>
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Whether a holder that stops cleanly hands the lease back (empty holder, 1 s duration), so another
+    /// candidate takes it at its next attempt instead of after <see cref="LeaseDuration"/>.</summary>
+    public bool ReleaseOnStop { get; set; } = true;
+
     /// <summary>Throws naming the setting at fault: each is positive and the renew deadline fits inside the lease.</summary>
     public void Validate()
     {

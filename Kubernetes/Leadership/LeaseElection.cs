@@ -1,6 +1,7 @@
 using k8s;
 using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -52,6 +53,7 @@ public sealed class LeaseElection
         {
             using var term = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             Task work = Task.CompletedTask;
+            bool led = false;
             using var elector = new LeaderElector(new LeaderElectionConfig(new LeaseLock(_client, _namespace, _options.LeaseName, Identity))
             {
                 LeaseDuration = _options.LeaseDuration,
@@ -66,6 +68,7 @@ public sealed class LeaseElection
             elector.OnStartedLeading += () =>
             {
                 _isLeader = true;
+                led = true;
                 _logger.LogInformation("Lease {Namespace}/{Lease}: {Identity} leads", _namespace, _options.LeaseName, Identity);
                 work = Task.Run(() => whileLeading(term.Token), CancellationToken.None);
             };
@@ -104,6 +107,8 @@ public sealed class LeaseElection
             }
             if (!cancellationToken.IsCancellationRequested)
                 _logger.LogInformation("Lease {Namespace}/{Lease}: {Identity} stopped leading", _namespace, _options.LeaseName, Identity);
+            else if (led && _options.ReleaseOnStop)
+                await ReleaseAsync();
             try
             {
                 await Task.Delay(_options.RetryPeriod, cancellationToken);
@@ -112,6 +117,32 @@ public sealed class LeaseElection
             {
                 // Shutdown.
             }
+        }
+    }
+
+    /// <summary>client-go's <c>ReleaseOnCancel</c>: on a clean stop the holder empties the lease and shortens it to 1 s,
+    /// conditioned on its resourceVersion, so a candidate takes it at its next attempt. A failure only costs the wait
+    /// for the lease to expire.</summary>
+    private async Task ReleaseAsync()
+    {
+        using var timeout = new CancellationTokenSource(_options.RenewDeadline);
+        try
+        {
+            V1Lease lease = await _client.CoordinationV1.ReadNamespacedLeaseAsync(_options.LeaseName, _namespace, cancellationToken: timeout.Token);
+            if (lease.Spec?.HolderIdentity != Identity)
+                return;
+            DateTime now = DateTime.UtcNow;
+            lease.Spec.HolderIdentity = "";
+            lease.Spec.LeaseDurationSeconds = 1;
+            lease.Spec.AcquireTime = now;
+            lease.Spec.RenewTime = now;
+            await _client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, _options.LeaseName, _namespace, cancellationToken: timeout.Token);
+            _logger.LogInformation("Lease {Namespace}/{Lease}: {Identity} released it", _namespace, _options.LeaseName, Identity);
+        }
+        catch (Exception error)
+        {
+            _logger.LogWarning(error, "Lease {Namespace}/{Lease}: could not release it; it expires after {Duration}", _namespace,
+                _options.LeaseName, _options.LeaseDuration);
         }
     }
 }

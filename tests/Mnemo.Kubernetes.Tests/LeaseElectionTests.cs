@@ -43,7 +43,8 @@ public sealed class LeaseElectionTests(KubeApiFixture api, ITestOutputHelper out
             }
         }
 
-        var a = new LeaseElection(connection.Client, KubeApiFixture.Namespace, "node-a", _options, _loggerFactory.CreateLogger("a"));
+        // node-a does not release the lease when stopped, as a killed process cannot.
+        var a = new LeaseElection(connection.Client, KubeApiFixture.Namespace, "node-a", _options with { ReleaseOnStop = false }, _loggerFactory.CreateLogger("a"));
         var b = new LeaseElection(connection.Client, KubeApiFixture.Namespace, "node-b", _options, _loggerFactory.CreateLogger("b"));
         using var stopA = new CancellationTokenSource();
         using var stopB = new CancellationTokenSource();
@@ -72,6 +73,34 @@ public sealed class LeaseElectionTests(KubeApiFixture api, ITestOutputHelper out
         stopB.Cancel();
         await runB;
         Assert.False(b.IsLeader);
+    }
+
+    [Fact]
+    public async Task A_holder_that_stops_cleanly_releases_the_lease_and_another_takes_it_at_its_next_attempt()
+    {
+        using var connection = api.Connect();
+        var a = new LeaseElection(connection.Client, KubeApiFixture.Namespace, "node-a", _options, _loggerFactory.CreateLogger("a"));
+        var b = new LeaseElection(connection.Client, KubeApiFixture.Namespace, "node-b", _options, _loggerFactory.CreateLogger("b"));
+        using var stopA = new CancellationTokenSource();
+        using var stopB = new CancellationTokenSource();
+        Task runA = a.RunAsync(t => Task.Delay(Timeout.Infinite, t), stopA.Token);
+        await Eventually.UntilAsync(() => a.IsLeader, TimeSpan.FromSeconds(10), "node-a leads");
+        Task runB = b.RunAsync(t => Task.Delay(Timeout.Infinite, t), stopB.Token);
+        await Eventually.UntilAsync(() => b.Leader == "node-a", TimeSpan.FromSeconds(10), "node-b sees node-a lead");
+
+        var stopwatch = Stopwatch.StartNew();
+        stopA.Cancel();
+        await runA;
+        var released = await connection.Client.CoordinationV1.ReadNamespacedLeaseAsync(_options.LeaseName, KubeApiFixture.Namespace);
+        Assert.True(released.Spec.HolderIdentity is "" or "node-b", $"holder after the clean stop: '{released.Spec.HolderIdentity}'");
+        await Eventually.UntilAsync(() => b.IsLeader, _options.LeaseDuration, "node-b takes over");
+        output.WriteLine($"takeover after a clean stop: {stopwatch.Elapsed.TotalSeconds:F2} s (lease duration {_options.LeaseDuration.TotalSeconds} s, retry period {_options.RetryPeriod.TotalSeconds} s)");
+        // The candidate's next attempt comes within one retry period (plus its jitter), far sooner than the lease duration.
+        Assert.True(stopwatch.Elapsed < _options.RetryPeriod * 3 + TimeSpan.FromSeconds(1), $"takeover took {stopwatch.Elapsed}");
+        Assert.Equal("node-b", (await connection.Client.CoordinationV1.ReadNamespacedLeaseAsync(_options.LeaseName, KubeApiFixture.Namespace)).Spec.HolderIdentity);
+
+        stopB.Cancel();
+        await runB;
     }
 
     [Fact]
