@@ -224,6 +224,11 @@ MNEMO_API const char *mnemo_status_name(mnemo_status s);
 MNEMO_API mnemo_status mnemo_pool_open(const mnemo_pool_options *opts, mnemo_pool **out);
 MNEMO_API void mnemo_pool_close(mnemo_pool *pool);
 MNEMO_API mnemo_status mnemo_pool_stats_get(mnemo_pool *pool, mnemo_pool_stats *out);
+/* Grows an open emulation or fsdax pool to `capacity` bytes while it serves: the file is extended
+ * and mapped after the mapped part (addresses and regions stay), and the new pages become free.
+ * MNEMO_INVALID for a devdax pool, a smaller capacity (pools do not shrink), or more than the
+ * page table sized at create allows (at least 16 times the created capacity); the same capacity is a no-op. */
+MNEMO_API mnemo_status mnemo_pool_grow(mnemo_pool *pool, uint64_t capacity);
 /* Fills up to cap entries; *count gets the number of slab classes in use. */
 MNEMO_API mnemo_status mnemo_slab_stats_get(mnemo_pool *pool, mnemo_slab_stats *out, uint32_t cap,
                                             uint32_t *count);

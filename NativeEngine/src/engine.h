@@ -71,9 +71,15 @@ typedef struct region_rt {
     uint64_t hits, misses, evictions, cmd_set, cmd_get;
 } region_rt;
 
+#define POOL_MAP_MAX 64u            /* mappings of one open pool: the first, then one per grow */
+
 struct mnemo_pool {
-    struct pmem2_map *map;
+    struct pmem2_map *maps[POOL_MAP_MAX];
+    uint32_t map_count;
+    struct pmem2_vm_reservation *reservation; /* address space the pool may grow into; NULL on devdax */
+    uint64_t mapped;            /* bytes of the file mapped from base */
     int fd;
+    char *path;                 /* for error messages */
     uint8_t *base;
     bool barrier_persist;       /* emulation: compiler barrier instead of libpmem2's msync */
     void (*persist_fn)(const void *, size_t);
@@ -196,6 +202,8 @@ void item_fill_info(const item *it, mnemo_item_info *info);
 
 /* ---- slabs.c ---- */
 mnemo_status slabs_init(mnemo_pool *pool);
+/* A grown pool's pages from page_count up to `pages` join the free pages (after the others). */
+mnemo_status slabs_add_pages(mnemo_pool *pool, uint64_t pages);
 void slabs_destroy(mnemo_pool *pool);
 uint32_t slabs_class_for(const mnemo_pool *pool, uint32_t total);
 uint32_t slabs_chunk_size_of(const mnemo_pool *pool, uint32_t ref);

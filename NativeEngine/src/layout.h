@@ -16,6 +16,7 @@
                                   * joined the checksum */
 #define POOL_HEADER_SIZE 4096u
 #define POOL_MUTABLE_OFFSET 2048u   /* mutable header fields live apart from the checksummed ones */
+#define POOL_GROW_OFFSET 2112u      /* a grown header staged here first (see mnemo_pool_grow) */
 #define POOL_ALIGN 4096u
 
 #define REGION_MAX 64u
@@ -116,5 +117,6 @@ typedef struct item {
 _Static_assert(sizeof(item) == 48, "item header must stay 48 bytes");
 _Static_assert(sizeof(region_entry) == 2048, "region entry is 2 KiB");
 _Static_assert(sizeof(pool_header) <= POOL_MUTABLE_OFFSET, "header fits before mutable part");
+_Static_assert(POOL_GROW_OFFSET + sizeof(pool_header) <= POOL_HEADER_SIZE, "staged header fits in the header block");
 
 #endif

@@ -79,6 +79,28 @@ mnemo_status slabs_init(mnemo_pool *pool)
     return MNEMO_OK;
 }
 
+mnemo_status slabs_add_pages(mnemo_pool *pool, uint64_t pages)
+{
+    pthread_mutex_lock(&pool->page_lock);
+    uint64_t old = pool->page_count, added = pages - old;
+    uint32_t *grown = realloc(pool->free_pages, sizeof(uint32_t) * pages);
+    if (!grown) {
+        pthread_mutex_unlock(&pool->page_lock);
+        return set_error(MNEMO_NO_MEMORY, "out of memory for the slab tables of %llu pages",
+                         (unsigned long long)pages);
+    }
+    /* The stack is taken from its top: the new pages go beneath the old free ones, the lowest
+     * nearest the top, so pages are still taken lowest first. */
+    memmove(grown + added, grown, sizeof(uint32_t) * pool->free_page_count);
+    for (uint64_t i = 0; i < added; i++)
+        grown[i] = (uint32_t)(pages - 1 - i);
+    pool->free_pages = grown;
+    pool->free_page_count += (uint32_t)added;
+    __atomic_store_n(&pool->page_count, pages, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&pool->page_lock);
+    return MNEMO_OK;
+}
+
 void slabs_destroy(mnemo_pool *pool)
 {
     free(pool->free_pages);
