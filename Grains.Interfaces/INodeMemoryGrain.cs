@@ -19,4 +19,9 @@ public interface INodeMemoryGrain : IGrainWithStringKey
     /// <summary>Deletes the region with its items and snapshots; false when there is none.</summary>
     [Alias("DropRegion")]
     Task<bool> DropRegionAsync(string name);
+
+    /// <summary>Brings the pool to <paramref name="target"/> while it serves: a larger size grows it live; a size below
+    /// what it uses, another device mode, or a smaller size (pools do not shrink) is refused, and the state says why.</summary>
+    [Alias("ApplyPoolTarget")]
+    Task<NodePoolState> ApplyPoolTargetAsync(NodePoolTarget target);
 }

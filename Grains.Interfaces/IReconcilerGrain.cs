@@ -16,4 +16,9 @@ public interface IReconcilerGrain : IGrainWithStringKey
     /// empty once every active silo stopped serving it and dropped its regions.</summary>
     [Alias("NodesHoldingMemshack")]
     Task<string[]> NodesHoldingMemshackAsync(string memshack);
+
+    /// <summary>Applies a MemoryMachine's <paramref name="target"/> to the pool of each of <paramref name="nodes"/>; a node
+    /// that does not answer is reported not ready (reason <c>NodeUnreachable</c>).</summary>
+    [Alias("ApplyNodePools")]
+    Task<NodePoolState[]> ApplyNodePoolsAsync(string[] nodes, NodePoolTarget target);
 }

@@ -31,9 +31,10 @@ public sealed class NodeRegistry(IKubernetes client, string @namespace, ILogger?
 
     /// <summary>
     /// Registers <paramref name="node"/> (idempotent): allocates its ordinal if it has none yet and creates
-    /// its <c>MnemoNode</c> object if missing. Returns the ordinal.
+    /// its <c>MnemoNode</c> object if missing, with <paramref name="labels"/> (set again on an existing one, others kept,
+    /// as a kubelet sets its node's labels). Returns the ordinal.
     /// </summary>
-    public async Task<int> RegisterAsync(string node, CancellationToken cancellationToken)
+    public async Task<int> RegisterAsync(string node, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? labels = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(node);
         int ordinal = await AllocateOrdinalAsync(node, cancellationToken).ConfigureAwait(false);
@@ -41,7 +42,7 @@ public sealed class NodeRegistry(IKubernetes client, string @namespace, ILogger?
         {
             ["apiVersion"] = MnemoResources.ApiVersion,
             ["kind"] = NodeKind,
-            ["metadata"] = new Dictionary<string, object> { ["name"] = ObjectName(node), ["namespace"] = Namespace },
+            ["metadata"] = new Dictionary<string, object> { ["name"] = ObjectName(node), ["namespace"] = Namespace, ["labels"] = labels ?? new Dictionary<string, string>() },
             ["spec"] = new Dictionary<string, object> { ["node"] = node, ["ordinal"] = ordinal },
         };
         try
@@ -53,6 +54,9 @@ public sealed class NodeRegistry(IKubernetes client, string @namespace, ILogger?
         catch (Exception e) when (KubernetesApiErrors.IsConflict(e))
         {
             // Registered by an earlier start.
+            if (labels is { Count: > 0 })
+                await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(new { metadata = new { labels } }, V1Patch.PatchType.MergePatch),
+                    MnemoResources.Group, MnemoResources.Version, Namespace, NodePlural, ObjectName(node), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         return ordinal;
     }

@@ -44,6 +44,8 @@ public sealed class NodeMemoryGrain(NodePool nodePool) : Grain, INodeMemoryGrain
         return Task.FromResult(true);
     }
 
+    public Task<NodePoolState> ApplyPoolTargetAsync(NodePoolTarget target) => Task.FromResult(NodePoolResizer.Apply(nodePool, target));
+
     private RegionUsage[] ListRegions() => nodePool.Pool.ListRegions().Select(ToUsage).ToArray();
 
     private static RegionUsage ToUsage(RegionStats stats) =>

@@ -70,4 +70,17 @@ public sealed class ReconcilerGrain(IClusterMembershipService membership) : Grai
         }));
         return nodes.Where((_, i) => holding[i]).ToArray();
     }
+
+    public async Task<NodePoolState[]> ApplyNodePoolsAsync(string[] nodes, NodePoolTarget target) =>
+        await Task.WhenAll(nodes.Select(async node =>
+        {
+            try
+            {
+                return await GrainFactory.GetGrain<INodeMemoryGrain>(node).ApplyPoolTargetAsync(target);
+            }
+            catch (Exception error)
+            {
+                return new NodePoolState(node, false, "NodeUnreachable", error.Message, 0, 0, 0, 0, target.DeviceMode);
+            }
+        }));
 }

@@ -44,50 +44,8 @@ public sealed class MemshackReconciler(IKubernetes client, IReconcilerGrain obse
     public TimeSpan ResyncAfterReady { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Watches and reconciles until <paramref name="cancellationToken"/> is cancelled (the lease was lost, or shutdown).</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        var watch = new CustomResourceWatch(client, MnemoResources.Group, MnemoResources.Version, Plural, null, logger);
-        Task feeding = Task.Run(async () =>
-        {
-            await foreach (ResourceWatchEvent change in watch.WatchAsync(cancellationToken))
-            {
-                if (change.Key is { } key)
-                    Queue.Add(key);
-                else
-                    foreach (string existing in change.Objects.Keys)
-                        Queue.Add(existing);
-            }
-        }, CancellationToken.None);
-
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                string key = await Queue.TakeAsync(cancellationToken);
-                try
-                {
-                    TimeSpan? again = await ReconcileAsync(key, cancellationToken);
-                    Queue.Forget(key);
-                    if (again is { } delay)
-                        Queue.AddAfter(key, delay);
-                }
-                catch (Exception error) when (!cancellationToken.IsCancellationRequested)
-                {
-                    TimeSpan delay = Queue.AddRateLimited(key);
-                    logger.LogWarning(error, "Memshack {Key}: reconcile failed; retrying in {Delay}", key, delay);
-                }
-                finally
-                {
-                    Queue.Done(key);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The lease was lost or the silo stops.
-        }
-        await feeding;
-    }
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        ReconcileLoop.RunAsync(client, Plural, "Memshack", Queue, ReconcileAsync, logger, cancellationToken);
 
     /// <summary>Brings one Memshack's status, Service and Events in line with its actual state; when to look again (null: gone).</summary>
     public async Task<TimeSpan?> ReconcileAsync(string key, CancellationToken cancellationToken)
@@ -104,11 +62,8 @@ public sealed class MemshackReconciler(IKubernetes client, IReconcilerGrain obse
             return null;
         }
 
-        JsonElement metadata = memshack.GetProperty("metadata");
-        string[] finalizers = metadata.TryGetProperty("finalizers", out JsonElement f) && f.ValueKind == JsonValueKind.Array
-            ? f.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()
-            : [];
-        if (metadata.TryGetProperty("deletionTimestamp", out JsonElement deleted) && deleted.ValueKind == JsonValueKind.String)
+        string[] finalizers = ReconcileLoop.FinalizersOf(memshack);
+        if (ReconcileLoop.IsDeleting(memshack))
             return finalizers.Contains(Finalizer) ? await CleanUpAsync(memshack, key, finalizers, cancellationToken) : null;
         if (!finalizers.Contains(Finalizer))
             memshack = await SetFinalizersAsync(memshack, [.. finalizers, Finalizer], cancellationToken);
@@ -151,16 +106,8 @@ public sealed class MemshackReconciler(IKubernetes client, IReconcilerGrain obse
         return null;
     }
 
-    /// <summary>Replaces <c>metadata.finalizers</c>, on the condition that the resource did not change since it was read.</summary>
-    private async Task<JsonElement> SetFinalizersAsync(JsonElement memshack, string[] finalizers, CancellationToken cancellationToken)
-    {
-        JsonElement metadata = memshack.GetProperty("metadata");
-        string body = JsonSerializer.Serialize(new { metadata = new { resourceVersion = metadata.GetProperty("resourceVersion").GetString(), finalizers } });
-        string ns = metadata.GetProperty("namespace").GetString()!;
-        string name = metadata.GetProperty("name").GetString()!;
-        return await client.CustomObjects.PatchNamespacedCustomObjectAsync<JsonElement>(new V1Patch(body, V1Patch.PatchType.MergePatch),
-            MnemoResources.Group, MnemoResources.Version, ns, Plural, name, cancellationToken: cancellationToken);
-    }
+    private Task<JsonElement> SetFinalizersAsync(JsonElement memshack, string[] finalizers, CancellationToken cancellationToken) =>
+        ReconcileLoop.SetFinalizersAsync(client, Plural, memshack, finalizers, cancellationToken);
 
     /// <summary>The Memshack's Service on its <c>mcrouter_port</c>, selecting the silo pods, owned by the Memshack.</summary>
     private async Task ApplyServiceAsync(JsonElement memshack, string ns, string name, CancellationToken cancellationToken)

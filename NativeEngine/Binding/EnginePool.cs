@@ -70,6 +70,19 @@ public sealed partial class EnginePool : IDisposable
         return stats;
     }
 
+    /// <summary>
+    /// Grows the pool to <paramref name="capacity"/> bytes while it serves: the file is extended and mapped after the
+    /// mapped part, so regions, items and calls in flight are untouched, and the new space takes new items.
+    /// The same capacity does nothing. Throws <see cref="EngineException"/> (<see cref="EngineStatus.Invalid"/>) for a
+    /// devdax pool, a smaller capacity (pools do not shrink) or more than the pool's page table allows (at least
+    /// 16 times its created capacity), and <see cref="EngineStatus.Io"/> when the file cannot be extended.
+    /// </summary>
+    public void Grow(long capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        ThrowUnlessOk("mnemo_pool_grow", NativeMethods.PoolGrow(_handle, (ulong)capacity));
+    }
+
     /// <summary>The slab classes in use.</summary>
     public unsafe IReadOnlyList<SlabStats> GetSlabStats() =>
         ReadTable<SlabStats>("mnemo_slab_stats_get", initialCapacity: 64,

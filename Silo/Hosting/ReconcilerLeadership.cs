@@ -9,7 +9,7 @@ namespace Mnemo.Silo;
 
 /// <summary>
 /// Every silo campaigns for the reconciler's Lease (identity = its node name); the one holding it runs the
-/// <see cref="MemshackReconciler"/> with the <see cref="IReconcilerGrain"/> keyed by its own node name, so the
+/// <see cref="MemshackReconciler"/> and the <see cref="MemoryMachineReconciler"/> with the <see cref="IReconcilerGrain"/> keyed by its own node name, so the
 /// grain is activated on this silo. When the lease is lost the reconciler stops at once; when this silo dies
 /// another one takes the lease once it expires.
 /// </summary>
@@ -20,6 +20,12 @@ public sealed class ReconcilerLeadership(SiloSettings settings, KubernetesConnec
         loggers.CreateLogger("Mnemo.Silo.Leadership"));
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Election.RunAsync(term => new MemshackReconciler(kubernetes.Client, grains.GetGrain<IReconcilerGrain>(settings.NodeName),
-            loggers.CreateLogger("Mnemo.Silo.Reconciler")).RunAsync(term), stoppingToken);
+        Election.RunAsync(term =>
+        {
+            IReconcilerGrain observer = grains.GetGrain<IReconcilerGrain>(settings.NodeName);
+            ILogger logger = loggers.CreateLogger("Mnemo.Silo.Reconciler");
+            return Task.WhenAll(
+                new MemshackReconciler(kubernetes.Client, observer, logger).RunAsync(term),
+                new MemoryMachineReconciler(kubernetes.Client, observer, settings.Namespace, logger).RunAsync(term));
+        }, stoppingToken);
 }

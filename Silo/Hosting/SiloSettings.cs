@@ -36,6 +36,7 @@ public sealed record SiloSettings
         ("--pool-path", "POOL_PATH", "the memory pool: a file, an fsdax file or a devdax device (default <state-dir>/pool)"),
         ("--pool-capacity", "POOL_CAPACITY", "pool size: bytes or a Kubernetes quantity, 256Mi = 256 x 2^20, 256M = 256 x 10^6 (default 256Mi)"),
         ("--device-mode", "DEVICE_MODE", "emulation, fsdax or devdax (default emulation)"),
+        ("--node-labels", "NODE_LABELS", "labels of this node's MnemoNode, k=v[,k=v], which MemoryMachine nodeSelectors match (default storage=pmem)"),
         ("--idle-age", "IDLE_AGE", "idle grain activations are collected after this (default 00:15:00)"),
         ("--memshack-port-offset", "MEMSHACK_PORT_OFFSET", "added to every Memshack's mcrouter_port, for silos sharing a host (default 0)"),
         ("--memcached-max-connections", "MEMCACHED_MAX_CONNECTIONS",
@@ -97,6 +98,11 @@ public sealed record SiloSettings
 
     public DeviceMode DeviceMode { get; init; } = DeviceMode.Emulation;
 
+    /// <summary>Set on this node's <c>MnemoNode</c> at every start; a MemoryMachine's <c>nodeSelector</c> selects nodes by them.</summary>
+    public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = DefaultNodeLabels;
+
+    public static readonly IReadOnlyDictionary<string, string> DefaultNodeLabels = new Dictionary<string, string> { ["storage"] = "pmem" };
+
     public TimeSpan IdleAge { get; init; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Added to every Memshack's <c>mcrouter_port</c>: 0 in production (one silo per host);
@@ -141,6 +147,7 @@ public sealed record SiloSettings
         yield return "--pool-path"; yield return PoolPath;
         yield return "--pool-capacity"; yield return PoolCapacity.ToString(CultureInfo.InvariantCulture);
         yield return "--device-mode"; yield return DeviceMode.ToString().ToLowerInvariant();
+        yield return "--node-labels"; yield return string.Join(',', NodeLabels.Select(l => $"{l.Key}={l.Value}"));
         yield return "--idle-age"; yield return IdleAge.ToString("c", CultureInfo.InvariantCulture);
         yield return "--memshack-port-offset"; yield return Number(MemshackPortOffset);
         yield return "--memcached-max-connections"; yield return Number(Memcached.MaxConnections);
@@ -189,6 +196,7 @@ public sealed record SiloSettings
             PoolPath = Get("POOL_PATH") ?? Path.Combine(stateDir, "pool"),
             PoolCapacity = Get("POOL_CAPACITY") is { } capacity ? ParseSize("POOL_CAPACITY", capacity) : 256UL << 20,
             DeviceMode = ParseDeviceMode(Get("DEVICE_MODE")),
+            NodeLabels = Get("NODE_LABELS") is { } labels ? ParseLabels(labels) : DefaultNodeLabels,
             IdleAge = ParsePositiveTimeSpan("IDLE_AGE", Get("IDLE_AGE"), "00:15:00", TimeSpan.FromMinutes(15)),
             AntiEntropyInterval = ParsePositiveTimeSpan("ANTI_ENTROPY_INTERVAL", Get("ANTI_ENTROPY_INTERVAL"), "00:00:30", DefaultAntiEntropyInterval),
             LeaderElection = ParseLeaderElection(Get),
@@ -294,6 +302,19 @@ public sealed record SiloSettings
         return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
             ? span
             : throw new SiloConfigurationException(key, text, $"a positive time span such as {example}");
+    }
+
+    private static Dictionary<string, string> ParseLabels(string text)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string pair in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int equals = pair.IndexOf('=');
+            if (equals <= 0 || !System.Text.RegularExpressions.Regex.IsMatch(pair, @"^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?=([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"))
+                throw new SiloConfigurationException("NODE_LABELS", text, "labels as key=value[,key=value], each a Kubernetes label");
+            labels[pair[..equals]] = pair[(equals + 1)..];
+        }
+        return labels;
     }
 
     private static DeviceMode ParseDeviceMode(string? text) => text?.ToLowerInvariant() switch

@@ -27,6 +27,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, EntryPoint = "mnemo_pool_stats_get")]
     internal static partial EngineStatus PoolStatsGet(PoolHandle pool, PoolStats* stats);
 
+    [LibraryImport(LibraryName, EntryPoint = "mnemo_pool_grow")]
+    internal static partial EngineStatus PoolGrow(PoolHandle pool, ulong capacity);
+
     [LibraryImport(LibraryName, EntryPoint = "mnemo_slab_stats_get")]
     internal static partial EngineStatus SlabStatsGet(PoolHandle pool, SlabStats* stats, uint capacity, uint* count);
 

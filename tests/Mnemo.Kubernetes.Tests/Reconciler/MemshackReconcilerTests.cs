@@ -186,5 +186,8 @@ public sealed class MemshackReconcilerTests(KubeApiFixture api, ITestOutputHelpe
             Interlocked.Increment(ref HoldingAsked);
             return Task.FromResult(Holding);
         }
+
+        public Task<NodePoolState[]> ApplyNodePoolsAsync(string[] nodes, NodePoolTarget target) =>
+            throw new NotSupportedException("the Memshack reconciler does not configure pools");
     }
 }
