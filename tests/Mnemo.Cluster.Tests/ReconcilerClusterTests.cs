@@ -81,6 +81,31 @@ public sealed class ReconcilerClusterTests(ITestOutputHelper output)
         Assert.Contains("Memshack default/sample: cleaned up on every silo; finalizer mnemo.dev/cleanup removed", cluster.Log);
     }
 
+    [Fact]
+    public async Task A_silo_that_stops_cleanly_releases_the_lease_and_another_takes_it_within_a_retry_period()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        IKubernetes client = cluster.Kubernetes.Client;
+        string ns = cluster.Settings[0].Namespace;
+        string leader = "";
+        await cluster.WaitUntilAsync(async () => (leader = await HolderAsync(client, ns)) != "", TimeSpan.FromSeconds(60), "a lease holder");
+        int leaderIndex = Array.FindIndex(cluster.Settings, s => s.NodeName == leader);
+        Assert.True(leaderIndex >= 0, $"the lease holder '{leader}' is no node");
+
+        var stopwatch = Stopwatch.StartNew();
+        await cluster.StopAsync(leaderIndex);
+        TimeSpan stopped = stopwatch.Elapsed;
+        string successor = leader;
+        TimeSpan leaseDuration = cluster.Settings[0].LeaderElection.LeaseDuration, retry = cluster.Settings[0].LeaderElection.RetryPeriod;
+        await cluster.WaitUntilAsync(async () => (successor = await HolderAsync(client, ns)) is { Length: > 0 } holder && holder != leader,
+            leaseDuration + TimeSpan.FromSeconds(30), "the other silo to take the lease");
+        TimeSpan takeover = stopwatch.Elapsed;
+        output.WriteLine($"takeover: {leader} stopped cleanly in {stopped.TotalSeconds:F1} s, {successor} holds the lease {takeover.TotalSeconds:F1} s after the stop began (lease duration {leaseDuration.TotalSeconds} s, retry period {retry.TotalSeconds} s)");
+        Assert.Contains($"{leader} released it", cluster.Log);
+        // The successor's next attempt after the release, far sooner than the lease duration a killed holder costs.
+        Assert.True(takeover - stopped <= 2 * retry + TimeSpan.FromSeconds(1), $"takeover took {takeover - stopped} after the stop");
+    }
+
     private static async Task<JsonElement> GetSampleAsync(IKubernetes client) =>
         await client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>(MnemoResources.Group, MnemoResources.Version, "default", "memshacks", "sample");
 
