@@ -98,10 +98,14 @@ public sealed record SiloSettings
 
     public DeviceMode DeviceMode { get; init; } = DeviceMode.Emulation;
 
-    /// <summary>Set on this node's <c>MnemoNode</c> at every start; a MemoryMachine's <c>nodeSelector</c> selects nodes by them.</summary>
-    public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = DefaultNodeLabels;
+    /// <summary>Set on this node's <c>MnemoNode</c> at every start (<c>k=v,k2=v2</c>, sorted by key); a MemoryMachine's
+    /// <c>nodeSelector</c> selects nodes by them.</summary>
+    public string NodeLabels { get; init; } = DefaultNodeLabels;
 
-    public static readonly IReadOnlyDictionary<string, string> DefaultNodeLabels = new Dictionary<string, string> { ["storage"] = "pmem" };
+    public const string DefaultNodeLabels = "storage=pmem";
+
+    /// <summary><see cref="NodeLabels"/> as a map.</summary>
+    public IReadOnlyDictionary<string, string> NodeLabelMap => ParseLabels(NodeLabels);
 
     public TimeSpan IdleAge { get; init; } = TimeSpan.FromMinutes(15);
 
@@ -147,7 +151,7 @@ public sealed record SiloSettings
         yield return "--pool-path"; yield return PoolPath;
         yield return "--pool-capacity"; yield return PoolCapacity.ToString(CultureInfo.InvariantCulture);
         yield return "--device-mode"; yield return DeviceMode.ToString().ToLowerInvariant();
-        yield return "--node-labels"; yield return string.Join(',', NodeLabels.Select(l => $"{l.Key}={l.Value}"));
+        yield return "--node-labels"; yield return NodeLabels;
         yield return "--idle-age"; yield return IdleAge.ToString("c", CultureInfo.InvariantCulture);
         yield return "--memshack-port-offset"; yield return Number(MemshackPortOffset);
         yield return "--memcached-max-connections"; yield return Number(Memcached.MaxConnections);
@@ -196,7 +200,9 @@ public sealed record SiloSettings
             PoolPath = Get("POOL_PATH") ?? Path.Combine(stateDir, "pool"),
             PoolCapacity = Get("POOL_CAPACITY") is { } capacity ? ParseSize("POOL_CAPACITY", capacity) : 256UL << 20,
             DeviceMode = ParseDeviceMode(Get("DEVICE_MODE")),
-            NodeLabels = Get("NODE_LABELS") is { } labels ? ParseLabels(labels) : DefaultNodeLabels,
+            NodeLabels = Get("NODE_LABELS") is { } labels
+                ? string.Join(',', ParseLabels(labels).OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))
+                : DefaultNodeLabels,
             IdleAge = ParsePositiveTimeSpan("IDLE_AGE", Get("IDLE_AGE"), "00:15:00", TimeSpan.FromMinutes(15)),
             AntiEntropyInterval = ParsePositiveTimeSpan("ANTI_ENTROPY_INTERVAL", Get("ANTI_ENTROPY_INTERVAL"), "00:00:30", DefaultAntiEntropyInterval),
             LeaderElection = ParseLeaderElection(Get),

@@ -105,7 +105,7 @@ public sealed class MemshackService(
         {
             try
             {
-                int ordinal = await registry.RegisterAsync(nodes.Self, cancellationToken, settings.NodeLabels);
+                int ordinal = await registry.RegisterAsync(nodes.Self, cancellationToken, settings.NodeLabelMap);
                 _logger.LogInformation("Node {Node} is known to the cluster; its CAS ordinal is {Ordinal}", nodes.Self, ordinal);
                 return ordinal;
             }

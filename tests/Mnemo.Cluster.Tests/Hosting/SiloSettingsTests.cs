@@ -18,7 +18,8 @@ public sealed class SiloSettingsTests
             "--state-dir", "s", "--pool-path", "p", "--pool-capacity", "1Gi", "--device-mode", "fsdax", "--idle-age", "00:00:30",
             "--memshack-port-offset", "3", "--memcached-max-connections", "10", "--memcached-max-multiget-line", "64Ki",
             "--memcached-flush-threshold", "128k", "--memcached-version", "1.6.30", "--anti-entropy-interval", "00:00:02",
-            "--leader-lease-duration", "00:00:20", "--leader-renew-deadline", "00:00:12", "--leader-retry-period", "00:00:03"]);
+            "--leader-lease-duration", "00:00:20", "--leader-renew-deadline", "00:00:12", "--leader-retry-period", "00:00:03",
+            "--node-labels", "zone=a, storage=pmem"]);
 
         Assert.Equal("n7", settings.NodeName);
         Assert.Equal("127.0.0.2", settings.Host);
@@ -34,6 +35,8 @@ public sealed class SiloSettingsTests
         Assert.Equal("p", settings.PoolPath);
         Assert.Equal(1UL << 30, settings.PoolCapacity);
         Assert.Equal(DeviceMode.FsDax, settings.DeviceMode);
+        Assert.Equal("storage=pmem,zone=a", settings.NodeLabels);
+        Assert.Equal(new Dictionary<string, string> { ["storage"] = "pmem", ["zone"] = "a" }, settings.NodeLabelMap);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.IdleAge);
         Assert.Equal(3, settings.MemshackPortOffset);
         Assert.Equal(new MemcachedGatewayOptions { MaxConnections = 10, MaxMultiGetLineBytes = 64 << 10, FlushThresholdBytes = 128_000, Version = "1.6.30" },
@@ -41,6 +44,14 @@ public sealed class SiloSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(2), settings.AntiEntropyInterval);
         Assert.Equal((TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(3)),
             (settings.LeaderElection.LeaseDuration, settings.LeaderElection.RenewDeadline, settings.LeaderElection.RetryPeriod));
+    }
+
+    [Fact]
+    public void Node_labels_default_to_storage_pmem_and_a_malformed_one_is_refused_naming_the_setting()
+    {
+        Assert.Equal(SiloSettings.DefaultNodeLabels, SiloConfiguration.Read(["--node-name", "n1"]).NodeLabels);
+        var error = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Read(["--node-name", "n1", "--node-labels", "storage"]));
+        Assert.Contains("MNEMO_NODE_LABELS / --node-labels 'storage'", error.Message);
     }
 
     [Fact]
