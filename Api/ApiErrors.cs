@@ -9,7 +9,7 @@ namespace Mnemo.Api;
 /// <summary>
 /// The gRPC statuses the API answers, each with <c>google.rpc.Status</c> details: an
 /// <see cref="ErrorInfo"/> (domain <see cref="Domain"/>, a reason in capitals, the Memshack in its
-/// metadata) and, for bad fields, a <see cref="BadRequest"/>.
+/// metadata, or the cluster snapshot in <c>metadata["snapshot"]</c>) and, for bad fields, a <see cref="BadRequest"/>.
 /// </summary>
 public static class ApiErrors
 {
@@ -37,13 +37,40 @@ public static class ApiErrors
         _ => Error(Code.Internal, $"unexpected cache status {status}", "INTERNAL", memshack),
     };
 
+    public static RpcException SnapshotNotFound(string snapshot) =>
+        ErrorOn(Code.NotFound, $"no cluster snapshot {snapshot}", "SNAPSHOT_NOT_FOUND", ("snapshot", snapshot),
+            Any.Pack(new ResourceInfo { ResourceType = "mnemo.dev/ClusterSnapshot", ResourceName = snapshot }));
+
+    public static RpcException RestoreNotFound(string snapshot, string restore) =>
+        ErrorOn(Code.NotFound, $"no restore {restore} of cluster snapshot {snapshot}", "RESTORE_NOT_FOUND", ("snapshot", snapshot),
+            Any.Pack(new ResourceInfo { ResourceType = "mnemo.dev/ClusterSnapshotRestore", ResourceName = restore }));
+
+    public static RpcException SnapshotNotCommitted(string snapshot, string phase) =>
+        ErrorOn(Code.FailedPrecondition, $"cluster snapshot {snapshot} is {phase}, not Committed", "SNAPSHOT_NOT_COMMITTED", ("snapshot", snapshot),
+            Any.Pack(new PreconditionFailure
+            {
+                Violations = { new PreconditionFailure.Types.Violation { Type = "PHASE", Subject = snapshot, Description = $"the snapshot is {phase}" } },
+            }));
+
+    /// <summary>The Kubernetes API refused a resource: its name taken (ALREADY_EXISTS, <paramref name="existsReason"/>) or a field it does not accept.</summary>
+    public static RpcException ResourceRejected(bool exists, string existsReason, string snapshot, string message) => exists
+        ? ErrorOn(Code.AlreadyExists, message, existsReason, ("snapshot", snapshot))
+        : ErrorOn(Code.InvalidArgument, message, "INVALID_FIELD", ("snapshot", snapshot));
+
+    /// <summary>The Kubernetes API, which holds the snapshots, did not answer.</summary>
+    public static RpcException KubernetesUnavailable(string problem) =>
+        ErrorOn(Code.Unavailable, $"the Kubernetes API did not answer: {problem}", "KUBERNETES_API_UNAVAILABLE", null);
+
     public static string KeyOf(MemshackName memshack) => $"{memshack.Namespace}/{memshack.Name}";
 
-    private static RpcException Error(Code code, string message, string reason, MemshackName? memshack, params Any[] more)
+    private static RpcException Error(Code code, string message, string reason, MemshackName? memshack, params Any[] more) =>
+        ErrorOn(code, message, reason, memshack is null ? null : ("memshack", KeyOf(memshack)), more);
+
+    private static RpcException ErrorOn(Code code, string message, string reason, (string Key, string Value)? subject, params Any[] more)
     {
         var info = new ErrorInfo { Domain = Domain, Reason = reason };
-        if (memshack is not null)
-            info.Metadata["memshack"] = KeyOf(memshack);
+        if (subject is { } s)
+            info.Metadata[s.Key] = s.Value;
         var status = new Google.Rpc.Status { Code = (int)code, Message = message, Details = { Any.Pack(info) } };
         status.Details.AddRange(more);
         return status.ToRpcException();

@@ -4,9 +4,9 @@ using Grpc.Core.Interceptors;
 namespace Mnemo.Api;
 
 /// <summary>
-/// Deadlines and cancellation for every unary call: a call whose deadline has passed when it arrives
-/// is answered DEADLINE_EXCEEDED without running, and a call cancelled while it runs (its deadline, or
-/// the client gone) ends DEADLINE_EXCEEDED or CANCELLED rather than as a handler failure.
+/// Deadlines and cancellation for every unary and server-streaming call: a call whose deadline has passed
+/// when it arrives is answered DEADLINE_EXCEEDED without running, and a call cancelled while it runs (its
+/// deadline, or the client gone) ends DEADLINE_EXCEEDED or CANCELLED rather than as a handler failure.
 /// </summary>
 public sealed class DeadlineInterceptor : Interceptor
 {
@@ -21,9 +21,27 @@ public sealed class DeadlineInterceptor : Interceptor
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            throw context.Deadline <= DateTime.UtcNow ? Expired(context) : new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled"));
+            throw Ended(context);
         }
     }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        if (context.Deadline <= DateTime.UtcNow)
+            throw Expired(context);
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            throw Ended(context);
+        }
+    }
+
+    private static RpcException Ended(ServerCallContext context) =>
+        context.Deadline <= DateTime.UtcNow ? Expired(context) : new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled"));
 
     private static RpcException Expired(ServerCallContext context) =>
         new(new Status(StatusCode.DeadlineExceeded, $"the deadline of {context.Method} passed"));

@@ -59,6 +59,7 @@ public static class GrpcGateway
         endpoints.MapGrpcService<CacheService>().RequireHost(host);
         endpoints.MapGrpcService<MemshacksService>().RequireHost(host);
         endpoints.MapGrpcService<MemoryService>().RequireHost(host);
+        endpoints.MapGrpcService<SnapshotsService>().RequireHost(host);
         endpoints.MapGrpcService<HealthServiceImpl>().RequireHost(host);
         endpoints.MapGrpcReflectionService().RequireHost(host);
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Mnemo.Client;
 using Mnemo.Kubernetes;
 using Spectre.Console;
 
@@ -9,7 +10,8 @@ namespace Mnemo.Cli;
 /// <c>mnemo clustersnap create|list|restore|delete</c>: cluster snapshots of a Memshack, as
 /// <c>ClusterSnapshot</c> and <c>ClusterSnapshotRestore</c> resources in the Kubernetes API (the silos
 /// take them and record their progress there). create, restore and delete wait for the outcome and
-/// report progress on stderr. Exit codes: 0 done; 1 bad input or the API unreachable;
+/// report progress on stderr: the steps the silos publish, through the gRPC API's <c>Snapshots.Watch</c> when
+/// <c>--grpc</c> (or <c>MNEMO_GRPC</c>) names it, else the resource's status read every 200 ms. Exit codes: 0 done; 1 bad input or the API unreachable;
 /// <see cref="Failed"/> the snapshot or restore failed (the reason on stderr); <see cref="TimedOut"/>
 /// still not done after <c>--timeout</c> (it goes on).
 /// </summary>
@@ -48,7 +50,7 @@ internal static class ClusterSnapCommand
             await resources.CreateAsync(snapshot, parse.GetValue(memshack)!, null, parse.GetValue(profile), parse.GetValue(profileOptions), token);
             if (parse.GetValue(noWait))
                 return 0;
-            return await WaitAsync(snapshot, TimeSpan.FromSeconds(parse.GetValue(timeout)), token, async t =>
+            return await FollowAsync(parse, resources, snapshot, null, TimeSpan.FromSeconds(parse.GetValue(timeout)), token, async t =>
             {
                 SnapshotView? view = await resources.GetAsync(snapshot, t);
                 return view is null
@@ -77,7 +79,7 @@ internal static class ClusterSnapCommand
             await Console.Error.WriteLineAsync($"mnemo: ClusterSnapshotRestore {resources.Namespace}/{restoreName} created");
             if (parse.GetValue(noWait))
                 return 0;
-            return await WaitAsync(restoreName, TimeSpan.FromSeconds(parse.GetValue(timeout)), token, async t =>
+            return await FollowAsync(parse, resources, snapshot, restoreName, TimeSpan.FromSeconds(parse.GetValue(timeout)), token, async t =>
             {
                 RestoreView? restored = await resources.GetRestoreAsync(restoreName, t);
                 if (restored is null)
@@ -99,7 +101,7 @@ internal static class ClusterSnapCommand
                 throw new ArgumentException($"no cluster snapshot {resources.Namespace}/{snapshot}");
             if (parse.GetValue(noWait))
                 return 0;
-            return await WaitAsync(snapshot, TimeSpan.FromSeconds(parse.GetValue(timeout)), token, async t =>
+            return await FollowAsync(parse, resources, snapshot, null, TimeSpan.FromSeconds(parse.GetValue(timeout)), token, async t =>
                 await resources.GetAsync(snapshot, t) is not null ? (false, 0, "Deleting") : (true, 0, "Deleted"));
         }, cancel));
         command.Subcommands.Add(delete);
@@ -121,12 +123,56 @@ internal static class ClusterSnapCommand
         }
     }
 
-    /// <summary>Polls until <paramref name="poll"/> says done, writing each new progress text to stderr.</summary>
-    private static async Task<int> WaitAsync(string name, TimeSpan timeout, CancellationToken cancellationToken,
+    /// <summary>
+    /// Follows the snapshot's (or <paramref name="restore"/>'s) steps through <c>Snapshots.Watch</c> when a gRPC endpoint is known,
+    /// writing each to stderr; then (or without one, or should the watch fail) polls the resource until <paramref name="poll"/>
+    /// says done, which also writes the outcome.
+    /// </summary>
+    private static async Task<int> FollowAsync(ParseResult parse, ClusterSnapshotResources resources, string snapshot, string? restore, TimeSpan timeout,
+        CancellationToken cancellationToken, Func<CancellationToken, Task<(bool Done, int ExitCode, string Text)>> poll)
+    {
+        string name = restore ?? snapshot;
+        DateTime deadline = DateTime.UtcNow + timeout;
+        MnemoClientOptions options = MnemoClientOptions.FromEnvironment();
+        string[] grpc = parse.GetValue<string[]>("--grpc")?.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .ToArray() ?? [];
+        if (grpc.Length > 0)
+            options.GrpcEndpoints = [.. grpc];
+        if (options.GrpcEndpoints.Count == 0)
+            return await WaitAsync(name, deadline, timeout, null, cancellationToken, poll);
+        await using MnemoClient client = MnemoClient.Create(options);
+        string? shown = null;
+        try
+        {
+            await foreach (SnapshotProgressEvent step in client.WatchSnapshotAsync($"{resources.Namespace}/{snapshot}", restore, timeout, cancellationToken))
+            {
+                // The outcome is written from the resource below, with all its figures.
+                if (step.Finished)
+                    break;
+                string text = $"{step.Phase}, {step.ShardsDone}/{step.ShardsTotal} shards";
+                if (text != shown)
+                    await Console.Error.WriteLineAsync($"mnemo: {name}: {text}");
+                shown = text;
+            }
+        }
+        catch (MnemoDeadlineExceededException)
+        {
+            await Console.Error.WriteLineAsync($"mnemo: {name}: not finished after {timeout.TotalSeconds:0} s; it goes on in the cluster");
+            return TimedOut;
+        }
+        catch (MnemoApiException e)
+        {
+            // A snapshot already gone has finished its delete: the resource says so below.
+            if (e.Reason != "SNAPSHOT_NOT_FOUND")
+                await Console.Error.WriteLineAsync($"mnemo: {name}: progress not followed through the gRPC API ({e.Message}); reading the resource instead");
+        }
+        return await WaitAsync(name, deadline, timeout, shown, cancellationToken, poll);
+    }
+
+    /// <summary>Polls until <paramref name="poll"/> says done, writing each new progress text (other than <paramref name="shown"/>) to stderr.</summary>
+    private static async Task<int> WaitAsync(string name, DateTime deadline, TimeSpan timeout, string? shown, CancellationToken cancellationToken,
         Func<CancellationToken, Task<(bool Done, int ExitCode, string Text)>> poll)
     {
-        DateTime deadline = DateTime.UtcNow + timeout;
-        string? shown = null;
         while (true)
         {
             (bool done, int exitCode, string text) = await poll(cancellationToken);
@@ -153,11 +199,8 @@ internal static class ClusterSnapCommand
 
     private static int Write(IReadOnlyList<SnapshotView> snapshots, OutputFormat format)
     {
-        if (format == OutputFormat.Json)
-        {
-            Json.Write(snapshots);
+        if (Output.TryWriteStructured(format, snapshots))
             return 0;
-        }
         var table = new Table().AddColumns("NAME", "MEMSHACK", "PHASE", "SHARDS", "ITEMS", "BYTES", "FENCE MS", "TOTAL MS", "CREATED", "MESSAGE");
         foreach (SnapshotView s in snapshots)
         {
@@ -171,11 +214,8 @@ internal static class ClusterSnapCommand
 
     private static int WriteRestore(RestoreView restore, OutputFormat format)
     {
-        if (format == OutputFormat.Json)
-        {
-            Json.Write(restore);
+        if (Output.TryWriteStructured(format, restore))
             return 0;
-        }
         var table = new Table().AddColumns("RESTORE", "SNAPSHOT", "PHASE", "SHARDS", "FENCE MS");
         table.AddRow(Markup.Escape(restore.Name), Markup.Escape(restore.Snapshot), restore.Phase, $"{restore.ShardsDone}/{restore.ShardsTotal}",
             Milliseconds(restore.FenceMilliseconds));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -7,7 +8,8 @@ namespace Mnemo.Client;
 /// <summary>
 /// Channels to the silos' gRPC endpoints with failover: a call whose endpoint cannot be reached (UNAVAILABLE
 /// without a silo's answer in it) goes to the next endpoint under the same deadline, and the endpoint that
-/// answered is tried first from then on. Such a call never reached a silo, so sending it again is safe.
+/// answered is tried first from then on. Such a call never reached a silo, so sending it again is safe. A
+/// server-streaming call fails over the same way until its first message; after that it stays on its endpoint.
 /// </summary>
 internal sealed class GrpcEndpoints : IDisposable
 {
@@ -46,6 +48,50 @@ internal sealed class GrpcEndpoints : IDisposable
             {
                 throw Translate(e, _endpoints[index]);
             }
+        }
+        throw new MnemoApiException(StatusCode.Unavailable, null,
+            $"no gRPC endpoint answered ({string.Join(", ", _endpoints)}): {unreachable!.Status.Detail}", unreachable);
+    }
+
+    public async IAsyncEnumerable<T> StreamAsync<T>(Func<GrpcChannel, CallOptions, AsyncServerStreamingCall<T>> call, TimeSpan timeout,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (_channels.Length == 0)
+            throw new InvalidOperationException($"no gRPC endpoint: set MnemoClientOptions.GrpcEndpoints or ${MnemoClientOptions.GrpcEnvironmentVariable}");
+        var options = new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
+        int first = Volatile.Read(ref _preferred);
+        RpcException? unreachable = null;
+        for (int attempt = 0; attempt < _channels.Length; attempt++)
+        {
+            int index = (first + attempt) % _channels.Length;
+            using AsyncServerStreamingCall<T> streaming = call(_channels[index], options);
+            bool more;
+            try
+            {
+                more = await streaming.ResponseStream.MoveNext(cancellationToken);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && e.GetRpcStatus() is null)
+            {
+                unreachable = e;
+                continue;
+            }
+            catch (RpcException e)
+            {
+                throw Translate(e, _endpoints[index]);
+            }
+            while (more)
+            {
+                yield return streaming.ResponseStream.Current;
+                try
+                {
+                    more = await streaming.ResponseStream.MoveNext(cancellationToken);
+                }
+                catch (RpcException e)
+                {
+                    throw Translate(e, _endpoints[index]);
+                }
+            }
+            yield break;
         }
         throw new MnemoApiException(StatusCode.Unavailable, null,
             $"no gRPC endpoint answered ({string.Join(", ", _endpoints)}): {unreachable!.Status.Detail}", unreachable);

@@ -10,7 +10,8 @@ namespace Mnemo.Grains;
 /// that name it, and drops its engine snapshots when the resource is deleted (then removes the
 /// finalizer). One run at a time per snapshot, driven from here after the call that started it returned.
 /// A run that an earlier activation left unfinished in the status (its silo died) is recorded as failed:
-/// its fence ended with its lease.
+/// its fence ended with its lease. Each step is published as <see cref="SnapshotProgress"/> on the snapshot's
+/// stream (<see cref="SnapshotProgressPublisher"/>), queued without waiting inside the fence.
 /// </summary>
 public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackStatusStore memshacks, ISnapshotParticipants participants, SnapshotHooks hooks,
     IClusterMembershipService membership, ILogger<ClusterSnapshotGrain> logger) : Grain, IClusterSnapshotGrain
@@ -21,8 +22,12 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
     private ClusterSnapshotStatus? _status;
     private string? _restore;
     private ClusterSnapshotRestoreStatus? _restoreStatus;
+    private SnapshotProgressPublisher? _progress;
 
     private string Key => this.GetPrimaryKeyString();
+
+    private SnapshotProgressPublisher Progress =>
+        _progress ??= SnapshotProgressPublisher.For(this.GetStreamProvider(SnapshotProgress.StreamProvider), Key, logger);
 
     public async Task<ClusterSnapshotStatus?> ReconcileAsync()
     {
@@ -35,6 +40,7 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
         if (resource.Deleting)
         {
             _status = (resource.Status ?? ClusterSnapshotStatus.Of(ClusterSnapshotStatus.Pending)) with { Phase = ClusterSnapshotStatus.Deleting };
+            Publish(_status);
             _running = Run(DeleteAsync(resource));
             return _status;
         }
@@ -45,9 +51,12 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             _status = unfinished with { Phase = ClusterSnapshotStatus.Failed, Message = CoordinatorLost };
             await store.WriteStatusAsync(ns, name, _status, CancellationToken.None);
             LogFailed(Key, CoordinatorLost);
+            Publish(_status);
+            await Progress.FlushAsync();
             return _status;
         }
         _status = ClusterSnapshotStatus.Of(ClusterSnapshotStatus.Pending);
+        Publish(_status);
         _running = Run(CreateAsync(resource));
         return _status;
     }
@@ -67,15 +76,18 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             // Some replicas may have switched and others not: the restore must run again.
             var lost = unfinished with { Phase = ClusterSnapshotRestoreStatus.Failed, Message = "its coordinator stopped before it finished; restore again" };
             await store.WriteRestoreStatusAsync(ns, restore, lost, CancellationToken.None);
+            Publish(restore, lost);
+            await Progress.FlushAsync();
             return lost;
         }
         _restore = restore;
         _restoreStatus = new ClusterSnapshotRestoreStatus(ClusterSnapshotRestoreStatus.Pending, 0, 0, null, null, null);
+        Publish(restore, _restoreStatus);
         _running = Run(RestoreAsync(ns, resource));
         return _restoreStatus;
     }
 
-    /// <summary>Keeps the activation while a run goes on: it is driven from here, not by calls.</summary>
+    /// <summary>Keeps the activation while a run goes on (it is driven from here, not by calls) and until its progress is sent.</summary>
     private async Task Run(Task run)
     {
         DelayDeactivation(TimeSpan.FromHours(1));
@@ -85,9 +97,14 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
         }
         finally
         {
+            await Progress.FlushAsync();
             DelayDeactivation(TimeSpan.Zero);
         }
     }
+
+    private void Publish(ClusterSnapshotStatus status) => Progress.Publish(SnapshotProgress.Of(Key, status));
+
+    private void Publish(string restore, ClusterSnapshotRestoreStatus status) => Progress.Publish(SnapshotProgress.Of(Key, restore, status));
 
     private async Task CreateAsync(ClusterSnapshotResource resource)
     {
@@ -107,10 +124,15 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             }
             _status = ClusterSnapshotStatus.Of(ClusterSnapshotStatus.Fencing, topology.Shards) with { CreatedAt = started };
             await store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None);
+            Publish(_status);
 
             var barrier = new SnapshotBarrier(participants, SnapshotBarrier.SnapshotLease);
-            BarrierResult<ClusterSnapshotManifest> taken = await barrier.SnapshotAsync(memshack, topology, ActiveNodes(),
-                phase => _status = _status with { Phase = phase });
+            // Inside the fence: the phase is only queued for the stream.
+            BarrierResult<ClusterSnapshotManifest> taken = await barrier.SnapshotAsync(memshack, topology, ActiveNodes(), phase =>
+            {
+                _status = _status with { Phase = phase };
+                Publish(_status);
+            });
             ClusterSnapshotManifest manifest = taken.Value;
             var committed = new ClusterSnapshotStatus(ClusterSnapshotStatus.Committed, topology.Shards, topology.Shards, manifest.Items, manifest.Bytes, started,
                 taken.FenceDuration.TotalMilliseconds, (DateTimeOffset.UtcNow - started).TotalMilliseconds, null, manifest);
@@ -139,6 +161,7 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
         // The application resumes whatever the outcome, unless its pre hook was never reached.
         if (profile?.Post is { } post && (preHookCalled || profile.Pre is null))
             await CallPostHookAsync(resource, profile, post, memshack);
+        Publish(_status);
     }
 
     private SnapshotProfile ParseProfile(ClusterSnapshotResource resource)
@@ -181,9 +204,14 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
                 throw new SnapshotAbortedException($"{manifest.Memshack} is served with {served} now; the snapshot was taken with {manifest.Topology}");
             _restoreStatus = new ClusterSnapshotRestoreStatus(ClusterSnapshotRestoreStatus.Fencing, 0, served.Shards, null, null, null);
             await store.WriteRestoreStatusAsync(ns, restore.Name, _restoreStatus, CancellationToken.None);
+            Publish(restore.Name, _restoreStatus);
 
             var barrier = new SnapshotBarrier(participants, SnapshotBarrier.RestoreLease);
-            BarrierResult<int> restored = await barrier.RestoreAsync(manifest, ActiveNodes(), phase => _restoreStatus = _restoreStatus with { Phase = phase });
+            BarrierResult<int> restored = await barrier.RestoreAsync(manifest, ActiveNodes(), phase =>
+            {
+                _restoreStatus = _restoreStatus with { Phase = phase };
+                Publish(restore.Name, _restoreStatus);
+            });
             _restoreStatus = new ClusterSnapshotRestoreStatus(ClusterSnapshotRestoreStatus.Restored, restored.Value, served.Shards,
                 restored.FenceDuration.TotalMilliseconds, DateTimeOffset.UtcNow, null);
             await store.WriteRestoreStatusAsync(ns, restore.Name, _restoreStatus, CancellationToken.None);
@@ -198,6 +226,7 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             LogRestoreFailed(Key, restore.Name, e.Message);
             await WriteQuietlyAsync(() => store.WriteRestoreStatusAsync(ns, restore.Name, _restoreStatus, CancellationToken.None));
         }
+        Publish(restore.Name, _restoreStatus);
     }
 
     /// <summary>Drops the engine snapshots, then lets the resource go; a node that did not answer keeps the finalizer until the next call.</summary>
@@ -209,6 +238,7 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
                 await new SnapshotBarrier(participants, SnapshotBarrier.SnapshotLease).DeleteAsync(manifest);
             await store.SetFinalizerAsync(resource.Namespace, resource.Name, present: false, CancellationToken.None);
             LogDeleted(Key);
+            Progress.Publish(new SnapshotProgress(Key, SnapshotProgress.Delete, null, SnapshotProgress.Deleted, 0, 0, 0, 0, true, null, DateTimeOffset.UtcNow));
         }
         catch (Exception e)
         {

@@ -1,5 +1,6 @@
 // Calls Mnemo's gRPC API with @grpc/grpc-js and @grpc/proto-loader, from the repository's .proto
-// files, and prints one JSON object with what each call returned (the .NET test asserts on it).
+// files, and prints one JSON object with what each call returned (the .NET test asserts on it): cache
+// calls, errors, and a cluster snapshot of the Memshack watched to its end over a server stream.
 // usage: node client.js <host:port> <protos folder> <namespace/name of a Memshack>
 'use strict';
 const grpc = require('@grpc/grpc-js');
@@ -13,24 +14,42 @@ if (!target || !protos || !memshackKey) {
 const [namespace, name] = memshackKey.split('/');
 const memshack = { namespace, name };
 
-const definition = protoLoader.loadSync('mnemo/v1/cache.proto', {
+const definition = protoLoader.loadSync(['mnemo/v1/cache.proto', 'mnemo/v1/snapshots.proto'], {
   includeDirs: [protos], longs: String, enums: String, defaults: true,
 });
 const v1 = grpc.loadPackageDefinition(definition).mnemo.v1;
 const cache = new v1.Cache(target, grpc.credentials.createInsecure());
+const snapshots = new v1.Snapshots(target, grpc.credentials.createInsecure());
 
 function deadline(ms) { return new Date(Date.now() + ms); }
 
 // Resolves with { code: 0, response } or { code, details, reason found in the google.rpc.Status details }.
-function call(method, request, ms = 10000) {
+function call(method, request, ms = 10000, client = cache) {
   return new Promise((resolve) => {
-    cache[method](request, { deadline: deadline(ms) }, (error, response) => {
+    client[method](request, { deadline: deadline(ms) }, (error, response) => {
       if (!error) return resolve({ code: 0, response });
       const details = error.metadata ? error.metadata.get('grpc-status-details-bin') : [];
       const binary = details.length > 0 ? Buffer.from(details[0]).toString('latin1') : '';
-      const reason = ['MEMSHACK_NOT_FOUND', 'KEY_NOT_FOUND', 'INVALID_FIELD', 'CAS_MISMATCH'].find((r) => binary.includes(r)) || '';
+      const reasons = ['MEMSHACK_NOT_FOUND', 'KEY_NOT_FOUND', 'INVALID_FIELD', 'CAS_MISMATCH', 'SNAPSHOT_NOT_FOUND'];
+      const reason = reasons.find((r) => binary.includes(r)) || '';
       resolve({ code: error.code, details: error.details, reason });
     });
+  });
+}
+
+// A server-streaming Snapshots.Watch: resolves with its final status code and the phases it received.
+function watch(request, ms) {
+  return new Promise((resolve) => {
+    const phases = [];
+    let finished = false;
+    let ended = false;
+    let status = null;
+    const done = () => resolve({ code: status.code, phases, finished });
+    const stream = snapshots.Watch(request, { deadline: deadline(ms) });
+    stream.on('data', (event) => { phases.push(event.phase); finished = event.finished; });
+    stream.on('error', () => {}); // the status below carries the code
+    stream.on('end', () => { ended = true; if (status) done(); });
+    stream.on('status', (s) => { status = s; if (ended || s.code !== 0) done(); });
   });
 }
 
@@ -64,7 +83,17 @@ async function main() {
   out.deadline = await call('GetMany', { memshack, keys }, 1);
   const after = await call('Get', { memshack, key: Buffer.from('interop:greeting') });
   out.afterDeadline = { code: after.code };
+
+  const snapshot = { namespace, name: 'interop-snapshot' };
+  const created = await call('Create', { snapshot, memshack }, 10000, snapshots);
+  out.snapshotCreate = { code: created.code, phase: created.response ? created.response.phase : null };
+  out.watch = await watch({ snapshot }, 60000);
+  out.watchDeadline = await watch({ snapshot }, 1);
+  out.unknownSnapshot = await call('Get', { snapshot: { namespace, name: 'no-such-snapshot' } }, 10000, snapshots);
+  const deleted = await call('Delete', { snapshot }, 10000, snapshots);
+  out.snapshotDelete = { code: deleted.code };
   cache.close();
+  snapshots.close();
   console.log(JSON.stringify(out));
 }
 

@@ -338,6 +338,13 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
         Assert.Equal((int)StatusCode.Unimplemented, Code("unknownService"));
         Assert.Equal((int)StatusCode.DeadlineExceeded, Code("deadline"));
         Assert.Equal(0, Code("afterDeadline"));
+        Assert.Equal((0, "SNAPSHOT_PHASE_PENDING"), (Code("snapshotCreate"), r.GetProperty("snapshotCreate").GetProperty("phase").GetString()));
+        Assert.Equal(0, Code("watch"));
+        Assert.True(r.GetProperty("watch").GetProperty("finished").GetBoolean());
+        Assert.Equal("SNAPSHOT_PHASE_COMMITTED", r.GetProperty("watch").GetProperty("phases").EnumerateArray().Last().GetString());
+        Assert.Equal((int)StatusCode.DeadlineExceeded, Code("watchDeadline"));
+        Assert.Equal(((int)StatusCode.NotFound, "SNAPSHOT_NOT_FOUND"), (Code("unknownSnapshot"), r.GetProperty("unknownSnapshot").GetProperty("reason").GetString()));
+        Assert.Equal(0, Code("snapshotDelete"));
 
         // What grpc-js wrote, read through .NET and memcached.
         GetResponse get = await fixture.Cache(0).GetAsync(new GetRequest { Memshack = Strict, Key = Bytes("interop:greeting") });

@@ -106,7 +106,7 @@ public sealed class SnapshotBarrierTests
     }
 
     /// <summary>Participants that do what they are told and record it.</summary>
-    private sealed class ScriptedNodes : ISnapshotParticipants
+    internal sealed class ScriptedNodes : ISnapshotParticipants
     {
         private readonly ConcurrentDictionary<string, bool> _holding = new();
         private ulong _nextId;

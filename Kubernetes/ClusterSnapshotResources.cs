@@ -2,17 +2,16 @@ using System.Net;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
-using Mnemo.Kubernetes;
-
-namespace Mnemo.Cli;
+namespace Mnemo.Kubernetes;
 
 /// <summary>
-/// The <c>ClusterSnapshot</c> and <c>ClusterSnapshotRestore</c> resources of one namespace, read and
-/// written through the Kubernetes API: the silos do the work and record it in their status.
+/// The <c>ClusterSnapshot</c> and <c>ClusterSnapshotRestore</c> resources of one namespace (<paramref name="namespace"/>,
+/// else the connection's), read and written through the Kubernetes API: the silos do the work and record it in
+/// their status. Used by the CLI and by the gRPC <c>Snapshots</c> service alike.
 /// </summary>
-internal sealed class ClusterSnapshotResources(KubernetesConnection kubernetes)
+public sealed class ClusterSnapshotResources(KubernetesConnection kubernetes, string? @namespace = null)
 {
-    public string Namespace => kubernetes.Namespace;
+    public string Namespace => @namespace ?? kubernetes.Namespace;
 
     public async Task CreateAsync(string name, string memshack, string? memshackNamespace, string? profile, string? profileOptions, CancellationToken cancellationToken)
     {
@@ -71,9 +70,9 @@ internal sealed class ClusterSnapshotResources(KubernetesConnection kubernetes)
             await kubernetes.Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, MnemoResources.Group, MnemoResources.Version, Namespace, plural,
                 cancellationToken: cancellationToken);
         }
-        catch (HttpOperationException e)
+        catch (HttpOperationException e) when ((int)e.Response.StatusCode is >= 400 and < 500)
         {
-            throw new ArgumentException($"{kind} {Namespace}/{name} was not created: {StatusMessage(e)}");
+            throw new ResourceRejectedException(e.Response.StatusCode, $"{kind} {Namespace}/{name} was not created: {StatusMessage(e)}");
         }
     }
 
@@ -106,37 +105,44 @@ internal sealed class ClusterSnapshotResources(KubernetesConnection kubernetes)
     }
 }
 
-/// <summary>A cluster snapshot as the CLI shows it.</summary>
-internal sealed record SnapshotView(string Name, string Namespace, string Memshack, string Phase, int ShardsDone, int ShardsTotal, long Items, long Bytes,
+/// <summary>The API refused to create a resource (a name taken, a field it does not accept): a client's error.</summary>
+public sealed class ResourceRejectedException(HttpStatusCode status, string message) : ArgumentException(message)
+{
+    public HttpStatusCode Status { get; } = status;
+}
+
+/// <summary>A cluster snapshot as its resource records it; <see cref="Phase"/> is <c>Deleting</c> once the resource is being deleted.</summary>
+public sealed record SnapshotView(string Name, string Namespace, string Memshack, string Phase, int ShardsDone, int ShardsTotal, long Items, long Bytes,
     double? FenceMilliseconds, double? DurationMilliseconds, DateTimeOffset? CreatedAt, string? Message)
 {
     public static SnapshotView Of(JsonElement item)
     {
-        JsonElement target = Fields.Child(Fields.Child(item, "spec"), "target");
-        JsonElement status = Fields.Child(item, "status");
-        return new SnapshotView(Fields.Text(Fields.Child(item, "metadata"), "name") ?? "", Fields.Text(Fields.Child(item, "metadata"), "namespace") ?? "",
-            $"{Fields.Text(target, "namespace") ?? Fields.Text(Fields.Child(item, "metadata"), "namespace")}/{Fields.Text(target, "memshack")}",
-            Fields.Text(status, "phase") ?? "Pending", (int)(Fields.Number(status, "shardsDone") ?? 0), (int)(Fields.Number(status, "shardsTotal") ?? 0),
-            (long)(Fields.Number(status, "items") ?? 0), (long)(Fields.Number(status, "bytes") ?? 0), Fields.Number(status, "fenceMilliseconds"),
-            Fields.Number(status, "durationMilliseconds"),
-            Fields.Text(status, "createdAt") is { } created ? DateTimeOffset.Parse(created, System.Globalization.CultureInfo.InvariantCulture) : null,
-            Fields.Text(status, "message"));
+        JsonElement target = SnapshotFields.Child(SnapshotFields.Child(item, "spec"), "target");
+        JsonElement status = SnapshotFields.Child(item, "status");
+        bool deleting = SnapshotFields.Text(SnapshotFields.Child(item, "metadata"), "deletionTimestamp") is not null;
+        return new SnapshotView(SnapshotFields.Text(SnapshotFields.Child(item, "metadata"), "name") ?? "", SnapshotFields.Text(SnapshotFields.Child(item, "metadata"), "namespace") ?? "",
+            $"{SnapshotFields.Text(target, "namespace") ?? SnapshotFields.Text(SnapshotFields.Child(item, "metadata"), "namespace")}/{SnapshotFields.Text(target, "memshack")}",
+            deleting ? "Deleting" : SnapshotFields.Text(status, "phase") ?? "Pending", (int)(SnapshotFields.Number(status, "shardsDone") ?? 0),
+            (int)(SnapshotFields.Number(status, "shardsTotal") ?? 0), (long)(SnapshotFields.Number(status, "items") ?? 0), (long)(SnapshotFields.Number(status, "bytes") ?? 0), SnapshotFields.Number(status, "fenceMilliseconds"),
+            SnapshotFields.Number(status, "durationMilliseconds"),
+            SnapshotFields.Text(status, "createdAt") is { } created ? DateTimeOffset.Parse(created, System.Globalization.CultureInfo.InvariantCulture) : null,
+            SnapshotFields.Text(status, "message"));
     }
 }
 
-/// <summary>A restore as the CLI shows it.</summary>
-internal sealed record RestoreView(string Name, string Snapshot, string Phase, int ShardsDone, int ShardsTotal, double? FenceMilliseconds, string? Message)
+/// <summary>A restore as its resource records it.</summary>
+public sealed record RestoreView(string Name, string Snapshot, string Phase, int ShardsDone, int ShardsTotal, double? FenceMilliseconds, string? Message)
 {
     public static RestoreView Of(JsonElement item)
     {
-        JsonElement status = Fields.Child(item, "status");
-        return new RestoreView(Fields.Text(Fields.Child(item, "metadata"), "name") ?? "", Fields.Text(Fields.Child(item, "spec"), "snapshot") ?? "",
-            Fields.Text(status, "phase") ?? "Pending", (int)(Fields.Number(status, "shardsDone") ?? 0), (int)(Fields.Number(status, "shardsTotal") ?? 0),
-            Fields.Number(status, "fenceMilliseconds"), Fields.Text(status, "message"));
+        JsonElement status = SnapshotFields.Child(item, "status");
+        return new RestoreView(SnapshotFields.Text(SnapshotFields.Child(item, "metadata"), "name") ?? "", SnapshotFields.Text(SnapshotFields.Child(item, "spec"), "snapshot") ?? "",
+            SnapshotFields.Text(status, "phase") ?? "Pending", (int)(SnapshotFields.Number(status, "shardsDone") ?? 0), (int)(SnapshotFields.Number(status, "shardsTotal") ?? 0),
+            SnapshotFields.Number(status, "fenceMilliseconds"), SnapshotFields.Text(status, "message"));
     }
 }
 
-internal static class Fields
+internal static class SnapshotFields
 {
     public static JsonElement Child(JsonElement parent, string name) =>
         parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out JsonElement child) ? child : default;

@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Net;
+using System.Threading.Channels;
+using Grpc.Core;
+using k8s.Autorest;
+using Microsoft.Extensions.Logging;
+using Mnemo.Api.V1;
+using Mnemo.DataPlane;
+using Mnemo.Grains.Interfaces;
+using Mnemo.Kubernetes;
+using Orleans;
+using Orleans.Runtime;
+using Orleans.Streams;
+
+namespace Mnemo.Api;
+
+/// <summary>
+/// <c>mnemo.v1.Snapshots</c>: cluster snapshots through their resources in the Kubernetes API, the one path
+/// the CLI and kubectl take too (the silos' watch hands them to <see cref="IClusterSnapshotGrain"/>; this
+/// service also hands a new one over at once). Watch subscribes to the snapshot's progress stream before it
+/// reads the resource, so no step falls between the two; it re-reads the resource every
+/// <see cref="RecheckInterval"/> without news, as the stream is best-effort (a coordinator whose silo dies
+/// publishes nothing more, while the next activation records the outcome).
+/// </summary>
+public sealed class SnapshotsService(KubernetesConnection kubernetes, IClusterClient cluster, ServedMemshacks served, ILogger<SnapshotsService> logger)
+    : V1.Snapshots.SnapshotsBase
+{
+    private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(2);
+
+    public override Task<Snapshot> Create(CreateSnapshotRequest request, ServerCallContext context) => KubernetesCallAsync(async () =>
+    {
+        SnapshotName name = Normalize(request.Snapshot);
+        MemshackName memshack = request.Memshack is { Name.Length: > 0 } m
+            ? new MemshackName { Namespace = m.Namespace.Length > 0 ? m.Namespace : name.Namespace, Name = m.Name }
+            : throw ApiErrors.BadField("memshack.name", "the Memshack to snapshot is required");
+        if (served.FindGateway(memshack.Namespace, memshack.Name) is null)
+            throw ApiErrors.MemshackNotFound(memshack);
+        ClusterSnapshotResources resources = Resources(name);
+        try
+        {
+            await resources.CreateAsync(name.Name, memshack.Name, memshack.Namespace, NullIfEmpty(request.Profile), NullIfEmpty(request.ProfileOptions),
+                context.CancellationToken);
+        }
+        catch (ResourceRejectedException e)
+        {
+            throw ApiErrors.ResourceRejected(e.Status == HttpStatusCode.Conflict, "SNAPSHOT_EXISTS", KeyOf(name), e.Message);
+        }
+        await HandOverAsync(KeyOf(name), grain => grain.ReconcileAsync());
+        return SnapshotMessages.Of(await resources.GetAsync(name.Name, context.CancellationToken) ?? throw ApiErrors.SnapshotNotFound(KeyOf(name)));
+    });
+
+    public override Task<ListSnapshotsResponse> List(ListSnapshotsRequest request, ServerCallContext context) => KubernetesCallAsync(async () =>
+    {
+        var resources = new ClusterSnapshotResources(kubernetes, request.Namespace.Length > 0 ? request.Namespace : MemshackLookup.DefaultNamespace);
+        var response = new ListSnapshotsResponse();
+        response.Snapshots.AddRange((await resources.ListAsync(context.CancellationToken)).Select(SnapshotMessages.Of));
+        return response;
+    });
+
+    public override Task<Snapshot> Get(GetSnapshotRequest request, ServerCallContext context) => KubernetesCallAsync(async () =>
+    {
+        SnapshotName name = Normalize(request.Snapshot);
+        return SnapshotMessages.Of(await Resources(name).GetAsync(name.Name, context.CancellationToken) ?? throw ApiErrors.SnapshotNotFound(KeyOf(name)));
+    });
+
+    public override Task<SnapshotRestore> Restore(RestoreSnapshotRequest request, ServerCallContext context) => KubernetesCallAsync(async () =>
+    {
+        SnapshotName name = Normalize(request.Snapshot);
+        ClusterSnapshotResources resources = Resources(name);
+        SnapshotView snapshot = await resources.GetAsync(name.Name, context.CancellationToken) ?? throw ApiErrors.SnapshotNotFound(KeyOf(name));
+        if (snapshot.Phase != ClusterSnapshotStatus.Committed)
+            throw ApiErrors.SnapshotNotCommitted(KeyOf(name), snapshot.Phase);
+        string restore = request.Restore.Length > 0
+            ? request.Restore
+            : $"{name.Name}-restore-{DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture)}";
+        try
+        {
+            await resources.CreateRestoreAsync(restore, name.Name, context.CancellationToken);
+        }
+        catch (ResourceRejectedException e)
+        {
+            throw ApiErrors.ResourceRejected(e.Status == HttpStatusCode.Conflict, "RESTORE_EXISTS", KeyOf(name), e.Message);
+        }
+        await HandOverAsync(KeyOf(name), grain => grain.ReconcileRestoreAsync(restore));
+        RestoreView view = await resources.GetRestoreAsync(restore, context.CancellationToken) ?? throw ApiErrors.RestoreNotFound(KeyOf(name), restore);
+        return SnapshotMessages.Of(name.Namespace, view);
+    });
+
+    public override Task<DeleteSnapshotResponse> Delete(DeleteSnapshotRequest request, ServerCallContext context) => KubernetesCallAsync(async () =>
+    {
+        SnapshotName name = Normalize(request.Snapshot);
+        if (!await Resources(name).DeleteAsync(name.Name, context.CancellationToken))
+            throw ApiErrors.SnapshotNotFound(KeyOf(name));
+        await HandOverAsync(KeyOf(name), grain => grain.ReconcileAsync());
+        return new DeleteSnapshotResponse();
+    });
+
+    public override async Task Watch(WatchSnapshotRequest request, IServerStreamWriter<SnapshotEvent> responseStream, ServerCallContext context)
+    {
+        SnapshotName name = Normalize(request.Snapshot);
+        string key = KeyOf(name);
+        string? restore = NullIfEmpty(request.Restore);
+        CancellationToken cancellation = context.CancellationToken;
+        var events = Channel.CreateUnbounded<SnapshotProgress>(new UnboundedChannelOptions { SingleReader = true });
+        IAsyncStream<SnapshotProgress> stream = cluster.GetStreamProvider(SnapshotProgress.StreamProvider)
+            .GetStream<SnapshotProgress>(StreamId.Create(SnapshotProgress.StreamNamespace, key));
+        StreamSubscriptionHandle<SnapshotProgress> subscription = await stream.SubscribeAsync((progress, _) =>
+        {
+            events.Writer.TryWrite(progress);
+            return Task.CompletedTask;
+        });
+        try
+        {
+            SnapshotProgress? last = null;
+            SnapshotProgress next = await KubernetesCallAsync(() => CurrentAsync(name, restore, last, cancellation))
+                ?? throw (restore is null ? ApiErrors.SnapshotNotFound(key) : ApiErrors.RestoreNotFound(key, restore));
+            while (true)
+            {
+                if (last is null || next.Operation != last.Operation || SnapshotMessages.Rank(next.Phase) > SnapshotMessages.Rank(last.Phase))
+                {
+                    await responseStream.WriteAsync(SnapshotMessages.Of(name, next), cancellation);
+                    last = next;
+                }
+                if (last.Finished)
+                    return;
+                next = await NextAsync(events.Reader, name, restore, last, cancellation);
+            }
+        }
+        finally
+        {
+            await UnsubscribeQuietlyAsync(subscription);
+        }
+    }
+
+    /// <summary>The next event of the operation followed, from the stream, or from the resource when the stream says nothing for a while.</summary>
+    private async Task<SnapshotProgress> NextAsync(ChannelReader<SnapshotProgress> events, SnapshotName name, string? restore, SnapshotProgress last,
+        CancellationToken cancellation)
+    {
+        while (true)
+        {
+            using var recheck = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            recheck.CancelAfter(RecheckInterval);
+            try
+            {
+                SnapshotProgress progress = await events.ReadAsync(recheck.Token);
+                if (restore is null ? progress.Operation != SnapshotProgress.Restore : progress.RestoreName == restore)
+                    return progress;
+            }
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+            {
+                SnapshotProgress? current = await KubernetesCallAsync(() => CurrentAsync(name, restore, last, cancellation));
+                if (current is null)
+                    throw restore is null ? ApiErrors.SnapshotNotFound(KeyOf(name)) : ApiErrors.RestoreNotFound(KeyOf(name), restore);
+                if (current.Finished || current.Phase != last.Phase)
+                    return current;
+            }
+        }
+    }
+
+    /// <summary>The state the resource records; null when it does not exist (a snapshot gone after its delete was followed is <c>Deleted</c>).</summary>
+    private async Task<SnapshotProgress?> CurrentAsync(SnapshotName name, string? restore, SnapshotProgress? last, CancellationToken cancellation)
+    {
+        ClusterSnapshotResources resources = Resources(name);
+        string key = KeyOf(name);
+        if (restore is not null)
+            return await resources.GetRestoreAsync(restore, cancellation) is { } view && view.Snapshot == name.Name ? SnapshotMessages.ProgressOf(key, view) : null;
+        if (await resources.GetAsync(name.Name, cancellation) is { } snapshot)
+            return SnapshotMessages.ProgressOf(key, snapshot);
+        return last?.Operation == SnapshotProgress.Delete ? SnapshotMessages.Deleted(key) : null;
+    }
+
+    /// <summary>Hands a new or changed resource to its grain now rather than at the silos' next watch event; the watch does it anyway.</summary>
+    private async Task HandOverAsync(string snapshot, Func<IClusterSnapshotGrain, Task> call)
+    {
+        try
+        {
+            await call(cluster.GetGrain<IClusterSnapshotGrain>(snapshot));
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug("Cluster snapshot {Snapshot}: its grain did not take it yet: {Reason}", snapshot, e.Message);
+        }
+    }
+
+    private async Task UnsubscribeQuietlyAsync(StreamSubscriptionHandle<SnapshotProgress> subscription)
+    {
+        try
+        {
+            await subscription.UnsubscribeAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug("A snapshot progress subscription was not removed: {Reason}", e.Message);
+        }
+    }
+
+    /// <summary>Kubernetes API failures as statuses: a refusal of ours stays, no answer is UNAVAILABLE.</summary>
+    private static async Task<T> KubernetesCallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (HttpRequestException e)
+        {
+            throw ApiErrors.KubernetesUnavailable(e.Message);
+        }
+        catch (HttpOperationException e) when ((int)e.Response.StatusCode >= 500)
+        {
+            throw ApiErrors.KubernetesUnavailable($"{(int)e.Response.StatusCode} {e.Response.ReasonPhrase}");
+        }
+    }
+
+    private ClusterSnapshotResources Resources(SnapshotName name) => new(kubernetes, name.Namespace);
+
+    private static SnapshotName Normalize(SnapshotName? snapshot)
+    {
+        if (snapshot is null || snapshot.Name.Length == 0)
+            throw ApiErrors.BadField("snapshot.name", "the snapshot's name is required");
+        return snapshot.Namespace.Length > 0 ? snapshot : new SnapshotName { Namespace = MemshackLookup.DefaultNamespace, Name = snapshot.Name };
+    }
+
+    private static string KeyOf(SnapshotName name) => $"{name.Namespace}/{name.Name}";
+
+    private static string? NullIfEmpty(string text) => text.Length > 0 ? text : null;
+}
