@@ -93,18 +93,14 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
         string memshack = ResourceKey.Of(resource.TargetNamespace, resource.Memshack);
-        SnapshotProfile? profile = null;
-        bool preHookCalled = false;
+        IApplicationPause? pause = null;
         try
         {
             await store.SetFinalizerAsync(resource.Namespace, resource.Name, present: true, CancellationToken.None);
-            profile = ParseProfile(resource);
+            SnapshotProfile profile = ParseProfile(resource);
             MemshackTopology topology = await ServedTopologyAsync(memshack);
-            if (profile.Pre is { } pre)
-            {
-                preHookCalled = true;
-                await hooks.CallAsync(pre, "pre", Key, memshack, profile.Timeout);
-            }
+            pause = hooks.For(profile, SnapshotHooks.Create, Key, memshack);
+            await pause.PauseAsync();
             _status = ClusterSnapshotStatus.Of(ClusterSnapshotStatus.Fencing, topology.Shards) with { CreatedAt = started };
             await store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None);
 
@@ -136,12 +132,15 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             LogFailed(Key, e.Message);
             await WriteQuietlyAsync(() => store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None));
         }
-        // The application resumes whatever the outcome, unless its pre hook was never reached.
-        if (profile?.Post is { } post && (preHookCalled || profile.Pre is null))
-            await CallPostHookAsync(resource, profile, post, memshack);
+        // The application resumes whatever the outcome, unless its pause was never reached.
+        if (pause is not null && await ResumeAsync(pause) is { } resumeFailure)
+        {
+            _status = _status! with { Message = _status.Message is { } message ? $"{message}; {resumeFailure}" : resumeFailure };
+            await WriteQuietlyAsync(() => store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None));
+        }
     }
 
-    private SnapshotProfile ParseProfile(ClusterSnapshotResource resource)
+    private static SnapshotProfile ParseProfile(ClusterSnapshotResource resource)
     {
         try
         {
@@ -153,24 +152,24 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
         }
     }
 
-    /// <summary>A post hook that fails leaves the outcome as it is; its reason joins the status message.</summary>
-    private async Task CallPostHookAsync(ClusterSnapshotResource resource, SnapshotProfile profile, Uri post, string memshack)
+    /// <summary>A resume that fails leaves the outcome as it is: its reason is returned for the status message.</summary>
+    private async Task<string?> ResumeAsync(IApplicationPause pause)
     {
         try
         {
-            await hooks.CallAsync(post, "post", Key, memshack, profile.Timeout);
+            await pause.ResumeAsync();
+            return null;
         }
         catch (Exception e)
         {
             logger.LogWarning("Cluster snapshot {Snapshot}: {Reason}", Key, e.Message);
-            _status = _status! with { Message = _status.Message is { } message ? $"{message}; {e.Message}" : e.Message };
-            await WriteQuietlyAsync(() => store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None));
+            return e.Message;
         }
     }
 
     private async Task RestoreAsync(string ns, ClusterSnapshotRestoreResource restore)
     {
-        DateTimeOffset started = DateTimeOffset.UtcNow;
+        IApplicationPause? pause = null;
         try
         {
             ClusterSnapshotResource? snapshot = await store.ReadAsync(ns, restore.Snapshot, CancellationToken.None);
@@ -179,6 +178,9 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             MemshackTopology served = await ServedTopologyAsync(manifest.Memshack);
             if (!served.SameAs(manifest.Topology))
                 throw new SnapshotAbortedException($"{manifest.Memshack} is served with {served} now; the snapshot was taken with {manifest.Topology}");
+            // The application is paused around a restore as around the create.
+            pause = hooks.For(ParseProfile(snapshot), SnapshotHooks.Restore, Key, manifest.Memshack);
+            await pause.PauseAsync();
             _restoreStatus = new ClusterSnapshotRestoreStatus(ClusterSnapshotRestoreStatus.Fencing, 0, served.Shards, null, null, null);
             await store.WriteRestoreStatusAsync(ns, restore.Name, _restoreStatus, CancellationToken.None);
 
@@ -196,6 +198,11 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
                 Phase = ClusterSnapshotRestoreStatus.Failed, Message = e.Message,
             };
             LogRestoreFailed(Key, restore.Name, e.Message);
+            await WriteQuietlyAsync(() => store.WriteRestoreStatusAsync(ns, restore.Name, _restoreStatus, CancellationToken.None));
+        }
+        if (pause is not null && await ResumeAsync(pause) is { } resumeFailure)
+        {
+            _restoreStatus = _restoreStatus! with { Message = _restoreStatus.Message is { } message ? $"{message}; {resumeFailure}" : resumeFailure };
             await WriteQuietlyAsync(() => store.WriteRestoreStatusAsync(ns, restore.Name, _restoreStatus, CancellationToken.None));
         }
     }
