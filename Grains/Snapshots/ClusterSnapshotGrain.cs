@@ -64,9 +64,13 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             return finished;
         if (resource.Status is { Phase: not ClusterSnapshotRestoreStatus.Pending } unfinished)
         {
-            // Some replicas may have switched and others not: the restore must run again.
-            var lost = unfinished with { Phase = ClusterSnapshotRestoreStatus.Failed, Message = "its coordinator stopped before it finished; restore again" };
+            // Some replicas may have switched and others not: those that did switch back, so every shard is as before it.
+            string rolledBack = await store.ReadAsync(ns, snapshot, CancellationToken.None) is { Status.Manifest: { } manifest }
+                ? await new SnapshotBarrier(participants, SnapshotBarrier.RestoreLease).AbandonRestoreAsync(manifest, ActiveNodes())
+                : "its snapshot is gone";
+            var lost = unfinished with { Phase = ClusterSnapshotRestoreStatus.Failed, Message = $"its coordinator stopped before it finished ({rolledBack}); restore again" };
             await store.WriteRestoreStatusAsync(ns, restore, lost, CancellationToken.None);
+            LogRestoreFailed(Key, restore, lost.Message);
             return lost;
         }
         _restore = restore;
