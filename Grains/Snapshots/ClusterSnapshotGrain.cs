@@ -45,6 +45,12 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             _status = unfinished with { Phase = ClusterSnapshotStatus.Failed, Message = CoordinatorLost };
             await store.WriteStatusAsync(ns, name, _status, CancellationToken.None);
             LogFailed(Key, CoordinatorLost);
+            // The application may have been paused by the run that died.
+            if (await ResumeAsync(LostRunPause(resource, SnapshotHooks.Create, ResourceKey.Of(resource.TargetNamespace, resource.Memshack))) is { } resumeFailure)
+            {
+                _status = _status with { Message = $"{CoordinatorLost}; {resumeFailure}" };
+                await store.WriteStatusAsync(ns, name, _status, CancellationToken.None);
+            }
             return _status;
         }
         _status = ClusterSnapshotStatus.Of(ClusterSnapshotStatus.Pending);
@@ -65,10 +71,13 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
         if (resource.Status is { Phase: not ClusterSnapshotRestoreStatus.Pending } unfinished)
         {
             // Some replicas may have switched and others not: those that did switch back, so every shard is as before it.
-            string rolledBack = await store.ReadAsync(ns, snapshot, CancellationToken.None) is { Status.Manifest: { } manifest }
+            ClusterSnapshotResource? taken = await store.ReadAsync(ns, snapshot, CancellationToken.None);
+            string rolledBack = taken is { Status.Manifest: { } manifest }
                 ? await new SnapshotBarrier(participants, SnapshotBarrier.RestoreLease).AbandonRestoreAsync(manifest, ActiveNodes())
                 : "its snapshot is gone";
             var lost = unfinished with { Phase = ClusterSnapshotRestoreStatus.Failed, Message = $"its coordinator stopped before it finished ({rolledBack}); restore again" };
+            if (taken is { Status.Manifest: { } resumed } && await ResumeAsync(LostRunPause(taken, SnapshotHooks.Restore, resumed.Memshack)) is { } resumeFailure)
+                lost = lost with { Message = $"{lost.Message}; {resumeFailure}" };
             await store.WriteRestoreStatusAsync(ns, restore, lost, CancellationToken.None);
             LogRestoreFailed(Key, restore, lost.Message);
             return lost;
@@ -103,10 +112,12 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             await store.SetFinalizerAsync(resource.Namespace, resource.Name, present: true, CancellationToken.None);
             SnapshotProfile profile = ParseProfile(resource);
             MemshackTopology topology = await ServedTopologyAsync(memshack);
-            pause = hooks.For(profile, SnapshotHooks.Create, Key, memshack);
-            await pause.PauseAsync();
+            // Recorded before the pause: should this silo die from here on, the next activation finds the run
+            // unfinished, records it as failed and resumes the application.
             _status = ClusterSnapshotStatus.Of(ClusterSnapshotStatus.Fencing, topology.Shards) with { CreatedAt = started };
             await store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None);
+            pause = hooks.For(profile, SnapshotHooks.Create, Key, memshack);
+            await pause.PauseAsync();
 
             var barrier = new SnapshotBarrier(participants, SnapshotBarrier.SnapshotLease);
             BarrierResult<ClusterSnapshotManifest> taken = await barrier.SnapshotAsync(memshack, topology, ActiveNodes(),
@@ -156,6 +167,19 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
         }
     }
 
+    /// <summary>The resume a run whose coordinator died left undone; nothing for a profile that no longer parses.</summary>
+    private IApplicationPause LostRunPause(ClusterSnapshotResource resource, string operation, string memshack)
+    {
+        try
+        {
+            return hooks.For(SnapshotProfile.Parse(resource.Profile, resource.ProfileOptions), operation, Key, memshack, paused: true);
+        }
+        catch (ArgumentException)
+        {
+            return IApplicationPause.Nothing;
+        }
+    }
+
     /// <summary>A resume that fails leaves the outcome as it is: its reason is returned for the status message.</summary>
     private async Task<string?> ResumeAsync(IApplicationPause pause)
     {
@@ -182,11 +206,11 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             MemshackTopology served = await ServedTopologyAsync(manifest.Memshack);
             if (!served.SameAs(manifest.Topology))
                 throw new SnapshotAbortedException($"{manifest.Memshack} is served with {served} now; the snapshot was taken with {manifest.Topology}");
+            _restoreStatus = new ClusterSnapshotRestoreStatus(ClusterSnapshotRestoreStatus.Fencing, 0, served.Shards, null, null, null);
+            await store.WriteRestoreStatusAsync(ns, restore.Name, _restoreStatus, CancellationToken.None);
             // The application is paused around a restore as around the create.
             pause = hooks.For(ParseProfile(snapshot), SnapshotHooks.Restore, Key, manifest.Memshack);
             await pause.PauseAsync();
-            _restoreStatus = new ClusterSnapshotRestoreStatus(ClusterSnapshotRestoreStatus.Fencing, 0, served.Shards, null, null, null);
-            await store.WriteRestoreStatusAsync(ns, restore.Name, _restoreStatus, CancellationToken.None);
 
             var barrier = new SnapshotBarrier(participants, SnapshotBarrier.RestoreLease);
             BarrierResult<int> restored = await barrier.RestoreAsync(manifest, ActiveNodes(), phase => _restoreStatus = _restoreStatus with { Phase = phase });

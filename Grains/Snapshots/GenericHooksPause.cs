@@ -8,9 +8,10 @@ namespace Mnemo.Grains;
 /// The post hook runs also after a failed pre hook (the application may have paused part-way), but not
 /// when the pre hook was never reached.
 /// </summary>
-public sealed class GenericHooksPause(HttpClient http, SnapshotProfile profile, string operation, string snapshot, string memshack) : IApplicationPause
+public sealed class GenericHooksPause(HttpClient http, SnapshotProfile profile, string operation, string snapshot, string memshack, bool paused = false)
+    : IApplicationPause
 {
-    private bool _preCalled;
+    private bool _preCalled = paused;
 
     public async Task PauseAsync()
     {

@@ -10,9 +10,10 @@ namespace Mnemo.Grains;
 /// cluster state, <c>POST /hazelcast/rest/management/cluster/changeState</c> with the form body
 /// <c>clusterName&amp;password&amp;state</c> (endpoint group <c>CLUSTER_WRITE</c>) changes it. Members are tried in
 /// order until one answers; an HTTP answer is final. A cluster that is not ACTIVE before is left as it is
-/// (whoever changed its state resumes it), and only a change this pause made, or may have made, is undone.
+/// (whoever changed its state resumes it), and only a change this pause made, or may have made, is undone
+/// (or, after a run whose coordinator died, the one that run may have made).
 /// </summary>
-public sealed class HazelcastClusterState(HttpClient http, HazelcastMembers members, TimeSpan timeout) : IApplicationPause
+public sealed class HazelcastClusterState(HttpClient http, HazelcastMembers members, TimeSpan timeout, bool paused = false) : IApplicationPause
 {
     public const string HealthPath = "/hazelcast/health";
     public const string ChangeStatePath = "/hazelcast/rest/management/cluster/changeState";
@@ -20,7 +21,7 @@ public sealed class HazelcastClusterState(HttpClient http, HazelcastMembers memb
     public const string Passive = "PASSIVE";
 
     private Uri? _member;
-    private bool _resumeDue;
+    private bool _resumeDue = paused;
 
     public async Task PauseAsync()
     {
