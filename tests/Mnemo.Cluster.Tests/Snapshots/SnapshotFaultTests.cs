@@ -36,6 +36,12 @@ public sealed class SnapshotFaultTests
             lock (seen)
                 seen.Add($"{state} {phase}");
         };
+        // Each change is recorded once its callback has read the phase.
+        Task SeenAsync(int count, string what) => memshacks.Cluster.WaitUntilAsync(() =>
+        {
+            lock (seen)
+                return Task.FromResult(seen.Count == count);
+        }, TimeSpan.FromSeconds(10), what);
         string options = $"--address {hazelcast.Address} --cluster-name dev --timeout 5";
         await SeedAsync(memshacks, 100);
 
@@ -43,7 +49,7 @@ public sealed class SnapshotFaultTests
         await api.CreateAsync("hz", Memshack, SnapshotProfile.HazelcastName, options);
         JsonElement created = await api.WaitForPhaseAsync("clustersnapshots", "hz", Finished);
         Assert.True(created.GetProperty("phase").GetString() == ClusterSnapshotStatus.Committed, created.ToString());
-        await memshacks.Cluster.WaitUntilAsync(() => Task.FromResult(hazelcast.Changes.Count == 2), TimeSpan.FromSeconds(10), "the cluster set ACTIVE again");
+        await SeenAsync(2, "the cluster set ACTIVE again");
         Assert.Equal([$"PASSIVE {ClusterSnapshotStatus.Fencing}", $"ACTIVE {ClusterSnapshotStatus.Committed}"], seen);
         Assert.Equal("ACTIVE", hazelcast.State);
 
@@ -52,7 +58,7 @@ public sealed class SnapshotFaultTests
         await api.RestoreAsync("hz-back", "hz");
         JsonElement restored = await api.WaitForPhaseAsync("clustersnapshotrestores", "hz-back", RestoreFinished);
         Assert.True(restored.GetProperty("phase").GetString() == ClusterSnapshotRestoreStatus.Restored, restored.ToString());
-        await memshacks.Cluster.WaitUntilAsync(() => Task.FromResult(hazelcast.Changes.Count == 4), TimeSpan.FromSeconds(10), "the cluster set ACTIVE after the restore");
+        await SeenAsync(4, "the cluster set ACTIVE after the restore");
         Assert.Equal([$"PASSIVE {ClusterSnapshotRestoreStatus.Fencing}", $"ACTIVE {ClusterSnapshotRestoreStatus.Restored}"], seen[2..]);
 
         // --nopause: no call at all.
@@ -73,7 +79,7 @@ public sealed class SnapshotFaultTests
         await api.CreateAsync("hz-abort", Memshack, SnapshotProfile.HazelcastName, options);
         JsonElement aborted = await api.WaitForPhaseAsync("clustersnapshots", "hz-abort", Finished, TimeSpan.FromSeconds(90));
         Assert.True(aborted.GetProperty("phase").GetString() == ClusterSnapshotStatus.Failed, aborted.ToString());
-        await memshacks.Cluster.WaitUntilAsync(() => Task.FromResult(hazelcast.Changes.Count == 6), TimeSpan.FromSeconds(10), "the cluster set ACTIVE after the abort");
+        await SeenAsync(6, "the cluster set ACTIVE after the abort");
         Assert.Equal([$"PASSIVE {ClusterSnapshotStatus.Fencing}", $"ACTIVE {ClusterSnapshotStatus.Failed}"], seen[4..]);
         Assert.Equal("ACTIVE", hazelcast.State);
     }
