@@ -54,6 +54,18 @@ public sealed class HazelcastClusterStateTests : IDisposable
     }
 
     [Fact]
+    public async Task The_resume_left_by_a_run_whose_coordinator_died_sets_the_cluster_active()
+    {
+        _member.State = "PASSIVE";
+        SnapshotProfile profile = SnapshotProfile.Parse(SnapshotProfile.HazelcastName, $"--address {_member.Address}");
+
+        await _hooks.For(profile, SnapshotHooks.Create, "default/snap", "default/cache", paused: true).ResumeAsync();
+
+        Assert.Equal("ACTIVE", _member.State);
+        Assert.Equal(["ACTIVE"], _member.Changes);
+    }
+
+    [Fact]
     public async Task Another_cluster_name_is_refused_with_the_reason_and_the_state_is_left_alone()
     {
         IApplicationPause pause = For($"--address {_member.Address} --cluster-name prod --password secret");
