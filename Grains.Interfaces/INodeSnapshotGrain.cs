@@ -18,9 +18,21 @@ public interface INodeSnapshotGrain : IGrainWithStringKey
     [Alias("Snapshot")]
     Task<ReplicaSnapshot[]> SnapshotAsync(string memshack, int[] shards);
 
-    /// <summary>Makes this node's replicas the state of their snapshots in <paramref name="snapshots"/> (those of other nodes are skipped).</summary>
+    /// <summary>
+    /// Makes this node's replicas of <paramref name="memshack"/> the state of their snapshots in <paramref name="snapshots"/>
+    /// (those of other nodes are skipped), each after taking an undo point (an engine snapshot of its state before), which
+    /// this node keeps until <see cref="EndRestoreAsync"/> or <see cref="RollBackRestoreAsync"/>. All of this node's part or none.
+    /// </summary>
     [Alias("Restore")]
-    Task RestoreAsync(ReplicaSnapshot[] snapshots);
+    Task RestoreAsync(string memshack, ReplicaSnapshot[] snapshots);
+
+    /// <summary>Switches this node's replicas of <paramref name="memshack"/> back to the undo points of its last restore and deletes them; the number switched back.</summary>
+    [Alias("RollBackRestore")]
+    Task<int> RollBackRestoreAsync(string memshack);
+
+    /// <summary>Deletes the undo points of this node's last restore of <paramref name="memshack"/>: the restore is done. The number deleted.</summary>
+    [Alias("EndRestore")]
+    Task<int> EndRestoreAsync(string memshack);
 
     /// <summary>Deletes this node's snapshots in <paramref name="snapshots"/>, releasing the versions only they kept; ones already gone are skipped. The number deleted.</summary>
     [Alias("Delete")]

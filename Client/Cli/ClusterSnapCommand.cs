@@ -37,8 +37,8 @@ internal static class ClusterSnapCommand
 
         var name = new Argument<string>("name") { Description = "name of the snapshot (in --namespace)" };
         var memshack = new Option<string>("--memshack") { Description = "the Memshack to snapshot (in --namespace)", Required = true };
-        var profile = new Option<string?>("--profile") { Description = "application hooks around the fence: none (default) or generic" };
-        var profileOptions = new Option<string?>("--profile-options") { Description = "options of the profile, as one string; generic: '--pre URL --post URL [--timeout SECONDS]'" };
+        var profile = new Option<string?>("--profile") { Description = "application hooks around the fence: none (default), generic or hazelcast" };
+        var profileOptions = new Option<string?>("--profile-options") { Description = "options of the profile, as one string; generic: '--pre URL --post URL [--timeout SECONDS]'; hazelcast: '--address HOST[:PORT] [--cluster-name NAME] [--password PASSWORD] [--timeout SECONDS]' or '--nopause'" };
         var create = new Command("create", "Take a snapshot of every replica of every shard of a Memshack, writes held for the moment it takes");
         create.Arguments.Add(name);
         create.Options.Add(memshack);

@@ -51,6 +51,12 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             _status = unfinished with { Phase = ClusterSnapshotStatus.Failed, Message = CoordinatorLost };
             await store.WriteStatusAsync(ns, name, _status, CancellationToken.None);
             LogFailed(Key, CoordinatorLost);
+            // The application may have been paused by the run that died.
+            if (await ResumeAsync(LostRunPause(resource, SnapshotHooks.Create, ResourceKey.Of(resource.TargetNamespace, resource.Memshack))) is { } resumeFailure)
+            {
+                _status = _status with { Message = $"{CoordinatorLost}; {resumeFailure}" };
+                await store.WriteStatusAsync(ns, name, _status, CancellationToken.None);
+            }
             Publish(_status);
             await Progress.FlushAsync();
             return _status;
@@ -73,9 +79,16 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             return finished;
         if (resource.Status is { Phase: not ClusterSnapshotRestoreStatus.Pending } unfinished)
         {
-            // Some replicas may have switched and others not: the restore must run again.
-            var lost = unfinished with { Phase = ClusterSnapshotRestoreStatus.Failed, Message = "its coordinator stopped before it finished; restore again" };
+            // Some replicas may have switched and others not: those that did switch back, so every shard is as before it.
+            ClusterSnapshotResource? taken = await store.ReadAsync(ns, snapshot, CancellationToken.None);
+            string rolledBack = taken is { Status.Manifest: { } manifest }
+                ? await new SnapshotBarrier(participants, SnapshotBarrier.RestoreLease).AbandonRestoreAsync(manifest, ActiveNodes())
+                : "its snapshot is gone";
+            var lost = unfinished with { Phase = ClusterSnapshotRestoreStatus.Failed, Message = $"its coordinator stopped before it finished ({rolledBack}); restore again" };
+            if (taken is { Status.Manifest: { } resumed } && await ResumeAsync(LostRunPause(taken, SnapshotHooks.Restore, resumed.Memshack)) is { } resumeFailure)
+                lost = lost with { Message = $"{lost.Message}; {resumeFailure}" };
             await store.WriteRestoreStatusAsync(ns, restore, lost, CancellationToken.None);
+            LogRestoreFailed(Key, restore, lost.Message);
             Publish(restore, lost);
             await Progress.FlushAsync();
             return lost;
@@ -110,21 +123,19 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
         string memshack = ResourceKey.Of(resource.TargetNamespace, resource.Memshack);
-        SnapshotProfile? profile = null;
-        bool preHookCalled = false;
+        IApplicationPause? pause = null;
         try
         {
             await store.SetFinalizerAsync(resource.Namespace, resource.Name, present: true, CancellationToken.None);
-            profile = ParseProfile(resource);
+            SnapshotProfile profile = ParseProfile(resource);
             MemshackTopology topology = await ServedTopologyAsync(memshack);
-            if (profile.Pre is { } pre)
-            {
-                preHookCalled = true;
-                await hooks.CallAsync(pre, "pre", Key, memshack, profile.Timeout);
-            }
+            // Recorded before the pause: should this silo die from here on, the next activation finds the run
+            // unfinished, records it as failed and resumes the application.
             _status = ClusterSnapshotStatus.Of(ClusterSnapshotStatus.Fencing, topology.Shards) with { CreatedAt = started };
             await store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None);
             Publish(_status);
+            pause = hooks.For(profile, SnapshotHooks.Create, Key, memshack);
+            await pause.PauseAsync();
 
             var barrier = new SnapshotBarrier(participants, SnapshotBarrier.SnapshotLease);
             // Inside the fence: the phase is only queued for the stream.
@@ -158,13 +169,16 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             LogFailed(Key, e.Message);
             await WriteQuietlyAsync(() => store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None));
         }
-        // The application resumes whatever the outcome, unless its pre hook was never reached.
-        if (profile?.Post is { } post && (preHookCalled || profile.Pre is null))
-            await CallPostHookAsync(resource, profile, post, memshack);
+        // The application resumes whatever the outcome, unless its pause was never reached.
+        if (pause is not null && await ResumeAsync(pause) is { } resumeFailure)
+        {
+            _status = _status! with { Message = _status.Message is { } message ? $"{message}; {resumeFailure}" : resumeFailure };
+            await WriteQuietlyAsync(() => store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None));
+        }
         Publish(_status);
     }
 
-    private SnapshotProfile ParseProfile(ClusterSnapshotResource resource)
+    private static SnapshotProfile ParseProfile(ClusterSnapshotResource resource)
     {
         try
         {
@@ -176,24 +190,37 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
         }
     }
 
-    /// <summary>A post hook that fails leaves the outcome as it is; its reason joins the status message.</summary>
-    private async Task CallPostHookAsync(ClusterSnapshotResource resource, SnapshotProfile profile, Uri post, string memshack)
+    /// <summary>The resume a run whose coordinator died left undone; nothing for a profile that no longer parses.</summary>
+    private IApplicationPause LostRunPause(ClusterSnapshotResource resource, string operation, string memshack)
     {
         try
         {
-            await hooks.CallAsync(post, "post", Key, memshack, profile.Timeout);
+            return hooks.For(SnapshotProfile.Parse(resource.Profile, resource.ProfileOptions), operation, Key, memshack, paused: true);
+        }
+        catch (ArgumentException)
+        {
+            return IApplicationPause.Nothing;
+        }
+    }
+
+    /// <summary>A resume that fails leaves the outcome as it is: its reason is returned for the status message.</summary>
+    private async Task<string?> ResumeAsync(IApplicationPause pause)
+    {
+        try
+        {
+            await pause.ResumeAsync();
+            return null;
         }
         catch (Exception e)
         {
             logger.LogWarning("Cluster snapshot {Snapshot}: {Reason}", Key, e.Message);
-            _status = _status! with { Message = _status.Message is { } message ? $"{message}; {e.Message}" : e.Message };
-            await WriteQuietlyAsync(() => store.WriteStatusAsync(resource.Namespace, resource.Name, _status, CancellationToken.None));
+            return e.Message;
         }
     }
 
     private async Task RestoreAsync(string ns, ClusterSnapshotRestoreResource restore)
     {
-        DateTimeOffset started = DateTimeOffset.UtcNow;
+        IApplicationPause? pause = null;
         try
         {
             ClusterSnapshotResource? snapshot = await store.ReadAsync(ns, restore.Snapshot, CancellationToken.None);
@@ -205,6 +232,9 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
             _restoreStatus = new ClusterSnapshotRestoreStatus(ClusterSnapshotRestoreStatus.Fencing, 0, served.Shards, null, null, null);
             await store.WriteRestoreStatusAsync(ns, restore.Name, _restoreStatus, CancellationToken.None);
             Publish(restore.Name, _restoreStatus);
+            // The application is paused around a restore as around the create.
+            pause = hooks.For(ParseProfile(snapshot), SnapshotHooks.Restore, Key, manifest.Memshack);
+            await pause.PauseAsync();
 
             var barrier = new SnapshotBarrier(participants, SnapshotBarrier.RestoreLease);
             BarrierResult<int> restored = await barrier.RestoreAsync(manifest, ActiveNodes(), phase =>
@@ -224,6 +254,11 @@ public sealed class ClusterSnapshotGrain(IClusterSnapshotStore store, IMemshackS
                 Phase = ClusterSnapshotRestoreStatus.Failed, Message = e.Message,
             };
             LogRestoreFailed(Key, restore.Name, e.Message);
+            await WriteQuietlyAsync(() => store.WriteRestoreStatusAsync(ns, restore.Name, _restoreStatus, CancellationToken.None));
+        }
+        if (pause is not null && await ResumeAsync(pause) is { } resumeFailure)
+        {
+            _restoreStatus = _restoreStatus! with { Message = _restoreStatus.Message is { } message ? $"{message}; {resumeFailure}" : resumeFailure };
             await WriteQuietlyAsync(() => store.WriteRestoreStatusAsync(ns, restore.Name, _restoreStatus, CancellationToken.None));
         }
         Publish(restore.Name, _restoreStatus);

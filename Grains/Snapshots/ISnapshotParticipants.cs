@@ -15,7 +15,14 @@ public interface ISnapshotParticipants
 
     Task<ReplicaSnapshot[]> SnapshotAsync(string node, string memshack, int[] shards);
 
-    Task RestoreAsync(string node, ReplicaSnapshot[] snapshots);
+    /// <summary>Restores <paramref name="node"/>'s replicas to <paramref name="snapshots"/>, keeping an undo point of each until the restore ends or is rolled back.</summary>
+    Task RestoreAsync(string node, string memshack, ReplicaSnapshot[] snapshots);
+
+    /// <summary>Switches <paramref name="node"/>'s replicas back to the undo points of its last restore; the number switched back.</summary>
+    Task<int> RollBackRestoreAsync(string node, string memshack);
+
+    /// <summary>Drops the undo points of <paramref name="node"/>'s last restore.</summary>
+    Task<int> EndRestoreAsync(string node, string memshack);
 
     Task<int> DeleteAsync(string node, ReplicaSnapshot[] snapshots);
 }
@@ -32,7 +39,11 @@ public sealed class GrainSnapshotParticipants(IGrainFactory grains) : ISnapshotP
     public Task<ReplicaSnapshot[]> SnapshotAsync(string node, string memshack, int[] shards) =>
         grains.GetGrain<INodeSnapshotGrain>(node).SnapshotAsync(memshack, shards);
 
-    public Task RestoreAsync(string node, ReplicaSnapshot[] snapshots) => grains.GetGrain<INodeSnapshotGrain>(node).RestoreAsync(snapshots);
+    public Task RestoreAsync(string node, string memshack, ReplicaSnapshot[] snapshots) => grains.GetGrain<INodeSnapshotGrain>(node).RestoreAsync(memshack, snapshots);
+
+    public Task<int> RollBackRestoreAsync(string node, string memshack) => grains.GetGrain<INodeSnapshotGrain>(node).RollBackRestoreAsync(memshack);
+
+    public Task<int> EndRestoreAsync(string node, string memshack) => grains.GetGrain<INodeSnapshotGrain>(node).EndRestoreAsync(memshack);
 
     public Task<int> DeleteAsync(string node, ReplicaSnapshot[] snapshots) => grains.GetGrain<INodeSnapshotGrain>(node).DeleteAsync(snapshots);
 }

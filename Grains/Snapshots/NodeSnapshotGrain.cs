@@ -9,6 +9,9 @@ namespace Mnemo.Grains;
 [NodePinnedPlacement, Immovable]
 public sealed class NodeSnapshotGrain(NodePool nodePool, ServedMemshacks served) : Grain, INodeSnapshotGrain
 {
+    /// <summary>Per Memshack, the undo points of its last restore here: engine snapshots of the regions' state before it.</summary>
+    private readonly Dictionary<string, List<(Region Region, ulong Id)>> _undo = new(StringComparer.Ordinal);
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         nodePool.EnsureOwns(this.GetPrimaryKeyString());
@@ -61,15 +64,68 @@ public sealed class NodeSnapshotGrain(NodePool nodePool, ServedMemshacks served)
 
     // A restore rebuilds the live view (O(pool)) and a delete frees versions in a pass over the pool:
     // both run off the grain's thread.
-    public Task RestoreAsync(ReplicaSnapshot[] snapshots) => Task.Run(() =>
+    public async Task RestoreAsync(string memshack, ReplicaSnapshot[] snapshots)
     {
-        foreach (ReplicaSnapshot snapshot in Own(snapshots))
+        // Undo points a restore left (neither ended nor rolled back) are of no use to this one.
+        await EndRestoreAsync(memshack);
+        _undo[memshack] = await Task.Run(() =>
         {
-            Region region = nodePool.Pool.FindRegion(snapshot.Region)
-                ?? throw new InvalidOperationException($"{nodePool.NodeName} has no region {snapshot.Region} to restore");
-            nodePool.Pool.RestoreSnapshot(region, snapshot.SnapshotId);
+            var undo = new List<(Region Region, ulong Id)>();
+            try
+            {
+                foreach (ReplicaSnapshot snapshot in Own(snapshots))
+                {
+                    Region region = nodePool.Pool.FindRegion(snapshot.Region)
+                        ?? throw new InvalidOperationException($"{nodePool.NodeName} has no region {snapshot.Region} to restore");
+                    undo.Add((region, nodePool.Pool.CreateSnapshot(region)));
+                    nodePool.Pool.RestoreSnapshot(region, snapshot.SnapshotId);
+                }
+            }
+            catch
+            {
+                // All of this node's part or none of it: the regions switched go back to their state before.
+                SwitchBack(undo);
+                throw;
+            }
+            return undo;
+        });
+    }
+
+    public async Task<int> RollBackRestoreAsync(string memshack)
+    {
+        if (!_undo.Remove(memshack, out List<(Region Region, ulong Id)>? undo))
+            return 0;
+        await Task.Run(() => SwitchBack(undo));
+        return undo.Count;
+    }
+
+    public async Task<int> EndRestoreAsync(string memshack)
+    {
+        if (!_undo.Remove(memshack, out List<(Region Region, ulong Id)>? undo))
+            return 0;
+        await Task.Run(() => undo.ForEach(u => nodePool.Pool.DeleteSnapshot(u.Region, u.Id)));
+        return undo.Count;
+    }
+
+    /// <summary>Switches each region back to its undo point and deletes that; throws naming the regions that failed, after trying every one.</summary>
+    private void SwitchBack(List<(Region Region, ulong Id)> undo)
+    {
+        var failures = new List<string>();
+        foreach ((Region region, ulong id) in undo)
+        {
+            try
+            {
+                nodePool.Pool.RestoreSnapshot(region, id);
+                nodePool.Pool.DeleteSnapshot(region, id);
+            }
+            catch (Exception e)
+            {
+                failures.Add($"{region.Name}: {e.Message}");
+            }
         }
-    });
+        if (failures.Count > 0)
+            throw new InvalidOperationException($"{nodePool.NodeName} did not switch back {string.Join("; ", failures)}");
+    }
 
     public Task<int> DeleteAsync(ReplicaSnapshot[] snapshots) => Task.Run(() =>
     {

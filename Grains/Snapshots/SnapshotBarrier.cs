@@ -15,7 +15,9 @@ namespace Mnemo.Grains;
 /// them to their snapshots for a restore (a replica that missed writes would be snapshotted at a state no client saw);</item>
 /// <item>release the fence.</item>
 /// </list>
-/// A restore checks the replicas the same way before its fence, then has every replica node switch its replicas to their snapshots.
+/// A restore checks the replicas the same way before its fence, then has every replica node switch its replicas to their snapshots,
+/// each after taking an undo point; an aborted restore switches the replicas that were switched back to their undo points before it
+/// releases the fence, so every shard is wholly at the snapshot or wholly at its state before.
 /// Everything inside the fence must finish before <see cref="FenceDeadline"/> (less than the lease), or it
 /// aborts. Any failure aborts: the fence is released on every node and the engine snapshots already taken
 /// are deleted, then <see cref="SnapshotAbortedException"/> carries the reason.
@@ -86,6 +88,7 @@ public sealed class SnapshotBarrier(ISnapshotParticipants nodes, TimeSpan fenceL
             throw new SnapshotAbortedException($"replica nodes not active: {string.Join(", ", missing)}");
         // Hints a replica still waits for would bring writes from after the snapshot back once it is restored.
         await CheckAsync(memshack, manifest.Replicas.GroupBy(r => r.Node).ToDictionary(g => g.Key, g => g.Select(r => r.Shard).ToArray()));
+        string[] replicaNodes = [.. manifest.Replicas.Select(r => r.Node).Distinct()];
         var fence = Stopwatch.StartNew();
         using var deadline = new CancellationTokenSource(FenceDeadline);
         try
@@ -93,17 +96,58 @@ public sealed class SnapshotBarrier(ISnapshotParticipants nodes, TimeSpan fenceL
             phase?.Invoke(ClusterSnapshotRestoreStatus.Fencing);
             await HoldAsync(memshack, gateways, deadline.Token);
             phase?.Invoke(ClusterSnapshotRestoreStatus.Restoring);
-            await Task.WhenAll(manifest.Replicas.GroupBy(r => r.Node).Select(g => nodes.RestoreAsync(g.Key, [.. g]))).WaitAsync(deadline.Token);
+            await Task.WhenAll(manifest.Replicas.GroupBy(r => r.Node).Select(g => nodes.RestoreAsync(g.Key, memshack, [.. g]))).WaitAsync(deadline.Token);
         }
         catch (Exception e)
         {
             string reason = Reason(e, deadline.IsCancellationRequested, "restore");
+            string rolledBack = await RollBackAsync(memshack, replicaNodes, fenceLease * 0.95 - fence.Elapsed);
             await ReleaseAsync(memshack, gateways);
-            throw new SnapshotAbortedException(reason, e);
+            throw new SnapshotAbortedException($"{reason}; {rolledBack}", e);
         }
         await ReleaseAsync(memshack, gateways);
         fence.Stop();
+        await Task.WhenAll(replicaNodes.Select(node => IgnoreFailure(nodes.EndRestoreAsync(node, memshack))));
         return new BarrierResult<int>(manifest.Topology.Shards, fence.Elapsed);
+    }
+
+    /// <summary>
+    /// Ends a restore whose coordinator stopped inside its fence (its silo died): the replica nodes that switched switch
+    /// back (see <see cref="RollBackAsync"/>) and the fence is released, if its lease has not ended it yet. What happened, for the reason.
+    /// </summary>
+    public async Task<string> AbandonRestoreAsync(ClusterSnapshotManifest manifest, IReadOnlyCollection<string> gateways)
+    {
+        string rolledBack = await RollBackAsync(manifest.Memshack, [.. manifest.Replicas.Select(r => r.Node).Distinct()], FenceDeadline);
+        await ReleaseAsync(manifest.Memshack, gateways);
+        return rolledBack;
+    }
+
+    /// <summary>
+    /// No shard may keep some replicas at the snapshot and others at their state before: every replica node that switched
+    /// switches back to its undo points while writes are still held (waiting at most <paramref name="wait"/>). A node that
+    /// failed its restore switched back by itself, and one that died holds each region whole: when it returns its replicas
+    /// resync by version from the others, towards the state before the restore, which is the newer one. What happened, for the reason.
+    /// </summary>
+    public async Task<string> RollBackAsync(string memshack, IReadOnlyCollection<string> replicaNodes, TimeSpan wait)
+    {
+        var failures = new List<string>();
+        int switchedBack = 0;
+        await Task.WhenAll(replicaNodes.Select(async node =>
+        {
+            try
+            {
+                Interlocked.Add(ref switchedBack, await nodes.RollBackRestoreAsync(node, memshack).WaitAsync(wait > CleanUpWait ? wait : CleanUpWait));
+            }
+            catch (Exception e)
+            {
+                lock (failures)
+                    failures.Add($"{node}: {(e is AggregateException a ? a.InnerExceptions[0] : e).GetBaseException().Message}");
+            }
+        }));
+        string done = $"{switchedBack} restored replicas switched back to their state before the restore";
+        return failures.Count == 0
+            ? done
+            : $"{done}; not reached: {string.Join("; ", failures)} (a node that died resyncs its replicas from the others when it returns)";
     }
 
     /// <summary>Deletes every engine snapshot of <paramref name="manifest"/>; throws when a node did not answer (nothing else is left undone).</summary>

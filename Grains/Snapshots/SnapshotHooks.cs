@@ -1,31 +1,22 @@
-using System.Net.Http.Json;
-
 namespace Mnemo.Grains;
 
-/// <summary>Calls a profile's HTTP hooks: a POST with a small JSON body naming the snapshot, the Memshack and the step.</summary>
+/// <summary>Makes each run's <see cref="IApplicationPause"/> from its profile, over one shared HTTP client.</summary>
 public sealed class SnapshotHooks : IDisposable
 {
+    public const string Create = "snapshot";
+    public const string Restore = "restore";
+
     private readonly HttpClient _http = new();
 
-    /// <summary>Throws, with the reason, unless <paramref name="hook"/> answers 2xx within <paramref name="timeout"/>.</summary>
-    public async Task CallAsync(Uri hook, string step, string snapshot, string memshack, TimeSpan timeout)
+    /// <summary>The pause of a run: <paramref name="operation"/> is <see cref="Create"/> or <see cref="Restore"/>,
+    /// <paramref name="snapshot"/> and <paramref name="memshack"/> are <c>namespace/name</c>. <paramref name="paused"/>: the
+    /// application is taken as paused already, by a run whose coordinator died; only its resume is left to do.</summary>
+    public IApplicationPause For(SnapshotProfile profile, string operation, string snapshot, string memshack, bool paused = false) => profile switch
     {
-        using var deadline = new CancellationTokenSource(timeout);
-        try
-        {
-            using HttpResponseMessage response = await _http.PostAsJsonAsync(hook, new { step, snapshot, memshack }, deadline.Token);
-            if (!response.IsSuccessStatusCode)
-                throw new InvalidOperationException($"{step} hook {hook} answered {(int)response.StatusCode} {response.ReasonPhrase}");
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            throw new TimeoutException($"{step} hook {hook} did not answer within {timeout.TotalSeconds:0.#} s");
-        }
-        catch (HttpRequestException e)
-        {
-            throw new InvalidOperationException($"{step} hook {hook} failed: {e.Message}", e);
-        }
-    }
+        { Name: SnapshotProfile.Generic } => new GenericHooksPause(_http, profile, operation, snapshot, memshack, paused),
+        { Hazelcast: { } members } => new HazelcastClusterState(_http, members, profile.Timeout, paused),
+        _ => IApplicationPause.Nothing,
+    };
 
     public void Dispose() => _http.Dispose();
 }

@@ -80,7 +80,7 @@ public sealed class ClusterSnapCliTests
         }
         var unsupported = await CliRunner.MnemoAsync(["clustersnap", "create", "hz", "--memshack", "strict", "--profile", "hazelcast", .. connection]);
         Assert.Equal(5, unsupported.ExitCode);
-        Assert.Contains("profile 'hazelcast' is not supported", unsupported.Stderr);
+        Assert.Contains("profile 'hazelcast' needs --address", unsupported.Stderr);
 
         // Failures: a snapshot of a Memshack that does not exist fails (5) with the reason; a missing snapshot is bad input (1).
         var failed = await CliRunner.MnemoAsync(["clustersnap", "create", "nothing", "--memshack", "absent", .. connection]);

@@ -4,6 +4,8 @@ using k8s;
 using k8s.Autorest;
 using Mnemo.Client;
 using Mnemo.Grains.Interfaces;
+using Orleans;
+using Orleans.Runtime;
 
 namespace Mnemo.Cluster.Tests;
 
@@ -12,14 +14,19 @@ public sealed class ClusterSnapshotApi(TestCluster cluster)
 {
     private const string Group = "mnemo.dev", Version = "v1alpha1", Namespace = "default";
 
-    public async Task CreateAsync(string name, string memshack)
+    public async Task CreateAsync(string name, string memshack, string? profile = null, string? profileOptions = null)
     {
+        var spec = new Dictionary<string, object> { ["target"] = new Dictionary<string, object> { ["memshack"] = memshack.Split('/')[1] } };
+        if (profile is not null)
+            spec["profile"] = profile;
+        if (profileOptions is not null)
+            spec["profileOptions"] = profileOptions;
         var body = new Dictionary<string, object>
         {
             ["apiVersion"] = "mnemo.dev/v1alpha1",
             ["kind"] = "ClusterSnapshot",
             ["metadata"] = new Dictionary<string, object> { ["name"] = name, ["namespace"] = Namespace },
-            ["spec"] = new Dictionary<string, object> { ["target"] = new Dictionary<string, object> { ["memshack"] = memshack.Split('/')[1] } },
+            ["spec"] = spec,
         };
         await cluster.Kubernetes.Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, Group, Version, Namespace, "clustersnapshots");
     }
@@ -79,6 +86,16 @@ public sealed class ClusterSnapshotApi(TestCluster cluster)
             bytes += (ulong)usage.Regions.Where(r => r.Name.StartsWith(prefix, StringComparison.Ordinal)).Sum(r => (long)r.SnapshotRetainedBytes);
         }
         return bytes;
+    }
+
+    /// <summary>The index of the node whose silo runs the grain of snapshot <paramref name="name"/> (the coordinator of its runs).</summary>
+    public async Task<int> CoordinatorAsync(string name)
+    {
+        await using MnemoClient client = await cluster.ConnectAsync();
+        IClusterSnapshotGrain grain = client.Cluster.GetGrain<IClusterSnapshotGrain>($"{Namespace}/{name}");
+        SiloAddress silo = await client.Cluster.GetGrain<IManagementGrain>(0).GetActivationAddress(grain)
+            ?? throw new InvalidOperationException($"cluster snapshot {name} has no activation");
+        return cluster.Settings.ToList().FindIndex(s => s.SiloPort == silo.Endpoint.Port);
     }
 
     /// <summary>The engine snapshots every running node holds of <paramref name="memshack"/>'s regions.</summary>

@@ -202,7 +202,7 @@ public sealed class ClusterSnapshotTests
     private static int FirstReplica(MemshackShardStatus status) => int.Parse(status.Replicas[0].Node["node-".Length..]);
 
     /// <summary>Every replica's items (value, flags, CAS, stale mark) by <c>shard/node</c>, read from the nodes themselves.</summary>
-    private static async Task<Dictionary<string, SortedDictionary<string, string>>> CaptureAsync(MemshackCluster memshacks, string memshack)
+    internal static async Task<Dictionary<string, SortedDictionary<string, string>>> CaptureAsync(MemshackCluster memshacks, string memshack)
     {
         var capture = new Dictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
         for (int shard = 0; shard < 3; shard++)

@@ -99,9 +99,30 @@ public sealed class SnapshotBarrierTests
 
         nodes.FailRestoreOn = null;
         nodes.Released.Clear();
+        nodes.Restored.Clear();
         BarrierResult<int> restored = await new SnapshotBarrier(nodes, TimeSpan.FromSeconds(10)).RestoreAsync(manifest, Gateways);
         Assert.Equal(3, restored.Value);
         Assert.Equal(manifest.Replicas.OrderBy(r => r.Node).ThenBy(r => r.Shard), nodes.Restored.OrderBy(r => r.Node).ThenBy(r => r.Shard));
+        Assert.Equal(Gateways, nodes.Released.Order());
+        // The undo points go once the restore is done.
+        Assert.Equal(["node-a", "node-a", "node-b", "node-b", "node-c", "node-c"], nodes.Ended.Order());
+    }
+
+    [Fact]
+    public async Task A_restore_failing_on_one_node_switches_the_others_back_before_writes_flow_again()
+    {
+        var nodes = new ScriptedNodes();
+        var manifest = (await new SnapshotBarrier(nodes, TimeSpan.FromSeconds(10)).SnapshotAsync(Memshack, Topology, Gateways)).Value;
+        nodes.Released.Clear();
+        nodes.FailRestoreOn = "node-b";
+
+        var aborted = await Assert.ThrowsAsync<SnapshotAbortedException>(() => new SnapshotBarrier(nodes, TimeSpan.FromSeconds(10)).RestoreAsync(manifest, Gateways));
+
+        Assert.Contains("restore failed on node-b; 4 restored replicas switched back to their state before the restore", aborted.Message);
+        // node-a and node-c restored theirs, then went back to their undo points while every gateway still held writes.
+        Assert.Equal(["node-a", "node-a", "node-c", "node-c"], nodes.RolledBack.Order());
+        Assert.Empty(nodes.Ended);
+        Assert.True(nodes.RolledBackWhileAllHeld, "a replica was switched back after the fence was released");
         Assert.Equal(Gateways, nodes.Released.Order());
     }
 
@@ -109,6 +130,7 @@ public sealed class SnapshotBarrierTests
     internal sealed class ScriptedNodes : ISnapshotParticipants
     {
         private readonly ConcurrentDictionary<string, bool> _holding = new();
+        private readonly ConcurrentDictionary<string, int> _pendingRestore = new();
         private ulong _nextId;
 
         public string? FailSnapshotOn { get; init; }
@@ -121,7 +143,10 @@ public sealed class SnapshotBarrierTests
         public ConcurrentBag<ReplicaSnapshot> Taken { get; } = [];
         public ConcurrentBag<ReplicaSnapshot> Deleted { get; } = [];
         public ConcurrentBag<ReplicaSnapshot> Restored { get; } = [];
+        public ConcurrentBag<string> RolledBack { get; } = [];
+        public ConcurrentBag<string> Ended { get; } = [];
         public bool SnapshotsTakenWhileAllHeld { get; private set; } = true;
+        public bool RolledBackWhileAllHeld { get; private set; } = true;
 
         public async Task HoldWritesAsync(string node, string memshack, TimeSpan lease)
         {
@@ -161,13 +186,33 @@ public sealed class SnapshotBarrierTests
             return taken;
         }
 
-        public Task RestoreAsync(string node, ReplicaSnapshot[] snapshots)
+        public async Task RestoreAsync(string node, string memshack, ReplicaSnapshot[] snapshots)
         {
             if (node == FailRestoreOn)
+            {
+                await Task.Delay(50); // the others finish theirs first
                 throw new InvalidOperationException($"restore failed on {node}");
+            }
             foreach (ReplicaSnapshot snapshot in snapshots)
                 Restored.Add(snapshot);
-            return Task.CompletedTask;
+            _pendingRestore[node] = snapshots.Length;
+        }
+
+        public Task<int> RollBackRestoreAsync(string node, string memshack)
+        {
+            RolledBackWhileAllHeld &= _holding.Count == 3 && _holding.Values.All(h => h);
+            int switchedBack = _pendingRestore.TryRemove(node, out int count) ? count : 0;
+            for (int i = 0; i < switchedBack; i++)
+                RolledBack.Add(node);
+            return Task.FromResult(switchedBack);
+        }
+
+        public Task<int> EndRestoreAsync(string node, string memshack)
+        {
+            int ended = _pendingRestore.TryRemove(node, out int count) ? count : 0;
+            for (int i = 0; i < ended; i++)
+                Ended.Add(node);
+            return Task.FromResult(ended);
         }
 
         public Task<int> DeleteAsync(string node, ReplicaSnapshot[] snapshots)

@@ -26,7 +26,11 @@ public sealed class SnapshotProfileTests
     }
 
     [Theory]
-    [InlineData("hazelcast", "--nopause", "profile 'hazelcast' is not supported (supported: none, generic)")]
+    [InlineData("redis", "", "profile 'redis' is not supported (supported: none, generic, hazelcast)")]
+    [InlineData("hazelcast", "", "profile 'hazelcast' needs --address HOST[:PORT] of a Hazelcast member (or --nopause)")]
+    [InlineData("hazelcast", "--address ftp://h:5701", "profileOptions: --address takes a Hazelcast member as host[:port] or http(s)://host[:port], not 'ftp://h:5701'")]
+    [InlineData("hazelcast", "--address h --cluster-name", "profileOptions: --cluster-name needs a value")]
+    [InlineData("hazelcast", "--address h --pre http://h/p", "profileOptions: unknown option '--pre' (hazelcast takes --address")]
     [InlineData("none", "--pre http://h/p", "profile 'none' takes no profileOptions")]
     [InlineData("generic", "", "profile 'generic' needs --pre URL and/or --post URL")]
     [InlineData("generic", "--pre", "profileOptions: --pre needs a value")]
@@ -37,5 +41,30 @@ public sealed class SnapshotProfileTests
     {
         var refused = Assert.Throws<ArgumentException>(() => SnapshotProfile.Parse(profile, options));
         Assert.Contains(reason, refused.Message);
+    }
+
+    [Fact]
+    public void Hazelcast_takes_member_addresses_a_cluster_name_a_password_and_a_timeout()
+    {
+        SnapshotProfile parsed = SnapshotProfile.Parse("hazelcast",
+            "--address hz-0.hz:5701,hz-1.hz --address https://hz-2.hz:5443 --cluster-name prod --password s3cret --timeout 3");
+        Assert.Equal(SnapshotProfile.HazelcastName, parsed.Name);
+        Assert.Equal([new Uri("http://hz-0.hz:5701/"), new Uri("http://hz-1.hz:5701/"), new Uri("https://hz-2.hz:5443/")], parsed.Hazelcast!.Addresses);
+        Assert.Equal("prod", parsed.Hazelcast.ClusterName);
+        Assert.Equal("s3cret", parsed.Hazelcast.Password);
+        Assert.Equal(TimeSpan.FromSeconds(3), parsed.Timeout);
+
+        SnapshotProfile defaults = SnapshotProfile.Parse("hazelcast", "--address 10.0.0.7");
+        Assert.Equal(new Uri("http://10.0.0.7:5701/"), Assert.Single(defaults.Hazelcast!.Addresses));
+        Assert.Equal("dev", defaults.Hazelcast.ClusterName);
+        Assert.Equal("", defaults.Hazelcast.Password);
+    }
+
+    [Fact]
+    public void Hazelcast_nopause_needs_no_address_and_pauses_nothing()
+    {
+        SnapshotProfile parsed = SnapshotProfile.Parse("hazelcast", "--nopause");
+        Assert.Equal(SnapshotProfile.HazelcastName, parsed.Name);
+        Assert.Null(parsed.Hazelcast);
     }
 }

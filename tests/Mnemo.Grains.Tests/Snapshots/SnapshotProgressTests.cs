@@ -123,7 +123,11 @@ public sealed class SnapshotProgressTests : IAsyncLifetime
 
         public Task<ReplicaSnapshot[]> SnapshotAsync(string node, string memshack, int[] shards) => For(memshack).SnapshotAsync(node, memshack, shards);
 
-        public Task RestoreAsync(string node, ReplicaSnapshot[] snapshots) => _healthy.RestoreAsync(node, snapshots);
+        public Task RestoreAsync(string node, string memshack, ReplicaSnapshot[] snapshots) => For(memshack).RestoreAsync(node, memshack, snapshots);
+
+        public Task<int> RollBackRestoreAsync(string node, string memshack) => For(memshack).RollBackRestoreAsync(node, memshack);
+
+        public Task<int> EndRestoreAsync(string node, string memshack) => For(memshack).EndRestoreAsync(node, memshack);
 
         public Task<int> DeleteAsync(string node, ReplicaSnapshot[] snapshots) => _healthy.DeleteAsync(node, snapshots);
     }
