@@ -385,9 +385,12 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
                 }
             }
             CacheResult reply = Decide(write.Key.Span, states, replies, count, out int source);
+            // A delete reaches a resyncing replica with its version, so its tombstone refuses an older copy arriving later.
+            ulong deleteVersion = write.Kind == ReplicaWriteKind.Delete && write.Options.Ordered ? write.Options.CasNew : 0;
             for (int i = 0; i < count; i++)
             {
-                if (states[i] == ReplicaState.Resyncing && await CopyKeyAsync(source, i, write.Key, deleteWhenAbsent: true, cancellationToken).ConfigureAwait(false) == CacheStatus.Unavailable)
+                if (states[i] == ReplicaState.Resyncing
+                    && await CopyKeyAsync(source, i, write.Key, deleteWhenAbsent: true, cancellationToken, deleteVersion).ConfigureAwait(false) == CacheStatus.Unavailable)
                 {
                     FailResync(i, "could not copy a key written during resync");
                 }
