@@ -90,6 +90,8 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
 
     public ReplicaState GetState(int index) => _slots[index].State;
 
+    public IReplica GetReplica(int index) => _slots[index].Replica;
+
     public IReadOnlyList<ReplicaStatus> GetReplicaStatuses() =>
         _slots.Select((s, i) => new ReplicaStatus(s.Replica.Name, s.State, s.Hints.Count, i == PreferredIndex)).ToArray();
 

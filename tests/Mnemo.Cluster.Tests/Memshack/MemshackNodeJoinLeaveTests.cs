@@ -46,7 +46,7 @@ public sealed class MemshackNodeJoinLeaveTests(ITestOutputHelper output)
         await AssertRegionsFollowTheMapAsync(cluster, FourNodes, FourNodes);
     }
 
-    [Fact(Skip = "Known bug: a delete acknowledged while the joining node is down and its replicas are being copied can come back once it resyncs (seen once in several runs); see Silo/Memshack/README.md, known limits")]
+    [Fact]
     public async Task A_joining_node_killed_while_its_replicas_are_copied_comes_back_and_the_join_completes_losing_nothing()
     {
         await using var cluster = await TestCluster.StartAsync(4, (i, settings) => settings with { MemshackPortOffset = i }, started: 3);
