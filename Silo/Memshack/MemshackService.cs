@@ -293,7 +293,9 @@ public sealed class MemshackService(
         using JsonDocument document = JsonDocument.Parse(item.Json);
         (MemshackTopology? recorded, MemshackMove? move) = MemshackStatusStore.Read(document.RootElement);
         MemshackTopology current = recorded ?? asked;
-        bool needsCoordinator = recorded is null || move is { UnderWay: true } || !current.SameAs(asked);
+        // A placement notice is kept up to date (and removed) by the coordinator, even once the known nodes match the topology.
+        bool needsCoordinator = recorded is null || move is { UnderWay: true } || !current.SameAs(asked)
+            || MemshackStatusStore.HasPlacementNotice(document.RootElement);
         return new Wanted(resource, current, move is { Mirrors: true } ? move.To : null, needsCoordinator);
     }
 
