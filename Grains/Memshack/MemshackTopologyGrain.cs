@@ -53,8 +53,10 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IKnownNode
         if (state is null)
             return null;
         IReadOnlyList<string> known = await knownNodes.ListAsync(CancellationToken.None);
-        NodePlacement placement = _joining.Place([.. known.Order(StringComparer.Ordinal)], state.Served?.Nodes ?? [],
-            ActiveNodes().ToHashSet(StringComparer.Ordinal), DateTimeOffset.UtcNow);
+        // The nodes of a move under way hold replicas too: it goes on with them, whatever their state.
+        string[] placedOver = [.. state.Served?.Nodes ?? [], .. state.Move is { UnderWay: true } underWay ? underWay.To.Nodes : []];
+        NodePlacement placement = _joining.Place([.. known.Order(StringComparer.Ordinal)], placedOver, ActiveNodes().ToHashSet(StringComparer.Ordinal),
+            DateTimeOffset.UtcNow);
         await RecordPlacementAsync(ns, name, placement);
         var desired = new MemshackTopology(state.Resource.Spec.NumShards, state.Resource.Spec.NumReplicas, [.. placement.Nodes]);
         if (state.Served is null)
