@@ -122,13 +122,15 @@ public sealed partial class ReplicaSet
     /// <summary>
     /// Makes <paramref name="target"/>'s copy of <paramref name="key"/> equal to <paramref name="source"/>'s:
     /// the item with its flags, exptime, CAS and stale mark, as an ordered write (a newer version the target holds
-    /// stays), or its absence when <paramref name="deleteWhenAbsent"/>. The caller holds the key's stripe. Answers
+    /// stays), or its absence when <paramref name="deleteWhenAbsent"/>: as an ordered delete of
+    /// <paramref name="deleteVersion"/> when the version of the delete that made it absent is known (the target
+    /// keeps its tombstone, which refuses older writes arriving later), else as a plain delete. The caller holds the key's stripe. Answers
     /// the target's reply (<see cref="CacheStatus.Ok"/> when it changed, <see cref="CacheStatus.Exists"/> when it
     /// holds a newer version), <see cref="CacheStatus.NotFound"/> when the source has no item and nothing was
     /// sent, or <see cref="CacheStatus.Unavailable"/> when either replica did not answer.
     /// </summary>
     private async ValueTask<CacheStatus> CopyKeyAsync(int source, int target, ReadOnlyMemory<byte> key, bool deleteWhenAbsent,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, ulong deleteVersion = 0)
     {
         if (source < 0)
         {
@@ -150,7 +152,8 @@ public sealed partial class ReplicaSet
                 return CacheStatus.NotFound;
             case CacheStatus.NotFound:
                 AddTombstone(to, key.Span);
-                written = await to.Replica.DeleteAsync(key, default, cancellationToken).ConfigureAwait(false);
+                CacheWriteOptions delete = deleteVersion != 0 ? new CacheWriteOptions(CasNew: deleteVersion, Ordered: true) : default;
+                written = await to.Replica.DeleteAsync(key, delete, cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 return CacheStatus.Unavailable;

@@ -17,9 +17,12 @@ namespace Mnemo.DataPlane;
 //     compared against that CAS, so a newer copy made since step 1 is never overwritten; a key it
 //     holds with the same or a newer CAS is kept; a tombstoned key is skipped, so a delete made during
 //     the copy is not undone.
-//  5. Keys the replica listed that the peer no longer has are deleted, again compared against the
+//  5. The peer's tombstones (its deletes of the last 60 s, with their versions: the versions op) are
+//     applied as ordered deletes, so the replica refuses an older write of a deleted key arriving later
+//     (a shard copy retried, a repair on its way) as the peer does; a newer version it holds stays.
+//  6. Keys the replica listed that the peer no longer has are deleted, again compared against the
 //     listed CAS, so a key written again since step 1 survives.
-//  6. The replica is marked InSync. Any failure (either side unreachable, a flush during the copy)
+//  7. The replica is marked InSync. Any failure (either side unreachable, a flush during the copy)
 //     leaves it NeedsResync for the next maintenance pass.
 public sealed partial class ReplicaSet
 {
@@ -91,7 +94,8 @@ public sealed partial class ReplicaSet
                 if (chunk.Done)
                 {
                     scanId = 0;
-                    ok = await DeleteMissingAsync(slot, held, cancellationToken).ConfigureAwait(false);
+                    ok = await CopyTombstonesAsync(slot, from, cancellationToken).ConfigureAwait(false)
+                        && await DeleteMissingAsync(slot, held, cancellationToken).ConfigureAwait(false);
                     break;
                 }
             }
@@ -227,6 +231,69 @@ public sealed partial class ReplicaSet
         {
             _locks.Exit(stripe);
         }
+    }
+
+    /// <summary>
+    /// Applies the source's tombstones to the resyncing replica as ordered deletes of their versions, so an
+    /// older write of a deleted key that arrives later (a shard copy retried, another silo's repair) is refused
+    /// there as on the source. The versions are listed a range of buckets at a time, halving a range whose
+    /// listing was cut at the payload limit. False when either replica did not answer.
+    /// </summary>
+    private async Task<bool> CopyTombstonesAsync(ReplicaSlot slot, IReplica from, CancellationToken cancellationToken)
+    {
+        const int buckets = ReplicaVersions.MaxBuckets;
+        var ranges = new Stack<(int First, int Count)>();
+        ranges.Push((0, buckets));
+        long applied = 0;
+        while (ranges.TryPop(out (int First, int Count) range))
+        {
+            byte[] bitmap = new byte[ReplicaVersions.BitmapLength(buckets)];
+            for (int b = range.First; b < range.First + range.Count; b++)
+            {
+                ReplicaVersions.MarkListed(bitmap, b);
+            }
+            ReplicaVersions listing = await from.ReadVersionsAsync(buckets, bitmap, cancellationToken).ConfigureAwait(false);
+            if (listing.Status != CacheStatus.Ok)
+            {
+                return false;
+            }
+            if (listing.Truncated && range.Count > 1)
+            {
+                ranges.Push((range.First, range.Count / 2));
+                ranges.Push((range.First + range.Count / 2, range.Count - range.Count / 2));
+                continue;
+            }
+            if (listing.Truncated)
+            {
+                _logger.LogWarning("Replica {Replica} resync: one bucket of {Source} lists more versions than a listing carries; only some of its tombstones were copied",
+                    slot.Replica.Name, from.Name);
+            }
+            foreach (KeyVersion version in listing.Listed)
+            {
+                if (!version.Tombstone)
+                {
+                    continue;
+                }
+                int stripe = await _locks.EnterAsync(version.Key, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    // A newer version the replica holds (written since the source was listed) answers EXISTS and stays.
+                    CacheResult reply = await slot.Replica.DeleteAsync(version.Key, new CacheWriteOptions(CasNew: version.Cas, Ordered: true), cancellationToken)
+                        .ConfigureAwait(false);
+                    if (reply.Status == CacheStatus.Unavailable)
+                    {
+                        return false;
+                    }
+                    applied += reply.Status is CacheStatus.Ok or CacheStatus.NotFound ? 1 : 0;
+                }
+                finally
+                {
+                    _locks.Exit(stripe);
+                }
+            }
+        }
+        _logger.LogDebug("Replica {Replica} resync: {Tombstones} tombstones of {Source} applied", slot.Replica.Name, applied, from.Name);
+        return true;
     }
 
     /// <summary>Deletes the listed keys the peer did not have, each only if still at its listed CAS; false when the replica did not answer.</summary>

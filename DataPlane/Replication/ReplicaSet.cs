@@ -90,6 +90,8 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
 
     public ReplicaState GetState(int index) => _slots[index].State;
 
+    public IReplica GetReplica(int index) => _slots[index].Replica;
+
     public IReadOnlyList<ReplicaStatus> GetReplicaStatuses() =>
         _slots.Select((s, i) => new ReplicaStatus(s.Replica.Name, s.State, s.Hints.Count, i == PreferredIndex)).ToArray();
 
@@ -385,9 +387,12 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
                 }
             }
             CacheResult reply = Decide(write.Key.Span, states, replies, count, out int source);
+            // A delete reaches a resyncing replica with its version, so its tombstone refuses an older copy arriving later.
+            ulong deleteVersion = write.Kind == ReplicaWriteKind.Delete && write.Options.Ordered ? write.Options.CasNew : 0;
             for (int i = 0; i < count; i++)
             {
-                if (states[i] == ReplicaState.Resyncing && await CopyKeyAsync(source, i, write.Key, deleteWhenAbsent: true, cancellationToken).ConfigureAwait(false) == CacheStatus.Unavailable)
+                if (states[i] == ReplicaState.Resyncing
+                    && await CopyKeyAsync(source, i, write.Key, deleteWhenAbsent: true, cancellationToken, deleteVersion).ConfigureAwait(false) == CacheStatus.Unavailable)
                 {
                     FailResync(i, "could not copy a key written during resync");
                 }

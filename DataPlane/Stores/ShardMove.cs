@@ -6,8 +6,9 @@ namespace Mnemo.DataPlane;
 /// into the next topology's shard for its key as an ordered write of its version (value, flags,
 /// exptime, CAS and stale mark kept). A version the next topology already holds — mirrored there by
 /// a write during the move — is never replaced by an older one, so the copy may run, fail and run
-/// again in any order with the writes. Items that keep their shard are skipped when the next topology
-/// places it only on nodes that already hold it.
+/// again in any order with the writes. An item routed to another shard goes to every replica of that
+/// shard; an item that keeps its shard goes only to the replicas the next topology adds to it (the
+/// others are the same regions and hold it already), and is skipped when there are none.
 /// </summary>
 public sealed class ShardMove
 {
@@ -16,24 +17,27 @@ public sealed class ShardMove
     private readonly IReplica _source;
     private readonly int _shard;
     private readonly ShardedCacheStore _next;
-    private readonly bool _unchanged;
+    private readonly IReplica[] _added;
     private readonly int _chunkBytes;
     private long _scanned;
     private long _moved;
     private long _copied;
 
     /// <param name="source">A replica of shard <paramref name="shard"/> of the current topology, in sync.</param>
-    /// <param name="unchanged">True when the next topology places the shard only on nodes that hold it now: only keys routed to another shard are copied.</param>
-    public ShardMove(IReplica source, int shard, ShardedCacheStore next, bool unchanged, int chunkBytes = 256 * 1024)
+    /// <param name="added">The replicas of shard <paramref name="shard"/> in the next topology on nodes that do not hold it now
+    /// (empty when it stays on the same nodes, or is gone: then only keys routed to another shard are copied). Every one must
+    /// take the copy, whatever the write quorum: a replica that missed part of it would answer misses once the move completes.</param>
+    public ShardMove(IReplica source, int shard, ShardedCacheStore next, IReadOnlyList<IReplica> added, int chunkBytes = 256 * 1024)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(next);
+        ArgumentNullException.ThrowIfNull(added);
         ArgumentOutOfRangeException.ThrowIfNegative(shard);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkBytes);
         _source = source;
         _shard = shard;
         _next = next;
-        _unchanged = unchanged;
+        _added = [.. added];
         _chunkBytes = chunkBytes;
     }
 
@@ -127,15 +131,15 @@ public sealed class ShardMove
             {
                 Interlocked.Increment(ref _scanned);
                 bool moves = _next.ShardOf(item.Key.Span) != _shard;
-                if (!moves && _unchanged)
-                {
-                    continue;
-                }
                 if (moves)
                 {
                     Interlocked.Increment(ref _moved);
+                    window.Add(CopyAsync(item, cancellationToken));
                 }
-                window.Add(CopyAsync(item, cancellationToken));
+                else if (_added.Length > 0)
+                {
+                    window.Add(CopyToAddedAsync(item, cancellationToken));
+                }
             }
             foreach (Task<CacheStatus> copy in window)
             {
@@ -151,11 +155,31 @@ public sealed class ShardMove
 
     private async Task<CacheStatus> CopyAsync(ScannedItem item, CancellationToken cancellationToken)
     {
-        var copy = new CacheWriteOptions(CasNew: item.Cas, Stale: item.Stale, Ordered: true);
-        CacheResult stored = await _next.StoreAsync(CacheStoreMode.Set, item.Key, item.Value, item.Flags, item.Exptime, copy, cancellationToken)
+        CacheResult stored = await _next.StoreAsync(CacheStoreMode.Set, item.Key, item.Value, item.Flags, item.Exptime, CopyOf(item), cancellationToken)
             .ConfigureAwait(false);
         return stored.Status;
     }
+
+    /// <summary>Writes a kept item to every added replica at once; <see cref="CacheStatus.Unavailable"/> when one did not answer.</summary>
+    private async Task<CacheStatus> CopyToAddedAsync(ScannedItem item, CancellationToken cancellationToken)
+    {
+        CacheWriteOptions copy = CopyOf(item);
+        var writes = new Task<CacheResult>[_added.Length];
+        for (int i = 0; i < writes.Length; i++)
+        {
+            writes[i] = _added[i].StoreAsync(CacheStoreMode.Set, item.Key, item.Value, item.Flags, item.Exptime, copy, cancellationToken).AsTask();
+        }
+        CacheStatus status = CacheStatus.Ok;
+        foreach (Task<CacheResult> write in writes)
+        {
+            CacheStatus reply = (await write.ConfigureAwait(false)).Status;
+            status = reply == CacheStatus.Unavailable ? reply : status;
+        }
+        return status;
+    }
+
+    /// <summary>An item's version as an ordered write: a newer version the target holds (a mirrored write) stays.</summary>
+    private static CacheWriteOptions CopyOf(ScannedItem item) => new(CasNew: item.Cas, Stale: item.Stale, Ordered: true);
 }
 
 /// <summary>A shard move could not complete: a replica did not answer. Running it again is safe.</summary>

@@ -14,6 +14,9 @@ public interface IMemshackStatusStore
 
     /// <summary>Records the served topology and the move (null: none) in the resource's status.</summary>
     Task WriteAsync(string @namespace, string name, MemshackTopology served, MemshackMove? move, CancellationToken cancellationToken);
+
+    /// <summary>Records which joining nodes the placement waits for or leaves out (<c>status.placement</c>; null removes it).</summary>
+    Task WritePlacementAsync(string @namespace, string name, MemshackPlacementNotice? notice, CancellationToken cancellationToken);
 }
 
 /// <param name="Served">The topology recorded in the status; null before the first record.</param>

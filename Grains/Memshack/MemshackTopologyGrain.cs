@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Mnemo.DataPlane;
 using Mnemo.Grains.Interfaces;
 using Orleans.Runtime;
@@ -21,11 +22,17 @@ namespace Mnemo.Grains;
 /// </list>
 /// A key is in the old topology until the switch and in the new one from the copy on, so it is never in
 /// neither; no write is lost because the old topology decides every write until all gateways turn at once.
+/// A joining node that is not Active is waited for, and left out of the placement after a grace period
+/// (<see cref="JoiningNodes"/>); the status names it (<c>status.placement</c>).
 /// </summary>
 public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IKnownNodes knownNodes, IClusterMembershipService membership,
-    ILogger<MemshackTopologyGrain> logger)
+    IOptions<MemshackPlacementOptions> placementOptions, ILogger<MemshackTopologyGrain> logger)
     : Grain, IMemshackTopologyGrain
 {
+    private readonly JoiningNodes _joining = new(placementOptions.Value.JoinGrace);
+    private MemshackPlacementNotice? _notice;
+    private bool _noticeWritten;
+
     private static readonly TimeSpan HoldLease = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
@@ -46,10 +53,15 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IKnownNode
         if (state is null)
             return null;
         IReadOnlyList<string> known = await knownNodes.ListAsync(CancellationToken.None);
-        var desired = new MemshackTopology(state.Resource.Spec.NumShards, state.Resource.Spec.NumReplicas, [.. known.Order(StringComparer.Ordinal)]);
+        // The nodes of a move under way hold replicas too: it goes on with them, whatever their state.
+        string[] placedOver = [.. state.Served?.Nodes ?? [], .. state.Move is { UnderWay: true } underWay ? underWay.To.Nodes : []];
+        NodePlacement placement = _joining.Place([.. known.Order(StringComparer.Ordinal)], placedOver, ActiveNodes().ToHashSet(StringComparer.Ordinal),
+            DateTimeOffset.UtcNow);
+        await RecordPlacementAsync(ns, name, placement);
+        var desired = new MemshackTopology(state.Resource.Spec.NumShards, state.Resource.Spec.NumReplicas, [.. placement.Nodes]);
         if (state.Served is null)
         {
-            if (NotPlaceable(desired, []) is { } reason)
+            if (NotPlaceable(desired, placement) is { } reason)
             {
                 LogWaiting(Key, desired.ToString(), reason);
                 return null;
@@ -62,7 +74,7 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IKnownNode
         {
             if (state.Served.SameAs(desired))
                 return null;
-            if (NotPlaceable(desired, state.Served.Nodes) is { } reason)
+            if (NotPlaceable(desired, placement) is { } reason)
             {
                 LogWaiting(Key, desired.ToString(), reason);
                 return null;
@@ -77,17 +89,29 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IKnownNode
     }
 
     /// <summary>
-    /// Why the Memshack cannot be placed over <paramref name="desired"/> now, or null: too few known nodes for
-    /// its replicas, or a joining node (not in <paramref name="placedOver"/>) not active yet; its new replicas
-    /// are filled by the copy, which needs its silo up.
+    /// Why the Memshack cannot be placed over <paramref name="desired"/> now, or null: too few nodes for its
+    /// replicas, or a joining node not active yet within its grace period; its new replicas are filled by the
+    /// copy, which needs its silo up.
     /// </summary>
-    private string? NotPlaceable(MemshackTopology desired, string[] placedOver)
+    private string? NotPlaceable(MemshackTopology desired, NodePlacement placement)
     {
         if (desired.Nodes.Length < desired.Replicas)
-            return $"{desired.Replicas} replicas need {desired.Replicas} known nodes, {desired.Nodes.Length} are known";
-        HashSet<string> active = ActiveNodes().ToHashSet(StringComparer.Ordinal);
-        string[] waiting = desired.Nodes.Except(placedOver, StringComparer.Ordinal).Where(n => !active.Contains(n)).ToArray();
-        return waiting.Length == 0 ? null : $"the joining nodes {string.Join(", ", waiting)} are not active yet";
+            return $"{desired.Replicas} replicas need {desired.Replicas} known nodes, {desired.Nodes.Length} can be placed over"
+                + (placement.LeftOut.Count == 0 ? "" : $" ({string.Join(", ", placement.LeftOut)} left out: not active)");
+        return placement.WaitingFor.Count == 0 ? null : $"the joining nodes {string.Join(", ", placement.WaitingFor)} are not active yet";
+    }
+
+    /// <summary>Records in the status which joining nodes are waited for or left out, when that changed.</summary>
+    private async Task RecordPlacementAsync(string ns, string name, NodePlacement placement)
+    {
+        MemshackPlacementNotice? notice = MemshackPlacementNotice.Of(placement, _joining.Grace);
+        if (_noticeWritten && Equals(notice?.Message, _notice?.Message))
+            return;
+        await store.WritePlacementAsync(ns, name, notice, CancellationToken.None);
+        if (notice is not null)
+            logger.LogWarning("Memshack {Memshack}: {Placement}", Key, notice.Message);
+        _notice = notice;
+        _noticeWritten = true;
     }
 
     /// <summary>Runs the move's steps to the end, retrying a failed step (each is idempotent) until the Memshack is gone.</summary>

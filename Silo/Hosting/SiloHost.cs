@@ -103,6 +103,7 @@ public static class SiloHost
         services.AddHostedService<ReconcilerLeadership>();
         services.AddSingleton(sp => new NodeRegistry(kubernetes.Client, settings.Namespace, sp.GetRequiredService<ILoggerFactory>().CreateLogger<NodeRegistry>()));
         services.AddSingleton<IKnownNodes, RegisteredNodes>();
+        services.Configure<MemshackPlacementOptions>(options => options.JoinGrace = settings.NodeJoinGrace);
         if (settings.Grpc.Port > 0)
             services.AddMnemoGrpcGateway(settings.Grpc);
         services.AddSiloMetrics();

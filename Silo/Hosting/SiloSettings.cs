@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Mnemo.Api;
 using Mnemo.DataPlane;
+using Mnemo.Grains;
 using Mnemo.Kubernetes.Leadership;
 using Mnemo.NativeEngine;
 using Mnemo.Sizes;
@@ -48,6 +49,7 @@ public sealed record SiloSettings
         ("--memcached-version", "MEMCACHED_VERSION", $"what a gateway's version command answers (default {GatewayDefaults.Version})"),
 
         ("--anti-entropy-interval", "ANTI_ENTROPY_INTERVAL", "pause between anti-entropy passes over the shards this silo orders (default 00:00:30)"),
+        ("--node-join-grace", "NODE_JOIN_GRACE", "how long Memshack moves wait for a registered node that is not active before placing without it (default 00:05:00)"),
         ("--leader-lease-duration", "LEADER_LEASE_DURATION", "how long the reconciler's Lease keeps other silos out when its holder stops renewing (default 00:00:15)"),
         ("--leader-renew-deadline", "LEADER_RENEW_DEADLINE", "how long the reconciling silo tries to renew its Lease before it stops reconciling (default 00:00:10)"),
         ("--leader-retry-period", "LEADER_RETRY_PERIOD", "pause between two attempts to take or renew the reconciler's Lease (default 00:00:02)"),
@@ -122,6 +124,10 @@ public sealed record SiloSettings
 
     public static readonly TimeSpan DefaultAntiEntropyInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long the move coordinator waits for a registered node that holds no replicas yet and is not
+    /// Active before it places Memshacks without it (<see cref="JoiningNodes"/>).</summary>
+    public TimeSpan NodeJoinGrace { get; init; } = JoiningNodes.DefaultGrace;
+
     /// <summary>The election of the silo that runs the reconciler (Lease <c>mnemo-reconciler</c> in <see cref="Namespace"/>).</summary>
     public LeaderElectionOptions LeaderElection { get; init; } = new();
     /// <summary>The gRPC API (<c>Api/</c>); port 0, the default of a settings object built in code, runs none.
@@ -160,6 +166,7 @@ public sealed record SiloSettings
         yield return "--memcached-version"; yield return Memcached.Version;
 
         yield return "--anti-entropy-interval"; yield return AntiEntropyInterval.ToString("c", CultureInfo.InvariantCulture);
+        yield return "--node-join-grace"; yield return NodeJoinGrace.ToString("c", CultureInfo.InvariantCulture);
         yield return "--leader-lease-duration"; yield return LeaderElection.LeaseDuration.ToString("c", CultureInfo.InvariantCulture);
         yield return "--leader-renew-deadline"; yield return LeaderElection.RenewDeadline.ToString("c", CultureInfo.InvariantCulture);
         yield return "--leader-retry-period"; yield return LeaderElection.RetryPeriod.ToString("c", CultureInfo.InvariantCulture);
@@ -205,6 +212,7 @@ public sealed record SiloSettings
                 : DefaultNodeLabels,
             IdleAge = ParsePositiveTimeSpan("IDLE_AGE", Get("IDLE_AGE"), "00:15:00", TimeSpan.FromMinutes(15)),
             AntiEntropyInterval = ParsePositiveTimeSpan("ANTI_ENTROPY_INTERVAL", Get("ANTI_ENTROPY_INTERVAL"), "00:00:30", DefaultAntiEntropyInterval),
+            NodeJoinGrace = ParsePositiveTimeSpan("NODE_JOIN_GRACE", Get("NODE_JOIN_GRACE"), "00:05:00", JoiningNodes.DefaultGrace),
             LeaderElection = ParseLeaderElection(Get),
             MemshackPortOffset = Get("MEMSHACK_PORT_OFFSET") is { } offset
                 ? int.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 65535

@@ -134,7 +134,7 @@ public sealed class MemshackDeployment : IAsyncDisposable
             return new ShardMoveProgress(shard, false, 0, 0, 0, $"the replica of shard {shard} on {_context.Self} is not in sync");
 
         // A copy that failed starts again; one under way or done is reported.
-        RunningMove Start() => RunningMove.Start(new ShardMove(local, shard, next.Sharded, Unchanged(current, next)[shard]), _context.Logger, Key);
+        RunningMove Start() => RunningMove.Start(new ShardMove(local, shard, next.Sharded, Added(current, next, shard)), _context.Logger, Key);
         RunningMove running = _moves.AddOrUpdate(shard, _ => Start(), (_, existing) => existing.Failed ? Start() : existing);
         return running.Progress(shard);
     }
@@ -284,6 +284,18 @@ public sealed class MemshackDeployment : IAsyncDisposable
         for (int shard = 0; shard < unchanged.Length; shard++)
             unchanged[shard] = shard < next.Shards.Length && next.Shards[shard].Nodes.All(current.Shards[shard].Nodes.Contains);
         return unchanged;
+    }
+
+    /// <summary>
+    /// The replicas of <paramref name="shard"/> in <paramref name="next"/> on nodes that do not hold it in
+    /// <paramref name="current"/>: the only ones a copy of its kept keys needs to reach (the others are the same regions).
+    /// </summary>
+    private static IReadOnlyList<IReplica> Added(Layout current, Layout next, int shard)
+    {
+        if (shard >= next.Shards.Length)
+            return [];
+        ServedShard to = next.Shards[shard];
+        return Enumerable.Range(0, to.Nodes.Count).Where(i => !current.Shards[shard].Nodes.Contains(to.Nodes[i])).Select(to.Replicas.GetReplica).ToArray();
     }
 
     private static int IndexOf(IReadOnlyList<string> nodes, string node)

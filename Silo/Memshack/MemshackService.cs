@@ -209,6 +209,10 @@ public sealed class MemshackService(
         {
             if (valid.TryGetValue(key, out Wanted? wanted) && SameServing(running.Resource, wanted.Resource))
             {
+                // No topology recorded in this view (the status write not seen yet): keep serving the running one rather
+                // than start anew over the known nodes, which may name a node that is not active.
+                if (!wanted.Recorded)
+                    continue;
                 try
                 {
                     if (await FollowTopologyAsync(running, wanted, cancellationToken))
@@ -293,8 +297,10 @@ public sealed class MemshackService(
         using JsonDocument document = JsonDocument.Parse(item.Json);
         (MemshackTopology? recorded, MemshackMove? move) = MemshackStatusStore.Read(document.RootElement);
         MemshackTopology current = recorded ?? asked;
-        bool needsCoordinator = recorded is null || move is { UnderWay: true } || !current.SameAs(asked);
-        return new Wanted(resource, current, move is { Mirrors: true } ? move.To : null, needsCoordinator);
+        // A placement notice is kept up to date (and removed) by the coordinator, even once the known nodes match the topology.
+        bool needsCoordinator = recorded is null || move is { UnderWay: true } || !current.SameAs(asked)
+            || MemshackStatusStore.HasPlacementNotice(document.RootElement);
+        return new Wanted(resource, current, move is { Mirrors: true } ? move.To : null, needsCoordinator, recorded is not null);
     }
 
     private async Task KickCoordinatorAsync(string key)
@@ -311,7 +317,8 @@ public sealed class MemshackService(
         }
     }
 
-    private sealed record Wanted(MemshackResource Resource, MemshackTopology Current, MemshackTopology? Next, bool NeedsCoordinator);
+    /// <param name="Recorded">Whether <see cref="Current"/> is the topology the status records (else the spec's over the known nodes).</param>
+    private sealed record Wanted(MemshackResource Resource, MemshackTopology Current, MemshackTopology? Next, bool NeedsCoordinator, bool Recorded);
 
     private IReadOnlyList<string> Validate(MemshackObject item, IEnumerable<MemshackResource> accepted, out MemshackResource? resource)
     {

@@ -13,7 +13,8 @@ namespace Mnemo.Silo;
 /// The Memshack resources' status in the Kubernetes API as the move coordinator keeps it:
 /// <c>status.phase</c> (<c>Serving</c> or <c>Moving</c>), <c>status.topology</c> (shards, replicas and
 /// nodes the Memshack is served with) and <c>status.move</c> (the move under way, or the last one when
-/// its phase is <c>Done</c>: phase, from, to, shards done of shards total, keys scanned, moved, copied and remaining),
+/// its phase is <c>Done</c>: phase, from, to, shards done of shards total, keys scanned, moved, copied and remaining)
+/// and <c>status.placement</c> (the joining nodes the placement waits for or leaves out, when there are any),
 /// written through the <c>/status</c> subresource with a merge patch.
 /// </summary>
 public sealed class MemshackStatusStore(KubernetesConnection kubernetes) : IMemshackStatusStore
@@ -58,6 +59,18 @@ public sealed class MemshackStatusStore(KubernetesConnection kubernetes) : IMems
         await kubernetes.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(new V1Patch(body, V1Patch.PatchType.MergePatch),
             MemshackFeed.Group, MemshackFeed.Version, @namespace, MemshackFeed.Plural, name, cancellationToken: cancellationToken);
     }
+
+    public async Task WritePlacementAsync(string @namespace, string name, MemshackPlacementNotice? notice, CancellationToken cancellationToken)
+    {
+        string body = JsonSerializer.Serialize(new { status = new { placement = notice } }, Json);
+        await kubernetes.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(new V1Patch(body, V1Patch.PatchType.MergePatch),
+            MemshackFeed.Group, MemshackFeed.Version, @namespace, MemshackFeed.Plural, name, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Whether the status names joining nodes the placement waits for or leaves out (<c>status.placement</c>).</summary>
+    public static bool HasPlacementNotice(JsonElement resource) =>
+        resource.TryGetProperty("status", out JsonElement status) && status.ValueKind == JsonValueKind.Object
+        && status.TryGetProperty("placement", out JsonElement placement) && placement.ValueKind == JsonValueKind.Object;
 
     /// <summary>The served topology and move recorded in a Memshack resource's status (nulls when absent or unreadable).</summary>
     public static (MemshackTopology? Served, MemshackMove? Move) Read(JsonElement resource)

@@ -94,6 +94,46 @@ public sealed class MemshackMoveTests : IAsyncLifetime
         AssertReplicasHoldTheirKeys(topologies[^1]);
     }
 
+    [Fact]
+    public async Task A_joining_node_gets_the_copy_of_its_new_replicas_and_the_nodes_already_holding_a_shard_get_none()
+    {
+        string[] before = ["node-0", "node-1"], after = ["node-0", "node-1", "node-2"];
+        IReadOnlyList<IReadOnlyList<string>> fromMap = ReplicaPlacement.ShardMap(Memshack, 3, 2, before);
+        IReadOnlyList<IReadOnlyList<string>> toMap = ReplicaPlacement.ShardMap(Memshack, 3, 2, after);
+        var clock = new CasClock(0);
+        ShardedCacheStore current = Build(fromMap, clock, "gateway-0");
+        for (int k = 0; k < Preloaded; k++)
+        {
+            Assert.Equal(CacheStatus.Ok, (await current.StoreAsync(CacheStoreMode.Set, Bytes.Of($"pre-{k}"), Bytes.Of($"v{k}"), 0, 0)).Status);
+        }
+        CountingReplica[][] counted = toMap.Select((nodes, shard) => nodes.Select(node => new CountingReplica(Replica(node, shard))).ToArray()).ToArray();
+        var next = new ShardedCacheStore(counted.Select(replicas => (IAsyncCacheStore)new ReplicaSet(replicas,
+            new ReplicaSetOptions { GatewayName = "gateway-0", CasClock = clock }, TestLogging.Factory.CreateLogger<ReplicaSet>())).ToArray());
+
+        var router = new Ch3Router(3);
+        int addedReplicas = 0;
+        for (int shard = 0; shard < 3; shard++)
+        {
+            bool[] isNew = toMap[shard].Select(node => !fromMap[shard].Contains(node)).ToArray();
+            var move = new ShardMove(Replica(fromMap[shard][0], shard), shard, next, counted[shard].Where((_, i) => isNew[i]).ToArray());
+            await move.RunAsync();
+
+            int items = Enumerable.Range(0, Preloaded).Count(k => router.ShardOf(Bytes.Of($"pre-{k}")) == shard);
+            Assert.Equal(isNew.Any(n => n) ? items : 0, move.Copied);
+            for (int i = 0; i < isNew.Length; i++)
+            {
+                Assert.True((isNew[i] ? items : 0) == counted[shard][i].Stores, $"shard {shard} on {toMap[shard][i]} (new: {isNew[i]}): {counted[shard][i].Stores} stores");
+            }
+            string region = MemshackRegions.Of("default", "moving", shard);
+            SortedDictionary<string, string> source = Items(Node(fromMap[shard][0]), region);
+            Assert.Equal(items, source.Count);
+            Assert.All(toMap[shard], node => Assert.Equal(source, Items(Node(node), region)));
+            addedReplicas += isNew.Count(n => n);
+        }
+        // node-2 takes its share of the 6 replicas: 2 of them.
+        Assert.Equal(2, addedReplicas);
+    }
+
     /// <summary>Moves both gateways from <paramref name="from"/> to <paramref name="to"/>; the keys moved and scanned.</summary>
     private async Task<(long Moved, long Scanned)> MoveAsync(MemshackStore[] gateways, CasClock[] clocks, (int Shards, int Replicas) from,
         (int Shards, int Replicas) to)
@@ -106,7 +146,8 @@ public sealed class MemshackMoveTests : IAsyncLifetime
         long moved = 0, scanned = 0;
         for (int shard = 0; shard < from.Shards; shard++)
         {
-            var move = new ShardMove(Replica(fromMap[shard][0], shard), shard, next[0], unchanged[shard], chunkBytes: 16 * 1024);
+            IReplica[] added = shard < to.Shards ? toMap[shard].Where(node => !fromMap[shard].Contains(node)).Select(node => Replica(node, shard)).ToArray() : [];
+            var move = new ShardMove(Replica(fromMap[shard][0], shard), shard, next[0], added, chunkBytes: 16 * 1024);
             await move.RunAsync();
             moved += move.Moved;
             scanned += move.Scanned;
@@ -236,11 +277,12 @@ public sealed class MemshackMoveTests : IAsyncLifetime
     private TestNode Node(string name) => _nodes.Single(n => n.Name == name);
 
     /// <summary>A topology's sharded store as a gateway on node-0 runs it: node-0's replicas in its engine, the others over the data plane.</summary>
-    private ShardedCacheStore Build((int Shards, int Replicas) topology, CasClock clock, string gateway)
+    private ShardedCacheStore Build((int Shards, int Replicas) topology, CasClock clock, string gateway) => Build(Map(topology), clock, gateway);
+
+    private ShardedCacheStore Build(IReadOnlyList<IReadOnlyList<string>> map, CasClock clock, string gateway)
     {
-        IReadOnlyList<IReadOnlyList<string>> map = Map(topology);
-        var shards = new IAsyncCacheStore[topology.Shards];
-        for (int shard = 0; shard < topology.Shards; shard++)
+        var shards = new IAsyncCacheStore[map.Count];
+        for (int shard = 0; shard < map.Count; shard++)
         {
             IReplica[] replicas = map[shard].Select(node => Replica(node, shard)).ToArray();
             int local = map[shard].ToList().IndexOf("node-0");

@@ -161,6 +161,78 @@ public sealed class ReplicaResyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_resynced_replica_refuses_an_older_write_of_a_key_the_source_deleted()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.Majority);
+        Assert.Equal(CacheStatus.Ok, await set.SetAsync("absent-after", "old"));
+        Assert.Equal(CacheStatus.Ok, await set.SetAsync("held-after", "old"));
+        ulong absentCas = CasOn(_cluster.Nodes[0], "absent-after"), heldCas = CasOn(_cluster.Nodes[0], "held-after");
+        // Node 2 misses both deletes and comes back without their tombstones: one key absent, the other at its older version.
+        await _cluster.Nodes[2].KillAsync();
+        Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of("absent-after"))).Status);
+        Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of("held-after"))).Status);
+        await _cluster.Nodes[2].RestartAsync(emptyPool: true);
+        Assert.Equal(EngineStatus.Ok, _cluster.Nodes[2].Pool.Store(_cluster.Nodes[2].Region, StoreMode.Set, Bytes.Of("held-after"), Bytes.Of("old"), 0, 0,
+            out _, new WriteOptions { CasNew = heldCas, Ordered = true }));
+        set.MarkNeedsResync(2);
+        Assert.True(await _cluster.WaitReachableAsync(2));
+
+        Assert.True(await set.ResyncAsync(2));
+
+        // A copy of the versions from before the deletes arrives late (a shard copy retried, a repair on its way): both lose.
+        foreach ((string key, ulong cas) in new[] { ("absent-after", absentCas), ("held-after", heldCas) })
+        {
+            CacheResult late = await _cluster.Replicas[2].StoreAsync(CacheStoreMode.Set, Bytes.Of(key), Bytes.Of("old"), 0, 0,
+                new CacheWriteOptions(CasNew: cas, Ordered: true));
+            Assert.Equal(CacheStatus.Exists, late.Status);
+            Assert.Null(_cluster.Nodes[2].ValueOn(key));
+        }
+        Assert.Equal(_cluster.Nodes[0].Snapshot(), _cluster.Nodes[2].Snapshot());
+    }
+
+    [Fact]
+    public async Task Keys_deleted_during_resync_refuse_older_writes_on_the_resynced_replica()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, resyncChunkBytes: 2048);
+        for (int i = 0; i < 3000; i++)
+        {
+            Assert.Equal(CacheStatus.Ok, await set.SetAsync($"k{i}", $"v{i}"));
+        }
+        Dictionary<string, ulong> before = Enumerable.Range(0, 3000).ToDictionary(i => $"k{i}", i => CasOn(_cluster.Nodes[0], $"k{i}"));
+        await _cluster.Nodes[1].RestartAsync(emptyPool: true);
+        set.MarkNeedsResync(1);
+        Assert.True(await _cluster.WaitReachableAsync(1));
+
+        Task<bool> resync = set.ResyncAsync(1);
+        var deleted = new List<string>();
+        for (int round = 0; !resync.IsCompleted && round < 3000; round++)
+        {
+            string victim = $"k{(round * 61) % 3000}";
+            if ((await set.DeleteAsync(Bytes.Of(victim))).Status == CacheStatus.Ok)
+            {
+                deleted.Add(victim);
+            }
+        }
+        Assert.True(await resync);
+        Assert.NotEmpty(deleted);
+
+        foreach (string key in deleted)
+        {
+            CacheResult late = await _cluster.Replicas[1].StoreAsync(CacheStoreMode.Set, Bytes.Of(key), Bytes.Of("old"), 0, 0,
+                new CacheWriteOptions(CasNew: before[key], Ordered: true));
+            Assert.True(late.Status == CacheStatus.Exists, $"{key}: an older write after its delete answered {late.Status}");
+        }
+        Assert.Equal(_cluster.Nodes[0].Snapshot(), _cluster.Nodes[1].Snapshot());
+    }
+
+    private static ulong CasOn(TestNode node, string key)
+    {
+        byte[] buffer = new byte[4096];
+        Assert.Equal(EngineStatus.Ok, node.Pool.TryGet(node.Region, Bytes.Of(key), buffer, out _, out ItemInfo info));
+        return info.Cas;
+    }
+
+    [Fact]
     public async Task A_replica_needing_resync_does_not_decide_replies_and_resyncs_by_itself_once_reached()
     {
         ReplicaSet set = _cluster.CreateSet(WriteQuorum.All);

@@ -72,7 +72,8 @@ try
     long moved = 0, scanned = 0;
     for (int shard = 0; shard < 3; shard++)
     {
-        var copy = new ShardMove(Replica(fromMap[shard][0], shard), shard, next, unchanged[shard]);
+        IReplica[] added = toMap[shard].Where(node => !fromMap[shard].Contains(node)).Select(node => Replica(node, shard)).ToArray();
+        var copy = new ShardMove(Replica(fromMap[shard][0], shard), shard, next, added);
         await copy.RunAsync();
         moved += copy.Moved;
         scanned += copy.Scanned;

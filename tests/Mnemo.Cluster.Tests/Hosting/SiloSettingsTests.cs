@@ -149,6 +149,7 @@ public sealed class SiloSettingsTests
     [InlineData("--device-mode", "pmem", "MNEMO_DEVICE_MODE")]
     [InlineData("--idle-age", "-00:01:00", "MNEMO_IDLE_AGE")]
     [InlineData("--anti-entropy-interval", "0", "MNEMO_ANTI_ENTROPY_INTERVAL")]
+    [InlineData("--node-join-grace", "soon", "MNEMO_NODE_JOIN_GRACE")]
     [InlineData("--data-port", "70000", "MNEMO_DATA_PORT")]
     [InlineData("--memshack-port-offset", "-1", "MNEMO_MEMSHACK_PORT_OFFSET")]
     [InlineData("--grpc-port", "65536", "MNEMO_GRPC_PORT")]

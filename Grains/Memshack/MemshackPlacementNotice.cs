@@ -1,0 +1,25 @@
+namespace Mnemo.Grains;
+
+/// <summary>
+/// What a Memshack's <c>status.placement</c> says while its placement waits for joining nodes that are not
+/// Active, or leaves them out after the grace period (<see cref="JoiningNodes"/>); absent otherwise.
+/// </summary>
+/// <param name="Reason"><c>NodesLeftOut</c> when a node is left out, else <c>WaitingForNodes</c>.</param>
+public sealed record MemshackPlacementNotice(string Reason, IReadOnlyList<string> WaitingFor, IReadOnlyList<string> LeftOut, string Message)
+{
+    public const string NodesLeftOut = "NodesLeftOut";
+    public const string WaitingForNodes = "WaitingForNodes";
+
+    /// <summary>The notice for <paramref name="placement"/>, or null when no joining node is waited for or left out.</summary>
+    public static MemshackPlacementNotice? Of(NodePlacement placement, TimeSpan grace)
+    {
+        var parts = new List<string>();
+        if (placement.LeftOut.Count > 0)
+            parts.Add($"{string.Join(", ", placement.LeftOut)} left out: registered but not active for {grace:c}; placed over the other nodes until it starts");
+        if (placement.WaitingFor.Count > 0)
+            parts.Add($"waiting for {string.Join(", ", placement.WaitingFor)} to become active (left out after {grace:c}); no move starts meanwhile");
+        return parts.Count == 0
+            ? null
+            : new MemshackPlacementNotice(placement.LeftOut.Count > 0 ? NodesLeftOut : WaitingForNodes, placement.WaitingFor, placement.LeftOut, string.Join("; ", parts));
+    }
+}
