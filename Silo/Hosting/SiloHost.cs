@@ -11,6 +11,7 @@ using Mnemo.DataPlane;
 using Mnemo.Grains;
 using Mnemo.Kubernetes;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Mnemo.Silo;
 
@@ -85,6 +86,7 @@ public static class SiloHost
             silo.Configure<ClusterMembershipOptions>(MembershipTuning.Apply);
             silo.Configure<GrainCollectionOptions>(collection => collection.CollectionAge = settings.IdleAge);
             silo.AddMnemoGrains();
+            silo.AddDashboard();
         });
 
         var services = builder.Services;
@@ -106,6 +108,7 @@ public static class SiloHost
         if (settings.Grpc.Port > 0)
             services.AddMnemoGrpcGateway(settings.Grpc);
         services.AddSiloMetrics();
+        services.AddManagementConsole(new ConsoleAccess(address, settings.ConsoleToken));
         services.AddSingleton<IClusterSnapshotStore, ClusterSnapshotStore>();
         services.AddSingleton<OrphanSnapshotSweep>();
         services.AddHostedService<ClusterSnapshotService>();
@@ -113,15 +116,17 @@ public static class SiloHost
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.
         app.Services.GetRequiredService<NodePool>();
+        app.UseConsoleAccess();
         app.MapHealthEndpoints();
         app.MapMetricsEndpoint(settings.HealthPort);
+        app.MapManagementConsole(settings.HealthPort);
         if (settings.Grpc.Port > 0)
             app.MapMnemoGrpcGateway(settings.Grpc);
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}",
+            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, console http://{Host}:{HealthPort}/console/, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}",
             settings.NodeName, settings.ClusterId, settings.Host, settings.SiloPort, settings.Host, settings.GatewayPort, settings.Host, settings.HealthPort,
-            settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host));
+            settings.Host, settings.HealthPort, settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host));
         return app;
     }
 

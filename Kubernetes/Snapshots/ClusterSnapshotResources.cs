@@ -2,15 +2,14 @@ using System.Net;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
-using Mnemo.Kubernetes;
-
-namespace Mnemo.Cli;
+namespace Mnemo.Kubernetes;
 
 /// <summary>
 /// The <c>ClusterSnapshot</c> and <c>ClusterSnapshotRestore</c> resources of one namespace, read and
-/// written through the Kubernetes API: the silos do the work and record it in their status.
+/// written through the Kubernetes API: the silos do the work and record it in their status. The CLI
+/// and the silo's management console ask for snapshots through it.
 /// </summary>
-internal sealed class ClusterSnapshotResources(KubernetesConnection kubernetes)
+public sealed class ClusterSnapshotResources(KubernetesConnection kubernetes)
 {
     public string Namespace => kubernetes.Namespace;
 
@@ -29,17 +28,24 @@ internal sealed class ClusterSnapshotResources(KubernetesConnection kubernetes)
         CreateObjectAsync(MnemoResources.ClusterSnapshotRestoreKind, MnemoResources.ClusterSnapshotRestorePlural, name,
             new Dictionary<string, object> { ["snapshot"] = snapshot }, cancellationToken);
 
-    public async Task<SnapshotView?> GetAsync(string name, CancellationToken cancellationToken) =>
-        await GetObjectAsync(MnemoResources.ClusterSnapshotPlural, name, cancellationToken) is { } item ? SnapshotView.Of(item) : null;
+    public async Task<ClusterSnapshotView?> GetAsync(string name, CancellationToken cancellationToken) =>
+        await GetObjectAsync(MnemoResources.ClusterSnapshotPlural, name, cancellationToken) is { } item ? ClusterSnapshotView.Of(item) : null;
 
-    public async Task<RestoreView?> GetRestoreAsync(string name, CancellationToken cancellationToken) =>
-        await GetObjectAsync(MnemoResources.ClusterSnapshotRestorePlural, name, cancellationToken) is { } item ? RestoreView.Of(item) : null;
+    public async Task<ClusterSnapshotRestoreView?> GetRestoreAsync(string name, CancellationToken cancellationToken) =>
+        await GetObjectAsync(MnemoResources.ClusterSnapshotRestorePlural, name, cancellationToken) is { } item ? ClusterSnapshotRestoreView.Of(item) : null;
 
-    public async Task<IReadOnlyList<SnapshotView>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ClusterSnapshotView>> ListAsync(CancellationToken cancellationToken)
     {
         JsonElement list = await kubernetes.Client.CustomObjects.ListNamespacedCustomObjectAsync<JsonElement>(MnemoResources.Group, MnemoResources.Version,
             Namespace, MnemoResources.ClusterSnapshotPlural, cancellationToken: cancellationToken);
-        return list.GetProperty("items").EnumerateArray().Select(SnapshotView.Of).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        return list.GetProperty("items").EnumerateArray().Select(ClusterSnapshotView.Of).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<IReadOnlyList<ClusterSnapshotRestoreView>> ListRestoresAsync(CancellationToken cancellationToken)
+    {
+        JsonElement list = await kubernetes.Client.CustomObjects.ListNamespacedCustomObjectAsync<JsonElement>(MnemoResources.Group, MnemoResources.Version,
+            Namespace, MnemoResources.ClusterSnapshotRestorePlural, cancellationToken: cancellationToken);
+        return list.GetProperty("items").EnumerateArray().Select(ClusterSnapshotRestoreView.Of).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Deletes the snapshot resource; false when there is none. It stays until the silos dropped its engine snapshots.</summary>
@@ -104,44 +110,4 @@ internal sealed class ClusterSnapshotResources(KubernetesConnection kubernetes)
         }
         return e.Message;
     }
-}
-
-/// <summary>A cluster snapshot as the CLI shows it.</summary>
-internal sealed record SnapshotView(string Name, string Namespace, string Memshack, string Phase, int ShardsDone, int ShardsTotal, long Items, long Bytes,
-    double? FenceMilliseconds, double? DurationMilliseconds, DateTimeOffset? CreatedAt, string? Message)
-{
-    public static SnapshotView Of(JsonElement item)
-    {
-        JsonElement target = Fields.Child(Fields.Child(item, "spec"), "target");
-        JsonElement status = Fields.Child(item, "status");
-        return new SnapshotView(Fields.Text(Fields.Child(item, "metadata"), "name") ?? "", Fields.Text(Fields.Child(item, "metadata"), "namespace") ?? "",
-            $"{Fields.Text(target, "namespace") ?? Fields.Text(Fields.Child(item, "metadata"), "namespace")}/{Fields.Text(target, "memshack")}",
-            Fields.Text(status, "phase") ?? "Pending", (int)(Fields.Number(status, "shardsDone") ?? 0), (int)(Fields.Number(status, "shardsTotal") ?? 0),
-            (long)(Fields.Number(status, "items") ?? 0), (long)(Fields.Number(status, "bytes") ?? 0), Fields.Number(status, "fenceMilliseconds"),
-            Fields.Number(status, "durationMilliseconds"),
-            Fields.Text(status, "createdAt") is { } created ? DateTimeOffset.Parse(created, System.Globalization.CultureInfo.InvariantCulture) : null,
-            Fields.Text(status, "message"));
-    }
-}
-
-/// <summary>A restore as the CLI shows it.</summary>
-internal sealed record RestoreView(string Name, string Snapshot, string Phase, int ShardsDone, int ShardsTotal, double? FenceMilliseconds, string? Message)
-{
-    public static RestoreView Of(JsonElement item)
-    {
-        JsonElement status = Fields.Child(item, "status");
-        return new RestoreView(Fields.Text(Fields.Child(item, "metadata"), "name") ?? "", Fields.Text(Fields.Child(item, "spec"), "snapshot") ?? "",
-            Fields.Text(status, "phase") ?? "Pending", (int)(Fields.Number(status, "shardsDone") ?? 0), (int)(Fields.Number(status, "shardsTotal") ?? 0),
-            Fields.Number(status, "fenceMilliseconds"), Fields.Text(status, "message"));
-    }
-}
-
-internal static class Fields
-{
-    public static JsonElement Child(JsonElement parent, string name) =>
-        parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out JsonElement child) ? child : default;
-
-    public static string? Text(JsonElement parent, string name) => Child(parent, name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
-
-    public static double? Number(JsonElement parent, string name) => Child(parent, name) is { ValueKind: JsonValueKind.Number } value ? value.GetDouble() : null;
 }
