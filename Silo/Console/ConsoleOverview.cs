@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Mnemo.DataPlane;
-using Mnemo.Grains;
 using Mnemo.Grains.Interfaces;
 using Mnemo.Kubernetes;
 using Orleans.Runtime;

@@ -116,6 +116,7 @@ public static class SiloHost
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.
         app.Services.GetRequiredService<NodePool>();
+        app.Services.GetRequiredService<ReplicationMetrics>();
         app.UseConsoleAccess();
         app.MapHealthEndpoints();
         app.MapMetricsEndpoint(settings.HealthPort);
