@@ -21,12 +21,16 @@ public sealed class ConsoleClusterFixture : IAsyncLifetime
         {
             MemshackPortOffset = i,
             ConsoleToken = i == 2 ? Token : null,
-        });
+        }, readyTimeout: TimeSpan.FromMinutes(4));
         SampleBasePort = LoopbackPorts.FreeRange(3);
         await MemshackCluster.ApplyAsync(Cluster, "sample", SampleBasePort, "all");
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null)
+            await Cluster.DisposeAsync();
+    }
 }
 
 /// <summary>The test classes that share one <see cref="ConsoleClusterFixture"/> (run one after the other).</summary>
