@@ -49,7 +49,7 @@ public static class ConsoleEndpoints
         app.MapOrleansDashboard(DashboardPath).RequireHost(host);
 
         RouteGroupBuilder console = app.MapGroup(ConsolePath).RequireHost(host);
-        console.MapGet("", () => Results.Redirect($"{ConsolePath}/"));
+        // Routing ignores a trailing slash: this answers /console and /console/ alike (the page links its files by absolute path).
         console.MapGet("/", () => File("index.html"));
         console.MapGet("/{file}", (string file) => Files.ContainsKey(file) ? File(file) : Results.NotFound());
 

@@ -91,6 +91,7 @@ public static class SiloHost
 
         var services = builder.Services;
         services.AddSingleton(settings);
+        services.AddSingleton(new NodeApiEndpoints(settings.Grpc.Port > 0 ? GrpcUri(settings, address) : null));
         services.AddSingleton(kubernetes);
         services.AddSingleton(sp => NodePoolLoader.Open(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Mnemo.Silo.Pool")));
         services.AddSingleton(new ServedMemshacks(settings.DataPort));
@@ -129,6 +130,14 @@ public static class SiloHost
             settings.NodeName, settings.ClusterId, settings.Host, settings.SiloPort, settings.Host, settings.GatewayPort, settings.Host, settings.HealthPort,
             settings.Host, settings.HealthPort, settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host));
         return app;
+    }
+
+    /// <summary>Where clients reach the gRPC API: loopback for h2c, the silo's address (or host name) with TLS.</summary>
+    private static string GrpcUri(SiloSettings settings, IPAddress address)
+    {
+        IPAddress listened = GrpcGateway.AddressOf(settings.Grpc, address);
+        string host = listened.Equals(IPAddress.Any) ? settings.Host : listened.ToString();
+        return new UriBuilder(settings.Grpc.CertificatePath is null ? "http" : "https", host, settings.Grpc.Port).Uri.GetLeftPart(UriPartial.Authority);
     }
 
     private static string GrpcEndpoint(GrpcGatewayOptions grpc, IPAddress address) => grpc.Port == 0
