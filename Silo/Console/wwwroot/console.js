@@ -45,16 +45,25 @@ function renderNodes(nodes) {
   }));
 }
 
+function renderShard(shard) {
+  const replicas = shard.replicas.map((replica) => el("li", {}, `${replica.node} `, stateBadge(replica.state),
+    replica.pendingHints > 0 ? ` ${replica.pendingHints} hints` : ""));
+  return el("div", { class: "shard" }, el("strong", {}, `shard ${shard.shard}`),
+    shard.repairedKeys > 0 ? el("span", { class: "muted" }, ` ${shard.repairedKeys} repaired`) : "",
+    el("ul", {}, ...replicas));
+}
+
+function renderMemshack(memshack) {
+  const summary = `${memshack.shards} shards × ${memshack.replicas} replicas, memcached port ${memshack.memcachedPort ?? "—"}`;
+  return el("div", { class: "memshack", "data-memshack": memshack.name },
+    el("h3", {}, memshack.name, " ", el("span", { class: "muted" }, summary)),
+    el("div", { class: "shards" }, ...memshack.shardMap.map(renderShard)));
+}
+
 function renderMemshacks(memshacks) {
-  $("#memshacks").replaceChildren(...(memshacks.length === 0 ? [el("p", { class: "muted" }, "This silo serves no Memshack.")] : memshacks.map((memshack) =>
-    el("div", { class: "memshack", "data-memshack": memshack.name },
-      el("h3", {}, memshack.name, " ", el("span", { class: "muted" },
-        `${memshack.shards} shards × ${memshack.replicas} replicas, memcached port ${memshack.memcachedPort ?? "—"}`)),
-      el("div", { class: "shards" }, ...memshack.shardMap.map((shard) =>
-        el("div", { class: "shard" }, el("strong", {}, `shard ${shard.shard}`),
-          shard.repairedKeys > 0 ? el("span", { class: "muted" }, ` ${shard.repairedKeys} repaired`) : "",
-          el("ul", {}, ...shard.replicas.map((replica) => el("li", {}, `${replica.node} `, stateBadge(replica.state),
-            replica.pendingHints > 0 ? ` ${replica.pendingHints} hints` : "")))))))));
+  $("#memshacks").replaceChildren(...(memshacks.length === 0
+    ? [el("p", { class: "muted" }, "This silo serves no Memshack.")]
+    : memshacks.map(renderMemshack)));
   const select = $("#snapshot-memshack"), chosen = select.value;
   const names = memshacks.map((memshack) => memshack.name);
   if (names.join() !== [...select.options].map((option) => option.value).join())

@@ -102,16 +102,25 @@ public sealed class HeadlessChromium : IAsyncDisposable
         return result.GetProperty("result").TryGetProperty("value", out JsonElement value) ? value.Clone() : default;
     }
 
-    /// <summary>Polls a boolean expression until it is true.</summary>
+    /// <summary>Polls a boolean expression until it is true; a script error (the page still loading) counts as false.</summary>
     public async Task WaitForAsync(string expression, TimeSpan timeout, string what)
     {
         var watch = Stopwatch.StartNew();
+        string? error = null;
         while (true)
         {
-            if (await EvaluateAsync(expression) is { ValueKind: JsonValueKind.True })
-                return;
+            try
+            {
+                if (await EvaluateAsync(expression) is { ValueKind: JsonValueKind.True })
+                    return;
+            }
+            catch (InvalidOperationException e)
+            {
+                error = e.Message;
+            }
             if (watch.Elapsed > timeout)
-                throw new TimeoutException($"timed out after {timeout} waiting for {what}; the page shows:\n{await EvaluateAsync("document.body.innerText")}");
+                throw new TimeoutException(
+                    $"timed out after {timeout} waiting for {what}; last script error: {error}; the page shows:\n{await EvaluateAsync("document.body?.innerText")}");
             await Task.Delay(200);
         }
     }
