@@ -7,7 +7,7 @@ namespace Mnemo.Api;
 /// <summary>The <c>mnemo.v1.Snapshots</c> messages made from the resources' views and the progress stream's events.</summary>
 internal static class SnapshotMessages
 {
-    public static Snapshot Of(SnapshotView view)
+    public static Snapshot Of(ClusterSnapshotView view)
     {
         int slash = view.Memshack.IndexOf('/');
         return new Snapshot
@@ -20,7 +20,7 @@ internal static class SnapshotMessages
         };
     }
 
-    public static SnapshotRestore Of(string @namespace, RestoreView view) => new()
+    public static SnapshotRestore Of(string @namespace, ClusterSnapshotRestoreView view) => new()
     {
         Name = view.Name, Snapshot = new SnapshotName { Namespace = @namespace, Name = view.Snapshot }, Phase = PhaseOf(view.Phase),
         ShardsDone = view.ShardsDone, ShardsTotal = view.ShardsTotal, FenceMilliseconds = view.FenceMilliseconds ?? 0, Message = view.Message ?? "",
@@ -34,12 +34,12 @@ internal static class SnapshotMessages
     };
 
     /// <summary>The progress a snapshot's resource shows: its create, or its delete once the resource is being deleted.</summary>
-    public static SnapshotProgress ProgressOf(string key, SnapshotView view) =>
+    public static SnapshotProgress ProgressOf(string key, ClusterSnapshotView view) =>
         new(key, view.Phase == ClusterSnapshotStatus.Deleting ? SnapshotProgress.Delete : SnapshotProgress.Create, null, view.Phase, view.ShardsDone,
             view.ShardsTotal, view.Items, view.Bytes, view.Phase is ClusterSnapshotStatus.Committed or ClusterSnapshotStatus.Failed, view.Message,
             DateTimeOffset.UtcNow);
 
-    public static SnapshotProgress ProgressOf(string key, RestoreView view) =>
+    public static SnapshotProgress ProgressOf(string key, ClusterSnapshotRestoreView view) =>
         new(key, SnapshotProgress.Restore, view.Name, view.Phase, view.ShardsDone, view.ShardsTotal, 0, 0,
             view.Phase is ClusterSnapshotRestoreStatus.Restored or ClusterSnapshotRestoreStatus.Failed, view.Message, DateTimeOffset.UtcNow);
 

@@ -67,7 +67,7 @@ public sealed class SnapshotsService(KubernetesConnection kubernetes, IClusterCl
     {
         SnapshotName name = Normalize(request.Snapshot);
         ClusterSnapshotResources resources = Resources(name);
-        SnapshotView snapshot = await resources.GetAsync(name.Name, context.CancellationToken) ?? throw ApiErrors.SnapshotNotFound(KeyOf(name));
+        ClusterSnapshotView snapshot = await resources.GetAsync(name.Name, context.CancellationToken) ?? throw ApiErrors.SnapshotNotFound(KeyOf(name));
         if (snapshot.Phase != ClusterSnapshotStatus.Committed)
             throw ApiErrors.SnapshotNotCommitted(KeyOf(name), snapshot.Phase);
         string restore = request.Restore.Length > 0
@@ -82,7 +82,7 @@ public sealed class SnapshotsService(KubernetesConnection kubernetes, IClusterCl
             throw ApiErrors.ResourceRejected(e.Status == HttpStatusCode.Conflict, "RESTORE_EXISTS", KeyOf(name), e.Message);
         }
         await HandOverAsync(KeyOf(name), grain => grain.ReconcileRestoreAsync(restore));
-        RestoreView view = await resources.GetRestoreAsync(restore, context.CancellationToken) ?? throw ApiErrors.RestoreNotFound(KeyOf(name), restore);
+        ClusterSnapshotRestoreView view = await resources.GetRestoreAsync(restore, context.CancellationToken) ?? throw ApiErrors.RestoreNotFound(KeyOf(name), restore);
         return SnapshotMessages.Of(name.Namespace, view);
     });
 

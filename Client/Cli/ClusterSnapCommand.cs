@@ -52,7 +52,7 @@ internal static class ClusterSnapCommand
                 return 0;
             return await FollowAsync(parse, resources, snapshot, null, TimeSpan.FromSeconds(parse.GetValue(timeout)), token, async t =>
             {
-                SnapshotView? view = await resources.GetAsync(snapshot, t);
+                ClusterSnapshotView? view = await resources.GetAsync(snapshot, t);
                 return view is null
                     ? (true, Failed, "the snapshot resource was deleted")
                     : (view.Phase is "Committed" or "Failed", view.Phase == "Committed" ? Write([view], parse.GetValue(output)) : Failed, Describe(view));
@@ -81,7 +81,7 @@ internal static class ClusterSnapCommand
                 return 0;
             return await FollowAsync(parse, resources, snapshot, restoreName, TimeSpan.FromSeconds(parse.GetValue(timeout)), token, async t =>
             {
-                RestoreView? restored = await resources.GetRestoreAsync(restoreName, t);
+                ClusterSnapshotRestoreView? restored = await resources.GetRestoreAsync(restoreName, t);
                 if (restored is null)
                     return (true, Failed, "the restore resource was deleted");
                 string text = $"{restored.Phase}, {restored.ShardsDone}/{restored.ShardsTotal} shards"
@@ -192,17 +192,17 @@ internal static class ClusterSnapCommand
         }
     }
 
-    private static string Describe(SnapshotView view) =>
+    private static string Describe(ClusterSnapshotView view) =>
         $"{view.Phase}, {view.ShardsDone}/{view.ShardsTotal} shards"
         + (view.Phase == "Committed" ? $", {view.Items} items, writes held {view.FenceMilliseconds:0.0} ms" : "")
         + (view.Message is { } message ? $": {message}" : "");
 
-    private static int Write(IReadOnlyList<SnapshotView> snapshots, OutputFormat format)
+    private static int Write(IReadOnlyList<ClusterSnapshotView> snapshots, OutputFormat format)
     {
         if (Output.TryWriteStructured(format, snapshots))
             return 0;
         var table = new Table().AddColumns("NAME", "MEMSHACK", "PHASE", "SHARDS", "ITEMS", "BYTES", "FENCE MS", "TOTAL MS", "CREATED", "MESSAGE");
-        foreach (SnapshotView s in snapshots)
+        foreach (ClusterSnapshotView s in snapshots)
         {
             table.AddRow(Markup.Escape(s.Name), Markup.Escape(s.Memshack), s.Phase, $"{s.ShardsDone}/{s.ShardsTotal}", s.Items.ToString(CultureInfo.InvariantCulture),
                 s.Bytes.ToString(CultureInfo.InvariantCulture), Milliseconds(s.FenceMilliseconds), Milliseconds(s.DurationMilliseconds),
@@ -212,7 +212,7 @@ internal static class ClusterSnapCommand
         return 0;
     }
 
-    private static int WriteRestore(RestoreView restore, OutputFormat format)
+    private static int WriteRestore(ClusterSnapshotRestoreView restore, OutputFormat format)
     {
         if (Output.TryWriteStructured(format, restore))
             return 0;

@@ -10,32 +10,38 @@ namespace Mnemo.Client;
 /// without a silo's answer in it) goes to the next endpoint under the same deadline, and the endpoint that
 /// answered is tried first from then on. Such a call never reached a silo, so sending it again is safe. A
 /// server-streaming call fails over the same way until its first message; after that it stays on its endpoint.
+/// Without endpoints given, they are discovered on the first call (the silos' own, asked through Orleans).
 /// </summary>
 internal sealed class GrpcEndpoints : IDisposable
 {
-    private readonly string[] _endpoints;
-    private readonly GrpcChannel[] _channels;
+    private readonly Func<CancellationToken, Task<IReadOnlyList<string>>>? _discover;
+    private readonly SemaphoreSlim _discovering = new(1, 1);
+    private string[] _endpoints;
+    private GrpcChannel[] _channels;
     private int _preferred;
 
-    public GrpcEndpoints(IReadOnlyList<string> endpoints)
+    /// <param name="discover">Finds the endpoints when <paramref name="endpoints"/> is empty, once, on the first call.</param>
+    public GrpcEndpoints(IReadOnlyList<string> endpoints, Func<CancellationToken, Task<IReadOnlyList<string>>>? discover = null)
     {
+        _discover = discover;
         _endpoints = [.. endpoints];
         _channels = _endpoints.Select(e => GrpcChannel.ForAddress(ToUri(e))).ToArray();
     }
 
     public async Task<T> CallAsync<T>(Func<GrpcChannel, CallOptions, AsyncUnaryCall<T>> call, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (_channels.Length == 0)
-            throw new InvalidOperationException($"no gRPC endpoint: set MnemoClientOptions.GrpcEndpoints or ${MnemoClientOptions.GrpcEnvironmentVariable}");
+        GrpcChannel[] channels = Volatile.Read(ref _channels);
+        if (channels.Length == 0)
+            channels = await DiscoverAsync(cancellationToken);
         var options = new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
         int first = Volatile.Read(ref _preferred);
         RpcException? unreachable = null;
-        for (int attempt = 0; attempt < _channels.Length; attempt++)
+        for (int attempt = 0; attempt < channels.Length; attempt++)
         {
-            int index = (first + attempt) % _channels.Length;
+            int index = (first + attempt) % channels.Length;
             try
             {
-                T result = await call(_channels[index], options);
+                T result = await call(channels[index], options);
                 if (index != first)
                     Interlocked.CompareExchange(ref _preferred, index, first);
                 return result;
@@ -56,15 +62,16 @@ internal sealed class GrpcEndpoints : IDisposable
     public async IAsyncEnumerable<T> StreamAsync<T>(Func<GrpcChannel, CallOptions, AsyncServerStreamingCall<T>> call, TimeSpan timeout,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (_channels.Length == 0)
-            throw new InvalidOperationException($"no gRPC endpoint: set MnemoClientOptions.GrpcEndpoints or ${MnemoClientOptions.GrpcEnvironmentVariable}");
+        GrpcChannel[] channels = Volatile.Read(ref _channels);
+        if (channels.Length == 0)
+            channels = await DiscoverAsync(cancellationToken);
         var options = new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
         int first = Volatile.Read(ref _preferred);
         RpcException? unreachable = null;
-        for (int attempt = 0; attempt < _channels.Length; attempt++)
+        for (int attempt = 0; attempt < channels.Length; attempt++)
         {
-            int index = (first + attempt) % _channels.Length;
-            using AsyncServerStreamingCall<T> streaming = call(_channels[index], options);
+            int index = (first + attempt) % channels.Length;
+            using AsyncServerStreamingCall<T> streaming = call(channels[index], options);
             bool more;
             try
             {
@@ -95,6 +102,30 @@ internal sealed class GrpcEndpoints : IDisposable
         }
         throw new MnemoApiException(StatusCode.Unavailable, null,
             $"no gRPC endpoint answered ({string.Join(", ", _endpoints)}): {unreachable!.Status.Detail}", unreachable);
+    }
+
+    private async Task<GrpcChannel[]> DiscoverAsync(CancellationToken cancellationToken)
+    {
+        if (_discover is null)
+            throw new InvalidOperationException($"no gRPC endpoint: set MnemoClientOptions.GrpcEndpoints or ${MnemoClientOptions.GrpcEnvironmentVariable}");
+        await _discovering.WaitAsync(cancellationToken);
+        try
+        {
+            if (_channels.Length == 0)
+            {
+                string[] found = [.. await _discover(cancellationToken)];
+                if (found.Length == 0)
+                    throw new InvalidOperationException(
+                        $"no gRPC endpoint: no active silo of the cluster serves the gRPC API (or set MnemoClientOptions.GrpcEndpoints or ${MnemoClientOptions.GrpcEnvironmentVariable})");
+                _endpoints = found;
+                Volatile.Write(ref _channels, found.Select(e => GrpcChannel.ForAddress(ToUri(e))).ToArray());
+            }
+            return _channels;
+        }
+        finally
+        {
+            _discovering.Release();
+        }
     }
 
     public void Dispose()

@@ -25,7 +25,7 @@ public sealed partial class MnemoClient : IAsyncDisposable
     private MnemoClient(MnemoClientOptions options)
     {
         _options = options;
-        _grpc = new GrpcEndpoints(options.GrpcEndpoints);
+        _grpc = new GrpcEndpoints(options.GrpcEndpoints, DiscoverGrpcEndpointsAsync);
     }
 
     /// <summary>The Orleans client: <c>Cluster.GetGrain&lt;INodeMemoryGrain&gt;("node-0")</c>; connected by <see cref="ConnectAsync"/> or the first grain call.</summary>
@@ -114,6 +114,28 @@ public sealed partial class MnemoClient : IAsyncDisposable
             .Select(h => new MemberInfo(h.SiloName, h.SiloAddress.Endpoint.ToString(), h.Status.ToString(), h.SiloAddress.Generation,
                 new DateTimeOffset(h.StartTime, TimeSpan.Zero), new DateTimeOffset(h.IAmAliveTime, TimeSpan.Zero)))
             .ToList();
+    }
+
+    /// <summary>
+    /// The gRPC endpoints of the Active silos, in node order, each asked of its silo through the Orleans client (whose
+    /// gateways come from the options or the membership resources in the Kubernetes API). A silo that does not answer is left out.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> DiscoverGrpcEndpointsAsync(CancellationToken cancellationToken)
+    {
+        IClusterClient cluster = await OrleansAsync(cancellationToken);
+        MembershipEntry[] hosts = await ReadAsync(() => cluster.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true));
+        string?[] endpoints = await Task.WhenAll(hosts.Select(h => h.SiloName).Distinct().Order(StringComparer.Ordinal).Select(async node =>
+        {
+            try
+            {
+                return await ReadAsync(cluster.GetGrain<INodeApiGrain>(node).GetGrpcEndpointAsync);
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
+            {
+                return null;
+            }
+        }));
+        return endpoints.OfType<string>().ToList();
     }
 
     /// <summary>Capacity and use of <paramref name="node"/>'s pool; fails with Mnemo's <c>NodeUnavailableException</c> when the node has no active silo.</summary>

@@ -29,7 +29,8 @@ public sealed class MnemoClientOptions
 
     /// <summary>
     /// The silos' gRPC API endpoints (<c>host:port</c>, plain HTTP/2, or <c>http(s)://host:port</c>), tried
-    /// in order: a call that finds its endpoint unavailable goes to the next one.
+    /// in order: a call that finds its endpoint unavailable goes to the next one. Empty: on the first call, each
+    /// Active silo is asked for its own through the Orleans client (its gateways, or the Kubernetes API).
     /// </summary>
     public List<string> GrpcEndpoints { get; set; } = [];
 

@@ -56,6 +56,15 @@ internal sealed class GatewayStats
         }
     }
 
+    /// <summary>The counter since the gateway started, <c>stats reset</c> or not: what a metrics scraper needs (it only grows).</summary>
+    public long Cumulative(Counter counter)
+    {
+        lock (_lock)
+        {
+            return Total((int)counter);
+        }
+    }
+
     /// <summary>Counts a new connection unless the limit is reached; returns its counters, or null when refused.
     /// The endpoints, when given, are what <c>stats conns</c> shows as <c>listen_addr</c> and <c>addr</c>.</summary>
     public ConnectionCounters? TryOpenConnection(int maxConnections, EndPoint? local = null, EndPoint? remote = null)

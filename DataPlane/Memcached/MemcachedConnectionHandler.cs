@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,11 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
         _store = store;
         _options = options;
         _logger = logger;
+        Metrics = new GatewayMetrics(_stats, options.Name);
     }
+
+    /// <summary>The gateway's meters; disposed with the gateway.</summary>
+    internal GatewayMetrics Metrics { get; }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -53,6 +58,7 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
     {
         var writer = new ResponseWriter(output);
         IProtocolSession? session = null;
+        bool binary = false;
         while (true)
         {
             ReadResult read = await input.ReadAsync();
@@ -61,16 +67,25 @@ public sealed class MemcachedConnectionHandler : ConnectionHandler
             bool progressed = false;
             if (!buffer.IsEmpty)
             {
-                session ??= buffer.FirstSpan[0] == BinaryProtocol.RequestMagic
-                    ? new BinarySession(_store, writer, _stats, counters, _options)
-                    : new AsciiSession(_store, writer, _stats, counters, _options);
+                if (session is null)
+                {
+                    binary = buffer.FirstSpan[0] == BinaryProtocol.RequestMagic;
+                    session = binary
+                        ? new BinarySession(_store, writer, _stats, counters, _options)
+                        : new AsciiSession(_store, writer, _stats, counters, _options);
+                }
                 while (!buffer.IsEmpty)
                 {
                     // A local store answers synchronously: no await, no allocation. A remote one
                     // suspends here with the buffer still held (not yet advanced), and the next
                     // command is parsed only after this one replied, so replies keep request order.
+                    long started = Stopwatch.GetTimestamp();
                     ValueTask<ProcessStep> pending = session.ProcessAsync(buffer);
                     ProcessStep step = pending.IsCompletedSuccessfully ? pending.Result : await pending;
+                    if (step.Result == ProcessResult.Progress)
+                    {
+                        Metrics.RecordCommand(started, binary);
+                    }
                     buffer = buffer.Slice(step.Consumed);
                     progressed |= step.Consumed > 0;
                     outcome = step.Result;

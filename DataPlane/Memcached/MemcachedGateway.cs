@@ -19,11 +19,13 @@ public static class MemcachedGateway
             (transport, owner) = SocketTransport.CreateStandalone(loggerFactory, RequiredInputBufferBytes(store, options));
         try
         {
-            return new MemcachedGatewayHost(await ConnectionServer.StartAsync(transport, endpoint, handler, loggerFactory, owner, cancellationToken));
+            return new MemcachedGatewayHost(await ConnectionServer.StartAsync(transport, endpoint, handler, loggerFactory, owner, cancellationToken), handler.Metrics);
         }
-        catch when (owner is not null)
+        catch
         {
-            await owner.DisposeAsync();
+            handler.Metrics.Dispose();
+            if (owner is not null)
+                await owner.DisposeAsync();
             throw;
         }
     }

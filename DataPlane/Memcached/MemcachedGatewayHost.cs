@@ -6,11 +6,20 @@ namespace Mnemo.DataPlane;
 public sealed class MemcachedGatewayHost : IAsyncDisposable
 {
     private readonly ConnectionServer _server;
+    private readonly GatewayMetrics _metrics;
 
-    internal MemcachedGatewayHost(ConnectionServer server) => _server = server;
+    internal MemcachedGatewayHost(ConnectionServer server, GatewayMetrics metrics)
+    {
+        _server = server;
+        _metrics = metrics;
+    }
 
     /// <summary>Where the gateway listens (with the real port when port 0 was asked for).</summary>
     public IPEndPoint Endpoint => _server.EndPoint;
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _metrics.Dispose();
+        await _server.DisposeAsync();
+    }
 }

@@ -17,4 +17,7 @@ public sealed record MemcachedGatewayOptions
     /// <summary>Buffered replies beyond this are flushed before more commands are parsed, so a long
     /// pipeline of large gets does not grow memory without bound.</summary>
     public int FlushThresholdBytes { get; init; } = 256 * 1024;
+
+    /// <summary>What the gateway's metrics are tagged with (<c>memshack</c>): its Memshack's <c>namespace/name</c>.</summary>
+    public string Name { get; init; } = "";
 }

@@ -106,6 +106,7 @@ public sealed partial class ReplicaSet
             if (slot.State == ReplicaState.Unreachable && slot.Hints.Count == 0)
             {
                 slot.State = ReplicaState.InSync;
+                Interlocked.Increment(ref _hintRepairs);
                 _logger.LogInformation("Replica {Replica} repaired {Keys} missed keys and is in sync", slot.Replica.Name, keys.Length);
             }
         }

@@ -112,6 +112,7 @@ public sealed partial class ReplicaSet
                 slot.State = ok && slot.State == ReplicaState.Resyncing ? ReplicaState.InSync : ReplicaState.NeedsResync;
                 ok = slot.State == ReplicaState.InSync;
             }
+            Interlocked.Increment(ref ok ? ref _resyncsCompleted : ref _resyncsFailed);
         }
         if (ok)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mnemo.Grains.Interfaces;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Grains;
 

@@ -2,12 +2,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Mnemo.Api;
+using Mnemo.DataPlane;
 using OpenTelemetry.Metrics;
 
 namespace Mnemo.Silo;
 
 /// <summary><c>GET /metrics</c> on the health port, in Prometheus' text format: Orleans' meters, the
-/// gRPC API's calls, and Kestrel's connections (the gRPC and health ports).</summary>
+/// gRPC API's calls, the memcached gateways and replication (<see cref="DataPlaneMetrics"/>), and Kestrel's
+/// connections (the gRPC and health ports).</summary>
 public static class MetricsEndpoint
 {
     public const string OrleansMeter = "Microsoft.Orleans";
@@ -15,8 +17,9 @@ public static class MetricsEndpoint
 
     public static IServiceCollection AddSiloMetrics(this IServiceCollection services)
     {
+        services.AddSingleton<ReplicationMetrics>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(OrleansMeter, GrpcCallMetrics.MeterName, KestrelMeter)
+            .AddMeter(OrleansMeter, GrpcCallMetrics.MeterName, DataPlaneMetrics.MeterName, KestrelMeter)
             .AddPrometheusExporter());
         return services;
     }

@@ -11,6 +11,7 @@ using Mnemo.DataPlane;
 using Mnemo.Grains;
 using Mnemo.Kubernetes;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Mnemo.Silo;
 
@@ -85,10 +86,12 @@ public static class SiloHost
             silo.Configure<ClusterMembershipOptions>(MembershipTuning.Apply);
             silo.Configure<GrainCollectionOptions>(collection => collection.CollectionAge = settings.IdleAge);
             silo.AddMnemoGrains();
+            silo.AddDashboard();
         });
 
         var services = builder.Services;
         services.AddSingleton(settings);
+        services.AddSingleton(new NodeApiEndpoints(settings.Grpc.Port > 0 ? GrpcUri(settings, address) : null));
         services.AddSingleton(kubernetes);
         services.AddSingleton(sp => NodePoolLoader.Open(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Mnemo.Silo.Pool")));
         services.AddSingleton(new ServedMemshacks(settings.DataPort));
@@ -107,6 +110,7 @@ public static class SiloHost
         if (settings.Grpc.Port > 0)
             services.AddMnemoGrpcGateway(settings.Grpc);
         services.AddSiloMetrics();
+        services.AddManagementConsole(new ConsoleAccess(address, settings.ConsoleToken));
         services.AddSingleton<IClusterSnapshotStore, ClusterSnapshotStore>();
         services.AddSingleton<OrphanSnapshotSweep>();
         services.AddHostedService<ClusterSnapshotService>();
@@ -114,16 +118,27 @@ public static class SiloHost
         var app = builder.Build();
         // Open the pool now: a silo whose pool cannot be opened must not start.
         app.Services.GetRequiredService<NodePool>();
+        app.Services.GetRequiredService<ReplicationMetrics>();
+        app.UseConsoleAccess();
         app.MapHealthEndpoints();
         app.MapMetricsEndpoint(settings.HealthPort);
+        app.MapManagementConsole(settings.HealthPort);
         if (settings.Grpc.Port > 0)
             app.MapMnemoGrpcGateway(settings.Grpc);
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}",
+            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, console http://{Host}:{HealthPort}/console/, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}",
             settings.NodeName, settings.ClusterId, settings.Host, settings.SiloPort, settings.Host, settings.GatewayPort, settings.Host, settings.HealthPort,
-            settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host));
+            settings.Host, settings.HealthPort, settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host));
         return app;
+    }
+
+    /// <summary>Where clients reach the gRPC API: loopback for h2c, the silo's address (or host name) with TLS.</summary>
+    private static string GrpcUri(SiloSettings settings, IPAddress address)
+    {
+        IPAddress listened = GrpcGateway.AddressOf(settings.Grpc, address);
+        string host = listened.Equals(IPAddress.Any) ? settings.Host : listened.ToString();
+        return new UriBuilder(settings.Grpc.CertificatePath is null ? "http" : "https", host, settings.Grpc.Port).Uri.GetLeftPart(UriPartial.Authority);
     }
 
     private static string GrpcEndpoint(GrpcGatewayOptions grpc, IPAddress address) => grpc.Port == 0

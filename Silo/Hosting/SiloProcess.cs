@@ -38,9 +38,11 @@ public sealed partial class SiloProcess : IDisposable
         info.ArgumentList.Add(siloAssembly ?? typeof(SiloProcess).Assembly.Location);
         foreach (var argument in options.ToArguments())
             info.ArgumentList.Add(argument);
-        // Settings come from the arguments alone, not from the parent's MNEMO_* or downward-API environment.
+        // Settings come from the arguments (and the console token, kept off the command line), not from the parent's MNEMO_* or downward-API environment.
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith(SiloSettings.EnvironmentPrefix, StringComparison.Ordinal) || DownwardApi.Contains(k)).ToList())
             info.Environment.Remove(key);
+        if (options.ConsoleToken is not null)
+            info.Environment[SiloSettings.EnvironmentPrefix + "CONSOLE_TOKEN"] = options.ConsoleToken;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var prefix = $"[{options.NodeName}] ";

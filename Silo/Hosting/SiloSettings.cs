@@ -57,6 +57,8 @@ public sealed record SiloSettings
         ("--grpc-certificate", "GRPC_CERTIFICATE", "PEM certificate of the gRPC port: it then serves TLS on the silo's address (default none)"),
         ("--grpc-certificate-key", "GRPC_CERTIFICATE_KEY", "PEM private key of that certificate (default: in the certificate file)"),
         ("--grpc-max-message-size", "GRPC_MAX_MESSAGE_SIZE", $"largest gRPC message, a size; larger requests get RESOURCE_EXHAUSTED (default {GrpcGatewayOptions.DefaultMaxMessageBytes})"),
+        ("--console-token", "CONSOLE_TOKEN",
+            "token the management console and Orleans Dashboard require (bearer, or basic-auth password); without one they are served on a loopback --host only (default none)"),
     ];
 
     public const int DefaultSiloPort = 11111;
@@ -133,6 +135,11 @@ public sealed record SiloSettings
     /// <summary>The gRPC API (<c>Api/</c>); port 0, the default of a settings object built in code, runs none.
     /// Read from the configuration, the port defaults to <see cref="GrpcGatewayOptions.DefaultPort"/>.</summary>
     public GrpcGatewayOptions Grpc { get; init; } = new();
+
+    /// <summary>The token the management console and the Orleans Dashboard require; null: none, and then they
+    /// are served only when <see cref="Host"/> is a loopback address. Never put in <see cref="ToArguments"/>:
+    /// a command line is visible to every process of the machine.</summary>
+    public string? ConsoleToken { get; init; }
 
     public IEnumerable<string> ToArguments()
     {
@@ -214,6 +221,7 @@ public sealed record SiloSettings
             AntiEntropyInterval = ParsePositiveTimeSpan("ANTI_ENTROPY_INTERVAL", Get("ANTI_ENTROPY_INTERVAL"), "00:00:30", DefaultAntiEntropyInterval),
             NodeJoinGrace = ParsePositiveTimeSpan("NODE_JOIN_GRACE", Get("NODE_JOIN_GRACE"), "00:05:00", JoiningNodes.DefaultGrace),
             LeaderElection = ParseLeaderElection(Get),
+            ConsoleToken = Get("CONSOLE_TOKEN"),
             MemshackPortOffset = Get("MEMSHACK_PORT_OFFSET") is { } offset
                 ? int.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < 65535
                     ? n

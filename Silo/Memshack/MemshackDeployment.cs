@@ -89,7 +89,7 @@ public sealed class MemshackDeployment : IAsyncDisposable
         MemcachedGatewayHost gateway;
         try
         {
-            gateway = await MemcachedGateway.StartAsync(new IPEndPoint(gatewayAddress, port), store, loggerFactory, gatewayOptions, transport,
+            gateway = await MemcachedGateway.StartAsync(new IPEndPoint(gatewayAddress, port), store, loggerFactory, gatewayOptions with { Name = context.Key }, transport,
                 cancellationToken);
         }
         catch

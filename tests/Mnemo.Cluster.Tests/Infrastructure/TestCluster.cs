@@ -54,7 +54,9 @@ public sealed class TestCluster : IAsyncDisposable
     /// <param name="configure">Adjusts node i's settings.</param>
     /// <param name="started">How many of the nodes start now (default: all); the others join later with <see cref="StartNodeAsync"/>.
     /// The nodes started now are the silos' <c>--nodes</c>.</param>
-    public static async Task<TestCluster> StartAsync(int nodes, Func<int, SiloSettings, SiloSettings>? configure = null, int? started = null)
+    /// <param name="readyTimeout">How long the silos may take to be ready and members (default 90 s, then 60 s).</param>
+    public static async Task<TestCluster> StartAsync(int nodes, Func<int, SiloSettings, SiloSettings>? configure = null, int? started = null,
+        TimeSpan? readyTimeout = null)
     {
         int initial = started ?? nodes;
         var stateDir = Path.Combine(Path.GetTempPath(), "mnemo-cluster-tests", Guid.NewGuid().ToString("N")[..12]);
@@ -84,8 +86,8 @@ public sealed class TestCluster : IAsyncDisposable
         {
             for (var i = 0; i < initial; i++)
                 cluster.Start(i);
-            await Task.WhenAll(cluster._silos.Take(initial).Select(s => s!.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));
-            await cluster.WaitForMembershipAsync(Enumerable.Range(0, initial).ToArray(), TimeSpan.FromSeconds(60));
+            await Task.WhenAll(cluster._silos.Take(initial).Select(s => s!.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(90))));
+            await cluster.WaitForMembershipAsync(Enumerable.Range(0, initial).ToArray(), readyTimeout ?? TimeSpan.FromSeconds(60));
             return cluster;
         }
         catch

@@ -5,6 +5,7 @@ using Xunit;
 using Xunit.Abstractions;
 using Mnemo.Tests.Shared;
 using static Mnemo.Cluster.Tests.MemshackCluster;
+using Mnemo.DataPlane;
 
 namespace Mnemo.Cluster.Tests;
 

@@ -1,6 +1,4 @@
-using Mnemo.DataPlane;
-
-namespace Mnemo.Grains;
+namespace Mnemo.DataPlane;
 
 /// <summary>The names replica states have in status messages, and their order from healthy to worst.</summary>
 public static class ReplicaStateNames

@@ -7,7 +7,7 @@ namespace Mnemo.Kubernetes;
 /// <summary>
 /// The <c>ClusterSnapshot</c> and <c>ClusterSnapshotRestore</c> resources of one namespace (<paramref name="namespace"/>,
 /// else the connection's), read and written through the Kubernetes API: the silos do the work and record it in
-/// their status. Used by the CLI and by the gRPC <c>Snapshots</c> service alike.
+/// their status. The CLI, the gRPC <c>Snapshots</c> service and the silo's management console ask for snapshots through it.
 /// </summary>
 public sealed class ClusterSnapshotResources(KubernetesConnection kubernetes, string? @namespace = null)
 {
@@ -28,17 +28,24 @@ public sealed class ClusterSnapshotResources(KubernetesConnection kubernetes, st
         CreateObjectAsync(MnemoResources.ClusterSnapshotRestoreKind, MnemoResources.ClusterSnapshotRestorePlural, name,
             new Dictionary<string, object> { ["snapshot"] = snapshot }, cancellationToken);
 
-    public async Task<SnapshotView?> GetAsync(string name, CancellationToken cancellationToken) =>
-        await GetObjectAsync(MnemoResources.ClusterSnapshotPlural, name, cancellationToken) is { } item ? SnapshotView.Of(item) : null;
+    public async Task<ClusterSnapshotView?> GetAsync(string name, CancellationToken cancellationToken) =>
+        await GetObjectAsync(MnemoResources.ClusterSnapshotPlural, name, cancellationToken) is { } item ? ClusterSnapshotView.Of(item) : null;
 
-    public async Task<RestoreView?> GetRestoreAsync(string name, CancellationToken cancellationToken) =>
-        await GetObjectAsync(MnemoResources.ClusterSnapshotRestorePlural, name, cancellationToken) is { } item ? RestoreView.Of(item) : null;
+    public async Task<ClusterSnapshotRestoreView?> GetRestoreAsync(string name, CancellationToken cancellationToken) =>
+        await GetObjectAsync(MnemoResources.ClusterSnapshotRestorePlural, name, cancellationToken) is { } item ? ClusterSnapshotRestoreView.Of(item) : null;
 
-    public async Task<IReadOnlyList<SnapshotView>> ListAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ClusterSnapshotView>> ListAsync(CancellationToken cancellationToken)
     {
         JsonElement list = await kubernetes.Client.CustomObjects.ListNamespacedCustomObjectAsync<JsonElement>(MnemoResources.Group, MnemoResources.Version,
             Namespace, MnemoResources.ClusterSnapshotPlural, cancellationToken: cancellationToken);
-        return list.GetProperty("items").EnumerateArray().Select(SnapshotView.Of).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        return list.GetProperty("items").EnumerateArray().Select(ClusterSnapshotView.Of).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<IReadOnlyList<ClusterSnapshotRestoreView>> ListRestoresAsync(CancellationToken cancellationToken)
+    {
+        JsonElement list = await kubernetes.Client.CustomObjects.ListNamespacedCustomObjectAsync<JsonElement>(MnemoResources.Group, MnemoResources.Version,
+            Namespace, MnemoResources.ClusterSnapshotRestorePlural, cancellationToken: cancellationToken);
+        return list.GetProperty("items").EnumerateArray().Select(ClusterSnapshotRestoreView.Of).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Deletes the snapshot resource; false when there is none. It stays until the silos dropped its engine snapshots.</summary>
@@ -109,45 +116,4 @@ public sealed class ClusterSnapshotResources(KubernetesConnection kubernetes, st
 public sealed class ResourceRejectedException(HttpStatusCode status, string message) : ArgumentException(message)
 {
     public HttpStatusCode Status { get; } = status;
-}
-
-/// <summary>A cluster snapshot as its resource records it; <see cref="Phase"/> is <c>Deleting</c> once the resource is being deleted.</summary>
-public sealed record SnapshotView(string Name, string Namespace, string Memshack, string Phase, int ShardsDone, int ShardsTotal, long Items, long Bytes,
-    double? FenceMilliseconds, double? DurationMilliseconds, DateTimeOffset? CreatedAt, string? Message)
-{
-    public static SnapshotView Of(JsonElement item)
-    {
-        JsonElement target = SnapshotFields.Child(SnapshotFields.Child(item, "spec"), "target");
-        JsonElement status = SnapshotFields.Child(item, "status");
-        bool deleting = SnapshotFields.Text(SnapshotFields.Child(item, "metadata"), "deletionTimestamp") is not null;
-        return new SnapshotView(SnapshotFields.Text(SnapshotFields.Child(item, "metadata"), "name") ?? "", SnapshotFields.Text(SnapshotFields.Child(item, "metadata"), "namespace") ?? "",
-            $"{SnapshotFields.Text(target, "namespace") ?? SnapshotFields.Text(SnapshotFields.Child(item, "metadata"), "namespace")}/{SnapshotFields.Text(target, "memshack")}",
-            deleting ? "Deleting" : SnapshotFields.Text(status, "phase") ?? "Pending", (int)(SnapshotFields.Number(status, "shardsDone") ?? 0),
-            (int)(SnapshotFields.Number(status, "shardsTotal") ?? 0), (long)(SnapshotFields.Number(status, "items") ?? 0), (long)(SnapshotFields.Number(status, "bytes") ?? 0), SnapshotFields.Number(status, "fenceMilliseconds"),
-            SnapshotFields.Number(status, "durationMilliseconds"),
-            SnapshotFields.Text(status, "createdAt") is { } created ? DateTimeOffset.Parse(created, System.Globalization.CultureInfo.InvariantCulture) : null,
-            SnapshotFields.Text(status, "message"));
-    }
-}
-
-/// <summary>A restore as its resource records it.</summary>
-public sealed record RestoreView(string Name, string Snapshot, string Phase, int ShardsDone, int ShardsTotal, double? FenceMilliseconds, string? Message)
-{
-    public static RestoreView Of(JsonElement item)
-    {
-        JsonElement status = SnapshotFields.Child(item, "status");
-        return new RestoreView(SnapshotFields.Text(SnapshotFields.Child(item, "metadata"), "name") ?? "", SnapshotFields.Text(SnapshotFields.Child(item, "spec"), "snapshot") ?? "",
-            SnapshotFields.Text(status, "phase") ?? "Pending", (int)(SnapshotFields.Number(status, "shardsDone") ?? 0), (int)(SnapshotFields.Number(status, "shardsTotal") ?? 0),
-            SnapshotFields.Number(status, "fenceMilliseconds"), SnapshotFields.Text(status, "message"));
-    }
-}
-
-internal static class SnapshotFields
-{
-    public static JsonElement Child(JsonElement parent, string name) =>
-        parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out JsonElement child) ? child : default;
-
-    public static string? Text(JsonElement parent, string name) => Child(parent, name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
-
-    public static double? Number(JsonElement parent, string name) => Child(parent, name) is { ValueKind: JsonValueKind.Number } value ? value.GetDouble() : null;
 }
