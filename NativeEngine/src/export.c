@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,7 +75,7 @@ static export_record record_read(const uint8_t *p, uint32_t version)
 }
 
 /* Each of the two buffers; a record never spans two. */
-#define WRITE_BUFFER (8u << 20)
+#define WRITE_BUFFER (1u << 20)
 
 /* Double buffering: the exporting thread fills one buffer while the writer thread writes the
  * other. `pending` is the buffer handed over (NULL once written); `closing` ends the thread. */
@@ -182,6 +183,33 @@ static void put_item(export_writer *w, item *it)
     w->count++;
 }
 
+/* Versions visible in a snapshot are never freed while it exists and the region is held shared,
+ * and their key and value never change: read them in place, a page at a time while its chunk
+ * headers are still in cache. */
+static void put_page(mnemo_pool *pool, const ref_vec *refs, void *ctx)
+{
+    for (size_t i = 0; i < refs->len; i++) {
+        item *it = item_at(pool, refs->refs[i]);
+        if (!item_is_tombstone(it))
+            put_item(ctx, it);
+    }
+}
+
+/* The buffers are mapped with their pages populated at once: touching fresh pages one fault at
+ * a time costs more than the copying into them. */
+static uint8_t *buffer_alloc(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void buffer_free(uint8_t *p, size_t size)
+{
+    if (p)
+        munmap(p, size);
+}
+
 static bool in_snapshot(const mnemo_pool *pool, const item *it, void *ctx)
 {
     (void)pool;
@@ -210,29 +238,21 @@ mnemo_status mnemo_snapshot_export(mnemo_pool *pool, uint32_t region, uint64_t i
                        .size = largest > WRITE_BUFFER ? largest : WRITE_BUFFER,
                        .used = sizeof(export_header), .crc_from = sizeof(export_header),
                        .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
-    w.bufs[0] = malloc(w.size);
-    w.bufs[1] = malloc(w.size);
-    ref_vec refs = {0};
+    w.bufs[0] = buffer_alloc(w.size);
+    w.bufs[1] = buffer_alloc(w.size);
     if (w.fd < 0 || !w.bufs[0] || !w.bufs[1]) {
         st = w.fd < 0 ? set_error(MNEMO_IO, "cannot create export file %s: %s", tmp, strerror(errno))
                       : set_error(MNEMO_NO_MEMORY, "out of memory for the export buffers");
         goto out;
     }
     memset(w.bufs[0], 0, sizeof(export_header)); /* placeholder, rewritten at the end */
-    if ((st = scan_collect(pool, region, in_snapshot, (void *)snap, &refs)) != MNEMO_OK)
-        goto out;
     if (pthread_create(&w.thread, NULL, writer_main, &w) != 0) {
         st = set_error(MNEMO_NO_MEMORY, "cannot start the export writer thread");
         goto out;
     }
     w.started = true;
-    /* Versions visible in a snapshot are never freed while it exists and the region is held
-     * shared, and their key and value never change: read them in place. */
-    for (size_t i = 0; i < refs.len; i++) {
-        item *it = item_at(pool, refs.refs[i]);
-        if (!item_is_tombstone(it))
-            put_item(&w, it);
-    }
+    if ((st = scan_pages(pool, region, in_snapshot, (void *)snap, put_page, &w)) != MNEMO_OK)
+        goto out;
     hand_over(&w);
     int error = writer_close(&w);
     export_header h = {0};
@@ -258,11 +278,10 @@ out:
     writer_close(&w);
     if (w.fd >= 0)
         close(w.fd);
-    free(w.bufs[0]);
-    free(w.bufs[1]);
+    buffer_free(w.bufs[0], w.size);
+    buffer_free(w.bufs[1], w.size);
     if (st != MNEMO_OK)
         unlink(tmp);
-    ref_vec_free(&refs);
     region_leave(pool, region);
     return st;
 }
