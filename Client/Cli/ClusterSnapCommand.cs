@@ -122,7 +122,7 @@ internal static class ClusterSnapCommand
     }
 
     /// <summary>Polls until <paramref name="poll"/> says done, writing each new progress text to stderr.</summary>
-    private static async Task<int> WaitAsync(string name, TimeSpan timeout, CancellationToken cancellationToken,
+    internal static async Task<int> WaitAsync(string name, TimeSpan timeout, CancellationToken cancellationToken,
         Func<CancellationToken, Task<(bool Done, int ExitCode, string Text)>> poll)
     {
         DateTime deadline = DateTime.UtcNow + timeout;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
+using Mnemo.Grains.Interfaces;
 using Mnemo.Kubernetes;
 
 namespace Mnemo.Cli;
@@ -31,6 +32,13 @@ internal sealed class ClusterSnapshotResources(KubernetesConnection kubernetes)
 
     public async Task<SnapshotView?> GetAsync(string name, CancellationToken cancellationToken) =>
         await GetObjectAsync(MnemoResources.ClusterSnapshotPlural, name, cancellationToken) is { } item ? SnapshotView.Of(item) : null;
+
+    /// <summary>The manifest of a committed snapshot: null when the resource does not exist or has none (yet).</summary>
+    public async Task<ClusterSnapshotManifest?> GetManifestAsync(string name, CancellationToken cancellationToken) =>
+        await GetObjectAsync(MnemoResources.ClusterSnapshotPlural, name, cancellationToken) is { } item
+            && Fields.Child(Fields.Child(item, "status"), "manifest") is { ValueKind: JsonValueKind.Object } manifest
+            ? manifest.Deserialize<ClusterSnapshotManifest>(JsonSerializerOptions.Web)
+            : null;
 
     public async Task<RestoreView?> GetRestoreAsync(string name, CancellationToken cancellationToken) =>
         await GetObjectAsync(MnemoResources.ClusterSnapshotRestorePlural, name, cancellationToken) is { } item ? RestoreView.Of(item) : null;
