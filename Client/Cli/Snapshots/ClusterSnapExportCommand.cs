@@ -39,7 +39,8 @@ internal static class ClusterSnapExportCommand
         IClusterClient cluster = await connect();
         var metadata = new ClusterSnapshotFileMetadata(manifest.Memshack, $"{resources.Namespace}/{name}", manifest.Topology.Shards, manifest.Topology.Replicas,
             manifest.Topology.Nodes, manifest.TakenAt, DateTimeOffset.UtcNow);
-        var progress = new TransferProgress($"export {name}", manifest.Bytes);
+        // The engine exports hold the items' keys and values and 32 bytes more per item.
+        var progress = new TransferProgress($"export {name}", manifest.Bytes + 32 * manifest.Items);
         long items = 0, copied = 0;
         await using (ClusterSnapshotFileWriter writer = await ClusterSnapshotFileWriter.CreateAsync(path, metadata, cancellationToken))
         {
@@ -68,6 +69,7 @@ internal static class ClusterSnapExportCommand
                 }
             }
             await writer.CompleteAsync(items, cancellationToken);
+            progress.TotalBytes = copied;
             progress.Report(copied, items, "done", force: true);
             progress.Done();
             var result = new ExportView($"{resources.Namespace}/{name}", manifest.Memshack, path, manifest.Topology.Shards, items, writer.Length,

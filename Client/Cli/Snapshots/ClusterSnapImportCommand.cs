@@ -65,6 +65,7 @@ internal static class ClusterSnapImportCommand
             await Console.Error.WriteLineAsync($"mnemo: Memshack {memshack} is not served");
             return ExitCodes.NotFound;
         }
+        progress.Restart();
 
         long sent = 0, written = 0, expired = 0, failed = 0, items = 0;
         string? firstError = null;

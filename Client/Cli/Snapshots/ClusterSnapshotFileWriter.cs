@@ -18,6 +18,7 @@ internal sealed class ClusterSnapshotFileWriter : IAsyncDisposable
     private int _sections;
     private long _sectionLeft;
     private bool _completed;
+    private long _completedLength;
 
     private ClusterSnapshotFileWriter(string path, FileStream file, byte[] metadata, int shards)
     {
@@ -28,7 +29,8 @@ internal sealed class ClusterSnapshotFileWriter : IAsyncDisposable
         _shards = shards;
     }
 
-    public long Length => _file.Length;
+    /// <summary>The file's bytes so far; once complete, its length.</summary>
+    public long Length => _completed ? _completedLength : _file.Length;
 
     public static async Task<ClusterSnapshotFileWriter> CreateAsync(string path, ClusterSnapshotFileMetadata metadata, CancellationToken cancellationToken)
     {
@@ -80,6 +82,7 @@ internal sealed class ClusterSnapshotFileWriter : IAsyncDisposable
         await RandomAccess.WriteAsync(_file.SafeFileHandle, header, 0, cancellationToken);
         await _file.FlushAsync(cancellationToken);
         _file.Flush(flushToDisk: true);
+        _completedLength = _file.Length;
         await _file.DisposeAsync();
         File.Move(_temporary, _path, overwrite: true);
         _completed = true;

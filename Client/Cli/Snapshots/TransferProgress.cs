@@ -9,21 +9,33 @@ namespace Mnemo.Cli;
 /// </summary>
 internal sealed class TransferProgress(string what, long totalBytes)
 {
+    /// <summary>The bytes the transfer moves: an estimate until it is known.</summary>
+    public long TotalBytes { get; set; } = totalBytes;
+
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly bool _terminal = !Console.IsErrorRedirected;
     private TimeSpan _shown = -Interval;
 
+    /// <summary>Time since the start, or since <see cref="Restart"/>.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>Starts the clock again: the figures then leave out what came before (connecting to the cluster).</summary>
+    public void Restart()
+    {
+        _clock.Restart();
+        _shown = -Interval;
+    }
 
     public void Report(long bytes, long items, string? step = null, bool force = false)
     {
         if (!force && _clock.Elapsed - _shown < Interval)
             return;
         _shown = _clock.Elapsed;
-        double percent = totalBytes > 0 ? 100.0 * bytes / totalBytes : 100;
+        double percent = TotalBytes > 0 ? Math.Min(100, 100.0 * bytes / TotalBytes) : 100;
+        (double scale, string unit) = TotalBytes >= 10_000_000 ? (1e6, "MB") : (1e3, "kB");
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"mnemo: {what}: {percent:0}% ({bytes / 1e6:0.0} of {totalBytes / 1e6:0.0} MB, {items} items{(step is null ? "" : ", " + step)})");
+            $"mnemo: {what}: {percent:0}% ({bytes / scale:0.0} of {TotalBytes / scale:0.0} {unit}, {items} items{(step is null ? "" : ", " + step)})");
         Console.Error.Write(_terminal ? $"\r{line}\u001b[K" : line + Environment.NewLine);
     }
 
