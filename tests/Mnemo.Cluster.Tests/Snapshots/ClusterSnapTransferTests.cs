@@ -20,7 +20,7 @@ public sealed class ClusterSnapTransferTests
     public async Task An_export_imported_into_another_shard_count_gives_back_every_item_on_every_replica_and_a_damaged_file_imports_nothing()
     {
         await using MemshackCluster memshacks = await MemshackCluster.StartAsync();
-        string[] connection = ["--kubeconfig", memshacks.Cluster.Kubeconfig, "--namespace", "default"];
+        string[] connection = ["--kubeconfig", memshacks.Cluster.Kubeconfig, "--namespace", "default", "--cluster-id", memshacks.Cluster.ClusterId];
         const string Resharded = "default/resharded", Spare = "default/spare";
         int reshardedPort = MemshackCluster.FreePortRange(3);
         await memshacks.ApplyAsync("resharded", reshardedPort, "all", shards: 2);
