@@ -97,9 +97,9 @@ internal static class ClusterSnapExportCommand
             {
                 return (node, await node.ExportAsync(replica));
             }
-            // Whatever failed on that node (down, engine error, disk full), another replica holds the same items.
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Whatever failed on that node (down, engine error, disk full), another replica holds the same items.
                 reasons.Add($"{replica.Node}: {e.Message}");
             }
         }
