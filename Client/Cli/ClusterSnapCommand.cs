@@ -170,7 +170,7 @@ internal static class ClusterSnapCommand
     }
 
     /// <summary>Polls until <paramref name="poll"/> says done, writing each new progress text (other than <paramref name="shown"/>) to stderr.</summary>
-    private static async Task<int> WaitAsync(string name, DateTime deadline, TimeSpan timeout, string? shown, CancellationToken cancellationToken,
+    internal static async Task<int> WaitAsync(string name, DateTime deadline, TimeSpan timeout, string? shown, CancellationToken cancellationToken,
         Func<CancellationToken, Task<(bool Done, int ExitCode, string Text)>> poll)
     {
         while (true)

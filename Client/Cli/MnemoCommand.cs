@@ -67,7 +67,10 @@ public static class MnemoCommand
         verify.SetAction((parse, cancel) => CommandRunner.RunAsync(Connection(parse), parse.GetValue(output),
             (client, format, token) => VerifyCommand.RunAsync(client, format, $"{parse.GetValue(ns) ?? "default"}/{parse.GetValue(memshack)}", token), cancel));
         root.Subcommands.Add(verify);
-        root.Subcommands.Add(ClusterSnapCommand.Create(kubeconfig, ns, output));
+        Command clustersnap = ClusterSnapCommand.Create(kubeconfig, ns, output);
+        clustersnap.Subcommands.Add(ClusterSnapExportCommand.Create(Connection, output));
+        clustersnap.Subcommands.Add(ClusterSnapImportCommand.Create(Connection, output));
+        root.Subcommands.Add(clustersnap);
         return root;
     }
 }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
+using Mnemo.Grains.Interfaces;
+
 namespace Mnemo.Kubernetes;
 
 /// <summary>
@@ -30,6 +32,13 @@ public sealed class ClusterSnapshotResources(KubernetesConnection kubernetes, st
 
     public async Task<ClusterSnapshotView?> GetAsync(string name, CancellationToken cancellationToken) =>
         await GetObjectAsync(MnemoResources.ClusterSnapshotPlural, name, cancellationToken) is { } item ? ClusterSnapshotView.Of(item) : null;
+
+    /// <summary>The manifest of a committed snapshot: null when the resource does not exist or has none (yet).</summary>
+    public async Task<ClusterSnapshotManifest?> GetManifestAsync(string name, CancellationToken cancellationToken) =>
+        await GetObjectAsync(MnemoResources.ClusterSnapshotPlural, name, cancellationToken) is { } item
+            && JsonFields.Child(JsonFields.Child(item, "status"), "manifest") is { ValueKind: JsonValueKind.Object } manifest
+            ? manifest.Deserialize<ClusterSnapshotManifest>(JsonSerializerOptions.Web)
+            : null;
 
     public async Task<ClusterSnapshotRestoreView?> GetRestoreAsync(string name, CancellationToken cancellationToken) =>
         await GetObjectAsync(MnemoResources.ClusterSnapshotRestorePlural, name, cancellationToken) is { } item ? ClusterSnapshotRestoreView.Of(item) : null;

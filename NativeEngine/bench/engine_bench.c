@@ -3,18 +3,21 @@
  *
  * Shapes: keys "key:%010u" (14 bytes), values 100 bytes, flags 0, no expiry, one thread,
  * emulation pools (regular files in --dir, default /dev/shm). Baselines measured in the same
- * run: memcpy of the exported byte count (for export), and the same set loop with libpmem2's
+ * run: a plain file write (one write and an fsync) and a memcpy of the exported byte count (for
+ * export and import, alternating with them), and the same set loop with libpmem2's
  * msync persist (MNEMO_EMULATION_PERSIST=msync) on a smaller key count.
  *
  * usage: mnemo_engine_bench [--items N] [--big N] [--dir DIR]
  *   --items  keys for get/set, restore and export (default 100000)
  *   --big    items for snapshot and flush latency, recovery and memory per item (default 1000000)
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,6 +134,83 @@ static double snapshot_create_us(mnemo_pool *p, uint32_t r)
     return t[RUNS / 2];
 }
 
+/* Writes `bytes` from `src` to a new file with one large write and an fsync, as export does. */
+static double plain_write_s(const char *file, const uint8_t *src, size_t bytes)
+{
+    double t0 = now_s();
+    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    for (size_t off = 0; fd >= 0 && off < bytes;) {
+        ssize_t n = write(fd, src + off, bytes - off);
+        if (n <= 0)
+            exit(1);
+        off += (size_t)n;
+    }
+    if (fd < 0 || fsync(fd) != 0)
+        exit(1);
+    close(fd);
+    double s = now_s() - t0;
+    unlink(file);
+    return s;
+}
+
+/* Export and import of one snapshot against the floor for any export: a plain write of the
+ * same bytes to a new file in the same place. The three alternate, RUNS times each (the
+ * machine's load moves between runs); medians are reported, with a memcpy of the bytes too. */
+static void bench_export_import(mnemo_pool *p, uint32_t r, uint64_t snap, const char *path)
+{
+    enum { RUNS = 5 };
+    char file[700], plain[720];
+    snprintf(file, sizeof file, "%s.export", path);
+    snprintf(plain, sizeof plain, "%s.plain", path);
+    uint32_t copy;
+    OK(mnemo_region_create(p, "bench-import", &copy), "region");
+    OK(mnemo_snapshot_export(p, r, snap, file), "export");
+    struct stat sb;
+    if (stat(file, &sb) != 0)
+        exit(1);
+    size_t bytes = (size_t)sb.st_size;
+    uint8_t *src = malloc(bytes), *dst = malloc(bytes);
+    memset(src, 1, bytes);
+    memset(dst, 2, bytes);
+    double t0 = now_s();
+    memcpy(dst, src, bytes);
+    double memcpy_s = now_s() - t0;
+    if (dst[bytes / 2] != 1)
+        exit(1);
+    double export_t[RUNS], import_t[RUNS], write_t[RUNS];
+    for (int i = 0; i < RUNS; i++) {
+        write_t[i] = plain_write_s(plain, src, bytes);
+        t0 = now_s();
+        OK(mnemo_snapshot_export(p, r, snap, file), "export");
+        export_t[i] = now_s() - t0;
+        uint64_t id;
+        t0 = now_s();
+        OK(mnemo_snapshot_import(p, copy, file, &id), "import");
+        import_t[i] = now_s() - t0;
+        OK(mnemo_snapshot_delete(p, copy, id), "snapshot delete");
+    }
+    qsort(export_t, RUNS, sizeof(double), cmp_double);
+    qsort(import_t, RUNS, sizeof(double), cmp_double);
+    qsort(write_t, RUNS, sizeof(double), cmp_double);
+    free(src);
+    free(dst);
+    unlink(file);
+    OK(mnemo_region_drop(p, copy), "drop");
+    double export_mbs = (double)bytes / export_t[RUNS / 2] / 1e6;
+    double import_mbs = (double)bytes / import_t[RUNS / 2] / 1e6;
+    double write_mbs = (double)bytes / write_t[RUNS / 2] / 1e6;
+    double memcpy_mbs = (double)bytes / memcpy_s / 1e6;
+    printf("export_bytes %zu bytes\n", bytes);
+    printf("export_mb_per_sec %.0f MB/s (median of %d)\n", export_mbs, RUNS);
+    printf("import_mb_per_sec %.0f MB/s (median of %d)\n", import_mbs, RUNS);
+    printf("memcpy_mb_per_sec %.0f MB/s\n", memcpy_mbs);
+    printf("file_write_mb_per_sec %.0f MB/s (median of %d, alternating with export)\n", write_mbs,
+           RUNS);
+    printf("export_vs_memcpy %.3f ratio\n", export_mbs / memcpy_mbs);
+    printf("export_vs_file_write %.3f ratio\n", export_mbs / write_mbs);
+    printf("import_vs_file_write %.3f ratio\n", import_mbs / write_mbs);
+}
+
 static void bench_ops(uint64_t items)
 {
     char path[600];
@@ -150,45 +230,7 @@ static void bench_ops(uint64_t items)
     OK(mnemo_snapshot_restore(p, r, snap), "restore");
     printf("restore_ms_%llu %.2f ms\n", (unsigned long long)items, (now_s() - t0) * 1e3);
 
-    /* export vs memcpy of the same bytes */
-    char file[700];
-    snprintf(file, sizeof file, "%s.export", path);
-    t0 = now_s();
-    OK(mnemo_snapshot_export(p, r, snap, file), "export");
-    double export_s = now_s() - t0;
-    FILE *f = fopen(file, "rb");
-    fseek(f, 0, SEEK_END);
-    size_t bytes = (size_t)ftell(f);
-    fclose(f);
-    uint8_t *src = malloc(bytes), *dst = malloc(bytes);
-    memset(src, 1, bytes);
-    memset(dst, 2, bytes);
-    t0 = now_s();
-    memcpy(dst, src, bytes);
-    double memcpy_s = now_s() - t0;
-    if (dst[bytes / 2] != 1)
-        exit(1);
-    /* the floor for any export: writing the same bytes to a new file in the same place */
-    char plain[720];
-    snprintf(plain, sizeof plain, "%s.plain", path);
-    t0 = now_s();
-    FILE *pf = fopen(plain, "wb");
-    if (!pf || fwrite(src, 1, bytes, pf) != bytes || fflush(pf) != 0 || fsync(fileno(pf)) != 0)
-        exit(1);
-    fclose(pf);
-    double write_s = now_s() - t0;
-    unlink(plain);
-    free(src);
-    free(dst);
-    double export_mbs = (double)bytes / export_s / 1e6, memcpy_mbs = (double)bytes / memcpy_s / 1e6;
-    double write_mbs = (double)bytes / write_s / 1e6;
-    printf("export_bytes %zu bytes\n", bytes);
-    printf("export_mb_per_sec %.0f MB/s\n", export_mbs);
-    printf("memcpy_mb_per_sec %.0f MB/s\n", memcpy_mbs);
-    printf("file_write_mb_per_sec %.0f MB/s\n", write_mbs);
-    printf("export_vs_memcpy %.3f ratio\n", export_mbs / memcpy_mbs);
-    printf("export_vs_file_write %.3f ratio\n", export_mbs / write_mbs);
-    unlink(file);
+    bench_export_import(p, r, snap, path);
     mnemo_pool_close(p);
     unlink(path);
 }

@@ -266,6 +266,11 @@ void ref_vec_free(ref_vec *v);
  * lock or read lock (chunks of the region are then stable). */
 mnemo_status scan_collect(mnemo_pool *pool, uint32_t region, chunk_pred pred, void *ctx,
                           ref_vec *out);
+/* Calls fn with the matching chunks of one page at a time, collected as scan_collect does, with
+ * no lock held: the chunks are still in cache, and the caller's region lock keeps them. */
+typedef void (*page_fn)(mnemo_pool *pool, const ref_vec *refs, void *ctx);
+mnemo_status scan_pages(mnemo_pool *pool, uint32_t region, chunk_pred pred, void *ctx,
+                        page_fn fn, void *fn_ctx);
 
 /* ---- region.c ---- */
 mnemo_status region_enter(mnemo_pool *pool, uint32_t region, bool exclusive);

@@ -4,25 +4,33 @@
  * File: a 64-byte header (magic, format version, item count, payload length, source snapshot,
  * creation time, CRC32C of the payload, CRC32C of the header), then `count` records:
  * { u32 key_len, u32 value_len, u32 flags, u32 exptime (absolute unix s, 0 = never),
- *   u32 state (MNEMO_ITEM_STALE or 0) } key value.
+ *   u32 state (MNEMO_ITEM_STALE or 0), u32 reserved (0), u64 cas } key value.
  * Little-endian. Export writes `path.tmp` and renames it, so `path` is never half-written.
  *
- * Version 1 records lack the state word. Such files still import, every item fresh: that is all
- * they ever recorded, and refusing them would strand exports taken before version 2.
+ * Version 2 records lack the reserved word and the CAS, version 1 records the state word too.
+ * Such files still import, every item fresh and with a new CAS: that is all they ever recorded,
+ * and refusing them would strand exports taken before the later versions.
+ *
+ * Export speed: the records are gathered into one large buffer while a writer thread writes the
+ * other one, so the copying and checksumming overlap the file system's work and each write is
+ * several MiB, one syscall per buffer, never one per item.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine.h"
 
 #define EXPORT_MAGIC "MNEMOEXP"
-#define EXPORT_VERSION 2u
+#define EXPORT_VERSION 3u
 #define EXPORT_VERSION_STATELESS 1u /* records without the state word */
+#define EXPORT_VERSION_CASLESS 2u   /* records without the reserved word and the CAS */
 
 typedef struct export_header {
     char magic[8];
@@ -42,16 +50,23 @@ typedef struct export_record {
     uint32_t value_len;
     uint32_t flags;
     uint32_t exptime;
-    uint32_t state; /* absent from version 1 records */
+    uint32_t state;    /* absent from version 1 records */
+    uint32_t reserved; /* absent from version 1 and 2 records */
+    uint64_t cas;      /* absent from version 1 and 2 records */
 } export_record;
+
+_Static_assert(sizeof(export_header) == 64, "export header is 64 bytes");
+_Static_assert(sizeof(export_record) == 32, "export record is 32 bytes");
 
 /* The bytes of a record's fixed part in a file of the given version. */
 static size_t record_size(uint32_t version)
 {
-    return version == EXPORT_VERSION_STATELESS ? offsetof(export_record, state) : sizeof(export_record);
+    return version == EXPORT_VERSION_STATELESS ? offsetof(export_record, state)
+         : version == EXPORT_VERSION_CASLESS   ? offsetof(export_record, reserved)
+                                               : sizeof(export_record);
 }
 
-/* Reads the fixed part of a record; a version 1 record is fresh. */
+/* Reads the fixed part of a record; a version 1 record is fresh, a version 1 or 2 one has no CAS. */
 static export_record record_read(const uint8_t *p, uint32_t version)
 {
     export_record r = {0};
@@ -59,45 +74,140 @@ static export_record record_read(const uint8_t *p, uint32_t version)
     return r;
 }
 
-_Static_assert(sizeof(export_header) == 64, "export header is 64 bytes");
+/* Each of the two buffers; a record never spans two. */
+#define WRITE_BUFFER (1u << 20)
 
-/* Records are gathered into a large buffer and written with plain write() calls. */
-#define WRITE_BUFFER (4u << 20)
-
+/* Double buffering: the exporting thread fills one buffer while the writer thread writes the
+ * other. `pending` is the buffer handed over (NULL once written); `closing` ends the thread. */
 typedef struct export_writer {
     int fd;
-    uint8_t *buf;
-    size_t used;
+    uint8_t *bufs[2];
+    size_t size;            /* bytes of each buffer */
+    int cur;                /* the buffer being filled */
+    size_t used;            /* bytes in it */
+    size_t crc_from;        /* first byte of it the payload checksum covers (after the header) */
     uint64_t count, bytes;
     uint32_t crc;
-    bool failed;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    const uint8_t *pending;
+    size_t pending_len;
+    bool closing;
+    int error;              /* errno of the first failed write, or -1 for a short one */
 } export_writer;
 
-static void drain(export_writer *w)
+static void *writer_main(void *arg)
 {
-    for (size_t off = 0; off < w->used && !w->failed;) {
-        ssize_t n = write(w->fd, w->buf + off, w->used - off);
-        if (n <= 0)
-            w->failed = true;
-        else
-            off += (size_t)n;
+    export_writer *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->pending && !w->closing)
+            pthread_cond_wait(&w->changed, &w->lock);
+        if (!w->pending)
+            break;
+        const uint8_t *buf = w->pending;
+        size_t len = w->pending_len;
+        bool failed = w->error != 0;
+        pthread_mutex_unlock(&w->lock);
+        int error = 0;
+        for (size_t off = 0; off < len && !failed;) {
+            ssize_t n = write(w->fd, buf + off, len - off);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                error = n < 0 ? errno : -1;
+                failed = true;
+            } else {
+                off += (size_t)n;
+            }
+        }
+        pthread_mutex_lock(&w->lock);
+        if (error && !w->error)
+            w->error = error;
+        w->pending = NULL;
+        pthread_cond_broadcast(&w->changed);
     }
-    w->used = 0;
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
 }
 
-static void put(export_writer *w, const void *p, size_t n)
+/* Checksums the filled buffer, hands it to the writer thread once that one has written the
+ * previous buffer, and goes on with the other. */
+static void hand_over(export_writer *w)
 {
-    w->crc = crc32c(w->crc, p, n);
-    w->bytes += n;
-    while (n) {
-        if (w->used == WRITE_BUFFER)
-            drain(w);
-        size_t chunk = WRITE_BUFFER - w->used < n ? WRITE_BUFFER - w->used : n;
-        memcpy(w->buf + w->used, p, chunk);
-        w->used += chunk;
-        p = (const uint8_t *)p + chunk;
-        n -= chunk;
+    if (w->used == 0)
+        return;
+    w->crc = crc32c(w->crc, w->bufs[w->cur] + w->crc_from, w->used - w->crc_from);
+    pthread_mutex_lock(&w->lock);
+    while (w->pending)
+        pthread_cond_wait(&w->changed, &w->lock);
+    w->pending = w->bufs[w->cur];
+    w->pending_len = w->used;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+    w->cur ^= 1;
+    w->used = 0;
+    w->crc_from = 0;
+}
+
+/* Waits until every buffer handed over is written and stops the thread; the first error, or 0. */
+static int writer_close(export_writer *w)
+{
+    if (!w->started)
+        return 0;
+    pthread_mutex_lock(&w->lock);
+    w->closing = true;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    w->started = false;
+    return w->error;
+}
+
+static void put_item(export_writer *w, item *it)
+{
+    size_t kv = (size_t)it->key_len + it->value_len;
+    if (w->used + sizeof(export_record) + kv > w->size)
+        hand_over(w);
+    /* Only STALE travels: TOKEN_SENT belongs to the readers of this pool's live view. */
+    export_record r = {it->key_len, it->value_len, it->flags,
+                       __atomic_load_n(&it->exptime, __ATOMIC_RELAXED),
+                       item_state(it) & MNEMO_ITEM_STALE, 0, it->cas};
+    uint8_t *dst = w->bufs[w->cur] + w->used;
+    memcpy(dst, &r, sizeof r);
+    memcpy(dst + sizeof r, item_key(it), kv);
+    w->used += sizeof r + kv;
+    w->bytes += sizeof r + kv;
+    w->count++;
+}
+
+/* Versions visible in a snapshot are never freed while it exists and the region is held shared,
+ * and their key and value never change: read them in place, a page at a time while its chunk
+ * headers are still in cache. */
+static void put_page(mnemo_pool *pool, const ref_vec *refs, void *ctx)
+{
+    for (size_t i = 0; i < refs->len; i++) {
+        item *it = item_at(pool, refs->refs[i]);
+        if (!item_is_tombstone(it))
+            put_item(ctx, it);
     }
+}
+
+/* The buffers are mapped with their pages populated at once: touching fresh pages one fault at
+ * a time costs more than the copying into them. */
+static uint8_t *buffer_alloc(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void buffer_free(uint8_t *p, size_t size)
+{
+    if (p)
+        munmap(p, size);
 }
 
 static bool in_snapshot(const mnemo_pool *pool, const item *it, void *ctx)
@@ -123,32 +233,28 @@ mnemo_status mnemo_snapshot_export(mnemo_pool *pool, uint32_t region, uint64_t i
     }
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    size_t largest = sizeof(export_record) + pool->item_size_max;
     export_writer w = {.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644),
-                       .buf = malloc(WRITE_BUFFER), .used = sizeof(export_header)};
-    ref_vec refs = {0};
-    if (w.fd < 0 || !w.buf) {
+                       .size = largest > WRITE_BUFFER ? largest : WRITE_BUFFER,
+                       .used = sizeof(export_header), .crc_from = sizeof(export_header),
+                       .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
+    w.bufs[0] = buffer_alloc(w.size);
+    w.bufs[1] = buffer_alloc(w.size);
+    if (w.fd < 0 || !w.bufs[0] || !w.bufs[1]) {
         st = w.fd < 0 ? set_error(MNEMO_IO, "cannot create export file %s: %s", tmp, strerror(errno))
-                      : set_error(MNEMO_NO_MEMORY, "out of memory for the export buffer");
+                      : set_error(MNEMO_NO_MEMORY, "out of memory for the export buffers");
         goto out;
     }
-    memset(w.buf, 0, sizeof(export_header)); /* placeholder, rewritten at the end */
-    if ((st = scan_collect(pool, region, in_snapshot, (void *)snap, &refs)) != MNEMO_OK)
+    memset(w.bufs[0], 0, sizeof(export_header)); /* placeholder, rewritten at the end */
+    if (pthread_create(&w.thread, NULL, writer_main, &w) != 0) {
+        st = set_error(MNEMO_NO_MEMORY, "cannot start the export writer thread");
         goto out;
-    /* Versions visible in a snapshot are never freed while it exists and the region is held
-     * shared, and their key and value never change: read them in place. */
-    for (size_t i = 0; i < refs.len && !w.failed; i++) {
-        item *it = item_at(pool, refs.refs[i]);
-        if (item_is_tombstone(it))
-            continue;
-        /* Only STALE travels: TOKEN_SENT belongs to the readers of this pool's live view. */
-        export_record r = {it->key_len, it->value_len, it->flags,
-                           __atomic_load_n(&it->exptime, __ATOMIC_RELAXED),
-                           item_state(it) & MNEMO_ITEM_STALE};
-        put(&w, &r, sizeof r);
-        put(&w, item_key(it), (size_t)it->key_len + it->value_len);
-        w.count++;
     }
-    drain(&w);
+    w.started = true;
+    if ((st = scan_pages(pool, region, in_snapshot, (void *)snap, put_page, &w)) != MNEMO_OK)
+        goto out;
+    hand_over(&w);
+    int error = writer_close(&w);
     export_header h = {0};
     memcpy(h.magic, EXPORT_MAGIC, 8);
     h.version = EXPORT_VERSION;
@@ -159,21 +265,23 @@ mnemo_status mnemo_snapshot_export(mnemo_pool *pool, uint32_t region, uint64_t i
     h.created_unix_ns = clock_unix_ns();
     h.payload_crc = w.crc;
     h.header_crc = crc32c(0, &h, offsetof(export_header, header_crc));
-    if (pwrite(w.fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(w.fd) != 0)
-        w.failed = true;
-    if (w.failed) {
-        st = set_error(MNEMO_IO, "cannot write export file %s: %s", tmp, strerror(errno));
+    if (!error && (pwrite(w.fd, &h, sizeof h, 0) != (ssize_t)sizeof h || fsync(w.fd) != 0))
+        error = errno ? errno : -1;
+    if (error) {
+        st = set_error(MNEMO_IO, "cannot write export file %s: %s", tmp,
+                       error > 0 ? strerror(error) : "short write");
         goto out;
     }
     if (rename(tmp, path) != 0)
         st = set_error(MNEMO_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
 out:
+    writer_close(&w);
     if (w.fd >= 0)
         close(w.fd);
-    free(w.buf);
+    buffer_free(w.bufs[0], w.size);
+    buffer_free(w.bufs[1], w.size);
     if (st != MNEMO_OK)
         unlink(tmp);
-    ref_vec_free(&refs);
     region_leave(pool, region);
     return st;
 }
@@ -212,17 +320,17 @@ out:
 
 /* Checks everything before the region is touched: a bad file changes nothing. */
 static mnemo_status verify(mnemo_pool *pool, const char *path, const uint8_t *data, size_t len,
-                           const export_header **out)
+                           const export_header **out, uint64_t *max_cas)
 {
     const export_header *h = (const export_header *)data;
     if (len < sizeof *h || memcmp(h->magic, EXPORT_MAGIC, 8) != 0)
         return set_error(MNEMO_CORRUPT, "%s is not a Mnemo export file", path);
     if (h->header_crc != crc32c(0, h, offsetof(export_header, header_crc)))
         return set_error(MNEMO_CORRUPT, "%s: export header checksum mismatch", path);
-    if ((h->version != EXPORT_VERSION && h->version != EXPORT_VERSION_STATELESS) ||
+    if (h->version < EXPORT_VERSION_STATELESS || h->version > EXPORT_VERSION ||
         h->header_size != sizeof *h)
         return set_error(MNEMO_CORRUPT, "%s: export format version %u is not supported (this "
-                         "engine reads versions %u and %u)", path, h->version,
+                         "engine reads versions %u to %u)", path, h->version,
                          EXPORT_VERSION_STATELESS, EXPORT_VERSION);
     if (len - sizeof *h != h->payload_bytes)
         return set_error(MNEMO_CORRUPT, "%s is truncated or padded: %zu payload bytes, header "
@@ -244,6 +352,11 @@ static mnemo_status verify(mnemo_pool *pool, const char *path, const uint8_t *da
         if (r.state & ~MNEMO_ITEM_STALE)
             return set_error(MNEMO_CORRUPT, "%s: record %llu has unknown state bits 0x%x", path,
                              (unsigned long long)i, r.state);
+        if (h->version == EXPORT_VERSION && (r.reserved != 0 || r.cas == 0))
+            return set_error(MNEMO_CORRUPT, "%s: record %llu has %s", path, (unsigned long long)i,
+                             r.cas == 0 ? "no CAS" : "a non-zero reserved word");
+        if (r.cas > *max_cas)
+            *max_cas = r.cas;
         if (sizeof(item) + (uint64_t)r.key_len + r.value_len > pool->item_size_max)
             return set_error(MNEMO_TOO_LARGE, "%s: record %llu (%u-byte value) exceeds the item "
                              "size limit of %u bytes", path, (unsigned long long)i, r.value_len,
@@ -266,9 +379,10 @@ mnemo_status mnemo_snapshot_import(mnemo_pool *pool, uint32_t region, const char
     uint8_t *data = NULL;
     size_t len = 0;
     const export_header *h = NULL;
+    uint64_t max_cas = 0;
     mnemo_status st = read_file(path, &data, &len);
     if (st == MNEMO_OK)
-        st = verify(pool, path, data, len, &h);
+        st = verify(pool, path, data, len, &h, &max_cas);
     if (st == MNEMO_OK)
         st = region_enter(pool, region, true);
     if (st != MNEMO_OK) {
@@ -278,13 +392,16 @@ mnemo_status mnemo_snapshot_import(mnemo_pool *pool, uint32_t region, const char
     uint64_t epoch = 0;
     ref_vec staged = {0};
     st = switch_begin_import(pool, region, &epoch);
+    /* Items keep the CAS the file recorded; the counter moves past them so no later write of
+     * this pool reuses one. */
+    cas_observe(pool, max_cas);
     const uint8_t *p = data + sizeof *h;
     size_t fixed = record_size(h->version);
     for (uint64_t i = 0; st == MNEMO_OK && i < h->count; i++) {
         export_record r = record_read(p, h->version);
         p += fixed;
         st = stage_item(pool, region, epoch, p, r.key_len, p + r.key_len, r.value_len, r.flags,
-                        r.exptime, cas_next(pool), r.state, &staged);
+                        r.exptime, r.cas ? r.cas : cas_next(pool), r.state, &staged);
         p += r.key_len + r.value_len;
     }
     if (st == MNEMO_OK) {

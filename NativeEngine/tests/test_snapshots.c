@@ -205,9 +205,21 @@ static void import_into_another_pool(void)
         CHECK_ST(mnemo_store(pool, big, MNEMO_SET, (const uint8_t *)k, (uint32_t)strlen(k), value,
                              (uint32_t)(i % 3000), (uint32_t)i, 0, NULL, NULL), MNEMO_OK);
     }
-    uint64_t snap;
+    uint64_t snap, max_cas = 0;
     CHECK_ST(mnemo_snapshot_create(pool, big, &snap), MNEMO_OK);
     CHECK_ST(mnemo_snapshot_export(pool, big, snap, file), MNEMO_OK);
+    uint64_t cas_of[2000];
+    for (int i = 0; i < 2000; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "k%d", i);
+        mnemo_item_info info;
+        uint32_t len;
+        uint8_t buf[3000];
+        CHECK_ST(mnemo_get(pool, big, (const uint8_t *)k, (uint32_t)strlen(k), buf, sizeof buf,
+                           &len, &info, NULL), MNEMO_OK);
+        cas_of[i] = info.cas;
+        max_cas = info.cas > max_cas ? info.cas : max_cas;
+    }
     mnemo_pool *p2 = test_open(path2, 64 * MiB, 0);
     uint32_t r2;
     uint64_t id;
@@ -225,9 +237,15 @@ static void import_into_another_pool(void)
         CHECK_ST(mnemo_get(p2, r2, (const uint8_t *)k, (uint32_t)strlen(k), got, sizeof got, &len,
                            &info, NULL), MNEMO_OK);
         CHECK(len == (uint32_t)(i % 3000) && info.flags == (uint32_t)i);
+        CHECK(info.cas == cas_of[i]); /* the file keeps every item's CAS */
         for (uint32_t j = 0; j < len; j++)
             CHECK(got[j] == (uint8_t)(i * 31 + j));
     }
+    /* the importing pool's counter moved past the imported CAS values */
+    uint64_t fresh_cas = 0;
+    CHECK_ST(mnemo_store(p2, r2, MNEMO_SET, (const uint8_t *)"new", 3, (const uint8_t *)"v", 1, 0,
+                         0, NULL, &fresh_cas), MNEMO_OK);
+    CHECK(fresh_cas > max_cas);
     mnemo_pool_close(p2);
     unlink(path2);
     unlink(file);

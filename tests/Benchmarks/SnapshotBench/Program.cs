@@ -16,9 +16,11 @@ using Mnemo.Tests.Shared;
 // processes, at each item count asked for: how long writes are held (the fence), how long a create
 // takes from the resource to the committed manifest, and the same for a restore. A client writing
 // through a gateway all along reports its slowest set during the create. Baseline in the same run:
-// the median set round trip on the same gateway, which the fence is compared to.
+// the median set round trip on the same gateway, which the fence is compared to. Per item count it also
+// exports a snapshot with the mnemo CLI and imports the file into a Memshack of 2 shards (MB/s beside a
+// plain write of as many bytes), and has a redis-server holding the same items run BGSAVE: the reference.
 // Prints `key value unit` lines. Run from the repository root (it reads k8s/crds).
-int[] counts = [10_000, 100_000];
+int[] counts = [10_000, 100_000, 1_000_000];
 int valueLength = 100;
 for (int i = 0; i < args.Length; i++)
 {
@@ -33,7 +35,7 @@ for (int i = 0; i < args.Length; i++)
             i++;
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: snapshot-bench [--items N,N,... (10000,100000)] [--value-size BYTES (100)]");
+            Console.WriteLine("usage: snapshot-bench [--items N,N,... (10000,100000,1000000)] [--value-size BYTES (100)]");
             return 0;
         default:
             Console.Error.WriteLine($"snapshot-bench: bad argument '{args[i]}'; see --help");
@@ -47,7 +49,9 @@ string work = Path.Combine(Path.GetTempPath(), $"snapshot-bench-{Environment.Pro
 string manifests = Path.Combine(work, "manifests");
 Directory.CreateDirectory(manifests);
 int[] ports = FreePorts(4 * Nodes);
-int gatewayPort = LoopbackPorts.FreeRange(Nodes);
+int gatewayPort = LoopbackPorts.FreeRange(2 * Nodes);
+int importGatewayPort = gatewayPort + Nodes;
+string clusterId = $"snapbench{Environment.ProcessId}";
 await File.WriteAllTextAsync(Path.Combine(manifests, "bench.yaml"), $"""
     apiVersion: mnemo.dev/v1alpha1
     kind: Memshack
@@ -60,6 +64,18 @@ await File.WriteAllTextAsync(Path.Combine(manifests, "bench.yaml"), $"""
       mcrouter_port: {gatewayPort}
       writeQuorum: all
     """);
+await File.WriteAllTextAsync(Path.Combine(manifests, "bench-import.yaml"), $"""
+    apiVersion: mnemo.dev/v1alpha1
+    kind: Memshack
+    metadata:
+      namespace: default
+      name: bench-import
+    spec:
+      num_shards: 2
+      num_replicas: 2
+      mcrouter_port: {importGatewayPort}
+      writeQuorum: all
+    """);
 var siloLog = new ConcurrentQueue<string>();
 var silos = new List<SiloProcess>();
 await using EmbeddedKubeApi api = await EmbeddedKubeApi.StartAsync(new KubeApiServerOptions { ResourcePaths = [Path.Combine("k8s", "crds")] },
@@ -69,13 +85,14 @@ await SampleResources.ApplyMissingAsync(api.BaseAddress, manifests);
 using KubernetesConnection kubernetes = KubernetesConnection.Create(kubeconfig, "default");
 try
 {
-    ulong capacity = (ulong)Math.Max(256L << 20, (long)counts.Max() * (valueLength + 120) * 4);
+    // Room for the items, the versions the snapshots keep, and the imported copies.
+    ulong capacity = (ulong)Math.Max(256L << 20, (long)counts.Max() * (valueLength + 120) * 6);
     for (int i = 0; i < Nodes; i++)
     {
         var settings = new SiloSettings
         {
             NodeName = $"node-{i}", SiloPort = ports[i], HealthPort = ports[Nodes + i], DataPort = ports[2 * Nodes + i], GatewayPort = ports[3 * Nodes + i],
-            ClusterId = $"snapbench{Environment.ProcessId}", Kubeconfig = kubeconfig, Nodes = Enumerable.Range(0, Nodes).Select(j => $"node-{j}").ToArray(),
+            ClusterId = clusterId, Kubeconfig = kubeconfig, Nodes = Enumerable.Range(0, Nodes).Select(j => $"node-{j}").ToArray(),
             StateDir = Path.Combine(work, $"node-{i}"), PoolPath = NodePoolLoader.DefaultEmulatedPoolPath(work, $"node-{i}"), PoolCapacity = capacity,
             MemshackPortOffset = i,
         };
@@ -87,6 +104,8 @@ try
     }
     await Task.WhenAll(silos.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));
     await using Connection writer = await ConnectWhenStoringAsync(gatewayPort);
+    await using RedisReference redis = await RedisReference.StartAsync(FreePorts(1)[0], Path.Combine(work, "redis"));
+    var transfer = new TransferBench(kubeconfig, clusterId, work);
 
     var setTimes = new List<double>();
     for (int i = 0; i < 1000; i++)
@@ -99,7 +118,7 @@ try
     Console.WriteLine(FormattableString.Invariant($"set_round_trip_median_ms {setMedian:F3} ms (baseline)"));
 
     string value = new('v', valueLength);
-    int loaded = 0;
+    int loaded = 0, redisLoaded = 0;
     // The first snapshot and restore of a cluster also pay for activations and JIT on every silo: reported apart.
     Figures cold = await RoundAsync("cold");
     Console.WriteLine(FormattableString.Invariant($"cold_create_fence_ms {cold.Fence:F2} ms (first snapshot of the cluster)"));
@@ -118,6 +137,19 @@ try
         Console.WriteLine(FormattableString.Invariant($"slowest_set_during_create_ms_{count} {rounds.Max(f => f.SlowestSet):F2} ms (max over the rounds)"));
         Console.WriteLine(FormattableString.Invariant($"fence_vs_set_round_trip_{count} {Median(f => f.Fence) / setMedian:F1} ratio"));
         Console.WriteLine(FormattableString.Invariant($"restore_fence_ms_{count} {Median(f => f.RestoreFence):F2} ms (median; about 1000 keys written since the snapshot)"));
+        Console.WriteLine(FormattableString.Invariant($"restore_seen_by_client_ms_{count} {Median(f => f.RestoreClient):F1} ms (median: resource created to Restored read back, 20 ms polls)"));
+
+        await redis.LoadAsync(redisLoaded, count, value);
+        redisLoaded = count;
+        (double bgsaveMs, long rdbBytes) = await redis.BgsaveAsync();
+        Console.WriteLine(FormattableString.Invariant($"redis_bgsave_ms_{count} {bgsaveMs:F1} ms (reference: BGSAVE to the RDB written, {rdbBytes} bytes, {rdbBytes / 1e3 / bgsaveMs:F1} MB/s)"));
+        Console.WriteLine(FormattableString.Invariant($"create_seen_by_client_vs_bgsave_{count} {Median(f => f.Client) / bgsaveMs:F3} ratio"));
+        TransferFigures moved = await transfer.RunAsync($"transfer-{count}", "bench", "bench-import");
+        Console.WriteLine(FormattableString.Invariant($"export_mb_per_sec_{count} {moved.ExportMegabytesPerSecond:F1} MB/s ({moved.Items} items, {moved.Bytes} bytes in {moved.ExportSeconds:F2} s, mnemo clustersnap export)"));
+        Console.WriteLine(FormattableString.Invariant($"import_mb_per_sec_{count} {moved.ImportMegabytesPerSecond:F1} MB/s ({moved.Written} items written into 2 shards in {moved.ImportSeconds:F2} s, mnemo clustersnap import)"));
+        Console.WriteLine(FormattableString.Invariant($"plain_write_mb_per_sec_{count} {moved.PlainWriteMegabytesPerSecond:F1} MB/s (baseline: the same bytes to a new file, fsync)"));
+        Console.WriteLine(FormattableString.Invariant($"export_vs_plain_write_{count} {moved.ExportMegabytesPerSecond / moved.PlainWriteMegabytesPerSecond:F3} ratio"));
+        Console.WriteLine(FormattableString.Invariant($"export_vs_bgsave_{count} {moved.ExportMegabytesPerSecond / (rdbBytes / 1e3 / bgsaveMs):F3} ratio (MB/s of each)"));
     }
     return 0;
 
@@ -145,12 +177,14 @@ try
         await writing;
         if (status.GetProperty("phase").GetString() != "Committed")
             throw new InvalidOperationException($"snapshot {name} failed: {status}");
+        var restoring = Stopwatch.StartNew();
         JsonElement restored = await RunAsync(kubernetes, "clustersnapshotrestores", $"{name}-restore", new { snapshot = name }, ["Restored", "Failed"]);
+        restoring.Stop();
         if (restored.GetProperty("phase").GetString() != "Restored")
             throw new InvalidOperationException($"restore of {name} failed: {restored}");
         await kubernetes.Client.CustomObjects.DeleteNamespacedCustomObjectAsync("mnemo.dev", "v1alpha1", "default", "clustersnapshots", name);
         return new Figures(status.GetProperty("items").GetInt64(), status.GetProperty("fenceMilliseconds").GetDouble(),
-            status.GetProperty("durationMilliseconds").GetDouble(), created.Elapsed.TotalMilliseconds, slowest, restored.GetProperty("fenceMilliseconds").GetDouble());
+            status.GetProperty("durationMilliseconds").GetDouble(), created.Elapsed.TotalMilliseconds, slowest, restored.GetProperty("fenceMilliseconds").GetDouble(), restoring.Elapsed.TotalMilliseconds);
     }
 }
 catch
@@ -246,7 +280,7 @@ static int[] FreePorts(int count)
     return result;
 }
 
-internal sealed record Figures(long Items, double Fence, double Grain, double Client, double SlowestSet, double RestoreFence);
+internal sealed record Figures(long Items, double Fence, double Grain, double Client, double SlowestSet, double RestoreFence, double RestoreClient);
 
 /// <summary>One memcached text connection: sets with a reply, or raw bytes.</summary>
 internal sealed class Connection : IAsyncDisposable

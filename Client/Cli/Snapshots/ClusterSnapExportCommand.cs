@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using Mnemo.Grains.Interfaces;
+using Spectre.Console;
+
+namespace Mnemo.Cli;
+
+/// <summary>
+/// <c>mnemo clustersnap export NAME --file F</c>: writes a committed cluster snapshot to a portable file. Per
+/// shard, one replica's node exports its engine snapshot (the replicas hold the same items; the next one is
+/// asked when a node fails) and the CLI copies it into the file in chunks. Exit codes: 0 written; 1 bad input
+/// (no such snapshot, not committed) or the cluster unreachable; <see cref="ClusterSnapCommand.Failed"/> no
+/// replica of a shard could export it (the file is not written).
+/// </summary>
+internal static class ClusterSnapExportCommand
+{
+    private const int ChunkBytes = 4 << 20;
+
+    public static Command Create(Func<ParseResult, ConnectionArguments> connection, Option<OutputFormat> output)
+    {
+        var name = new Argument<string>("name") { Description = "name of the committed snapshot (in --namespace)" };
+        var file = new Option<string>("--file", "-f") { Description = "the file to write (replaced when it exists; written whole or not at all)", Required = true };
+        var command = new Command("export", "Write a committed snapshot's items (key, value, flags, exptime, CAS) to a portable, checksummed file");
+        command.Arguments.Add(name);
+        command.Options.Add(file);
+        command.SetAction((parse, cancel) => SnapshotTransferRunner.RunAsync(connection(parse), (resources, cluster, token) =>
+            ExportAsync(resources, cluster, parse.GetValue(name)!, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(output), token), cancel));
+        return command;
+    }
+
+    private static async Task<int> ExportAsync(ClusterSnapshotResources resources, Func<Task<IClusterClient>> connect, string name, string path,
+        OutputFormat format, CancellationToken cancellationToken)
+    {
+        SnapshotView view = await resources.GetAsync(name, cancellationToken) ?? throw new ArgumentException($"no cluster snapshot {resources.Namespace}/{name}");
+        if (view.Phase != ClusterSnapshotStatus.Committed)
+            throw new ArgumentException($"cluster snapshot {resources.Namespace}/{name} is {view.Phase}, not Committed");
+        ClusterSnapshotManifest manifest = await resources.GetManifestAsync(name, cancellationToken)
+            ?? throw new ArgumentException($"cluster snapshot {resources.Namespace}/{name} has no manifest");
+        IClusterClient cluster = await connect();
+        var metadata = new ClusterSnapshotFileMetadata(manifest.Memshack, $"{resources.Namespace}/{name}", manifest.Topology.Shards, manifest.Topology.Replicas,
+            manifest.Topology.Nodes, manifest.TakenAt, DateTimeOffset.UtcNow);
+        // The engine exports hold the items' keys and values and 32 bytes more per item.
+        var progress = new TransferProgress($"export {name}", manifest.Bytes + 32 * manifest.Items);
+        long items = 0, copied = 0;
+        await using (ClusterSnapshotFileWriter writer = await ClusterSnapshotFileWriter.CreateAsync(path, metadata, cancellationToken))
+        {
+            for (int shard = 0; shard < manifest.Topology.Shards; shard++)
+            {
+                (INodeSnapshotExportGrain node, SnapshotExportFile export) = await ExportShardAsync(cluster, manifest, shard);
+                try
+                {
+                    await writer.BeginSectionAsync(shard, export.Length, cancellationToken);
+                    for (long offset = 0; offset < export.Length;)
+                    {
+                        byte[] chunk = await node.ReadAsync(export.Id, offset, (int)Math.Min(ChunkBytes, export.Length - offset));
+                        if (chunk.Length == 0)
+                            throw new IOException($"the export of shard {shard} ended at {offset} of {export.Length} bytes");
+                        if (offset == 0)
+                            items += EngineExportItems(chunk);
+                        await writer.WriteAsync(chunk, cancellationToken);
+                        offset += chunk.Length;
+                        copied += chunk.Length;
+                        progress.Report(copied, items, $"shard {shard + 1}/{manifest.Topology.Shards}");
+                    }
+                }
+                finally
+                {
+                    await node.ReleaseAsync(export.Id);
+                }
+            }
+            await writer.CompleteAsync(items, cancellationToken);
+            progress.TotalBytes = copied;
+            progress.Report(copied, items, "done", force: true);
+            progress.Done();
+            var result = new ExportView($"{resources.Namespace}/{name}", manifest.Memshack, path, manifest.Topology.Shards, items, writer.Length,
+                Math.Round(progress.Elapsed.TotalSeconds, 3), Math.Round(progress.MegabytesPerSecond(writer.Length), 1));
+            if (!Output.TryWriteStructured(format, result))
+            {
+                var table = new Table().AddColumns("SNAPSHOT", "MEMSHACK", "FILE", "SHARDS", "ITEMS", "BYTES", "SECONDS", "MB/S");
+                table.AddRow(Markup.Escape(result.Snapshot), Markup.Escape(result.Memshack), Markup.Escape(result.File), result.Shards.ToString(CultureInfo.InvariantCulture),
+                    result.Items.ToString(CultureInfo.InvariantCulture), result.Bytes.ToString(CultureInfo.InvariantCulture),
+                    result.Seconds.ToString("0.000", CultureInfo.InvariantCulture), result.MegabytesPerSecond.ToString("0.0", CultureInfo.InvariantCulture));
+                AnsiConsole.Write(table);
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Has the first replica of <paramref name="shard"/> whose node answers export its engine snapshot.</summary>
+    private static async Task<(INodeSnapshotExportGrain Node, SnapshotExportFile Export)> ExportShardAsync(IClusterClient cluster, ClusterSnapshotManifest manifest, int shard)
+    {
+        var reasons = new List<string>();
+        foreach (ReplicaSnapshot replica in manifest.Replicas.Where(r => r.Shard == shard))
+        {
+            INodeSnapshotExportGrain node = cluster.GetGrain<INodeSnapshotExportGrain>(replica.Node);
+            try
+            {
+                return (node, await node.ExportAsync(replica));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever failed on that node (down, engine error, disk full), another replica holds the same items.
+                reasons.Add($"{replica.Node}: {e.Message}");
+            }
+        }
+        throw new ExportFailedException($"no replica of shard {shard} could export it ({string.Join("; ", reasons)})");
+    }
+
+    /// <summary>The item count in the engine export header at the start of <paramref name="chunk"/>.</summary>
+    private static long EngineExportItems(byte[] chunk) =>
+        chunk.Length >= EngineExportSection.HeaderLength ? (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(chunk.AsSpan(16)) : 0;
+
+    private sealed record ExportView(string Snapshot, string Memshack, string File, int Shards, long Items, long Bytes, double Seconds, double MegabytesPerSecond);
+}

@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Globalization;
+using Mnemo.Grains.Interfaces;
+using Spectre.Console;
+
+namespace Mnemo.Cli;
+
+/// <summary>
+/// <c>mnemo clustersnap import --file F --memshack M [SNAPSHOT]</c>: writes the items of a cluster snapshot file
+/// into a Memshack, whatever its shard count: the file is checked whole first (nothing is written from a
+/// damaged file), then each item goes through a silo's gateway, routed by Ch3 under the Memshack's topology
+/// and written to every replica of its shard with its value, flags, exptime and CAS. With SNAPSHOT, a cluster
+/// snapshot of the Memshack is taken afterwards under that name. Exit codes: 0 imported; 1 bad input or the
+/// cluster unreachable; 2 the Memshack is not served; <see cref="ClusterSnapCommand.Failed"/> items were
+/// refused (or the snapshot failed); <see cref="ClusterSnapCommand.TimedOut"/> the snapshot did not commit
+/// within <c>--timeout</c>; <see cref="Damaged"/> the file is damaged, cut short or not a snapshot file.
+/// </summary>
+internal static class ClusterSnapImportCommand
+{
+    public const int Damaged = 7;
+
+    /// <summary>Keys and values per grain call.</summary>
+    private const int BatchBytes = 1 << 20;
+
+    /// <summary>Batches in flight at once, spread over the silos' import workers.</summary>
+    private const int BatchesInFlight = 4;
+
+    public static Command Create(Func<ParseResult, ConnectionArguments> connection, Option<OutputFormat> output)
+    {
+        var snapshot = new Argument<string?>("snapshot") { Description = "take a cluster snapshot of the Memshack under this name once imported", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Option<string>("--file", "-f") { Description = "the cluster snapshot file to import", Required = true };
+        var memshack = new Option<string>("--memshack") { Description = "the Memshack to write the items into (in --namespace)", Required = true };
+        var command = new Command("import", $"Write the items of a cluster snapshot file into a Memshack, keys routed by its own shard count (exit {Damaged} when the file is damaged: nothing written)");
+        command.Arguments.Add(snapshot);
+        command.Options.Add(file);
+        command.Options.Add(memshack);
+        command.SetAction((parse, cancel) => SnapshotTransferRunner.RunAsync(connection(parse), (resources, cluster, token) =>
+            ImportAsync(resources, cluster, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(memshack)!, parse.GetValue(snapshot),
+                TimeSpan.FromSeconds(parse.GetValue<int>("--timeout")), parse.GetValue(output), token), cancel));
+        return command;
+    }
+
+    private static async Task<int> ImportAsync(ClusterSnapshotResources resources, Func<Task<IClusterClient>> connect, string path, string memshackName,
+        string? snapshotName, TimeSpan timeout, OutputFormat format, CancellationToken cancellationToken)
+    {
+        string memshack = $"{resources.Namespace}/{memshackName}";
+        using ClusterSnapshotFileReader file = ClusterSnapshotFileReader.Open(path);
+        var progress = new TransferProgress($"import {Path.GetFileName(path)}", file.Length);
+        // Everything is checked before the first write: a damaged file imports nothing.
+        long checkedBytes = 0, checkedItems = 0;
+        foreach (EngineExportSection section in file.Sections())
+        {
+            checkedBytes += section.Bytes;
+            checkedItems += section.Items;
+            progress.Report(checkedBytes, checkedItems, "checking");
+        }
+        if (snapshotName is not null && await resources.GetAsync(snapshotName, cancellationToken) is not null)
+            throw new ArgumentException($"cluster snapshot {resources.Namespace}/{snapshotName} exists already");
+
+        IClusterClient cluster = await connect();
+        ISnapshotImportGrain importer = cluster.GetGrain<ISnapshotImportGrain>(0);
+        int shards = await importer.ShardsAsync(memshack);
+        if (shards == 0)
+        {
+            await Console.Error.WriteLineAsync($"mnemo: Memshack {memshack} is not served");
+            return ExitCodes.NotFound;
+        }
+        progress.Restart();
+
+        long sent = 0, written = 0, expired = 0, failed = 0, items = 0;
+        string? firstError = null;
+        var inFlight = new List<Task<SnapshotImportResult>>(BatchesInFlight);
+        foreach (EngineExportSection section in file.Sections())
+        {
+            foreach (PortableItem[] batch in section.Batches(BatchBytes))
+            {
+                if (inFlight.Count == BatchesInFlight)
+                    Count(await TakeFirstAsync(inFlight));
+                inFlight.Add(importer.WriteAsync(memshack, batch));
+                items += batch.Length;
+                sent += batch.Sum(i => 32L + i.Key.Length + i.Value.Length); // about the bytes of their records
+                progress.Report(sent, items, $"shard {section.Shard + 1}/{file.Metadata.Shards} of the file into {shards} shards");
+            }
+        }
+        foreach (Task<SnapshotImportResult> batch in inFlight)
+            Count(await batch);
+        progress.Report(file.Length, items, "done", force: true);
+        progress.Done();
+        var result = new ImportView(memshack, path, file.Metadata.Memshack, file.Metadata.Shards, shards, items, written, expired, failed,
+            Math.Round(progress.Elapsed.TotalSeconds, 3), Math.Round(progress.MegabytesPerSecond(file.Length), 1), snapshotName is null ? null : $"{resources.Namespace}/{snapshotName}");
+        Write(result, format);
+        if (failed > 0)
+        {
+            await Console.Error.WriteLineAsync($"mnemo: {failed} of {items} items were not written; the first: {firstError}");
+            return ClusterSnapCommand.Failed;
+        }
+        return snapshotName is null ? 0 : await SnapshotAsync(resources, snapshotName, memshackName, timeout, cancellationToken);
+
+        void Count(SnapshotImportResult batch)
+        {
+            written += batch.Written;
+            expired += batch.Expired;
+            failed += batch.Failed;
+            firstError ??= batch.FirstError;
+        }
+    }
+
+    private static async Task<SnapshotImportResult> TakeFirstAsync(List<Task<SnapshotImportResult>> inFlight)
+    {
+        Task<SnapshotImportResult> first = inFlight[0];
+        inFlight.RemoveAt(0);
+        return await first;
+    }
+
+    /// <summary>Takes a cluster snapshot of the imported Memshack and waits for its outcome, as <c>clustersnap create</c> does.</summary>
+    private static async Task<int> SnapshotAsync(ClusterSnapshotResources resources, string name, string memshack, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await resources.CreateAsync(name, memshack, null, null, null, cancellationToken);
+        return await ClusterSnapCommand.WaitAsync(name, DateTime.UtcNow + timeout, timeout, null, cancellationToken, async token =>
+        {
+            SnapshotView? view = await resources.GetAsync(name, token);
+            return view is null
+                ? (true, ClusterSnapCommand.Failed, "the snapshot resource was deleted")
+                : (view.Phase is ClusterSnapshotStatus.Committed or ClusterSnapshotStatus.Failed, view.Phase == ClusterSnapshotStatus.Committed ? 0 : ClusterSnapCommand.Failed,
+                    $"{view.Phase}{(view.Message is { } message ? $": {message}" : "")}");
+        });
+    }
+
+    private static void Write(ImportView result, OutputFormat format)
+    {
+        if (Output.TryWriteStructured(format, result))
+            return;
+        var table = new Table().AddColumns("MEMSHACK", "FILE", "FROM", "SHARDS", "ITEMS", "WRITTEN", "EXPIRED", "FAILED", "SECONDS", "MB/S", "SNAPSHOT");
+        table.AddRow(Markup.Escape(result.Memshack), Markup.Escape(result.File), Markup.Escape(result.From),
+            $"{result.FromShards} -> {result.Shards}", result.Items.ToString(CultureInfo.InvariantCulture), result.Written.ToString(CultureInfo.InvariantCulture),
+            result.Expired.ToString(CultureInfo.InvariantCulture), result.Failed.ToString(CultureInfo.InvariantCulture),
+            result.Seconds.ToString("0.000", CultureInfo.InvariantCulture), result.MegabytesPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
+            Markup.Escape(result.Snapshot ?? ""));
+        AnsiConsole.Write(table);
+    }
+
+    private sealed record ImportView(string Memshack, string File, string From, int FromShards, int Shards, long Items, long Written, long Expired, long Failed,
+        double Seconds, double MegabytesPerSecond, string? Snapshot);
+}

@@ -1,0 +1,4 @@
+namespace Mnemo.Cli;
+
+/// <summary>A cluster snapshot file that is not one, or is damaged or cut short: refused before anything is imported.</summary>
+internal sealed class SnapshotFileException(string message) : Exception(message);
