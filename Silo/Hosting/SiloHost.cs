@@ -68,7 +68,7 @@ public static class SiloHost
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         var kubernetes = KubernetesConnection.Create(settings.Kubeconfig, settings.Namespace);
-        // Before the silo, which must not open its port without the node's certificate.
+        // Before the silo: the data plane must not open its port without the node's certificate.
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<NodeCredentials>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeCredentials>());
@@ -89,8 +89,6 @@ public static class SiloHost
             silo.Configure<ClusterMembershipOptions>(MembershipTuning.Apply);
             silo.Configure<GrainCollectionOptions>(collection => collection.CollectionAge = settings.IdleAge);
             silo.AddMnemoGrains();
-            if (settings.Tls.Mode != SiloTlsMode.Off)
-                silo.UseClusterTls();
         });
 
         var services = builder.Services;
@@ -125,7 +123,7 @@ public static class SiloHost
             app.MapMnemoGrpcGateway(settings.Grpc);
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}, TLS between silos {Tls}",
+            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}, data-plane TLS {Tls}",
             settings.NodeName, settings.ClusterId, settings.Host, settings.SiloPort, settings.Host, settings.GatewayPort, settings.Host, settings.HealthPort,
             settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host, settings.Tls.Mode.ToString().ToLowerInvariant()));
         return app;

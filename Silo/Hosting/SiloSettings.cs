@@ -55,7 +55,7 @@ public sealed record SiloSettings
         ("--grpc-certificate", "GRPC_CERTIFICATE", "PEM certificate of the gRPC port: it then serves TLS on the silo's address (default none)"),
         ("--grpc-certificate-key", "GRPC_CERTIFICATE_KEY", "PEM private key of that certificate (default: in the certificate file)"),
         ("--grpc-max-message-size", "GRPC_MAX_MESSAGE_SIZE", $"largest gRPC message, a size; larger requests get RESOURCE_EXHAUSTED (default {GrpcGatewayOptions.DefaultMaxMessageBytes})"),
-        ("--tls", "TLS", "mutual TLS on the silo port and the data plane: generated (a cluster CA and node certificates kept in Secrets), provided (--tls-secret) or off (default generated)"),
+        ("--tls", "TLS", "mutual TLS on the data plane: generated (a cluster CA and node certificates kept in Secrets), provided (--tls-secret) or off (default generated)"),
         ("--tls-secret", "TLS_SECRET", "a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) in the namespace to use instead of generated certificates (default none)"),
         ("--tls-certificate-lifetime", "TLS_CERTIFICATE_LIFETIME", "validity of a generated node certificate (default 90.00:00:00)"),
         ("--tls-renew-before", "TLS_RENEW_BEFORE", "a node certificate expiring within this time is renewed (default 30.00:00:00)"),
@@ -123,7 +123,7 @@ public sealed record SiloSettings
     /// Read from the configuration, the port defaults to <see cref="GrpcGatewayOptions.DefaultPort"/>.</summary>
     public GrpcGatewayOptions Grpc { get; init; } = new();
 
-    /// <summary>Mutual TLS between silos (the Orleans silo port and the data plane); generated certificates by default.</summary>
+    /// <summary>Mutual TLS between silos on the data plane; generated certificates by default.</summary>
     public SiloTlsOptions Tls { get; init; } = new();
 
     public IEnumerable<string> ToArguments()

@@ -8,8 +8,8 @@ using Mnemo.Kubernetes.Certificates;
 namespace Mnemo.Silo;
 
 /// <summary>
-/// This silo's certificate and the authorities it trusts, for the Orleans silo port and the data
-/// plane. Started before the Orleans silo: it reads (or, generated, creates) the Secrets first, then
+/// This silo's certificate and the authorities it trusts, for the replica data plane. Started before
+/// the Orleans silo: it reads (or, generated, creates) the Secrets first, then
 /// checks every <see cref="SiloTlsOptions.CheckInterval"/> whether the certificate is due for renewal
 /// (a provided Secret is read again). A renewed certificate is handed to every new connection;
 /// connections open already keep theirs, so nothing in flight fails.
@@ -56,7 +56,7 @@ public sealed class NodeCredentials : IHostedService, IDisposable
     {
         if (!Enabled)
         {
-            _logger.LogWarning("TLS is off: the Orleans silo port and the data plane accept plain TCP from anyone who can reach them");
+            _logger.LogWarning("TLS is off: the data plane accepts plain TCP from anyone who can reach it");
             return;
         }
         while (true)

@@ -11,11 +11,11 @@ public enum SiloTlsMode
     /// <summary>A provided <c>kubernetes.io/tls</c> Secret (<see cref="SiloTlsOptions.SecretName"/>), used as it is.</summary>
     Provided,
 
-    /// <summary>No TLS: the silo port and the data plane are plain TCP.</summary>
+    /// <summary>No TLS: the data plane is plain TCP.</summary>
     Off,
 }
 
-/// <summary>Mutual TLS between silos: on the Orleans silo port and the replica data plane.</summary>
+/// <summary>Mutual TLS between silos on the replica data plane.</summary>
 public sealed record SiloTlsOptions
 {
     public SiloTlsMode Mode { get; init; } = SiloTlsMode.Generated;
