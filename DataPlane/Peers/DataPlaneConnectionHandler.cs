@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Mnemo.NativeEngine;
@@ -14,7 +17,9 @@ namespace Mnemo.DataPlane;
 /// responses in few writes. A malformed frame closes that connection (logged with the reason);
 /// other connections are unaffected. Nothing is served before the peer's hello
 /// (<see cref="DataPlaneHandshake"/>) has been admitted: a peer that is refused, or that says
-/// nothing within <see cref="HandshakeTimeout"/>, is closed with a logged reason.
+/// nothing within <see cref="HandshakeTimeout"/>, is closed with a logged reason. With
+/// <see cref="PeerTls"/> a mutual-TLS handshake comes first, and a peer whose certificate is refused,
+/// or whose hello claims a node its certificate does not name, is closed the same way.
 /// </summary>
 public sealed class DataPlaneConnectionHandler : ConnectionHandler
 {
@@ -22,14 +27,17 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
     private readonly EnginePool _pool;
     private readonly ILogger<DataPlaneConnectionHandler> _logger;
     private readonly PeerAdmission _admission;
+    private readonly PeerTls? _tls;
     private readonly int _itemSizeMax;
     private readonly int _maxRequestLength;
 
-    public DataPlaneConnectionHandler(RegionDirectory regions, PeerAdmission admission, ILogger<DataPlaneConnectionHandler> logger)
+    /// <param name="tls">Null: plain TCP; else every connection starts with a mutual-TLS handshake.</param>
+    public DataPlaneConnectionHandler(RegionDirectory regions, PeerAdmission admission, PeerTls? tls, ILogger<DataPlaneConnectionHandler> logger)
     {
         _regions = regions;
         _pool = regions.Pool;
         _admission = admission;
+        _tls = tls;
         _logger = logger;
         _itemSizeMax = (int)_pool.GetStats().ItemSizeMax;
         _maxRequestLength = DataPlaneProtocol.MaxRequestLength(_itemSizeMax);
@@ -42,13 +50,24 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
     {
         _logger.LogDebug("Data-plane connection {ConnectionId} from {Remote}", connection.ConnectionId, connection.RemoteEndPoint);
         using var scans = new RegionScanSessions();
+        SslStream? tls = null;
         try
         {
-            if (!await AdmitAsync(connection))
+            IDuplexPipe transport = connection.Transport;
+            if (_tls is not null)
+            {
+                tls = await AuthenticateAsync(connection, _tls);
+                if (tls is null)
+                {
+                    return;
+                }
+                transport = new StreamPipes(tls);
+            }
+            if (!await AdmitAsync(connection, transport, tls?.RemoteCertificate as X509Certificate2))
             {
                 return;
             }
-            await ServeAsync(connection.Transport.Input, connection.Transport.Output, scans, connection.ConnectionClosed);
+            await ServeAsync(transport.Input, transport.Output, scans, connection.ConnectionClosed);
         }
         catch (DataPlaneProtocolException e)
         {
@@ -58,16 +77,43 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
         {
             _logger.LogDebug("Data-plane connection {ConnectionId} ended: {Reason}", connection.ConnectionId, e.Message);
         }
+        finally
+        {
+            if (tls is not null)
+            {
+                await tls.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The server side of the mutual-TLS handshake; null (logged) when it fails or the peer's certificate is refused.</summary>
+    private async Task<SslStream?> AuthenticateAsync(ConnectionContext connection, PeerTls tls)
+    {
+        var refusal = new TlsRefusal();
+        var stream = new SslStream(new DuplexPipeStream(connection.Transport), leaveInnerStreamOpen: false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        timeout.CancelAfter(HandshakeTimeout);
+        try
+        {
+            await stream.AuthenticateAsServerAsync(tls.ServerOptions(refusal), timeout.Token);
+            return stream;
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            await stream.DisposeAsync();
+            Refuse(connection, $"TLS handshake failed: {refusal.Reason ?? e.Message}");
+            return null;
+        }
     }
 
     /// <summary>Reads the peer's hello and admits it (answering with the welcome) or refuses it.</summary>
-    private async Task<bool> AdmitAsync(ConnectionContext connection)
+    private async Task<bool> AdmitAsync(ConnectionContext connection, IDuplexPipe transport, X509Certificate2? certificate)
     {
         PeerIdentity claimed;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
         {
             timeout.CancelAfter(HandshakeTimeout);
-            PipeReader input = connection.Transport.Input;
+            PipeReader input = transport.Input;
             while (true)
             {
                 ReadResult read;
@@ -102,12 +148,17 @@ public sealed class DataPlaneConnectionHandler : ConnectionHandler
             source = source.MapToIPv4();
         }
         string? refusal = source is null ? "no remote address" : _admission(claimed, source);
+        // Over TLS the claim must be the node the verified certificate was issued to.
+        if (refusal is null && certificate is not null && !certificate.MatchesHostname(claimed.NodeName, allowWildcards: false, allowCommonName: false))
+        {
+            refusal = $"its certificate '{certificate.Subject}' is not issued to that node";
+        }
         if (refusal is not null)
         {
             Refuse(connection, $"{refusal} (claimed node '{claimed.NodeName}' of cluster '{claimed.ClusterId}')");
             return false;
         }
-        PipeWriter output = connection.Transport.Output;
+        PipeWriter output = transport.Output;
         DataPlaneHandshake.WriteWelcome(output.GetSpan(DataPlaneHandshake.WelcomeLength), _itemSizeMax);
         output.Advance(DataPlaneHandshake.WelcomeLength);
         await output.FlushAsync(connection.ConnectionClosed);

@@ -17,16 +17,17 @@ public sealed class DataPlaneServer : IAsyncDisposable
 
     /// <summary>Starts serving <paramref name="pool"/>'s regions on <paramref name="endPoint"/> (port 0 picks a free port).</summary>
     /// <param name="admission">Which connecting peers may use it (a silo admits the current members of its cluster).</param>
+    /// <param name="tls">Null: plain TCP; else peers must complete a mutual-TLS handshake first.</param>
     /// <param name="transport">The host's socket transport (<see cref="SocketTransport"/>); null: one of the server's own.</param>
     /// <exception cref="Microsoft.AspNetCore.Connections.AddressInUseException">The port is taken.</exception>
     public static async Task<DataPlaneServer> StartAsync(IPEndPoint endPoint, EnginePool pool, PeerAdmission admission, ILoggerFactory loggerFactory,
-        IConnectionListenerFactory? transport = null, CancellationToken cancellationToken = default)
+        IConnectionListenerFactory? transport = null, PeerTls? tls = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(admission);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        var handler = new DataPlaneConnectionHandler(new RegionDirectory(pool), admission, loggerFactory.CreateLogger<DataPlaneConnectionHandler>());
+        var handler = new DataPlaneConnectionHandler(new RegionDirectory(pool), admission, tls, loggerFactory.CreateLogger<DataPlaneConnectionHandler>());
         IAsyncDisposable? owner = null;
         if (transport is null)
             (transport, owner) = SocketTransport.CreateStandalone(loggerFactory, MaxInputBufferBytes(pool));

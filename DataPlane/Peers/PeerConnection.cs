@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,7 +22,9 @@ namespace Mnemo.DataPlane;
 /// Each connection starts with a handshake (<see cref="DataPlaneHandshake"/>): this side presents
 /// <see cref="PeerConnectionOptions.Identity"/>, the peer admits it and tells its pool's item size
 /// limit, which bounds the values sent and the responses accepted on that connection. A refused
-/// connection counts as a failed attempt.
+/// connection counts as a failed attempt. With <see cref="PeerConnectionOptions.Tls"/> a mutual-TLS
+/// handshake comes first; after it, requests and responses pass through the TLS stream, still
+/// pooled, one write per batch segment.
 /// </para>
 /// <para>
 /// Failure: when the connection drops, every operation in flight completes at once with
@@ -281,12 +285,22 @@ public sealed class PeerConnection : IAsyncDisposable
     private async Task<PeerLink?> ConnectCoreAsync()
     {
         var socket = new Socket(EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream? stream = null;
+        SslStream? tls = null;
+        var refusal = new TlsRefusal();
         try
         {
             using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
             await socket.ConnectAsync(EndPoint, timeout.Token).ConfigureAwait(false);
-            int itemSizeMax = await HandshakeAsync(socket, timeout.Token).ConfigureAwait(false);
-            var link = new PeerLink(socket, itemSizeMax);
+            stream = new NetworkStream(socket, ownsSocket: false);
+            if (_options.Tls is { } options)
+            {
+                tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = tls;
+                await tls.AuthenticateAsClientAsync(options.ClientOptions(refusal), timeout.Token).ConfigureAwait(false);
+            }
+            int itemSizeMax = await HandshakeAsync(stream, timeout.Token).ConfigureAwait(false);
+            var link = new PeerLink(socket, stream, tls, itemSizeMax);
             lock (_connectLock)
             {
                 _link = link;
@@ -299,13 +313,20 @@ public sealed class PeerConnection : IAsyncDisposable
             _logger.LogDebug("Data-plane connection to {Peer} established", EndPoint);
             return link;
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or DataPlaneProtocolException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException or DataPlaneProtocolException or AuthenticationException or IOException)
         {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
             socket.Dispose();
+            string reason = refusal.Reason is null ? e.Message : $"TLS: {refusal.Reason}";
             lock (_connectLock)
             {
                 _nextConnectAt = Environment.TickCount64 + (long)_backoff.TotalMilliseconds;
-                _logger.LogDebug("Data-plane connection to {Peer} failed ({Reason}); next attempt in {Backoff}", EndPoint, e.Message, _backoff);
+                // A refused certificate is a configuration problem, not a peer that is away: said at Warning.
+                _logger.Log(refusal.Reason is null ? LogLevel.Debug : LogLevel.Warning, "Data-plane connection to {Peer} failed ({Reason}); next attempt in {Backoff}",
+                    EndPoint, reason, _backoff);
                 _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _options.ReconnectBackoffMax.Ticks));
                 _connecting = null;
             }
@@ -314,15 +335,15 @@ public sealed class PeerConnection : IAsyncDisposable
     }
 
     /// <summary>Presents this side's identity and reads the peer's welcome: its item size limit.</summary>
-    private async Task<int> HandshakeAsync(Socket socket, CancellationToken cancellationToken)
+    private async Task<int> HandshakeAsync(Stream stream, CancellationToken cancellationToken)
     {
         var hello = new ArrayBufferWriter<byte>(DataPlaneHandshake.MaxHelloLength);
         DataPlaneHandshake.WriteHello(hello, _options.Identity);
-        await socket.SendAsync(hello.WrittenMemory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        await stream.WriteAsync(hello.WrittenMemory, cancellationToken).ConfigureAwait(false);
         byte[] welcome = new byte[DataPlaneHandshake.WelcomeLength];
         for (int received = 0; received < welcome.Length;)
         {
-            int read = await socket.ReceiveAsync(welcome.AsMemory(received), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            int read = await stream.ReadAsync(welcome.AsMemory(received), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 throw new DataPlaneProtocolException("the peer closed the connection during the handshake (refused: see its log)");
@@ -344,7 +365,14 @@ public sealed class PeerConnection : IAsyncDisposable
                 ReadOnlySequence<byte> buffer = read.Buffer;
                 if (!buffer.IsEmpty)
                 {
-                    await SendAsync(link.Socket, buffer, segments).ConfigureAwait(false);
+                    if (link.Tls is { } tls)
+                    {
+                        await SendAsync(tls, buffer).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await SendAsync(link.Socket, buffer, segments).ConfigureAwait(false);
+                    }
                     Interlocked.Increment(ref _flushCount);
                     Interlocked.Add(ref _bytesSent, buffer.Length);
                 }
@@ -355,7 +383,7 @@ public sealed class PeerConnection : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException or IOException)
         {
             Fail(link, e.Message);
         }
@@ -395,12 +423,21 @@ public sealed class PeerConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Encrypts and sends everything buffered, a TLS record per pipe segment.</summary>
+    private static async ValueTask SendAsync(SslStream tls, ReadOnlySequence<byte> buffer)
+    {
+        foreach (ReadOnlyMemory<byte> memory in buffer)
+        {
+            await tls.WriteAsync(memory).ConfigureAwait(false);
+        }
+    }
+
     private async Task ReceiveLoopAsync(PeerLink link)
     {
         string reason = "peer closed the connection";
         byte[]? scratch = null;
-        PipeReader responses = PipeReader.Create(new NetworkStream(link.Socket, ownsSocket: false),
-            new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024));
+        PipeReader responses = PipeReader.Create(link.Stream,
+            new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
         try
         {
             while (true)
@@ -488,6 +525,7 @@ public sealed class PeerConnection : IAsyncDisposable
         {
         }
         link.Socket.Dispose();
+        link.Stream.Dispose();
         lock (_connectLock)
         {
             if (_link == link)

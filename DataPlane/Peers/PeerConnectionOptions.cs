@@ -18,4 +18,7 @@ public sealed record PeerConnectionOptions
 
     /// <summary>Who this side is, presented to the peer when connecting; the peer refuses identities it does not admit.</summary>
     public PeerIdentity Identity { get; init; } = new(string.Empty, string.Empty);
+
+    /// <summary>Null: plain TCP; else each connection starts with a mutual-TLS handshake, with the certificate current at that time.</summary>
+    public PeerTls? Tls { get; init; }
 }

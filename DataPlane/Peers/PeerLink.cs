@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
 
 namespace Mnemo.DataPlane;
@@ -9,9 +10,15 @@ namespace Mnemo.DataPlane;
 /// <see cref="PeerConnection"/> drains whatever accumulated in one socket write, which is what
 /// coalesces concurrent operations.
 /// </summary>
-internal sealed class PeerLink(Socket socket, int itemSizeMax)
+/// <param name="stream">What responses are read from: the socket's stream, or the TLS stream over it.</param>
+/// <param name="tls">The TLS stream requests are written to; null: they are written straight to the socket.</param>
+internal sealed class PeerLink(Socket socket, Stream stream, SslStream? tls, int itemSizeMax)
 {
     public Socket Socket { get; } = socket;
+
+    public Stream Stream { get; } = stream;
+
+    public SslStream? Tls { get; } = tls;
 
     /// <summary>The peer's largest item, from its welcome: values beyond it are answered TooLarge without a round trip.</summary>
     public int ItemSizeMax { get; } = itemSizeMax;

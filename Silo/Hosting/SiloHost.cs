@@ -69,6 +69,10 @@ public static class SiloHost
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         var kubernetes = KubernetesConnection.Create(settings.Kubeconfig, settings.Namespace);
+        // Before the silo: the data plane must not open its port without the node's certificate.
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<NodeCredentials>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeCredentials>());
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(cluster =>
@@ -127,9 +131,9 @@ public static class SiloHost
             app.MapMnemoGrpcGateway(settings.Grpc);
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, console http://{Host}:{HealthPort}/console/, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}",
+            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, console http://{Host}:{HealthPort}/console/, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}, data-plane TLS {Tls}",
             settings.NodeName, settings.ClusterId, settings.Host, settings.SiloPort, settings.Host, settings.GatewayPort, settings.Host, settings.HealthPort,
-            settings.Host, settings.HealthPort, settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host));
+            settings.Host, settings.HealthPort, settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host, settings.Tls.Mode.ToString().ToLowerInvariant()));
         return app;
     }
 

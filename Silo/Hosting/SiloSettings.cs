@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Mnemo.Api;
 using Mnemo.DataPlane;
 using Mnemo.Grains;
+using Mnemo.Kubernetes.Certificates;
 using Mnemo.Kubernetes.Leadership;
 using Mnemo.NativeEngine;
 using Mnemo.Sizes;
@@ -59,6 +60,10 @@ public sealed record SiloSettings
         ("--grpc-max-message-size", "GRPC_MAX_MESSAGE_SIZE", $"largest gRPC message, a size; larger requests get RESOURCE_EXHAUSTED (default {GrpcGatewayOptions.DefaultMaxMessageBytes})"),
         ("--console-token", "CONSOLE_TOKEN",
             "token the management console and Orleans Dashboard require (bearer, or basic-auth password); without one they are served on a loopback --host only (default none)"),
+        ("--tls", "TLS", "mutual TLS on the data plane: generated (a cluster CA and node certificates kept in Secrets), provided (--tls-secret) or off (default generated)"),
+        ("--tls-secret", "TLS_SECRET", "a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) in the namespace to use instead of generated certificates (default none)"),
+        ("--tls-certificate-lifetime", "TLS_CERTIFICATE_LIFETIME", "validity of a generated node certificate (default 90.00:00:00)"),
+        ("--tls-renew-before", "TLS_RENEW_BEFORE", "a node certificate expiring within this time is renewed (default 30.00:00:00)"),
     ];
 
     public const int DefaultSiloPort = 11111;
@@ -141,6 +146,9 @@ public sealed record SiloSettings
     /// a command line is visible to every process of the machine.</summary>
     public string? ConsoleToken { get; init; }
 
+    /// <summary>Mutual TLS between silos on the data plane; generated certificates by default.</summary>
+    public SiloTlsOptions Tls { get; init; } = new();
+
     public IEnumerable<string> ToArguments()
     {
         string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
@@ -187,6 +195,13 @@ public sealed record SiloSettings
             yield return "--grpc-certificate-key"; yield return Grpc.CertificateKeyPath;
         }
         yield return "--grpc-max-message-size"; yield return Number(Grpc.MaxMessageBytes);
+        yield return "--tls"; yield return Tls.Mode.ToString().ToLowerInvariant();
+        if (Tls.SecretName is not null)
+        {
+            yield return "--tls-secret"; yield return Tls.SecretName;
+        }
+        yield return "--tls-certificate-lifetime"; yield return Tls.Lifetimes.Node.ToString("c", CultureInfo.InvariantCulture);
+        yield return "--tls-renew-before"; yield return Tls.Lifetimes.RenewBefore.ToString("c", CultureInfo.InvariantCulture);
     }
 
     /// <summary>Reads and validates the settings; throws <see cref="SiloConfigurationException"/>
@@ -258,7 +273,35 @@ public sealed record SiloSettings
                     : null,
                 MaxMessageBytes = ParseBufferSize("GRPC_MAX_MESSAGE_SIZE", Get("GRPC_MAX_MESSAGE_SIZE"), GrpcGatewayOptions.DefaultMaxMessageBytes),
             },
+            Tls = ParseTls(Get),
         };
+    }
+
+    private static SiloTlsOptions ParseTls(Func<string, string?> get)
+    {
+        string? secret = get("TLS_SECRET");
+        SiloTlsMode mode = get("TLS")?.ToLowerInvariant() switch
+        {
+            null => secret is null ? SiloTlsMode.Generated : SiloTlsMode.Provided,
+            "generated" => SiloTlsMode.Generated,
+            "provided" => SiloTlsMode.Provided,
+            "off" => SiloTlsMode.Off,
+            _ => throw new SiloConfigurationException("TLS", get("TLS")!, "generated, provided or off"),
+        };
+        if (mode == SiloTlsMode.Provided && secret is null)
+            throw new SiloConfigurationException("TLS", "provided", "provided only with --tls-secret naming the Secret");
+        if (mode != SiloTlsMode.Provided && secret is not null)
+            throw new SiloConfigurationException("TLS_SECRET", secret, $"no Secret: --tls {mode.ToString().ToLowerInvariant()} does not use one");
+        var defaults = new CertificateLifetimes();
+        var lifetimes = defaults with
+        {
+            Node = ParsePositiveTimeSpan("TLS_CERTIFICATE_LIFETIME", get("TLS_CERTIFICATE_LIFETIME"), "90.00:00:00", defaults.Node),
+            RenewBefore = ParsePositiveTimeSpan("TLS_RENEW_BEFORE", get("TLS_RENEW_BEFORE"), "30.00:00:00", defaults.RenewBefore),
+        };
+        if (lifetimes.RenewBefore >= lifetimes.Node)
+            throw new SiloConfigurationException("TLS_RENEW_BEFORE", lifetimes.RenewBefore.ToString("c", CultureInfo.InvariantCulture),
+                $"a time span shorter than the certificate lifetime ({lifetimes.Node.ToString("c", CultureInfo.InvariantCulture)})");
+        return new SiloTlsOptions { Mode = mode, SecretName = secret, Lifetimes = lifetimes };
     }
 
     private static LeaderElectionOptions ParseLeaderElection(Func<string, string?> get)

@@ -40,6 +40,7 @@ public sealed class MemshackService(
     NodeRegistry registry,
     IGrainFactory grains,
     IConnectionListenerFactory transport,
+    NodeCredentials credentials,
     ILoggerFactory loggerFactory) : BackgroundService, IMemshackHost
 {
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(1);
@@ -66,7 +67,7 @@ public sealed class MemshackService(
     {
         IPAddress address = GatewayAddress();
         _dataPlane = await DataPlaneServer.StartAsync(new IPEndPoint(address, settings.DataPort), nodePool.Pool, nodes.AdmitPeer, loggerFactory, transport,
-            stoppingToken);
+            credentials.DataPlane, stoppingToken);
         _logger.LogInformation("Data plane listening on {EndPoint}", _dataPlane.EndPoint);
         nodes.Restarted += OnNodeRestarted;
 

@@ -9,9 +9,10 @@ namespace Mnemo.Silo;
 /// One data-plane connection per peer node, shared by the replicas of every shard held there. A
 /// peer's data port is asked of the peer itself (its node grain), so silos need not agree on ports;
 /// its address is the one its silo advertises in the membership table. Each connection presents this
-/// silo's cluster id and node name, which the peer checks against its view of the membership.
+/// silo's cluster id and node name, which the peer checks against its view of the membership, and
+/// (unless TLS is off) authenticates with this node's certificate.
 /// </summary>
-public sealed class PeerDataConnections(IGrainFactory grains, ClusterNodes nodes, SiloSettings settings, ILoggerFactory loggerFactory) : IAsyncDisposable
+public sealed class PeerDataConnections(IGrainFactory grains, ClusterNodes nodes, SiloSettings settings, NodeCredentials credentials, ILoggerFactory loggerFactory) : IAsyncDisposable
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, PeerConnection> _peers = new(StringComparer.Ordinal);
@@ -32,7 +33,7 @@ public sealed class PeerDataConnections(IGrainFactory grains, ClusterNodes nodes
             if (!_peers.TryGetValue(node, out PeerConnection? connection))
             {
                 var endPoint = new IPEndPoint(address, port);
-                connection = new PeerConnection(endPoint, new PeerConnectionOptions { Identity = new PeerIdentity(settings.ClusterId, nodes.Self) }, loggerFactory.CreateLogger<PeerConnection>());
+                connection = new PeerConnection(endPoint, new PeerConnectionOptions { Identity = new PeerIdentity(settings.ClusterId, nodes.Self), Tls = credentials.DataPlane }, loggerFactory.CreateLogger<PeerConnection>());
                 _peers.Add(node, connection);
                 _logger.LogInformation("Replicas on {Node} are reached over its data plane at {EndPoint}", node, endPoint);
             }

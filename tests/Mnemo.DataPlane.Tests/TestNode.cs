@@ -17,14 +17,18 @@ public sealed class TestNode : IAsyncDisposable
     private readonly string _folder;
     private readonly uint _itemSizeMax;
     private readonly PeerAdmission _admission;
+    private readonly PeerTls? _tls;
+    private readonly ILoggerFactory _logging;
     private int _poolGeneration;
 
-    private TestNode(string name, string folder, uint itemSizeMax, PeerAdmission admission)
+    private TestNode(string name, string folder, uint itemSizeMax, PeerAdmission admission, PeerTls? tls, ILoggerFactory logging)
     {
         Name = name;
         _folder = folder;
         _itemSizeMax = itemSizeMax;
         _admission = admission;
+        _tls = tls;
+        _logging = logging;
     }
 
     /// <summary>Admits every peer, whoever it claims to be.</summary>
@@ -41,12 +45,15 @@ public sealed class TestNode : IAsyncDisposable
     public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
 
     /// <param name="itemSizeMax">The pool's item size limit; 0 for the engine's default.</param>
-    public static async Task<TestNode> StartAsync(string name, uint itemSizeMax = 0, PeerAdmission? admission = null)
+    /// <param name="tls">Mutual TLS for the server; null: plain TCP.</param>
+    /// <param name="logging">Where the server logs (default: Warning and above, nowhere kept).</param>
+    public static async Task<TestNode> StartAsync(string name, uint itemSizeMax = 0, PeerAdmission? admission = null, PeerTls? tls = null,
+        ILoggerFactory? logging = null)
     {
         string root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         string folder = Path.Combine(root, $"mnemo-dataplane-tests-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
-        var node = new TestNode(name, folder, itemSizeMax, admission ?? AnyPeer);
+        var node = new TestNode(name, folder, itemSizeMax, admission ?? AnyPeer, tls, logging ?? TestLogging.Factory);
         node.OpenPool();
         await node.StartServerAsync();
         return node;
@@ -118,7 +125,7 @@ public sealed class TestNode : IAsyncDisposable
         {
             try
             {
-                Server = await DataPlaneServer.StartAsync(EndPoint, Pool, _admission, TestLogging.Factory);
+                Server = await DataPlaneServer.StartAsync(EndPoint, Pool, _admission, _logging, tls: _tls);
                 EndPoint = Server.EndPoint;
                 return;
             }

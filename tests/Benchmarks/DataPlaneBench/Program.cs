@@ -1,11 +1,13 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Mnemo.DataPlaneBench;
 using Mnemo.DataPlane;
+using Mnemo.Kubernetes.Certificates;
 using Mnemo.NativeEngine;
 
 // Replica operations over one data-plane connection against the same operations on the local engine,
-// in one run: 16 callers by default, each doing set+get pairs. Prints `key value unit` lines.
+// in one run, and over a mutual-TLS connection: 16 callers by default, each doing set+get pairs. Prints `key value unit` lines.
 BenchSettings? settings = BenchSettings.Parse(args, Console.Error);
 if (settings is null)
 {
@@ -39,6 +41,18 @@ try
     Console.WriteLine($"one_peer_connection_ops_per_flush {(double)operations / flushes:F1} ops");
     Console.WriteLine($"one_peer_connection_flushes_per_op {(double)flushes / operations:F3} flushes");
     Console.WriteLine($"one_peer_connection_vs_local_engine {wire.OpsPerSecond / engine.OpsPerSecond:F3} ratio");
+
+    // The same over mutual TLS, as silos run it by default: certificates of a cluster CA, checked per handshake.
+    using X509Certificate2 authority = CertificateIssuer.CreateAuthority("mnemo-ca", DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+    using X509Certificate2 serverCertificate = CertificateIssuer.IssueNode(authority, "remote", [], DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+    using X509Certificate2 clientCertificate = CertificateIssuer.IssueNode(authority, "local", [], DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+    PeerTls Tls(X509Certificate2 own) => new(() => own, presented => ClusterTrust.Verify(presented, [authority], DateTimeOffset.UtcNow));
+    await using DataPlaneServer tlsServer = await DataPlaneServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), remote, (_, _) => null, logging,
+        tls: Tls(serverCertificate));
+    await using var tlsPeer = new PeerConnection(tlsServer.EndPoint, new PeerConnectionOptions { Identity = new PeerIdentity("bench", "local"), Tls = Tls(clientCertificate) });
+    Phase.Result tls = await Phase.RunAsync(new RemoteReplica(tlsPeer, "bench", "remote/bench", (int)EngineLimits.ItemSizeMaxDefault), settings);
+    Print("tls_peer_connection", tls);
+    Console.WriteLine($"tls_vs_plain_peer_connection {tls.OpsPerSecond / wire.OpsPerSecond:F3} ratio");
 
     // Reads prefer the local replica, as on a silo holding one of the shard's replicas.
     var set = new ReplicaSet([localReplica, remoteReplica], new ReplicaSetOptions { WriteQuorum = WriteQuorum.All, LocalReplica = 0 });

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Mnemo.Api;
 using Mnemo.DataPlane;
+using Mnemo.Kubernetes.Certificates;
 using Mnemo.NativeEngine;
 using Mnemo.Silo;
 using Xunit;
@@ -52,6 +53,35 @@ public sealed class SiloSettingsTests
         Assert.Equal(SiloSettings.DefaultNodeLabels, SiloConfiguration.Read(["--node-name", "n1"]).NodeLabels);
         var error = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Read(["--node-name", "n1", "--node-labels", "storage"]));
         Assert.Contains("MNEMO_NODE_LABELS / --node-labels 'storage'", error.Message);
+    }
+
+    [Fact]
+    public void Tls_is_generated_by_default_and_set_by_its_switches()
+    {
+        Assert.Equal(new SiloTlsOptions(), SiloConfiguration.Read(["--node-name", "n1"]).Tls);
+
+        var settings = SiloConfiguration.Read(["--node-name", "n1", "--tls-secret", "own-certs", "--tls-certificate-lifetime", "00:02:00",
+            "--tls-renew-before", "00:01:30"]);
+        Assert.Equal(new SiloTlsOptions
+        {
+            Mode = SiloTlsMode.Provided,
+            SecretName = "own-certs",
+            Lifetimes = new CertificateLifetimes { Node = TimeSpan.FromMinutes(2), RenewBefore = TimeSpan.FromSeconds(90) },
+        }, settings.Tls);
+        Assert.Equal(TimeSpan.FromSeconds(9), settings.Tls.CheckInterval);
+        Assert.Equal(settings, SiloConfiguration.Read([.. settings.ToArguments()]) with { Nodes = settings.Nodes });
+        Assert.Equal(SiloTlsMode.Off, SiloConfiguration.Read(["--node-name", "n1", "--tls", "OFF"]).Tls.Mode);
+    }
+
+    [Theory]
+    [InlineData("--tls", "maybe", "generated, provided or off")]
+    [InlineData("--tls", "provided", "only with --tls-secret")]
+    [InlineData("--tls-renew-before", "100.00:00:00", "shorter than the certificate lifetime")]
+    [InlineData("--tls-certificate-lifetime", "-00:01:00", "a positive time span")]
+    public void Bad_tls_settings_are_refused_naming_the_setting(string name, string value, string expected)
+    {
+        var error = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Read(["--node-name", "n1", name, value]));
+        Assert.Contains(expected, error.Message);
     }
 
     [Fact]

@@ -1,8 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
+using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mnemo.Api;
 using Mnemo.Client;
+using Mnemo.DataPlane;
+using Mnemo.Kubernetes.Certificates;
 using Mnemo.Kubernetes;
 using Mnemo.KubeApiServer;
 using Mnemo.Silo;
@@ -174,6 +178,21 @@ public sealed class TestCluster : IAsyncDisposable
             await Task.Delay(100);
         }
         throw new TimeoutException($"timed out after {timeout} waiting for {what}; last error: {last?.Message}\n{Log}");
+    }
+
+    /// <summary>
+    /// Mutual TLS on the data plane as node <paramref name="index"/> presents it: its certificate from its
+    /// Secret, trusting the cluster CA; null when the silos run without TLS.
+    /// </summary>
+    public PeerTls? NodeTls(int index)
+    {
+        if (Settings[index].Tls.Mode == SiloTlsMode.Off)
+            return null;
+        string name = Settings[index].Tls.SecretName ?? ClusterCertificates.NodeSecretName(Settings[index].NodeName);
+        TlsSecret secret = TlsSecret.FromSecret(Kubernetes.Client.CoreV1.ReadNamespacedSecretAsync(name, Settings[index].Namespace).GetAwaiter().GetResult());
+        X509Certificate2 certificate = secret.LoadCertificate();
+        X509Certificate2Collection authorities = secret.LoadAuthorities();
+        return new PeerTls(() => certificate, presented => ClusterTrust.Verify(presented, authorities, DateTimeOffset.UtcNow));
     }
 
     private void Start(int index) => _silos[index] = SiloProcess.Start(Settings[index], _log.Enqueue);

@@ -152,12 +152,12 @@ public sealed class MemshackCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// A data-plane connection to node <paramref name="node"/>, presenting that node's own identity: the
-    /// silo admits only members of its cluster, and the test runs on their address.
+    /// A data-plane connection to node <paramref name="node"/>, presenting that node's own identity and
+    /// certificate: the silo admits only members of its cluster, and the test runs on their address.
     /// </summary>
     public static PeerConnection ConnectDataPlane(TestCluster cluster, int node) =>
         new(new IPEndPoint(IPAddress.Loopback, cluster.Settings[node].DataPort),
-            new PeerConnectionOptions { Identity = new PeerIdentity(cluster.ClusterId, cluster.Settings[node].NodeName) });
+            new PeerConnectionOptions { Identity = new PeerIdentity(cluster.ClusterId, cluster.Settings[node].NodeName), Tls = cluster.NodeTls(node) });
 
     /// <summary>
     /// Every item of node <paramref name="node"/>'s replica of the shard, scanned over its data plane:
