@@ -11,7 +11,7 @@ namespace Mnemo.DataPlane;
 /// engine tries every receive before waiting for epoll; in request/response traffic the try finds
 /// nothing, so it costs two receives and a hand-over per request, where this one receives once, when
 /// epoll says there is data (<c>docs/benchmarks.md</c>, memcached gateway). Elsewhere
-/// <see cref="Create"/> gives Kestrel's socket transport (<see cref="SocketTransport"/>).
+/// <see cref="Create"/> and <see cref="CacheTransport"/> give Kestrel's socket transport (<see cref="SocketTransport"/>).
 /// </summary>
 public sealed class EventLoopTransport : IConnectionListenerFactory, IAsyncDisposable
 {
@@ -19,11 +19,14 @@ public sealed class EventLoopTransport : IConnectionListenerFactory, IAsyncDispo
     private readonly long _maxReadBufferBytes;
     private int _next;
 
-    private EventLoopTransport(ILoggerFactory loggerFactory, long maxReadBufferBytes, int loops)
+    /// <summary>Starts one loop thread per core. Linux only (<see cref="Create"/> chooses).</summary>
+    /// <param name="maxReadBufferBytes">Input a connection may buffer before its handler consumes it;
+    /// a request is parsed once complete, so the largest request must fit.</param>
+    internal EventLoopTransport(ILoggerFactory loggerFactory, long maxReadBufferBytes)
     {
         _maxReadBufferBytes = maxReadBufferBytes;
         ILogger logger = loggerFactory.CreateLogger<EventLoopTransport>();
-        _loops = Enumerable.Range(0, loops).Select(i => new EventLoop($"cache event loop {i}", logger)).ToArray();
+        _loops = Enumerable.Range(0, Environment.ProcessorCount).Select(i => new EventLoop($"cache event loop {i}", logger)).ToArray();
     }
 
     /// <summary>
@@ -31,13 +34,12 @@ public sealed class EventLoopTransport : IConnectionListenerFactory, IAsyncDispo
     /// Linux, one per core; elsewhere Kestrel's socket transport. Dispose the returned owner with the last
     /// server that uses the transport.
     /// </summary>
-    /// <param name="maxReadBufferBytes">Input a connection may buffer before its handler consumes it;
-    /// a request is parsed once complete, so the largest request must fit.</param>
+    /// <param name="maxReadBufferBytes">Input a connection may buffer before its handler consumes it.</param>
     public static (IConnectionListenerFactory Transport, IAsyncDisposable Owner) Create(ILoggerFactory loggerFactory, long maxReadBufferBytes)
     {
         if (!Epoll.IsSupported)
             return SocketTransport.CreateStandalone(loggerFactory, maxReadBufferBytes);
-        var transport = new EventLoopTransport(loggerFactory, maxReadBufferBytes, Environment.ProcessorCount);
+        var transport = new EventLoopTransport(loggerFactory, maxReadBufferBytes);
         return (transport, transport);
     }
 

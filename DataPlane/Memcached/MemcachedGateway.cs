@@ -7,7 +7,7 @@ namespace Mnemo.DataPlane;
 /// <summary>Starts a memcached gateway over a cache store on one endpoint.</summary>
 public static class MemcachedGateway
 {
-    /// <param name="transport">The host's cache transport; null: one of the gateway's own (<see cref="EventLoopTransport.Create"/>).</param>
+    /// <param name="transport">The host's cache transport (<see cref="CacheTransport"/>); null: one of the gateway's own (<see cref="EventLoopTransport.Create"/>).</param>
     /// <exception cref="Microsoft.AspNetCore.Connections.AddressInUseException">The port is taken.</exception>
     public static async Task<MemcachedGatewayHost> StartAsync(IPEndPoint endpoint, IAsyncCacheStore store, ILoggerFactory loggerFactory,
         MemcachedGatewayOptions? options = null, IConnectionListenerFactory? transport = null, CancellationToken cancellationToken = default)

@@ -62,8 +62,9 @@ public static class SiloHost
         // gateways that the Memshack service binds on it while the silo runs.
         builder.WebHost.UseSockets();
         builder.Services.AddOptions<SocketTransportOptions>().Configure<NodePool>((sockets, pool) =>
-            SocketTransport.Configure(sockets, Math.Max(DataPlaneServer.MaxInputBufferBytes(pool.Pool),
-                (long)Math.Max(pool.Pool.GetStats().ItemSizeMax, (ulong)settings.Memcached.MaxMultiGetLineBytes) + 64 * 1024)));
+            SocketTransport.Configure(sockets, CacheInputBufferBytes(pool, settings)));
+        // The data plane and memcached gateways listen on the cache transport instead (event loops on Linux).
+        builder.Services.AddCacheTransport(sp => CacheInputBufferBytes(sp.GetRequiredService<NodePool>(), settings));
         // Orleans must leave the cluster inside the pod's grace period; the DaemonSet allows more.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
@@ -124,6 +125,10 @@ public static class SiloHost
             settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host));
         return app;
     }
+
+    /// <summary>Input a cache connection may buffer: the largest data-plane frame, item or multi-get line must fit.</summary>
+    private static long CacheInputBufferBytes(NodePool pool, SiloSettings settings) => Math.Max(DataPlaneServer.MaxInputBufferBytes(pool.Pool),
+        (long)Math.Max(pool.Pool.GetStats().ItemSizeMax, (ulong)settings.Memcached.MaxMultiGetLineBytes) + 64 * 1024);
 
     private static string GrpcEndpoint(GrpcGatewayOptions grpc, IPAddress address) => grpc.Port == 0
         ? "off"
