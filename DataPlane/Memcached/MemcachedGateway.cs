@@ -7,7 +7,7 @@ namespace Mnemo.DataPlane;
 /// <summary>Starts a memcached gateway over a cache store on one endpoint.</summary>
 public static class MemcachedGateway
 {
-    /// <param name="transport">The host's socket transport (<see cref="SocketTransport"/>); null: one of the gateway's own.</param>
+    /// <param name="transport">The host's cache transport (<see cref="CacheTransport"/>); null: one of the gateway's own (<see cref="EventLoopTransport.Create"/>).</param>
     /// <exception cref="Microsoft.AspNetCore.Connections.AddressInUseException">The port is taken.</exception>
     public static async Task<MemcachedGatewayHost> StartAsync(IPEndPoint endpoint, IAsyncCacheStore store, ILoggerFactory loggerFactory,
         MemcachedGatewayOptions? options = null, IConnectionListenerFactory? transport = null, CancellationToken cancellationToken = default)
@@ -16,7 +16,7 @@ public static class MemcachedGateway
         var handler = new MemcachedConnectionHandler(store, options, loggerFactory.CreateLogger<MemcachedConnectionHandler>());
         IAsyncDisposable? owner = null;
         if (transport is null)
-            (transport, owner) = SocketTransport.CreateStandalone(loggerFactory, RequiredInputBufferBytes(store, options));
+            (transport, owner) = EventLoopTransport.Create(loggerFactory, RequiredInputBufferBytes(store, options));
         try
         {
             return new MemcachedGatewayHost(await ConnectionServer.StartAsync(transport, endpoint, handler, loggerFactory, owner, cancellationToken), handler.Metrics);

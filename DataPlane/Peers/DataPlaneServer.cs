@@ -18,7 +18,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
     /// <summary>Starts serving <paramref name="pool"/>'s regions on <paramref name="endPoint"/> (port 0 picks a free port).</summary>
     /// <param name="admission">Which connecting peers may use it (a silo admits the current members of its cluster).</param>
     /// <param name="tls">Null: plain TCP; else peers must complete a mutual-TLS handshake first.</param>
-    /// <param name="transport">The host's socket transport (<see cref="SocketTransport"/>); null: one of the server's own.</param>
+    /// <param name="transport">The host's cache transport (<see cref="CacheTransport"/>); null: one of the server's own.</param>
     /// <exception cref="Microsoft.AspNetCore.Connections.AddressInUseException">The port is taken.</exception>
     public static async Task<DataPlaneServer> StartAsync(IPEndPoint endPoint, EnginePool pool, PeerAdmission admission, ILoggerFactory loggerFactory,
         IConnectionListenerFactory? transport = null, PeerTls? tls = null, CancellationToken cancellationToken = default)
@@ -30,7 +30,7 @@ public sealed class DataPlaneServer : IAsyncDisposable
         var handler = new DataPlaneConnectionHandler(new RegionDirectory(pool), admission, tls, loggerFactory.CreateLogger<DataPlaneConnectionHandler>());
         IAsyncDisposable? owner = null;
         if (transport is null)
-            (transport, owner) = SocketTransport.CreateStandalone(loggerFactory, MaxInputBufferBytes(pool));
+            (transport, owner) = EventLoopTransport.Create(loggerFactory, MaxInputBufferBytes(pool));
         try
         {
             return new DataPlaneServer(await ConnectionServer.StartAsync(transport, endPoint, handler, loggerFactory, owner, cancellationToken).ConfigureAwait(false));

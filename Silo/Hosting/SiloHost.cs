@@ -59,12 +59,12 @@ public static class SiloHost
             if (settings.Grpc.Port > 0)
                 GrpcGateway.Listen(kestrel, settings.Grpc, address);
         });
-        // One socket transport for the host: Kestrel's health port, and the data plane and memcached
-        // gateways that the Memshack service binds on it while the silo runs.
+        // Kestrel's socket transport serves the health and gRPC ports.
         builder.WebHost.UseSockets();
         builder.Services.AddOptions<SocketTransportOptions>().Configure<NodePool>((sockets, pool) =>
-            SocketTransport.Configure(sockets, Math.Max(DataPlaneServer.MaxInputBufferBytes(pool.Pool),
-                (long)Math.Max(pool.Pool.GetStats().ItemSizeMax, (ulong)settings.Memcached.MaxMultiGetLineBytes) + 64 * 1024)));
+            SocketTransport.Configure(sockets, CacheInputBufferBytes(pool, settings)));
+        // The data plane and memcached gateways listen on the cache transport instead (event loops on Linux).
+        builder.Services.AddCacheTransport(sp => CacheInputBufferBytes(sp.GetRequiredService<NodePool>(), settings));
         // Orleans must leave the cluster inside the pod's grace period; the DaemonSet allows more.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
@@ -144,6 +144,10 @@ public static class SiloHost
         string host = listened.Equals(IPAddress.Any) ? settings.Host : listened.ToString();
         return new UriBuilder(settings.Grpc.CertificatePath is null ? "http" : "https", host, settings.Grpc.Port).Uri.GetLeftPart(UriPartial.Authority);
     }
+
+    /// <summary>Input a cache connection may buffer: the largest data-plane frame, item or multi-get line must fit.</summary>
+    private static long CacheInputBufferBytes(NodePool pool, SiloSettings settings) => Math.Max(DataPlaneServer.MaxInputBufferBytes(pool.Pool),
+        (long)Math.Max(pool.Pool.GetStats().ItemSizeMax, (ulong)settings.Memcached.MaxMultiGetLineBytes) + 64 * 1024);
 
     private static string GrpcEndpoint(GrpcGatewayOptions grpc, IPAddress address) => grpc.Port == 0
         ? "off"

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Mnemo.DataPlane;
@@ -39,7 +40,7 @@ public sealed class MemshackService(
     MemshackFeed feed,
     NodeRegistry registry,
     IGrainFactory grains,
-    IConnectionListenerFactory transport,
+    [FromKeyedServices(CacheTransport.ServiceKey)] IConnectionListenerFactory transport,
     NodeCredentials credentials,
     ILoggerFactory loggerFactory) : BackgroundService, IMemshackHost
 {

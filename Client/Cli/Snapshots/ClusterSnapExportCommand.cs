@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Mnemo.Grains.Interfaces;
+using Mnemo.Kubernetes;
 using Spectre.Console;
 
 namespace Mnemo.Cli;

@@ -171,5 +171,8 @@ public sealed class SnapshotProgressTests : IAsyncLifetime
 
         public Task WriteAsync(string @namespace, string name, MemshackTopology served, MemshackMove? move, CancellationToken cancellationToken) =>
             Task.CompletedTask;
+
+        public Task WritePlacementAsync(string @namespace, string name, MemshackPlacementNotice? notice, CancellationToken cancellationToken) =>
+            Task.CompletedTask;
     }
 }
