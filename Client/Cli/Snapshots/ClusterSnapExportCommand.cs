@@ -32,7 +32,7 @@ internal static class ClusterSnapExportCommand
     private static async Task<int> ExportAsync(ClusterSnapshotResources resources, Func<Task<IClusterClient>> connect, string name, string path,
         OutputFormat format, CancellationToken cancellationToken)
     {
-        SnapshotView view = await resources.GetAsync(name, cancellationToken) ?? throw new ArgumentException($"no cluster snapshot {resources.Namespace}/{name}");
+        ClusterSnapshotView view = await resources.GetAsync(name, cancellationToken) ?? throw new ArgumentException($"no cluster snapshot {resources.Namespace}/{name}");
         if (view.Phase != ClusterSnapshotStatus.Committed)
             throw new ArgumentException($"cluster snapshot {resources.Namespace}/{name} is {view.Phase}, not Committed");
         ClusterSnapshotManifest manifest = await resources.GetManifestAsync(name, cancellationToken)

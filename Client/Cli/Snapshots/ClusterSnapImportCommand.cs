@@ -119,7 +119,7 @@ internal static class ClusterSnapImportCommand
         await resources.CreateAsync(name, memshack, null, null, null, cancellationToken);
         return await ClusterSnapCommand.WaitAsync(name, DateTime.UtcNow + timeout, timeout, null, cancellationToken, async token =>
         {
-            SnapshotView? view = await resources.GetAsync(name, token);
+            ClusterSnapshotView? view = await resources.GetAsync(name, token);
             return view is null
                 ? (true, ClusterSnapCommand.Failed, "the snapshot resource was deleted")
                 : (view.Phase is ClusterSnapshotStatus.Committed or ClusterSnapshotStatus.Failed, view.Phase == ClusterSnapshotStatus.Committed ? 0 : ClusterSnapCommand.Failed,
