@@ -54,16 +54,8 @@ public sealed class MemoryMachineReconciler(IKubernetes client, IReconcilerGrain
     {
         int slash = key.IndexOf('/');
         (string ns, string name) = (key[..slash], key[(slash + 1)..]);
-        JsonElement machine;
-        try
-        {
-            machine = await client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>(
-                MnemoResources.Group, MnemoResources.Version, ns, Plural, name, cancellationToken);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
+        if (await ReconcileLoop.ReadAsync(client, Plural, key, cancellationToken) is not { } machine)
             return null;
-        }
 
         string[] finalizers = ReconcileLoop.FinalizersOf(machine);
         bool deleting = ReconcileLoop.IsDeleting(machine);

@@ -51,16 +51,8 @@ public sealed class MemshackReconciler(IKubernetes client, IReconcilerGrain obse
     public async Task<TimeSpan?> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
         (string ns, string name) = Split(key);
-        JsonElement memshack;
-        try
-        {
-            memshack = await client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>(
-                MnemoResources.Group, MnemoResources.Version, ns, Plural, name, cancellationToken);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
+        if (await ReconcileLoop.ReadAsync(client, Plural, key, cancellationToken) is not { } memshack)
             return null;
-        }
 
         string[] finalizers = ReconcileLoop.FinalizersOf(memshack);
         if (ReconcileLoop.IsDeleting(memshack))

@@ -1,5 +1,7 @@
+using System.Net;
 using System.Text.Json;
 using k8s;
+using k8s.Autorest;
 using Microsoft.Extensions.Logging;
 
 namespace Mnemo.Kubernetes.Reconciler;
@@ -64,6 +66,23 @@ public static class ReconcileLoop
             // The lease was lost or the silo stops.
         }
         await feeding;
+    }
+
+    /// <summary>The custom object a work item's key (<c>namespace/name</c>) names; null when it is gone.</summary>
+    public static async Task<JsonElement?> ReadAsync(IKubernetes client, string plural, string key, CancellationToken cancellationToken)
+    {
+        int slash = key.IndexOf('/');
+        if (slash <= 0)
+            throw new ArgumentException($"a work item's key is 'namespace/name', got '{key}'");
+        try
+        {
+            return await client.CustomObjects.GetNamespacedCustomObjectAsync<JsonElement>(MnemoResources.Group, MnemoResources.Version,
+                key[..slash], plural, key[(slash + 1)..], cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>Replaces <c>metadata.finalizers</c> of a custom object, on the condition that it did not change since it

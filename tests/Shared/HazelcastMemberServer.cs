@@ -13,17 +13,19 @@ namespace Mnemo.Tests.Shared;
 /// </summary>
 internal sealed class HazelcastMemberServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly Task _serving;
+    private readonly LoopbackHttpServer _server;
     private readonly List<string> _calls = [];
 
     public HazelcastMemberServer(string clusterName = "dev")
     {
         ClusterName = clusterName;
         Port = LoopbackPorts.FreeRange(1);
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
-        _serving = Task.Run(ServeAsync);
+        // Each request on its own task: a delayed answer holds up no other call.
+        _server = new LoopbackHttpServer($"http://127.0.0.1:{Port}/", context =>
+        {
+            _ = Task.Run(() => HandleAsync(context));
+            return Task.CompletedTask;
+        });
     }
 
     public int Port { get; }
@@ -61,23 +63,6 @@ internal sealed class HazelcastMemberServer : IDisposable
 
     /// <summary>The state changes made, in order.</summary>
     public IReadOnlyList<string> Changes => [.. Calls.Where(c => c.StartsWith("changeState ", StringComparison.Ordinal)).Select(c => c["changeState ".Length..])];
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
 
     private async Task HandleAsync(HttpListenerContext context)
     {
@@ -141,10 +126,5 @@ internal sealed class HazelcastMemberServer : IDisposable
             _calls.Add(call);
     }
 
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-        _serving.Wait(TimeSpan.FromSeconds(5));
-    }
+    public void Dispose() => _server.Dispose();
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using Google.Rpc;
 using Grpc.Core;
 using Mnemo.Api.V1;
@@ -268,17 +267,23 @@ public sealed class SnapshotsGrpcTests(GrpcClusterFixture fixture) : IClassFixtu
     /// <summary>A pre hook that answers 200 only once released: the snapshot stays Pending until then.</summary>
     private sealed class GatedHook : IDisposable
     {
-        private readonly HttpListener _listener = new();
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly Task _serving;
+        private readonly LoopbackHttpServer _server;
         private int _waiting;
 
         public GatedHook()
         {
             Url = $"http://127.0.0.1:{MemshackCluster.FreePortRange(1)}/pre";
-            _listener.Prefixes.Add(Url[..(Url.LastIndexOf('/') + 1)]);
-            _listener.Start();
-            _serving = Task.Run(ServeAsync);
+            _server = new LoopbackHttpServer(Url[..(Url.LastIndexOf('/') + 1)], context =>
+            {
+                Interlocked.Increment(ref _waiting);
+                _ = _released.Task.ContinueWith(_ =>
+                {
+                    context.Response.StatusCode = 200;
+                    context.Response.Close();
+                }, TaskScheduler.Default);
+                return Task.CompletedTask;
+            });
         }
 
         public string Url { get; }
@@ -287,34 +292,10 @@ public sealed class SnapshotsGrpcTests(GrpcClusterFixture fixture) : IClassFixtu
 
         public void Release() => _released.TrySetResult();
 
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-                Interlocked.Increment(ref _waiting);
-                _ = _released.Task.ContinueWith(_ =>
-                {
-                    context.Response.StatusCode = 200;
-                    context.Response.Close();
-                }, TaskScheduler.Default);
-            }
-        }
-
         public void Dispose()
         {
             Release();
-            _listener.Stop();
-            _listener.Close();
-            _serving.Wait(TimeSpan.FromSeconds(5));
+            _server.Dispose();
         }
     }
 }

@@ -1,5 +1,5 @@
-using System.Net;
 using System.Text.Json;
+using Mnemo.Tests.Shared;
 using Xunit;
 
 namespace Mnemo.Cluster.Tests;
@@ -106,49 +106,27 @@ public sealed class ClusterSnapCliTests
     /// <summary>An application's hook endpoints on loopback: records each call as "path step snapshot memshack"; <c>/refuse</c> answers 503.</summary>
     private sealed class HookServer : IDisposable
     {
-        private readonly HttpListener _listener = new();
-        private readonly Task _serving;
+        private readonly LoopbackHttpServer _server;
 
         public HookServer()
         {
             int port = MemshackCluster.FreePortRange(1);
             Url = $"http://127.0.0.1:{port}/";
-            _listener.Prefixes.Add(Url);
-            _listener.Start();
-            _serving = Task.Run(ServeAsync);
-        }
-
-        public string Url { get; }
-
-        public List<string> Calls { get; } = [];
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
+            _server = new LoopbackHttpServer(Url, async context =>
             {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
                 using JsonDocument body = await JsonDocument.ParseAsync(context.Request.InputStream);
                 JsonElement call = body.RootElement;
                 lock (Calls)
                     Calls.Add($"{context.Request.Url!.AbsolutePath} {call.GetProperty("step")} {call.GetProperty("snapshot")} {call.GetProperty("memshack")}");
                 context.Response.StatusCode = context.Request.Url.AbsolutePath == "/refuse" ? 503 : 200;
                 context.Response.Close();
-            }
+            });
         }
 
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            _serving.Wait(TimeSpan.FromSeconds(5));
-        }
+        public string Url { get; }
+
+        public List<string> Calls { get; } = [];
+
+        public void Dispose() => _server.Dispose();
     }
 }
