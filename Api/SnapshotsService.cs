@@ -35,18 +35,18 @@ public sealed class SnapshotsService(KubernetesConnection kubernetes, IClusterCl
             : throw ApiErrors.BadField("memshack.name", "the Memshack to snapshot is required");
         if (served.FindGateway(memshack.Namespace, memshack.Name) is null)
             throw ApiErrors.MemshackNotFound(memshack);
-        ClusterSnapshotResources resources = Resources(name);
+        ClusterSnapshotView created;
         try
         {
-            await resources.CreateAsync(name.Name, memshack.Name, memshack.Namespace, NullIfEmpty(request.Profile), NullIfEmpty(request.ProfileOptions),
-                context.CancellationToken);
+            created = await Resources(name).CreateAsync(name.Name, memshack.Name, memshack.Namespace, NullIfEmpty(request.Profile),
+                NullIfEmpty(request.ProfileOptions), context.CancellationToken);
         }
         catch (ResourceRejectedException e)
         {
             throw ApiErrors.ResourceRejected(e.Status == HttpStatusCode.Conflict, "SNAPSHOT_EXISTS", KeyOf(name), e.Message);
         }
         await HandOverAsync(KeyOf(name), grain => grain.ReconcileAsync());
-        return SnapshotMessages.Of(await resources.GetAsync(name.Name, context.CancellationToken) ?? throw ApiErrors.SnapshotNotFound(KeyOf(name)));
+        return SnapshotMessages.Of(created);
     });
 
     public override Task<ListSnapshotsResponse> List(ListSnapshotsRequest request, ServerCallContext context) => KubernetesCallAsync(async () =>

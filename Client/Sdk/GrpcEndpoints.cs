@@ -113,7 +113,16 @@ internal sealed class GrpcEndpoints : IDisposable
         {
             if (_channels.Length == 0)
             {
-                string[] found = [.. await _discover(cancellationToken)];
+                string[] found;
+                try
+                {
+                    found = [.. await _discover(cancellationToken)];
+                }
+                catch (ClusterUnreachableException e)
+                {
+                    throw new ClusterUnreachableException(
+                        $"no gRPC endpoint given (MnemoClientOptions.GrpcEndpoints or ${MnemoClientOptions.GrpcEnvironmentVariable}) and the silos could not be asked for theirs: {e.Message}", e);
+                }
                 if (found.Length == 0)
                     throw new InvalidOperationException(
                         $"no gRPC endpoint: no active silo of the cluster serves the gRPC API (or set MnemoClientOptions.GrpcEndpoints or ${MnemoClientOptions.GrpcEnvironmentVariable})");

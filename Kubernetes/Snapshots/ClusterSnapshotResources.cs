@@ -15,7 +15,9 @@ public sealed class ClusterSnapshotResources(KubernetesConnection kubernetes, st
 {
     public string Namespace => @namespace ?? kubernetes.Namespace;
 
-    public async Task CreateAsync(string name, string memshack, string? memshackNamespace, string? profile, string? profileOptions, CancellationToken cancellationToken)
+    /// <summary>Creates the snapshot's resource; returns it as created (Pending: the silos have not seen it yet).</summary>
+    public async Task<ClusterSnapshotView> CreateAsync(string name, string memshack, string? memshackNamespace, string? profile, string? profileOptions,
+        CancellationToken cancellationToken)
     {
         var target = new Dictionary<string, object> { ["memshack"] = memshack, ["namespace"] = memshackNamespace ?? Namespace };
         var spec = new Dictionary<string, object> { ["target"] = target };
@@ -23,7 +25,7 @@ public sealed class ClusterSnapshotResources(KubernetesConnection kubernetes, st
             spec["profile"] = profile;
         if (profileOptions is { Length: > 0 })
             spec["profileOptions"] = profileOptions;
-        await CreateObjectAsync(MnemoResources.ClusterSnapshotKind, MnemoResources.ClusterSnapshotPlural, name, spec, cancellationToken);
+        return ClusterSnapshotView.Of(await CreateObjectAsync(MnemoResources.ClusterSnapshotKind, MnemoResources.ClusterSnapshotPlural, name, spec, cancellationToken));
     }
 
     public Task CreateRestoreAsync(string name, string snapshot, CancellationToken cancellationToken) =>
@@ -72,7 +74,7 @@ public sealed class ClusterSnapshotResources(KubernetesConnection kubernetes, st
         }
     }
 
-    private async Task CreateObjectAsync(string kind, string plural, string name, Dictionary<string, object> spec, CancellationToken cancellationToken)
+    private async Task<JsonElement> CreateObjectAsync(string kind, string plural, string name, Dictionary<string, object> spec, CancellationToken cancellationToken)
     {
         var body = new Dictionary<string, object>
         {
@@ -83,7 +85,7 @@ public sealed class ClusterSnapshotResources(KubernetesConnection kubernetes, st
         };
         try
         {
-            await kubernetes.Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, MnemoResources.Group, MnemoResources.Version, Namespace, plural,
+            return await kubernetes.Client.CustomObjects.CreateNamespacedCustomObjectAsync<JsonElement>(body, MnemoResources.Group, MnemoResources.Version, Namespace, plural,
                 cancellationToken: cancellationToken);
         }
         catch (HttpOperationException e) when ((int)e.Response.StatusCode is >= 400 and < 500)

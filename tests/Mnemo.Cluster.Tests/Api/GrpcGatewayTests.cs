@@ -213,7 +213,7 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         string[] services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).Order().ToArray();
         Assert.Equal(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "mnemo.v1.Cache", "mnemo.v1.Memory",
-            "mnemo.v1.Memshacks"], services);
+            "mnemo.v1.Memshacks", "mnemo.v1.Snapshots"], services);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Mnemo.Cluster.Tests;
 
 /// <summary>
 /// <c>mnemo.v1.Snapshots</c> on three silo processes through Grpc.Net.Client: a create watched from another
-/// node through every phase until Committed (its pre hook holds it Pending until the watch is on), a restore
+/// node through every phase until Committed (its pre hook holds it in Fencing until the watch is on), a restore
 /// and a delete watched to their end, and the error statuses with their details, a Watch's deadline included;
 /// the SDK's snapshot calls; <c>mnemo clustersnap create</c> following the create through Watch.
 /// </summary>
@@ -32,16 +32,17 @@ public sealed class SnapshotsGrpcTests(GrpcClusterFixture fixture) : IClassFixtu
         Assert.Equal(SnapshotPhase.Pending, created.Phase);
         Assert.Equal("strict", created.Memshack.Name);
 
+        // Fencing is recorded before the application is paused: while the pre hook waits, the resource says Fencing.
+        await fixture.Cluster.WaitUntilAsync(() => Task.FromResult(gate.Waiting > 0), TimeSpan.FromSeconds(30), "the pre hook to be called");
         using AsyncServerStreamingCall<SnapshotEvent> watch = Snapshots(1).Watch(new WatchSnapshotRequest { Snapshot = name }, deadline: Deadline(60));
         Assert.True(await watch.ResponseStream.MoveNext());
-        Assert.Equal((SnapshotPhase.Pending, SnapshotOperation.Create, false), (watch.ResponseStream.Current.Phase, watch.ResponseStream.Current.Operation,
+        Assert.Equal((SnapshotPhase.Fencing, SnapshotOperation.Create, false), (watch.ResponseStream.Current.Phase, watch.ResponseStream.Current.Operation,
             watch.ResponseStream.Current.Finished));
-        await fixture.Cluster.WaitUntilAsync(() => Task.FromResult(gate.Waiting > 0), TimeSpan.FromSeconds(30), "the pre hook to be called");
         gate.Release();
         List<SnapshotEvent> events = [watch.ResponseStream.Current, .. await RestAsync(watch)];
 
         // Snapshotting is never written to the API: it can only come from the progress stream.
-        Assert.Equal([SnapshotPhase.Pending, SnapshotPhase.Fencing, SnapshotPhase.Snapshotting, SnapshotPhase.Committed], events.Select(e => e.Phase));
+        Assert.Equal([SnapshotPhase.Fencing, SnapshotPhase.Snapshotting, SnapshotPhase.Committed], events.Select(e => e.Phase));
         SnapshotEvent committed = events[^1];
         Assert.True(committed.Finished);
         Assert.Equal((3, 3), (committed.ShardsDone, committed.ShardsTotal));
@@ -108,7 +109,7 @@ public sealed class SnapshotsGrpcTests(GrpcClusterFixture fixture) : IClassFixtu
             RestAsync(Snapshots(1).Watch(new WatchSnapshotRequest { Snapshot = new SnapshotName { Name = "no-such-snapshot" } }, deadline: Deadline(30))));
         Assert.Equal(StatusCode.NotFound, watchUnknown.StatusCode);
 
-        // A snapshot held Pending by its pre hook: not restorable, a second create of its name refused, a watch on it ends at its deadline.
+        // A snapshot held by its pre hook: not restorable, a second create of its name refused, a watch on it ends at its deadline.
         using var gate = new GatedHook();
         var held = new SnapshotName { Name = "grpc-held" };
         await Snapshots(0).CreateAsync(new CreateSnapshotRequest
@@ -185,12 +186,22 @@ public sealed class SnapshotsGrpcTests(GrpcClusterFixture fixture) : IClassFixtu
         await fixture.Cluster.WaitUntilAsync(async () => await client.GetSnapshotAsync("default/sdk-snapshot") is null, TimeSpan.FromSeconds(60),
             "the deleted snapshot to be gone");
         Assert.False(await client.DeleteSnapshotAsync("default/sdk-snapshot"));
+
+        // A watch of a snapshot its pre hook holds ends at the watch's deadline, with the typed exception.
+        using var gate = new GatedHook();
+        await client.CreateSnapshotAsync("default/sdk-held", "strict", "generic", $"--pre {gate.Url} --timeout 60");
         await Assert.ThrowsAsync<MnemoDeadlineExceededException>(async () =>
         {
-            await foreach (SnapshotProgressEvent _ in client.WatchSnapshotAsync("default/sdk-snapshot", timeout: TimeSpan.FromMilliseconds(1)))
+            await foreach (SnapshotProgressEvent _ in client.WatchSnapshotAsync("default/sdk-held", timeout: TimeSpan.FromMilliseconds(1500)))
             {
             }
         });
+        gate.Release();
+        List<SnapshotProgressEvent> held = [];
+        await foreach (SnapshotProgressEvent step in client.WatchSnapshotAsync("default/sdk-held", timeout: TimeSpan.FromSeconds(60)))
+            held.Add(step);
+        Assert.Equal("Committed", held[^1].Phase);
+        Assert.True(await client.DeleteSnapshotAsync("default/sdk-held"));
     }
 
     [Fact]
@@ -220,9 +231,9 @@ public sealed class SnapshotsGrpcTests(GrpcClusterFixture fixture) : IClassFixtu
         process.BeginErrorReadLine();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
 
-        // The watch sends the resource's Pending once it has subscribed: every later phase comes from the stream.
-        await fixture.Cluster.WaitUntilAsync(() => Task.FromResult(gate.Waiting > 0 && Lines().Any(l => l.Contains("Pending", StringComparison.Ordinal))),
-            TimeSpan.FromSeconds(120), "the CLI to show the snapshot Pending");
+        // The pre hook is called in Fencing; once the CLI shows Fencing its watch is on, and every later phase comes from the stream.
+        await fixture.Cluster.WaitUntilAsync(() => Task.FromResult(gate.Waiting > 0 && Lines().Any(l => l.Contains("Fencing", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(120), "the CLI to show the snapshot Fencing");
         gate.Release();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
         string output = await stdout;
@@ -264,7 +275,7 @@ public sealed class SnapshotsGrpcTests(GrpcClusterFixture fixture) : IClassFixtu
 
     private static DateTime Deadline(int seconds) => DateTime.UtcNow.AddSeconds(seconds);
 
-    /// <summary>A pre hook that answers 200 only once released: the snapshot stays Pending until then.</summary>
+    /// <summary>A pre hook that answers 200 only once released: the snapshot stays in Fencing, before its fence, until then.</summary>
     private sealed class GatedHook : IDisposable
     {
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
