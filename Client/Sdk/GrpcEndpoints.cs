@@ -30,9 +30,7 @@ internal sealed class GrpcEndpoints : IDisposable
 
     public async Task<T> CallAsync<T>(Func<GrpcChannel, CallOptions, AsyncUnaryCall<T>> call, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        GrpcChannel[] channels = Volatile.Read(ref _channels);
-        if (channels.Length == 0)
-            channels = await DiscoverAsync(cancellationToken);
+        GrpcChannel[] channels = await ChannelsAsync(cancellationToken);
         var options = new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
         int first = Volatile.Read(ref _preferred);
         RpcException? unreachable = null;
@@ -55,16 +53,13 @@ internal sealed class GrpcEndpoints : IDisposable
                 throw Translate(e, _endpoints[index]);
             }
         }
-        throw new MnemoApiException(StatusCode.Unavailable, null,
-            $"no gRPC endpoint answered ({string.Join(", ", _endpoints)}): {unreachable!.Status.Detail}", unreachable);
+        throw NoneAnswered(unreachable!);
     }
 
     public async IAsyncEnumerable<T> StreamAsync<T>(Func<GrpcChannel, CallOptions, AsyncServerStreamingCall<T>> call, TimeSpan timeout,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        GrpcChannel[] channels = Volatile.Read(ref _channels);
-        if (channels.Length == 0)
-            channels = await DiscoverAsync(cancellationToken);
+        GrpcChannel[] channels = await ChannelsAsync(cancellationToken);
         var options = new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
         int first = Volatile.Read(ref _preferred);
         RpcException? unreachable = null;
@@ -100,9 +95,15 @@ internal sealed class GrpcEndpoints : IDisposable
             }
             yield break;
         }
-        throw new MnemoApiException(StatusCode.Unavailable, null,
-            $"no gRPC endpoint answered ({string.Join(", ", _endpoints)}): {unreachable!.Status.Detail}", unreachable);
+        throw NoneAnswered(unreachable!);
     }
+
+    private MnemoApiException NoneAnswered(RpcException unreachable) =>
+        new(StatusCode.Unavailable, null, $"no gRPC endpoint answered ({string.Join(", ", _endpoints)}): {unreachable.Status.Detail}", unreachable);
+
+    /// <summary>The endpoints' channels, discovered on the first call when none were given.</summary>
+    private ValueTask<GrpcChannel[]> ChannelsAsync(CancellationToken cancellationToken) =>
+        Volatile.Read(ref _channels) is { Length: > 0 } known ? ValueTask.FromResult(known) : new ValueTask<GrpcChannel[]>(DiscoverAsync(cancellationToken));
 
     private async Task<GrpcChannel[]> DiscoverAsync(CancellationToken cancellationToken)
     {
