@@ -33,7 +33,10 @@ public sealed class SiloProgramTests
         string state = Path.Combine(Path.GetTempPath(), "mnemo-port-test-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            var result = await RunSiloAsync("--node-name", "n0", "--health-port", port.ToString(), "--state-dir", state,
+            // Every other port free, so the one taken is the only one named whatever else runs on this machine.
+            int[] free = TestCluster.FreePorts(3);
+            var result = await RunSiloAsync("--node-name", "n0", "--health-port", port.ToString(), "--silo-port", free[0].ToString(),
+                "--gateway-port", free[1].ToString(), "--data-port", free[2].ToString(), "--grpc-port", "0", "--state-dir", state,
                 "--pool-path", Path.Combine(state, "pool"), "--pool-capacity", "16Mi");
 
             Assert.Equal(1, result.ExitCode);
