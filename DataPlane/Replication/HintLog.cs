@@ -3,11 +3,12 @@ namespace Mnemo.DataPlane;
 /// <summary>
 /// The keys one replica missed while it did not answer, bounded so a long outage cannot exhaust
 /// memory: past the bound the log reports overflow and the replica needs a full resync instead.
-/// Thread-safe.
+/// A key carries the version of the newest delete of it the replica missed (0: none), so the repair
+/// can leave the same tombstone as that delete did on the others. Thread-safe.
 /// </summary>
 public sealed class HintLog(int capacity)
 {
-    private readonly HashSet<byte[]> _keys = new(ByteKeyComparer.Instance);
+    private readonly Dictionary<byte[], ulong> _keys = new(ByteKeyComparer.Instance);
 
     public int Capacity { get; } = capacity;
 
@@ -22,16 +23,25 @@ public sealed class HintLog(int capacity)
         }
     }
 
-    /// <summary>Records a missed key; false when the log is full (the key was not recorded).</summary>
-    public bool TryAdd(ReadOnlySpan<byte> key)
+    /// <summary>
+    /// Records a missed write of <paramref name="key"/>: a delete of version <paramref name="deleteVersion"/>, or any
+    /// other write (0). False when the log is full (the key was not recorded).
+    /// </summary>
+    public bool TryAdd(ReadOnlySpan<byte> key, ulong deleteVersion)
     {
         lock (_keys)
         {
-            if (_keys.Count >= Capacity && !_keys.GetAlternateLookup<ReadOnlySpan<byte>>().Contains(key))
+            Dictionary<byte[], ulong>.AlternateLookup<ReadOnlySpan<byte>> lookup = _keys.GetAlternateLookup<ReadOnlySpan<byte>>();
+            if (lookup.TryGetValue(key, out ulong recorded))
+            {
+                lookup[key] = Math.Max(recorded, deleteVersion);
+                return true;
+            }
+            if (_keys.Count >= Capacity)
             {
                 return false;
             }
-            _keys.GetAlternateLookup<ReadOnlySpan<byte>>().Add(key);
+            lookup[key] = deleteVersion;
             return true;
         }
     }
@@ -40,16 +50,16 @@ public sealed class HintLog(int capacity)
     {
         lock (_keys)
         {
-            return _keys.Count != 0 && _keys.GetAlternateLookup<ReadOnlySpan<byte>>().Contains(key);
+            return _keys.Count != 0 && _keys.GetAlternateLookup<ReadOnlySpan<byte>>().ContainsKey(key);
         }
     }
 
     /// <summary>Removes and returns every recorded key.</summary>
-    public byte[][] Drain()
+    public HintedKey[] Drain()
     {
         lock (_keys)
         {
-            byte[][] keys = [.. _keys];
+            HintedKey[] keys = [.. _keys.Select(k => new HintedKey(k.Key, k.Value))];
             _keys.Clear();
             return keys;
         }
@@ -63,3 +73,6 @@ public sealed class HintLog(int capacity)
         }
     }
 }
+
+/// <summary>A key a replica missed, with the version of the newest delete of it that it missed (0: none).</summary>
+public readonly record struct HintedKey(byte[] Key, ulong DeleteVersion);

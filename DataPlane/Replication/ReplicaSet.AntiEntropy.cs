@@ -239,23 +239,23 @@ public sealed partial class ReplicaSet
         CancellationToken cancellationToken)
     {
         int newestItem = -1;
-        ulong newestTombstone = 0;
+        KeyVersion newestTombstone = default;
         for (int i = 0; i < current.Length; i++)
         {
             if (current[i] is { } cas && (newestItem < 0 || cas > current[newestItem]!.Value))
             {
                 newestItem = i;
             }
-            if (listed[i] is { Tombstone: true } tombstone)
+            if (listed[i] is { Tombstone: true } tombstone && tombstone.Cas > newestTombstone.Cas)
             {
-                newestTombstone = Math.Max(newestTombstone, tombstone.Cas);
+                newestTombstone = tombstone;
             }
         }
         bool changed = false;
-        if (newestItem < 0 || newestTombstone > current[newestItem]!.Value)
+        if (newestItem < 0 || newestTombstone.Cas > current[newestItem]!.Value)
         {
-            // Deleted last: the replicas still holding an older item get the delete, with its version.
-            var delete = new CacheWriteOptions(CasNew: newestTombstone, Ordered: true);
+            // Deleted last: the replicas still holding an older item get the delete, with its version and expiry.
+            CacheWriteOptions delete = TombstoneOf(newestTombstone);
             for (int i = 0; i < current.Length; i++)
             {
                 if (current[i] is not null)

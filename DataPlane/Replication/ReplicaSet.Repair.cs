@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace Mnemo.DataPlane;
 
 // Hint repair: a replica that missed writes while unreachable gets each missed key copied from an
-// in-sync replica (or deleted, when the key is gone there) once it answers again.
+// in-sync replica (or deleted, when the key is gone there) once it answers again. A missed delete is
+// repaired as the delete itself was applied: an ordered delete of its version, so the replica keeps
+// its tombstone and refuses an older write of the key arriving later, as the others do.
 public sealed partial class ReplicaSet
 {
     private readonly SemaphoreSlim _maintenance = new(1, 1);
@@ -76,7 +78,7 @@ public sealed partial class ReplicaSet
     {
         ReplicaSlot slot = _slots[index];
         int source = FirstInSync(except: index);
-        byte[][] keys = slot.Hints.Drain();
+        HintedKey[] keys = slot.Hints.Drain();
         if (keys.Length > 0 && source < 0)
         {
             // Nothing in sync to copy from; keep the hints for a later pass.
@@ -85,11 +87,13 @@ public sealed partial class ReplicaSet
         }
         for (int k = 0; k < keys.Length; k++)
         {
-            int stripe = await _locks.EnterAsync(keys[k], cancellationToken).ConfigureAwait(false);
+            (byte[] key, ulong deleteVersion) = keys[k];
+            int stripe = await _locks.EnterAsync(key, cancellationToken).ConfigureAwait(false);
             bool copied;
             try
             {
-                copied = await CopyKeyAsync(source, index, keys[k], deleteWhenAbsent: true, cancellationToken).ConfigureAwait(false) != CacheStatus.Unavailable;
+                copied = await CopyKeyAsync(source, index, key, deleteWhenAbsent: true, cancellationToken, deleteVersion).ConfigureAwait(false)
+                    != CacheStatus.Unavailable;
             }
             finally
             {
@@ -112,11 +116,11 @@ public sealed partial class ReplicaSet
         }
     }
 
-    private void ReturnHints(int index, byte[][] keys, int from)
+    private void ReturnHints(int index, HintedKey[] keys, int from)
     {
         for (int k = from; k < keys.Length; k++)
         {
-            RecordHint(index, keys[k]);
+            RecordHint(index, keys[k].Key, keys[k].DeleteVersion);
         }
     }
 

@@ -17,9 +17,11 @@ namespace Mnemo.DataPlane;
 //     compared against that CAS, so a newer copy made since step 1 is never overwritten; a key it
 //     holds with the same or a newer CAS is kept; a tombstoned key is skipped, so a delete made during
 //     the copy is not undone.
-//  5. The peer's tombstones (its deletes of the last 60 s, with their versions: the versions op) are
-//     applied as ordered deletes, so the replica refuses an older write of a deleted key arriving later
-//     (a shard copy retried, a repair on its way) as the peer does; a newer version it holds stays.
+//  5. The peer's tombstones (its deletes of the last 60 s, with their versions and expiry: the versions
+//     op) are applied as ordered deletes, so the replica refuses an older write of a deleted key arriving
+//     later (a shard copy retried, a repair on its way) as the peer does, until the peer's tombstone
+//     expires (not 60 s after the copy: copies of copies would keep a delete alive for ever); a newer
+//     version it holds stays.
 //  6. Keys the replica listed that the peer no longer has are deleted, again compared against the
 //     listed CAS, so a key written again since step 1 survives.
 //  7. The replica is marked InSync. Any failure (either side unreachable, a flush during the copy)
@@ -279,8 +281,7 @@ public sealed partial class ReplicaSet
                 try
                 {
                     // A newer version the replica holds (written since the source was listed) answers EXISTS and stays.
-                    CacheResult reply = await slot.Replica.DeleteAsync(version.Key, new CacheWriteOptions(CasNew: version.Cas, Ordered: true), cancellationToken)
-                        .ConfigureAwait(false);
+                    CacheResult reply = await slot.Replica.DeleteAsync(version.Key, TombstoneOf(version), cancellationToken).ConfigureAwait(false);
                     if (reply.Status == CacheStatus.Unavailable)
                     {
                         return false;
@@ -296,6 +297,9 @@ public sealed partial class ReplicaSet
         _logger.LogDebug("Replica {Replica} resync: {Tombstones} tombstones of {Source} applied", slot.Replica.Name, applied, from.Name);
         return true;
     }
+
+    /// <summary>A listed tombstone as an ordered delete that leaves the same tombstone: its version, expiring when it does.</summary>
+    private static CacheWriteOptions TombstoneOf(in KeyVersion tombstone) => new(CasNew: tombstone.Cas, Exptime: tombstone.Exptime, Ordered: true);
 
     /// <summary>Deletes the listed keys the peer did not have, each only if still at its listed CAS; false when the replica did not answer.</summary>
     private async Task<bool> DeleteMissingAsync(ReplicaSlot slot, Dictionary<byte[], ulong> missing, CancellationToken cancellationToken)

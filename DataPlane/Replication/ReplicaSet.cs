@@ -342,7 +342,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
             }
             else if (state != ReplicaState.Resyncing)
             {
-                RecordHint(i, write.Key.Span);
+                RecordHint(i, write.Key.Span, write.DeleteVersion);
             }
             else
             {
@@ -386,9 +386,10 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
                     replies[i] = new CacheResult(CacheStatus.Ok, Cas: write.Options.CasNew);
                 }
             }
-            CacheResult reply = Decide(write.Key.Span, states, replies, count, out int source);
-            // A delete reaches a resyncing replica with its version, so its tombstone refuses an older copy arriving later.
-            ulong deleteVersion = write.Kind == ReplicaWriteKind.Delete && write.Options.Ordered ? write.Options.CasNew : 0;
+            // A delete reaches a resyncing replica, and later one that missed it (its hint), with its version, so its tombstone
+            // refuses an older copy arriving later.
+            ulong deleteVersion = write.DeleteVersion;
+            CacheResult reply = Decide(write.Key.Span, deleteVersion, states, replies, count, out int source);
             for (int i = 0; i < count; i++)
             {
                 if (states[i] == ReplicaState.Resyncing
@@ -413,10 +414,10 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
     }
 
     /// <summary>
-    /// Picks the reply of a fan-out and records hints. <paramref name="source"/> gets an in-sync replica
-    /// that answered (for copying to resyncing replicas), or -1.
+    /// Picks the reply of a fan-out and records hints (of a delete: with its version, <paramref name="deleteVersion"/>).
+    /// <paramref name="source"/> gets an in-sync replica that answered (for copying to resyncing replicas), or -1.
     /// </summary>
-    private CacheResult Decide(ReadOnlySpan<byte> key, ReplicaState[] states, CacheResult[] replies, int count, out int source)
+    private CacheResult Decide(ReadOnlySpan<byte> key, ulong deleteVersion, ReplicaState[] states, CacheResult[] replies, int count, out int source)
     {
         int acks = 0, worst = -1, worstAcked = -1;
         bool appliedSomewhere = false;
@@ -463,7 +464,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
             {
                 if (states[i] != ReplicaState.Resyncing && replies[i].Status == CacheStatus.Unavailable)
                 {
-                    RecordHint(i, key);
+                    RecordHint(i, key, deleteVersion);
                 }
             }
         }
@@ -475,8 +476,11 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
         return acks >= _requiredAcks ? replies[worstAcked] : replies[worst];
     }
 
-    /// <summary>The replica missed a write to <paramref name="key"/>: remember it, or give up on hints when the log is full.</summary>
-    private void RecordHint(int index, ReadOnlySpan<byte> key)
+    /// <summary>
+    /// The replica missed a write to <paramref name="key"/> (a delete of version <paramref name="deleteVersion"/>, or another
+    /// write: 0): remember it, or give up on hints when the log is full.
+    /// </summary>
+    private void RecordHint(int index, ReadOnlySpan<byte> key, ulong deleteVersion)
     {
         ReplicaSlot slot = _slots[index];
         lock (slot.Gate)
@@ -490,7 +494,7 @@ public sealed partial class ReplicaSet : IAsyncCacheStore
                 LogUnreachable(slot.Replica.Name);
             }
             slot.State = ReplicaState.Unreachable;
-            if (!slot.Hints.TryAdd(key))
+            if (!slot.Hints.TryAdd(key, deleteVersion))
             {
                 slot.State = ReplicaState.NeedsResync;
                 slot.Hints.Clear();

@@ -16,7 +16,9 @@ namespace Mnemo.DataPlane;
 /// expire at slightly different times on each replica.
 /// <para>
 /// Payload layout (locally and on the wire), little-endian: <c>u64 digest</c> per bucket, then per
-/// listed version <c>u16 key length, u64 cas, u8 state (1 stale, 2 tombstone), key</c>.
+/// listed version <c>u16 key length, u64 cas, u8 state (1 stale, 2 tombstone), i64 exptime, key</c>. The exptime (absolute
+/// unix seconds, 0: never) of a tombstone is when it ends, so a replica that copies it keeps it as long as the source does,
+/// not 60 s more with every copy.
 /// </para>
 /// </summary>
 public sealed class ReplicaVersions
@@ -24,7 +26,7 @@ public sealed class ReplicaVersions
     /// <summary>Most buckets a request may ask for (the digests then take 32 KiB).</summary>
     public const int MaxBuckets = 4096;
 
-    private const int EntryHeaderLength = 11;
+    private const int EntryHeaderLength = 19;
     private const byte StateStale = 1;
     private const byte StateTombstone = 2;
     private const uint KeySeed = 0x6d6e656d;
@@ -100,6 +102,7 @@ public sealed class ReplicaVersions
                     BinaryPrimitives.WriteUInt16LittleEndian(entry, (ushort)key.Length);
                     BinaryPrimitives.WriteUInt64LittleEndian(entry[2..], info.Cas);
                     entry[10] = (byte)((stale ? StateStale : 0) | (tombstone ? StateTombstone : 0));
+                    BinaryPrimitives.WriteInt64LittleEndian(entry[11..], info.Exptime);
                     key.CopyTo(entry[EntryHeaderLength..]);
                     entries.Advance(EntryHeaderLength + key.Length);
                     listed++;
@@ -140,7 +143,7 @@ public sealed class ReplicaVersions
             }
             byte state = rest[10];
             listed.Add(new KeyVersion(rest.Slice(EntryHeaderLength, keyLength).ToArray(), BinaryPrimitives.ReadUInt64LittleEndian(rest[2..]),
-                (state & StateStale) != 0, (state & StateTombstone) != 0));
+                (state & StateStale) != 0, (state & StateTombstone) != 0, BinaryPrimitives.ReadInt64LittleEndian(rest[11..])));
             rest = rest[(EntryHeaderLength + keyLength)..];
         }
         return new ReplicaVersions(CacheStatus.Ok, digests, listed, truncated);
@@ -150,5 +153,5 @@ public sealed class ReplicaVersions
         MurmurHash3.Mix64(MurmurHash64A.Hash(key, ~KeySeed) ^ MurmurHash3.Mix64(cas + (stale ? 1UL : 0)));
 }
 
-/// <summary>One version a replica holds: an item, or the tombstone of a delete.</summary>
-public readonly record struct KeyVersion(byte[] Key, ulong Cas, bool Stale, bool Tombstone);
+/// <summary>One version a replica holds: an item, or the tombstone of a delete; <paramref name="Exptime"/> is when it expires (absolute unix seconds, 0: never).</summary>
+public readonly record struct KeyVersion(byte[] Key, ulong Cas, bool Stale, bool Tombstone, long Exptime);

@@ -54,6 +54,9 @@ internal readonly struct ReplicaWrite
             : this with { Options = Options with { CasNew = version, Advance = true } };
     }
 
+    /// <summary>The version of an ordered delete (the one its tombstone holds); 0 for any other write.</summary>
+    public ulong DeleteVersion => Kind == ReplicaWriteKind.Delete && Options.Ordered ? Options.CasNew : 0;
+
     /// <summary>This ordered delete as the other replicas apply it once the ordering replica has: without the compare.</summary>
     public ReplicaWrite WithoutCompare() => this with { Options = Options with { CasIn = 0 } };
 

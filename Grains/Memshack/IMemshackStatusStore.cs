@@ -20,4 +20,5 @@ public interface IMemshackStatusStore
 }
 
 /// <param name="Served">The topology recorded in the status; null before the first record.</param>
-public sealed record MemshackState(MemshackResource Resource, MemshackTopology? Served, MemshackMove? Move);
+/// <param name="Placement">The placement notice recorded in the status (<c>status.placement</c>), null when there is none.</param>
+public sealed record MemshackState(MemshackResource Resource, MemshackTopology? Served, MemshackMove? Move, MemshackPlacementNotice? Placement = null);

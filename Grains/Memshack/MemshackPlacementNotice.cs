@@ -5,7 +5,10 @@ namespace Mnemo.Grains;
 /// Active, or leaves them out after the grace period (<see cref="JoiningNodes"/>); absent otherwise.
 /// </summary>
 /// <param name="Reason"><c>NodesLeftOut</c> when a node is left out, else <c>WaitingForNodes</c>.</param>
-public sealed record MemshackPlacementNotice(string Reason, IReadOnlyList<string> WaitingFor, IReadOnlyList<string> LeftOut, string Message)
+/// <param name="InactiveSince">When the wait for each of those nodes began: the next placement, by whichever activation of the
+/// coordinator, counts the grace period from there.</param>
+public sealed record MemshackPlacementNotice(string Reason, IReadOnlyList<string> WaitingFor, IReadOnlyList<string> LeftOut, string Message,
+    IReadOnlyList<InactiveNode> InactiveSince)
 {
     public const string NodesLeftOut = "NodesLeftOut";
     public const string WaitingForNodes = "WaitingForNodes";
@@ -20,6 +23,13 @@ public sealed record MemshackPlacementNotice(string Reason, IReadOnlyList<string
             parts.Add($"waiting for {string.Join(", ", placement.WaitingFor)} to become active (left out after {grace:c}); no move starts meanwhile");
         return parts.Count == 0
             ? null
-            : new MemshackPlacementNotice(placement.LeftOut.Count > 0 ? NodesLeftOut : WaitingForNodes, placement.WaitingFor, placement.LeftOut, string.Join("; ", parts));
+            : new MemshackPlacementNotice(placement.LeftOut.Count > 0 ? NodesLeftOut : WaitingForNodes, placement.WaitingFor, placement.LeftOut,
+                string.Join("; ", parts), placement.Inactive);
     }
+
+    /// <summary>Whether two notices (null: none) say the same, waits included.</summary>
+    public static bool Same(MemshackPlacementNotice? a, MemshackPlacementNotice? b) =>
+        a is null || b is null
+            ? a is null && b is null
+            : a.Reason == b.Reason && a.Message == b.Message && a.InactiveSince.SequenceEqual(b.InactiveSince);
 }

@@ -23,15 +23,14 @@ namespace Mnemo.Grains;
 /// A key is in the old topology until the switch and in the new one from the copy on, so it is never in
 /// neither; no write is lost because the old topology decides every write until all gateways turn at once.
 /// A joining node that is not Active is waited for, and left out of the placement after a grace period
-/// (<see cref="JoiningNodes"/>); the status names it (<c>status.placement</c>).
+/// (<see cref="JoiningNodes"/>); the status names it and records since when it is waited for (<c>status.placement</c>),
+/// so the grace period ends on time whichever activation of this grain counts it.
 /// </summary>
 public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IKnownNodes knownNodes, IClusterMembershipService membership,
     IOptions<MemshackPlacementOptions> placementOptions, ILogger<MemshackTopologyGrain> logger)
     : Grain, IMemshackTopologyGrain
 {
     private readonly JoiningNodes _joining = new(placementOptions.Value.JoinGrace);
-    private MemshackPlacementNotice? _notice;
-    private bool _noticeWritten;
 
     private static readonly TimeSpan HoldLease = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
@@ -55,9 +54,10 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IKnownNode
         IReadOnlyList<string> known = await knownNodes.ListAsync(CancellationToken.None);
         // The nodes of a move under way hold replicas too: it goes on with them, whatever their state.
         string[] placedOver = [.. state.Served?.Nodes ?? [], .. state.Move is { UnderWay: true } underWay ? underWay.To.Nodes : []];
+        // The waits for joining nodes go on from what the status records, whichever activation recorded them.
         NodePlacement placement = _joining.Place([.. known.Order(StringComparer.Ordinal)], placedOver, ActiveNodes().ToHashSet(StringComparer.Ordinal),
-            DateTimeOffset.UtcNow);
-        await RecordPlacementAsync(ns, name, placement);
+            state.Placement?.InactiveSince ?? [], DateTimeOffset.UtcNow);
+        await RecordPlacementAsync(ns, name, state.Placement, placement);
         var desired = new MemshackTopology(state.Resource.Spec.NumShards, state.Resource.Spec.NumReplicas, [.. placement.Nodes]);
         if (state.Served is null)
         {
@@ -101,17 +101,15 @@ public sealed class MemshackTopologyGrain(IMemshackStatusStore store, IKnownNode
         return placement.WaitingFor.Count == 0 ? null : $"the joining nodes {string.Join(", ", placement.WaitingFor)} are not active yet";
     }
 
-    /// <summary>Records in the status which joining nodes are waited for or left out, when that changed.</summary>
-    private async Task RecordPlacementAsync(string ns, string name, NodePlacement placement)
+    /// <summary>Records in the status which joining nodes are waited for or left out, and since when, unless it says so already.</summary>
+    private async Task RecordPlacementAsync(string ns, string name, MemshackPlacementNotice? recorded, NodePlacement placement)
     {
         MemshackPlacementNotice? notice = MemshackPlacementNotice.Of(placement, _joining.Grace);
-        if (_noticeWritten && Equals(notice?.Message, _notice?.Message))
+        if (MemshackPlacementNotice.Same(recorded, notice))
             return;
         await store.WritePlacementAsync(ns, name, notice, CancellationToken.None);
         if (notice is not null)
             logger.LogWarning("Memshack {Memshack}: {Placement}", Key, notice.Message);
-        _notice = notice;
-        _noticeWritten = true;
     }
 
     /// <summary>Runs the move's steps to the end, retrying a failed step (each is idempotent) until the Memshack is gone.</summary>

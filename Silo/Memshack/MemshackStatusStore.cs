@@ -14,7 +14,7 @@ namespace Mnemo.Silo;
 /// <c>status.phase</c> (<c>Serving</c> or <c>Moving</c>), <c>status.topology</c> (shards, replicas and
 /// nodes the Memshack is served with) and <c>status.move</c> (the move under way, or the last one when
 /// its phase is <c>Done</c>: phase, from, to, shards done of shards total, keys scanned, moved, copied and remaining)
-/// and <c>status.placement</c> (the joining nodes the placement waits for or leaves out, when there are any),
+/// and <c>status.placement</c> (the joining nodes the placement waits for or leaves out, when there are any, and since when),
 /// written through the <c>/status</c> subresource with a merge patch.
 /// </summary>
 public sealed class MemshackStatusStore(KubernetesConnection kubernetes) : IMemshackStatusStore
@@ -49,7 +49,7 @@ public sealed class MemshackStatusStore(KubernetesConnection kubernetes) : IMems
             return null;
         }
         (MemshackTopology? served, MemshackMove? move) = Read(item);
-        return new MemshackState(resource, served, move);
+        return new MemshackState(resource, served, move, ReadPlacement(item));
     }
 
     public async Task WriteAsync(string @namespace, string name, MemshackTopology served, MemshackMove? move, CancellationToken cancellationToken)
@@ -88,7 +88,28 @@ public sealed class MemshackStatusStore(KubernetesConnection kubernetes) : IMems
         }
     }
 
+    /// <summary>The placement notice recorded in a Memshack resource's status (null when absent or unreadable).</summary>
+    private static MemshackPlacementNotice? ReadPlacement(JsonElement resource)
+    {
+        if (!HasPlacementNotice(resource))
+            return null;
+        try
+        {
+            return resource.GetProperty("status").GetProperty("placement").Deserialize<PlacementDocument>(Json)?.ToNotice();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private sealed record StatusDocument(string? Phase, TopologyDocument? Topology, MoveDocument? Move);
+
+    private sealed record PlacementDocument(string? Reason, string[]? WaitingFor, string[]? LeftOut, string? Message, InactiveNode[]? InactiveSince)
+    {
+        public MemshackPlacementNotice? ToNotice() =>
+            Reason is { Length: > 0 } ? new MemshackPlacementNotice(Reason, WaitingFor ?? [], LeftOut ?? [], Message ?? "", InactiveSince ?? []) : null;
+    }
 
     private sealed record TopologyDocument(int Shards, int Replicas, string[]? Nodes)
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Mnemo.NativeEngine;
 using Xunit;
 
@@ -31,16 +30,16 @@ public sealed class AntiEntropyTests : IAsyncLifetime
         TestNode[] nodes = _cluster.Nodes;
         ulong newer = new CasClock(3).Next(); // after every write above
         // A newer set that reached one replica only.
-        Assert.Equal(EngineStatus.Ok, OrderedSet(nodes[1], "k1", "newest", newer));
+        Assert.Equal(EngineStatus.Ok, nodes[1].OrderedSet("k1", "newest", newer));
         // A key written to one replica only.
-        Assert.Equal(EngineStatus.Ok, OrderedSet(nodes[0], "only-here", "x", newer));
+        Assert.Equal(EngineStatus.Ok, nodes[0].OrderedSet("only-here", "x", newer));
         // An item lost on one replica (no tombstone: nothing says it was deleted).
         Assert.Equal(EngineStatus.Ok, nodes[2].Pool.Delete(nodes[2].Region, Bytes.Of("k2")));
         // A delete that one replica missed: the others hold its tombstone.
-        Assert.Equal(EngineStatus.Ok, OrderedDelete(nodes[0], "k3", newer));
-        Assert.Equal(EngineStatus.Ok, OrderedDelete(nodes[1], "k3", newer));
+        Assert.Equal(EngineStatus.Ok, nodes[0].OrderedDelete("k3", newer));
+        Assert.Equal(EngineStatus.Ok, nodes[1].OrderedDelete("k3", newer));
         // An older version left on one replica.
-        ulong k4 = CasOn(nodes[0], "k4");
+        ulong k4 = nodes[0].CasOn("k4");
         Assert.Equal(EngineStatus.Ok, nodes[2].Pool.Delete(nodes[2].Region, Bytes.Of("k4")));
         Assert.Equal(EngineStatus.Ok, nodes[2].Pool.Store(nodes[2].Region, StoreMode.Set, Bytes.Of("k4"), Bytes.Of("old"), 7, 0, out _,
             new WriteOptions { CasNew = k4 - 1 }));
@@ -100,6 +99,25 @@ public sealed class AntiEntropyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_delete_repaired_by_anti_entropy_leaves_a_tombstone_ending_with_the_source_one()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, casClock: new CasClock(1));
+        Assert.Equal(CacheStatus.Ok, await set.SetAsync("gone", "old"));
+        TestNode[] nodes = _cluster.Nodes;
+        ulong written = nodes[0].CasOn("gone");
+        // A delete of 40 s ago that replica 2 missed: 20 s left on the others' tombstones.
+        Assert.Equal(EngineStatus.Ok, nodes[0].OrderedDelete("gone", written + 1000, exptime: 20));
+        Assert.Equal(EngineStatus.Ok, nodes[1].OrderedDelete("gone", written + 1000, exptime: 20));
+
+        Assert.Equal(1, (await set.CompareAsync(repair: true, maxReportedKeys: 10)).RepairedKeys);
+
+        Assert.Null(nodes[2].ValueOn("gone"));
+        Assert.Equal(EngineStatus.Exists, nodes[2].OrderedSet("gone", "late", written + 500));
+        nodes[2].Pool.AdvanceClock(25);
+        Assert.Equal(EngineStatus.Ok, nodes[2].OrderedSet("gone", "late", written + 500));
+    }
+
+    [Fact]
     public async Task A_replica_that_does_not_answer_is_reported_and_not_repaired()
     {
         ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, casClock: new CasClock(1));
@@ -110,17 +128,5 @@ public sealed class AntiEntropyTests : IAsyncLifetime
 
         Assert.Equal([$"{_cluster.Nodes[2].Name}/{TestNode.RegionName}"], found.UnreachableReplicas);
         Assert.Equal(0, found.DifferingKeys);
-    }
-
-    private static EngineStatus OrderedSet(TestNode node, string key, string value, ulong version) =>
-        node.Pool.Store(node.Region, StoreMode.Set, Bytes.Of(key), Bytes.Of(value), 7, 0, out _, new WriteOptions { CasNew = version, Ordered = true });
-
-    private static EngineStatus OrderedDelete(TestNode node, string key, ulong version) =>
-        node.Pool.Delete(node.Region, Bytes.Of(key), new WriteOptions { CasNew = version, Ordered = true });
-
-    private static ulong CasOn(TestNode node, string key)
-    {
-        Assert.Equal(EngineStatus.Ok, node.Pool.Get(node.Region, Bytes.Of(key), new ArrayBufferWriter<byte>(), out ItemInfo info));
-        return info.Cas;
     }
 }

@@ -120,6 +120,31 @@ public sealed class ReplicaConvergenceTests : IAsyncLifetime
     }
 
     /// <summary>Replica sets over the same replicas as gateways on distinct silos see them, reading from distinct replicas.</summary>
+    [Fact]
+    public async Task A_delete_one_replica_missed_stays_on_every_replica_when_an_older_write_arrives_after_the_link_returns()
+    {
+        var lateClock = new CasClock(2);
+        ReplicaSet deleting = _cluster.CreateSet(WriteQuorum.Majority, casClock: new CasClock(1));
+        Assert.Equal(CacheStatus.Ok, await deleting.SetAsync("k", "v1"));
+        // Another gateway stamps a set of the key now; it is delayed and arrives after everything below.
+        ulong lateVersion = lateClock.Next();
+
+        await _cluster.Nodes[2].KillAsync();
+        Assert.Equal(CacheStatus.Ok, (await deleting.DeleteAsync(Bytes.Of("k"))).Status);
+        Assert.Equal(ReplicaState.Unreachable, deleting.GetState(2));
+        await _cluster.Nodes[2].RestartAsync(emptyPool: false);
+        Assert.True(await deleting.RepairUntilInSyncAsync(2));
+
+        ReplicaSet late = _cluster.CreateSet(WriteQuorum.All, casClock: lateClock);
+        // Ordered before the delete on every replica: applied and overwritten, as far as the client can tell.
+        Assert.Equal(CacheStatus.Ok,
+            (await late.StoreAsync(CacheStoreMode.Set, Bytes.Of("k"), Bytes.Of("late"), 0, 0, new CacheWriteOptions(CasNew: lateVersion))).Status);
+
+        Assert.All(_cluster.Nodes, node => Assert.Null(node.ValueOn("k")));
+        _cluster.AssertReplicasIdentical(["k"]);
+        Assert.Equal(0, (await late.CompareAsync(repair: false, maxReportedKeys: 10)).DifferingKeys);
+    }
+
     private ReplicaSet[] Gateways(int count) =>
         Enumerable.Range(0, count).Select(g => _cluster.CreateSet(WriteQuorum.All, preferred: g % _cluster.Nodes.Length, casClock: new CasClock(g + 1)))
             .ToArray();

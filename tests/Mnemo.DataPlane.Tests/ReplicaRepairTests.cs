@@ -1,3 +1,4 @@
+using Mnemo.NativeEngine;
 using Xunit;
 using Mnemo.DataPlane;
 
@@ -43,6 +44,28 @@ public sealed class ReplicaRepairTests : IAsyncLifetime
         Assert.All(_cluster.Nodes, node => Assert.Equal(expected, node.Snapshot()));
         Assert.Equal("before+", _cluster.Nodes[2].ValueOn("k16"));
         Assert.Null(_cluster.Nodes[2].ValueOn("k15"));
+    }
+
+    [Fact]
+    public async Task A_replica_repaired_after_missing_a_delete_refuses_an_older_write_arriving_later()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.Majority);
+        Assert.Equal(CacheStatus.Ok, await set.SetAsync("k", "v1"));
+        ulong written = _cluster.Nodes[0].CasOn("k");
+        await _cluster.Nodes[2].KillAsync();
+        Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of("k"), new CacheWriteOptions(CasNew: written + 1000))).Status);
+        await _cluster.Nodes[2].RestartAsync(emptyPool: false);
+        Assert.Equal("v1", _cluster.Nodes[2].ValueOn("k"));
+
+        Assert.True(await set.RepairUntilInSyncAsync(2));
+        Assert.Null(_cluster.Nodes[2].ValueOn("k"));
+
+        // A write older than the delete arrives late (another gateway's, a copy on its way): every replica refuses it alike.
+        foreach (TestNode node in _cluster.Nodes)
+        {
+            Assert.Equal(EngineStatus.Exists, node.OrderedSet("k", "late", written + 500));
+            Assert.Null(node.ValueOn("k"));
+        }
     }
 
     [Fact]

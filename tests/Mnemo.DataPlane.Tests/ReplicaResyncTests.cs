@@ -166,7 +166,7 @@ public sealed class ReplicaResyncTests : IAsyncLifetime
         ReplicaSet set = _cluster.CreateSet(WriteQuorum.Majority);
         Assert.Equal(CacheStatus.Ok, await set.SetAsync("absent-after", "old"));
         Assert.Equal(CacheStatus.Ok, await set.SetAsync("held-after", "old"));
-        ulong absentCas = CasOn(_cluster.Nodes[0], "absent-after"), heldCas = CasOn(_cluster.Nodes[0], "held-after");
+        ulong absentCas = _cluster.Nodes[0].CasOn("absent-after"), heldCas = _cluster.Nodes[0].CasOn("held-after");
         // Node 2 misses both deletes and comes back without their tombstones: one key absent, the other at its older version.
         await _cluster.Nodes[2].KillAsync();
         Assert.Equal(CacheStatus.Ok, (await set.DeleteAsync(Bytes.Of("absent-after"))).Status);
@@ -191,6 +191,30 @@ public sealed class ReplicaResyncTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_copied_tombstone_ends_when_the_source_tombstone_does()
+    {
+        ReplicaSet set = _cluster.CreateSet(WriteQuorum.All);
+        Assert.Equal(CacheStatus.Ok, await set.SetAsync("gone", "old"));
+        ulong written = _cluster.Nodes[0].CasOn("gone");
+        // A delete whose tombstones have 20 s left (a delete of 40 s ago) on the in-sync replicas.
+        Assert.Equal(EngineStatus.Ok, _cluster.Nodes[0].OrderedDelete("gone", written + 1000, exptime: 20));
+        Assert.Equal(EngineStatus.Ok, _cluster.Nodes[1].OrderedDelete("gone", written + 1000, exptime: 20));
+        await _cluster.Nodes[2].RestartAsync(emptyPool: true);
+        set.MarkNeedsResync(2);
+        Assert.True(await _cluster.WaitReachableAsync(2));
+
+        Assert.True(await set.ResyncAsync(2));
+
+        // Copied: an older write is refused on the resynced replica, as on the source.
+        Assert.Equal(EngineStatus.Exists, _cluster.Nodes[2].OrderedSet("gone", "late", written + 500));
+        // Once the source's tombstone has expired the copy has too, not 60 s after it was made.
+        _cluster.Nodes[0].Pool.AdvanceClock(25);
+        _cluster.Nodes[2].Pool.AdvanceClock(25);
+        Assert.Equal(EngineStatus.Ok, _cluster.Nodes[0].OrderedSet("gone", "late", written + 500));
+        Assert.Equal(EngineStatus.Ok, _cluster.Nodes[2].OrderedSet("gone", "late", written + 500));
+    }
+
+    [Fact]
     public async Task Keys_deleted_during_resync_refuse_older_writes_on_the_resynced_replica()
     {
         ReplicaSet set = _cluster.CreateSet(WriteQuorum.All, resyncChunkBytes: 2048);
@@ -198,7 +222,7 @@ public sealed class ReplicaResyncTests : IAsyncLifetime
         {
             Assert.Equal(CacheStatus.Ok, await set.SetAsync($"k{i}", $"v{i}"));
         }
-        Dictionary<string, ulong> before = Enumerable.Range(0, 3000).ToDictionary(i => $"k{i}", i => CasOn(_cluster.Nodes[0], $"k{i}"));
+        Dictionary<string, ulong> before = Enumerable.Range(0, 3000).ToDictionary(i => $"k{i}", i => _cluster.Nodes[0].CasOn($"k{i}"));
         await _cluster.Nodes[1].RestartAsync(emptyPool: true);
         set.MarkNeedsResync(1);
         Assert.True(await _cluster.WaitReachableAsync(1));
@@ -223,13 +247,6 @@ public sealed class ReplicaResyncTests : IAsyncLifetime
             Assert.True(late.Status == CacheStatus.Exists, $"{key}: an older write after its delete answered {late.Status}");
         }
         Assert.Equal(_cluster.Nodes[0].Snapshot(), _cluster.Nodes[1].Snapshot());
-    }
-
-    private static ulong CasOn(TestNode node, string key)
-    {
-        byte[] buffer = new byte[4096];
-        Assert.Equal(EngineStatus.Ok, node.Pool.TryGet(node.Region, Bytes.Of(key), buffer, out _, out ItemInfo info));
-        return info.Cas;
     }
 
     [Fact]

@@ -20,6 +20,21 @@ internal static class ReplicaSetTestExtensions
     public static void PutDirectly(this TestNode node, string key, string value) =>
         node.Pool.Store(node.Region, StoreMode.Set, Bytes.Of(key), Bytes.Of(value), 0, 0, out _);
 
+    /// <summary>The CAS of the item a node's engine holds for the key (asserted to hold one).</summary>
+    public static ulong CasOn(this TestNode node, string key)
+    {
+        Xunit.Assert.Equal(EngineStatus.Ok, node.Pool.Get(node.Region, Bytes.Of(key), new ArrayBufferWriter<byte>(), out ItemInfo info));
+        return info.Cas;
+    }
+
+    /// <summary>An ordered delete of <paramref name="version"/> straight into a node's engine: its tombstone lasts <paramref name="exptime"/> (default 60 s).</summary>
+    public static EngineStatus OrderedDelete(this TestNode node, string key, ulong version, long? exptime = null) =>
+        node.Pool.Delete(node.Region, Bytes.Of(key), new WriteOptions { CasNew = version, Ordered = true, Exptime = exptime });
+
+    /// <summary>An ordered set of <paramref name="version"/> straight into a node's engine (a write arriving late, from anywhere).</summary>
+    public static EngineStatus OrderedSet(this TestNode node, string key, string value, ulong version) =>
+        node.Pool.Store(node.Region, StoreMode.Set, Bytes.Of(key), Bytes.Of(value), 7, 0, out _, new WriteOptions { CasNew = version, Ordered = true });
+
     public static string? ValueOn(this TestNode node, string key)
     {
         byte[] buffer = new byte[4096];
