@@ -75,9 +75,7 @@ static export_record record_read(const uint8_t *p, uint32_t version)
 }
 
 /* The buffers of the ring, and the size of each; a record never spans two. */
-#ifndef WRITE_BUFFERS
 #define WRITE_BUFFERS 4u
-#endif
 #define WRITE_BUFFER (1u << 20)
 
 /* A ring of buffers: the exporting thread fills and checksums one while the writer thread
