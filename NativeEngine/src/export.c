@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -212,19 +211,20 @@ static void put_page(mnemo_pool *pool, const ref_vec *refs, void *ctx)
     }
 }
 
-/* The ring is mapped with its pages populated at once: touching fresh pages one fault at a time
- * costs more than the copying into them. */
+/* Export's ring and import's copy of the file are mapped with their pages populated at once:
+ * touching fresh pages one fault at a time costs more than the copying into them. (A mapping
+ * of 0 bytes is refused: an empty file gets one page.) */
 static uint8_t *buffer_alloc(size_t size)
 {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-                   -1, 0);
+    void *p = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
 static void buffer_free(uint8_t *p, size_t size)
 {
     if (p)
-        munmap(p, size);
+        munmap(p, size ? size : 1);
 }
 
 static bool in_snapshot(const mnemo_pool *pool, const item *it, void *ctx)
@@ -315,7 +315,7 @@ static mnemo_status read_file(const char *path, uint8_t **data, size_t *len)
         goto out;
     }
     *len = (size_t)sb.st_size;
-    *data = malloc(*len ? *len : 1);
+    *data = buffer_alloc(*len);
     if (!*data) {
         st = set_error(MNEMO_NO_MEMORY, "out of memory reading %zu bytes of %s", *len, path);
         goto out;
@@ -324,7 +324,7 @@ static mnemo_status read_file(const char *path, uint8_t **data, size_t *len)
         ssize_t n = read(fd, *data + off, *len - off);
         if (n <= 0) {
             st = set_error(MNEMO_IO, "cannot read %s: %s", path, n < 0 ? strerror(errno) : "EOF");
-            free(*data);
+            buffer_free(*data, *len);
             *data = NULL;
             goto out;
         }
@@ -403,7 +403,7 @@ mnemo_status mnemo_snapshot_import(mnemo_pool *pool, uint32_t region, const char
     if (st == MNEMO_OK)
         st = region_enter(pool, region, true);
     if (st != MNEMO_OK) {
-        free(data);
+        buffer_free(data, len);
         return st;
     }
     uint64_t epoch = 0;
@@ -430,6 +430,6 @@ mnemo_status mnemo_snapshot_import(mnemo_pool *pool, uint32_t region, const char
     }
     ref_vec_free(&staged);
     region_leave(pool, region);
-    free(data);
+    buffer_free(data, len);
     return st;
 }
