@@ -11,9 +11,9 @@
  * Such files still import, every item fresh and with a new CAS: that is all they ever recorded,
  * and refusing them would strand exports taken before the later versions.
  *
- * Export speed: the records are gathered into one buffer while a writer thread checksums and
- * writes the other one, so the copying overlaps the checksum and the file system's work and each
- * write is a whole buffer, one syscall per MiB, never one per item.
+ * Export speed: the records are gathered and checksummed into a ring of buffers while a writer
+ * thread writes the filled ones, so the copying overlaps the file system's work and each write is
+ * a whole buffer, one syscall per MiB, never one per item.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -173,8 +173,9 @@ static int writer_close(export_writer *w)
 /* Stores a record's word at its offset in the buffer (records are not aligned). */
 static inline void put_u32(uint8_t *dst, size_t field, uint32_t v) { memcpy(dst + field, &v, 4); }
 
-/* The fixed part goes into the buffer field by field: a record assembled on the stack and then
- * copied as a whole was read back before its stores had left, which stalled every item. */
+/* The fixed part goes into the buffer field by field rather than assembled on the stack and
+ * copied whole, where perf put most of the per-item time (the record read back right after its
+ * stores). */
 static void put_item(export_writer *w, item *it)
 {
     size_t kv = (size_t)it->key_len + it->value_len;
@@ -184,7 +185,8 @@ static void put_item(export_writer *w, item *it)
     put_u32(dst, offsetof(export_record, key_len), it->key_len);
     put_u32(dst, offsetof(export_record, value_len), it->value_len);
     put_u32(dst, offsetof(export_record, flags), it->flags);
-    put_u32(dst, offsetof(export_record, exptime), __atomic_load_n(&it->exptime, __ATOMIC_RELAXED));
+    put_u32(dst, offsetof(export_record, exptime),
+            __atomic_load_n(&it->exptime, __ATOMIC_RELAXED));
     /* Only STALE travels: TOKEN_SENT belongs to the readers of this pool's live view. */
     put_u32(dst, offsetof(export_record, state), item_state(it) & MNEMO_ITEM_STALE);
     put_u32(dst, offsetof(export_record, reserved), 0);
