@@ -3,9 +3,9 @@
  *
  * Shapes: keys "key:%010u" (14 bytes), values 100 bytes, flags 0, no expiry, one thread,
  * emulation pools (regular files in --dir, default /dev/shm). Baselines measured in the same
- * run: a plain file write (one write and an fsync) and a memcpy of the exported byte count (for
- * export and import, alternating with them), and the same set loop with libpmem2's
- * msync persist (MNEMO_EMULATION_PERSIST=msync) on a smaller key count.
+ * run: a plain file write (one write and an fsync; wall and CPU time) and a memcpy of the
+ * exported byte count (for export and import, alternating with them), and the same set loop
+ * with libpmem2's msync persist (MNEMO_EMULATION_PERSIST=msync) on a smaller key count.
  *
  * usage: mnemo_engine_bench [--items N] [--big N] [--dir DIR]
  *   --items  keys for get/set, restore and export (default 100000)
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,15 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds of the process, every thread (the export's writer thread included). */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
 
 static void die(const char *what, mnemo_status st)
@@ -134,9 +144,11 @@ static double snapshot_create_us(mnemo_pool *p, uint32_t r)
     return t[RUNS / 2];
 }
 
-/* Writes `bytes` from `src` to a new file with one large write and an fsync, as export does. */
-static double plain_write_s(const char *file, const uint8_t *src, size_t bytes)
+/* Writes `bytes` from `src` to a new file with one large write and an fsync, as export does;
+ * the CPU seconds it took go to *cpu. */
+static double plain_write_s(const char *file, const uint8_t *src, size_t bytes, double *cpu)
 {
+    double c0 = cpu_s();
     double t0 = now_s();
     int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     for (size_t off = 0; fd >= 0 && off < bytes;) {
@@ -149,13 +161,16 @@ static double plain_write_s(const char *file, const uint8_t *src, size_t bytes)
         exit(1);
     close(fd);
     double s = now_s() - t0;
+    *cpu = cpu_s() - c0;
     unlink(file);
     return s;
 }
 
 /* Export and import of one snapshot against the floor for any export: a plain write of the
  * same bytes to a new file in the same place. The three alternate, RUNS times each (the
- * machine's load moves between runs); medians are reported, with a memcpy of the bytes too. */
+ * machine's load moves between runs); medians are reported, with a memcpy of the bytes too.
+ * On a loaded machine wall time follows the CPU time a process gets, so the CPU seconds of the
+ * export and of the plain write are reported too. */
 static void bench_export_import(mnemo_pool *p, uint32_t r, uint64_t snap, const char *path)
 {
     enum { RUNS = 5 };
@@ -177,12 +192,17 @@ static void bench_export_import(mnemo_pool *p, uint32_t r, uint64_t snap, const 
     double memcpy_s = now_s() - t0;
     if (dst[bytes / 2] != 1)
         exit(1);
-    double export_t[RUNS], import_t[RUNS], write_t[RUNS];
+    double export_t[RUNS], import_t[RUNS], write_t[RUNS], export_cpu[RUNS], write_cpu[RUNS];
     for (int i = 0; i < RUNS; i++) {
-        write_t[i] = plain_write_s(plain, src, bytes);
+        write_t[i] = plain_write_s(plain, src, bytes, &write_cpu[i]);
+        /* A new file, as for the plain write: replacing the last export would also time the
+         * file system freeing it. */
+        unlink(file);
+        double c0 = cpu_s();
         t0 = now_s();
         OK(mnemo_snapshot_export(p, r, snap, file), "export");
         export_t[i] = now_s() - t0;
+        export_cpu[i] = cpu_s() - c0;
         uint64_t id;
         t0 = now_s();
         OK(mnemo_snapshot_import(p, copy, file, &id), "import");
@@ -192,6 +212,8 @@ static void bench_export_import(mnemo_pool *p, uint32_t r, uint64_t snap, const 
     qsort(export_t, RUNS, sizeof(double), cmp_double);
     qsort(import_t, RUNS, sizeof(double), cmp_double);
     qsort(write_t, RUNS, sizeof(double), cmp_double);
+    qsort(export_cpu, RUNS, sizeof(double), cmp_double);
+    qsort(write_cpu, RUNS, sizeof(double), cmp_double);
     free(src);
     free(dst);
     unlink(file);
@@ -209,6 +231,10 @@ static void bench_export_import(mnemo_pool *p, uint32_t r, uint64_t snap, const 
     printf("export_vs_memcpy %.3f ratio\n", export_mbs / memcpy_mbs);
     printf("export_vs_file_write %.3f ratio\n", export_mbs / write_mbs);
     printf("import_vs_file_write %.3f ratio\n", import_mbs / write_mbs);
+    printf("export_cpu_ms %.1f ms (median of %d, every thread)\n", export_cpu[RUNS / 2] * 1e3,
+           RUNS);
+    printf("file_write_cpu_ms %.1f ms (median of %d)\n", write_cpu[RUNS / 2] * 1e3, RUNS);
+    printf("file_write_cpu_vs_export_cpu %.3f ratio\n", write_cpu[RUNS / 2] / export_cpu[RUNS / 2]);
 }
 
 static void bench_ops(uint64_t items)

@@ -11,15 +11,14 @@
  * Such files still import, every item fresh and with a new CAS: that is all they ever recorded,
  * and refusing them would strand exports taken before the later versions.
  *
- * Export speed: the records are gathered into one large buffer while a writer thread writes the
- * other one, so the copying and checksumming overlap the file system's work and each write is
- * several MiB, one syscall per buffer, never one per item.
+ * Export speed: the records are gathered and checksummed into a ring of buffers while a writer
+ * thread writes the filled ones, so the copying overlaps the file system's work and each write is
+ * a whole buffer, one syscall per MiB, never one per item.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -74,17 +73,21 @@ static export_record record_read(const uint8_t *p, uint32_t version)
     return r;
 }
 
-/* Each of the two buffers; a record never spans two. */
+/* The buffers of the ring, and the size of each; a record never spans two. */
+#define WRITE_BUFFERS 4u
 #define WRITE_BUFFER (1u << 20)
 
-/* Double buffering: the exporting thread fills one buffer while the writer thread writes the
- * other. `pending` is the buffer handed over (NULL once written); `closing` ends the thread. */
+/* A ring of buffers: the exporting thread fills and checksums one while the writer thread
+ * writes those handed over before it, in order. More than two buffers let either thread run
+ * ahead while the other one waits for a CPU, so neither waits for the other's wake-up on a busy
+ * machine. Buffer number n (counting from 0) is bufs[n % WRITE_BUFFERS]; `handed` and `written`
+ * count the buffers handed over and written; `closing` ends the thread once all are written. */
 typedef struct export_writer {
     int fd;
-    uint8_t *bufs[2];
+    uint8_t *bufs[WRITE_BUFFERS];
+    size_t lens[WRITE_BUFFERS]; /* bytes of each buffer handed over */
     size_t size;            /* bytes of each buffer */
-    int cur;                /* the buffer being filled */
-    size_t used;            /* bytes in it */
+    size_t used;            /* bytes in the buffer being filled, bufs[handed % WRITE_BUFFERS] */
     size_t crc_from;        /* first byte of it the payload checksum covers (after the header) */
     uint64_t count, bytes;
     uint32_t crc;
@@ -92,62 +95,63 @@ typedef struct export_writer {
     bool started;
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    const uint8_t *pending;
-    size_t pending_len;
+    uint64_t handed, written;
     bool closing;
     int error;              /* errno of the first failed write, or -1 for a short one */
 } export_writer;
+
+static int write_all(int fd, const uint8_t *buf, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, buf + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : -1;
+        off += (size_t)n;
+    }
+    return 0;
+}
 
 static void *writer_main(void *arg)
 {
     export_writer *w = arg;
     pthread_mutex_lock(&w->lock);
     for (;;) {
-        while (!w->pending && !w->closing)
+        while (w->written == w->handed && !w->closing)
             pthread_cond_wait(&w->changed, &w->lock);
-        if (!w->pending)
+        if (w->written == w->handed)
             break;
-        const uint8_t *buf = w->pending;
-        size_t len = w->pending_len;
+        uint32_t b = (uint32_t)(w->written % WRITE_BUFFERS);
         bool failed = w->error != 0;
         pthread_mutex_unlock(&w->lock);
-        int error = 0;
-        for (size_t off = 0; off < len && !failed;) {
-            ssize_t n = write(w->fd, buf + off, len - off);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                error = n < 0 ? errno : -1;
-                failed = true;
-            } else {
-                off += (size_t)n;
-            }
-        }
+        int error = failed ? 0 : write_all(w->fd, w->bufs[b], w->lens[b]);
         pthread_mutex_lock(&w->lock);
         if (error && !w->error)
             w->error = error;
-        w->pending = NULL;
+        w->written++;
         pthread_cond_broadcast(&w->changed);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
-/* Checksums the filled buffer, hands it to the writer thread once that one has written the
- * previous buffer, and goes on with the other. */
+static uint8_t *filling(export_writer *w) { return w->bufs[w->handed % WRITE_BUFFERS]; }
+
+/* Checksums the filled buffer, hands it to the writer thread, and waits until the next one in
+ * the ring is written, to fill it. */
 static void hand_over(export_writer *w)
 {
     if (w->used == 0)
         return;
-    w->crc = crc32c(w->crc, w->bufs[w->cur] + w->crc_from, w->used - w->crc_from);
+    w->crc = crc32c(w->crc, filling(w) + w->crc_from, w->used - w->crc_from);
     pthread_mutex_lock(&w->lock);
-    while (w->pending)
-        pthread_cond_wait(&w->changed, &w->lock);
-    w->pending = w->bufs[w->cur];
-    w->pending_len = w->used;
+    w->lens[w->handed % WRITE_BUFFERS] = w->used;
+    w->handed++;
     pthread_cond_broadcast(&w->changed);
+    while (w->handed - w->written == WRITE_BUFFERS)
+        pthread_cond_wait(&w->changed, &w->lock);
     pthread_mutex_unlock(&w->lock);
-    w->cur ^= 1;
     w->used = 0;
     w->crc_from = 0;
 }
@@ -166,48 +170,63 @@ static int writer_close(export_writer *w)
     return w->error;
 }
 
+/* Stores a record's word at its offset in the buffer (records are not aligned). */
+static inline void put_u32(uint8_t *dst, size_t field, uint32_t v) { memcpy(dst + field, &v, 4); }
+
+/* The fixed part goes into the buffer field by field rather than assembled on the stack and
+ * copied whole, where perf put most of the per-item time (the record read back right after its
+ * stores). */
 static void put_item(export_writer *w, item *it)
 {
     size_t kv = (size_t)it->key_len + it->value_len;
     if (w->used + sizeof(export_record) + kv > w->size)
         hand_over(w);
+    uint8_t *dst = filling(w) + w->used;
+    put_u32(dst, offsetof(export_record, key_len), it->key_len);
+    put_u32(dst, offsetof(export_record, value_len), it->value_len);
+    put_u32(dst, offsetof(export_record, flags), it->flags);
+    put_u32(dst, offsetof(export_record, exptime),
+            __atomic_load_n(&it->exptime, __ATOMIC_RELAXED));
     /* Only STALE travels: TOKEN_SENT belongs to the readers of this pool's live view. */
-    export_record r = {it->key_len, it->value_len, it->flags,
-                       __atomic_load_n(&it->exptime, __ATOMIC_RELAXED),
-                       item_state(it) & MNEMO_ITEM_STALE, 0, it->cas};
-    uint8_t *dst = w->bufs[w->cur] + w->used;
-    memcpy(dst, &r, sizeof r);
-    memcpy(dst + sizeof r, item_key(it), kv);
-    w->used += sizeof r + kv;
-    w->bytes += sizeof r + kv;
+    put_u32(dst, offsetof(export_record, state), item_state(it) & MNEMO_ITEM_STALE);
+    put_u32(dst, offsetof(export_record, reserved), 0);
+    memcpy(dst + offsetof(export_record, cas), &it->cas, sizeof it->cas);
+    memcpy(dst + sizeof(export_record), item_key(it), kv);
+    w->used += sizeof(export_record) + kv;
+    w->bytes += sizeof(export_record) + kv;
     w->count++;
 }
 
 /* Versions visible in a snapshot are never freed while it exists and the region is held shared,
  * and their key and value never change: read them in place, a page at a time while its chunk
- * headers are still in cache. */
+ * headers are still in cache. The refs are all of one page, so its base and chunk size are
+ * looked up once. */
 static void put_page(mnemo_pool *pool, const ref_vec *refs, void *ctx)
 {
+    uint32_t page = ref_page(pool, refs->refs[0]);
+    uint8_t *base = pool->data + (uint64_t)page * pool->page_size;
+    uint64_t chunk = pool->classes[page_class(pool, page)].chunk_size;
     for (size_t i = 0; i < refs->len; i++) {
-        item *it = item_at(pool, refs->refs[i]);
+        item *it = (item *)(base + ref_slot(pool, refs->refs[i]) * chunk);
         if (!item_is_tombstone(it))
             put_item(ctx, it);
     }
 }
 
-/* The buffers are mapped with their pages populated at once: touching fresh pages one fault at
- * a time costs more than the copying into them. */
+/* Export's ring and import's copy of the file are mapped with their pages populated at once:
+ * touching fresh pages one fault at a time costs more than the copying into them. (A mapping
+ * of 0 bytes is refused: an empty file gets one page.) */
 static uint8_t *buffer_alloc(size_t size)
 {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-                   -1, 0);
+    void *p = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
 static void buffer_free(uint8_t *p, size_t size)
 {
     if (p)
-        munmap(p, size);
+        munmap(p, size ? size : 1);
 }
 
 static bool in_snapshot(const mnemo_pool *pool, const item *it, void *ctx)
@@ -238,9 +257,10 @@ mnemo_status mnemo_snapshot_export(mnemo_pool *pool, uint32_t region, uint64_t i
                        .size = largest > WRITE_BUFFER ? largest : WRITE_BUFFER,
                        .used = sizeof(export_header), .crc_from = sizeof(export_header),
                        .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
-    w.bufs[0] = buffer_alloc(w.size);
-    w.bufs[1] = buffer_alloc(w.size);
-    if (w.fd < 0 || !w.bufs[0] || !w.bufs[1]) {
+    uint8_t *ring = buffer_alloc(WRITE_BUFFERS * w.size);
+    for (uint32_t b = 0; ring && b < WRITE_BUFFERS; b++)
+        w.bufs[b] = ring + b * w.size;
+    if (w.fd < 0 || !ring) {
         st = w.fd < 0 ? set_error(MNEMO_IO, "cannot create export file %s: %s", tmp, strerror(errno))
                       : set_error(MNEMO_NO_MEMORY, "out of memory for the export buffers");
         goto out;
@@ -278,8 +298,7 @@ out:
     writer_close(&w);
     if (w.fd >= 0)
         close(w.fd);
-    buffer_free(w.bufs[0], w.size);
-    buffer_free(w.bufs[1], w.size);
+    buffer_free(ring, WRITE_BUFFERS * w.size);
     if (st != MNEMO_OK)
         unlink(tmp);
     region_leave(pool, region);
@@ -298,7 +317,7 @@ static mnemo_status read_file(const char *path, uint8_t **data, size_t *len)
         goto out;
     }
     *len = (size_t)sb.st_size;
-    *data = malloc(*len ? *len : 1);
+    *data = buffer_alloc(*len);
     if (!*data) {
         st = set_error(MNEMO_NO_MEMORY, "out of memory reading %zu bytes of %s", *len, path);
         goto out;
@@ -307,7 +326,7 @@ static mnemo_status read_file(const char *path, uint8_t **data, size_t *len)
         ssize_t n = read(fd, *data + off, *len - off);
         if (n <= 0) {
             st = set_error(MNEMO_IO, "cannot read %s: %s", path, n < 0 ? strerror(errno) : "EOF");
-            free(*data);
+            buffer_free(*data, *len);
             *data = NULL;
             goto out;
         }
@@ -386,7 +405,7 @@ mnemo_status mnemo_snapshot_import(mnemo_pool *pool, uint32_t region, const char
     if (st == MNEMO_OK)
         st = region_enter(pool, region, true);
     if (st != MNEMO_OK) {
-        free(data);
+        buffer_free(data, len);
         return st;
     }
     uint64_t epoch = 0;
@@ -413,6 +432,6 @@ mnemo_status mnemo_snapshot_import(mnemo_pool *pool, uint32_t region, const char
     }
     ref_vec_free(&staged);
     region_leave(pool, region);
-    free(data);
+    buffer_free(data, len);
     return st;
 }

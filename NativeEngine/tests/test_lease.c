@@ -346,27 +346,6 @@ static void scan_and_restore_keep_stale(void)
     CHECK_ST(mnemo_snapshot_delete(pool, region, snap), MNEMO_OK);
 }
 
-/* CRC32C (Castagnoli, reflected), bit by bit: enough to write an export file by hand. */
-static uint32_t crc32c_of(const void *data, size_t len)
-{
-    uint32_t crc = 0xffffffffu;
-    for (const uint8_t *p = data; len--; p++) {
-        crc ^= *p;
-        for (int b = 0; b < 8; b++)
-            crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
-    }
-    return ~crc;
-}
-
-/* The export file's header (see src/export.c). */
-typedef struct file_header {
-    char magic[8];
-    uint32_t version, header_size;
-    uint64_t count, payload_bytes, snapshot;
-    int64_t created_unix_ns;
-    uint32_t payload_crc, reserved[2], header_crc;
-} file_header;
-
 /* Writes an export file of the given version holding one record, "old" = "v1" (flags 7). Version
  * 1 records have no state word; later ones get `state` (version 4 does not exist: its record is
  * written as a version 2 one). */
@@ -378,11 +357,11 @@ static void write_export(const char *file, uint32_t version, uint32_t state)
     memcpy(payload, fixed, fixed_len);
     memcpy(payload + fixed_len, "oldv1", 5);
     size_t payload_len = fixed_len + 5;
-    file_header h = {.version = version, .header_size = sizeof h, .count = 1,
+    test_export_header h = {.version = version, .header_size = sizeof h, .count = 1,
                      .payload_bytes = payload_len, .snapshot = 1};
     memcpy(h.magic, "MNEMOEXP", 8);
-    h.payload_crc = crc32c_of(payload, payload_len);
-    h.header_crc = crc32c_of(&h, offsetof(file_header, header_crc));
+    h.payload_crc = test_crc32c(payload, payload_len);
+    h.header_crc = test_crc32c(&h, offsetof(test_export_header, header_crc));
     int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     CHECK(fd >= 0);
     CHECK(write(fd, &h, sizeof h) == (ssize_t)sizeof h);

@@ -251,6 +251,67 @@ static void import_into_another_pool(void)
     unlink(file);
 }
 
+/* An export of many buffers (the writer's ring goes round twice): the file's payload checksum is
+ * the CRC32C of its bytes, its records are the snapshot's items in order of the file, whole, and
+ * they import back. */
+static void export_spans_many_buffers(void)
+{
+    enum { N = 12000, VALUE_MAX = 700 };
+    char file[600], path2[600];
+    snprintf(file, sizeof file, "%s.export3", pool_path);
+    snprintf(path2, sizeof path2, "%s.third", pool_path);
+    mnemo_pool *p = test_open(path2, 128 * MiB, 0);
+    uint32_t r, copy;
+    CHECK_ST(mnemo_region_create(p, "many", &r), MNEMO_OK);
+    CHECK_ST(mnemo_region_create(p, "copy", &copy), MNEMO_OK);
+    uint8_t value[VALUE_MAX];
+    size_t value_bytes = 0;
+    for (int i = 0; i < N; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "m%05d", i);
+        for (size_t j = 0; j < sizeof value; j++)
+            value[j] = (uint8_t)(i * 131 + j * 7);
+        uint32_t len = VALUE_MAX - (uint32_t)(i % 64);
+        value_bytes += len;
+        CHECK_ST(mnemo_store(p, r, MNEMO_SET, (const uint8_t *)k, 6, value, len, (uint32_t)i, 0,
+                             NULL, NULL), MNEMO_OK);
+    }
+    uint64_t snap, id;
+    CHECK_ST(mnemo_snapshot_create(p, r, &snap), MNEMO_OK);
+    CHECK_ST(mnemo_snapshot_export(p, r, snap, file), MNEMO_OK);
+
+    struct stat sb;
+    CHECK(stat(file, &sb) == 0 && (uint64_t)sb.st_size > 8 * MiB);
+    uint8_t *data = malloc((size_t)sb.st_size);
+    int fd = open(file, O_RDONLY);
+    CHECK(data && fd >= 0 && read(fd, data, (size_t)sb.st_size) == sb.st_size);
+    close(fd);
+    test_export_header h;
+    memcpy(&h, data, sizeof h);
+    CHECK(h.count == N && h.payload_bytes == (uint64_t)sb.st_size - sizeof h);
+    CHECK(h.payload_bytes == N * (32 + 6) + value_bytes);
+    CHECK(h.payload_crc == test_crc32c(data + sizeof h, h.payload_bytes));
+    CHECK(h.header_crc == test_crc32c(&h, offsetof(test_export_header, header_crc)));
+    free(data);
+
+    CHECK_ST(mnemo_snapshot_import(p, copy, file, &id), MNEMO_OK);
+    for (int i = 0; i < N; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "m%05d", i);
+        uint8_t got[VALUE_MAX];
+        uint32_t len;
+        mnemo_item_info info;
+        CHECK_ST(mnemo_get(p, copy, (const uint8_t *)k, 6, got, sizeof got, &len, &info, NULL),
+                 MNEMO_OK);
+        CHECK(len == VALUE_MAX - (uint32_t)(i % 64) && info.flags == (uint32_t)i);
+        for (uint32_t j = 0; j < len; j++)
+            CHECK(got[j] == (uint8_t)(i * 131 + j * 7));
+    }
+    mnemo_pool_close(p);
+    unlink(path2);
+    unlink(file);
+}
+
 static void snapshot_table_limit(void)
 {
     uint32_t r;
@@ -276,6 +337,7 @@ int main(void)
     RUN(delete_releases_versions);
     RUN(export_import_round_trip);
     RUN(import_into_another_pool);
+    RUN(export_spans_many_buffers);
     RUN(snapshot_table_limit);
     mnemo_pool_close(pool);
     unlink(pool_path);

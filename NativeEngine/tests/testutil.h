@@ -39,6 +39,28 @@
         printf("ok\n");                                                                        \
     } while (0)
 
+/* CRC32C (Castagnoli, reflected), bit by bit: independent of the engine's, to check an export
+ * file's checksums or to write one by hand. */
+static inline uint32_t test_crc32c(const void *data, size_t len)
+{
+    uint32_t crc = 0xffffffffu;
+    for (const uint8_t *p = data; len--; p++) {
+        crc ^= *p;
+        for (int b = 0; b < 8; b++)
+            crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
+    }
+    return ~crc;
+}
+
+/* The export file's header (see src/export.c). */
+typedef struct test_export_header {
+    char magic[8];
+    uint32_t version, header_size;
+    uint64_t count, payload_bytes, snapshot;
+    int64_t created_unix_ns;
+    uint32_t payload_crc, reserved[2], header_crc;
+} test_export_header;
+
 /* A fresh pool path in MNEMO_TEST_DIR (default /dev/shm), removed before use. */
 static inline const char *test_pool_path(const char *name)
 {

@@ -22,6 +22,9 @@ using Mnemo.Tests.Shared;
 // Prints `key value unit` lines. Run from the repository root (it reads k8s/crds).
 int[] counts = [10_000, 100_000, 1_000_000];
 int valueLength = 100;
+// How long the silos may take to become ready and to store through the gateway: large pools take
+// longer to create on a loaded machine.
+var startTimeout = TimeSpan.FromSeconds(90);
 for (int i = 0; i < args.Length; i++)
 {
     string? value = i + 1 < args.Length ? args[i + 1] : null;
@@ -34,8 +37,12 @@ for (int i = 0; i < args.Length; i++)
         case "--value-size" when int.TryParse(value, CultureInfo.InvariantCulture, out valueLength) && valueLength is > 0 and <= 64 * 1024:
             i++;
             break;
+        case "--start-timeout" when int.TryParse(value, CultureInfo.InvariantCulture, out int seconds) && seconds > 0:
+            startTimeout = TimeSpan.FromSeconds(seconds);
+            i++;
+            break;
         case "--help" or "-h":
-            Console.WriteLine("usage: snapshot-bench [--items N,N,... (10000,100000,1000000)] [--value-size BYTES (100)]");
+            Console.WriteLine("usage: snapshot-bench [--items N,N,... (10000,100000,1000000)] [--value-size BYTES (100)] [--start-timeout SECONDS (90)]");
             return 0;
         default:
             Console.Error.WriteLine($"snapshot-bench: bad argument '{args[i]}'; see --help");
@@ -102,8 +109,8 @@ try
             while (siloLog.Count > 200 && siloLog.TryDequeue(out _)) { }
         }));
     }
-    await Task.WhenAll(silos.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(90))));
-    await using Connection writer = await ConnectWhenStoringAsync(gatewayPort);
+    await Task.WhenAll(silos.Select(s => s.WaitUntilReadyAsync(startTimeout)));
+    await using Connection writer = await ConnectWhenStoringAsync(gatewayPort, startTimeout);
     await using RedisReference redis = await RedisReference.StartAsync(FreePorts(1)[0], Path.Combine(work, "redis"));
     var transfer = new TransferBench(kubeconfig, clusterId, work);
 
@@ -249,7 +256,7 @@ static async Task<int> LoadAsync(int port, int from, int to, string value)
 }
 
 // Polls until sets of keys spread over every shard are all STORED (with quorum all: every replica answers); the connection that did it.
-static async Task<Connection> ConnectWhenStoringAsync(int port)
+static async Task<Connection> ConnectWhenStoringAsync(int port, TimeSpan timeout)
 {
     var watch = Stopwatch.StartNew();
     while (true)
@@ -262,7 +269,7 @@ static async Task<Connection> ConnectWhenStoringAsync(int port)
                 await connection.SetAsync($"probe-{i}", "x");
             return connection;
         }
-        catch (Exception e) when (e is InvalidOperationException or SocketException or IOException && watch.Elapsed < TimeSpan.FromSeconds(90))
+        catch (Exception e) when (e is InvalidOperationException or SocketException or IOException && watch.Elapsed < timeout)
         {
             if (connection is not null)
                 await connection.DisposeAsync();
