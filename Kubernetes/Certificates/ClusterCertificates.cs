@@ -21,7 +21,8 @@ public sealed class ClusterCertificates(IKubernetes client, string @namespace, C
     private const string NodeSecretPrefix = "mnemo-node-";
     private const string NameLabel = "app.kubernetes.io/name";
     private const string ComponentLabel = "app.kubernetes.io/component";
-    private const string NodeSecretSelector = NameLabel + "=mnemo," + ComponentLabel + "=node";
+    /// <summary>The label selector of the node Secrets.</summary>
+    public const string NodeSecretSelector = NameLabel + "=mnemo," + ComponentLabel + "=node";
 
     public static string NodeSecretName(string node) => NodeSecretPrefix + node;
 
