@@ -71,6 +71,7 @@ public static class MnemoCommand
         clustersnap.Subcommands.Add(ClusterSnapExportCommand.Create(Connection, output));
         clustersnap.Subcommands.Add(ClusterSnapImportCommand.Create(Connection, output));
         root.Subcommands.Add(clustersnap);
+        root.Subcommands.Add(TlsCommand.Create(kubeconfig, ns, output));
         return root;
     }
 }

@@ -64,6 +64,9 @@ public sealed record SiloSettings
         ("--tls-secret", "TLS_SECRET", "a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) in the namespace to use instead of generated certificates (default none)"),
         ("--tls-certificate-lifetime", "TLS_CERTIFICATE_LIFETIME", "validity of a generated node certificate (default 90.00:00:00)"),
         ("--tls-renew-before", "TLS_RENEW_BEFORE", "a node certificate expiring within this time is renewed (default 30.00:00:00)"),
+        ("--tls-ca-renew-before", "TLS_CA_RENEW_BEFORE", "a generated CA expiring within this time is rotated, overlapping old and new (default 30.00:00:00)"),
+        ("--tls-ca-overlap", "TLS_CA_OVERLAP",
+            "how long a CA rotation waits for nodes that do not follow before it goes on without them; twice it must be shorter than --tls-ca-renew-before (default 1.00:00:00)"),
     ];
 
     public const int DefaultSiloPort = 11111;
@@ -202,6 +205,8 @@ public sealed record SiloSettings
         }
         yield return "--tls-certificate-lifetime"; yield return Tls.Lifetimes.Node.ToString("c", CultureInfo.InvariantCulture);
         yield return "--tls-renew-before"; yield return Tls.Lifetimes.RenewBefore.ToString("c", CultureInfo.InvariantCulture);
+        yield return "--tls-ca-renew-before"; yield return Tls.Lifetimes.AuthorityRenewBefore.ToString("c", CultureInfo.InvariantCulture);
+        yield return "--tls-ca-overlap"; yield return Tls.Lifetimes.AuthorityOverlap.ToString("c", CultureInfo.InvariantCulture);
     }
 
     /// <summary>Reads and validates the settings; throws <see cref="SiloConfigurationException"/>
@@ -297,10 +302,18 @@ public sealed record SiloSettings
         {
             Node = ParsePositiveTimeSpan("TLS_CERTIFICATE_LIFETIME", get("TLS_CERTIFICATE_LIFETIME"), "90.00:00:00", defaults.Node),
             RenewBefore = ParsePositiveTimeSpan("TLS_RENEW_BEFORE", get("TLS_RENEW_BEFORE"), "30.00:00:00", defaults.RenewBefore),
+            AuthorityRenewBefore = ParsePositiveTimeSpan("TLS_CA_RENEW_BEFORE", get("TLS_CA_RENEW_BEFORE"), "30.00:00:00", defaults.AuthorityRenewBefore),
+            AuthorityOverlap = ParsePositiveTimeSpan("TLS_CA_OVERLAP", get("TLS_CA_OVERLAP"), "1.00:00:00", defaults.AuthorityOverlap),
         };
         if (lifetimes.RenewBefore >= lifetimes.Node)
             throw new SiloConfigurationException("TLS_RENEW_BEFORE", lifetimes.RenewBefore.ToString("c", CultureInfo.InvariantCulture),
                 $"a time span shorter than the certificate lifetime ({lifetimes.Node.ToString("c", CultureInfo.InvariantCulture)})");
+        if (lifetimes.AuthorityRenewBefore >= lifetimes.Authority)
+            throw new SiloConfigurationException("TLS_CA_RENEW_BEFORE", lifetimes.AuthorityRenewBefore.ToString("c", CultureInfo.InvariantCulture),
+                $"a time span shorter than the CA's lifetime ({lifetimes.Authority.ToString("c", CultureInfo.InvariantCulture)})");
+        if (2 * lifetimes.AuthorityOverlap >= lifetimes.AuthorityRenewBefore)
+            throw new SiloConfigurationException("TLS_CA_OVERLAP", lifetimes.AuthorityOverlap.ToString("c", CultureInfo.InvariantCulture),
+                $"a time span less than half of --tls-ca-renew-before ({lifetimes.AuthorityRenewBefore.ToString("c", CultureInfo.InvariantCulture)})");
         return new SiloTlsOptions { Mode = mode, SecretName = secret, Lifetimes = lifetimes };
     }
 

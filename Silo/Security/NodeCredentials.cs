@@ -11,8 +11,9 @@ namespace Mnemo.Silo;
 /// This silo's certificate and the authorities it trusts, for the replica data plane. Started before
 /// the Orleans silo: it reads (or, generated, creates) the Secrets first, then
 /// checks every <see cref="SiloTlsOptions.CheckInterval"/> whether the certificate is due for renewal
-/// (a provided Secret is read again). A renewed certificate is handed to every new connection;
-/// connections open already keep theirs, so nothing in flight fails.
+/// (a provided Secret is read again); generated, the same check takes a CA rotation's next step when
+/// one is due and picks up the trust bundle it publishes. A renewed certificate or bundle is handed to
+/// every new connection; connections open already keep theirs, so nothing in flight fails.
 /// </summary>
 public sealed class NodeCredentials : IHostedService, IDisposable
 {

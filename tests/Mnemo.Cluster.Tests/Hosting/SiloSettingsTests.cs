@@ -61,12 +61,18 @@ public sealed class SiloSettingsTests
         Assert.Equal(new SiloTlsOptions(), SiloConfiguration.Read(["--node-name", "n1"]).Tls);
 
         var settings = SiloConfiguration.Read(["--node-name", "n1", "--tls-secret", "own-certs", "--tls-certificate-lifetime", "00:02:00",
-            "--tls-renew-before", "00:01:30"]);
+            "--tls-renew-before", "00:01:30", "--tls-ca-renew-before", "10.00:00:00", "--tls-ca-overlap", "2.00:00:00"]);
         Assert.Equal(new SiloTlsOptions
         {
             Mode = SiloTlsMode.Provided,
             SecretName = "own-certs",
-            Lifetimes = new CertificateLifetimes { Node = TimeSpan.FromMinutes(2), RenewBefore = TimeSpan.FromSeconds(90) },
+            Lifetimes = new CertificateLifetimes
+            {
+                Node = TimeSpan.FromMinutes(2),
+                RenewBefore = TimeSpan.FromSeconds(90),
+                AuthorityRenewBefore = TimeSpan.FromDays(10),
+                AuthorityOverlap = TimeSpan.FromDays(2),
+            },
         }, settings.Tls);
         Assert.Equal(TimeSpan.FromSeconds(9), settings.Tls.CheckInterval);
         Assert.Equal(settings, SiloConfiguration.Read([.. settings.ToArguments()]) with { Nodes = settings.Nodes });
@@ -78,6 +84,9 @@ public sealed class SiloSettingsTests
     [InlineData("--tls", "provided", "only with --tls-secret")]
     [InlineData("--tls-renew-before", "100.00:00:00", "shorter than the certificate lifetime")]
     [InlineData("--tls-certificate-lifetime", "-00:01:00", "a positive time span")]
+    [InlineData("--tls-ca-renew-before", "365.00:00:00", "shorter than the CA's lifetime")]
+    [InlineData("--tls-ca-overlap", "15.00:00:00", "less than half of --tls-ca-renew-before")]
+    [InlineData("--tls-ca-overlap", "00:00:00", "a positive time span")]
     public void Bad_tls_settings_are_refused_naming_the_setting(string name, string value, string expected)
     {
         var error = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Read(["--node-name", "n1", name, value]));

@@ -67,7 +67,7 @@ public sealed class ClusterCertificatesTests(KubeApiFixture api, ITestOutputHelp
     [Fact]
     public async Task Silos_starting_at_once_create_one_ca()
     {
-        string ns = await NamespaceAsync();
+        string ns = await NamespaceAsync(api);
         var created = new ConcurrentQueue<string>();
         using ILoggerFactory logs = LoggerFactory.Create(b => b.AddProvider(new XunitLoggerProvider(output)).AddProvider(new RecordingProvider(created)));
         KubernetesConnection[] connections = Enumerable.Range(0, 4).Select(_ => api.Connect()).ToArray();
@@ -104,7 +104,7 @@ public sealed class ClusterCertificatesTests(KubeApiFixture api, ITestOutputHelp
     [Fact]
     public async Task A_node_secret_holds_the_node_key_and_the_ca_certificate_but_not_the_ca_key()
     {
-        string ns = await NamespaceAsync();
+        string ns = await NamespaceAsync(api);
         using KubernetesConnection connection = api.Connect();
         using ILoggerFactory logs = XunitLoggerProvider.Factory(output);
         ClusterCertificates certificates = Generator(connection.Client, ns, new TestTime(Start), logs);
@@ -125,7 +125,7 @@ public sealed class ClusterCertificatesTests(KubeApiFixture api, ITestOutputHelp
     [Fact]
     public async Task A_node_certificate_is_renewed_within_the_threshold_and_kept_before()
     {
-        string ns = await NamespaceAsync();
+        string ns = await NamespaceAsync(api);
         using KubernetesConnection connection = api.Connect();
         using ILoggerFactory logs = XunitLoggerProvider.Factory(output);
         var time = new TestTime(Start);
@@ -150,7 +150,7 @@ public sealed class ClusterCertificatesTests(KubeApiFixture api, ITestOutputHelp
     private static ClusterCertificates Generator(IKubernetes client, string ns, TimeProvider time, ILoggerFactory logs) =>
         new(client, ns, new CertificateLifetimes(), time, logs.CreateLogger<ClusterCertificates>());
 
-    private async Task<string> NamespaceAsync()
+    internal static async Task<string> NamespaceAsync(KubeApiFixture api)
     {
         string ns = "certs-" + Guid.NewGuid().ToString("N")[..10];
         using KubernetesConnection connection = api.Connect();
@@ -158,7 +158,7 @@ public sealed class ClusterCertificatesTests(KubeApiFixture api, ITestOutputHelp
         return ns;
     }
 
-    private sealed class TestTime(DateTimeOffset now) : TimeProvider
+    internal sealed class TestTime(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;
 
@@ -166,7 +166,7 @@ public sealed class ClusterCertificatesTests(KubeApiFixture api, ITestOutputHelp
     }
 
     /// <summary>Keeps every logged message, to count how often something happened.</summary>
-    private sealed class RecordingProvider(ConcurrentQueue<string> messages) : ILoggerProvider
+    internal sealed class RecordingProvider(ConcurrentQueue<string> messages) : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => new Recorder(messages);
 
