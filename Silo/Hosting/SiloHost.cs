@@ -73,6 +73,8 @@ public static class SiloHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<NodeCredentials>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeCredentials>());
+        if (settings.Tls.Mode != SiloTlsMode.Off)
+            builder.Services.AddClusterTls();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(cluster =>
@@ -91,6 +93,8 @@ public static class SiloHost
             silo.Configure<GrainCollectionOptions>(collection => collection.CollectionAge = settings.IdleAge);
             silo.AddMnemoGrains();
             silo.AddDashboard();
+            if (settings.Tls.Mode != SiloTlsMode.Off)
+                silo.UseClusterTls();
         });
 
         var services = builder.Services;
