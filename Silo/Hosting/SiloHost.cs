@@ -135,7 +135,7 @@ public static class SiloHost
             app.MapMnemoGrpcGateway(settings.Grpc);
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, console http://{Host}:{HealthPort}/console/, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}, data-plane TLS {Tls}",
+            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, console http://{Host}:{HealthPort}/console/, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}, TLS between silos {Tls}",
             settings.NodeName, settings.ClusterId, settings.Host, settings.SiloPort, settings.Host, settings.GatewayPort, settings.Host, settings.HealthPort,
             settings.Host, settings.HealthPort, settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host, settings.Tls.Mode.ToString().ToLowerInvariant()));
         return app;
