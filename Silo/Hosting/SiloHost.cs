@@ -73,6 +73,8 @@ public static class SiloHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<NodeCredentials>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeCredentials>());
+        if (settings.Tls.Mode != SiloTlsMode.Off)
+            builder.Services.AddClusterTls();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(cluster =>
@@ -91,6 +93,8 @@ public static class SiloHost
             silo.Configure<GrainCollectionOptions>(collection => collection.CollectionAge = settings.IdleAge);
             silo.AddMnemoGrains();
             silo.AddDashboard();
+            if (settings.Tls.Mode != SiloTlsMode.Off)
+                silo.UseClusterTls();
         });
 
         var services = builder.Services;
@@ -131,7 +135,7 @@ public static class SiloHost
             app.MapMnemoGrpcGateway(settings.Grpc);
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, console http://{Host}:{HealthPort}/console/, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}, data-plane TLS {Tls}",
+            "Silo {Node} of cluster {Cluster} started: Orleans silo {Host}:{SiloPort}, gateway {Host}:{GatewayPort}, health http://{Host}:{HealthPort}/readyz, console http://{Host}:{HealthPort}/console/, data plane {Host}:{DataPort}, gRPC {Grpc}, Kubernetes API {Api}, TLS between silos {Tls}",
             settings.NodeName, settings.ClusterId, settings.Host, settings.SiloPort, settings.Host, settings.GatewayPort, settings.Host, settings.HealthPort,
             settings.Host, settings.HealthPort, settings.Host, settings.DataPort, GrpcEndpoint(settings.Grpc, address), kubernetes.Configuration.Host, settings.Tls.Mode.ToString().ToLowerInvariant()));
         return app;

@@ -60,7 +60,7 @@ public sealed record SiloSettings
         ("--grpc-max-message-size", "GRPC_MAX_MESSAGE_SIZE", $"largest gRPC message, a size; larger requests get RESOURCE_EXHAUSTED (default {GrpcGatewayOptions.DefaultMaxMessageBytes})"),
         ("--console-token", "CONSOLE_TOKEN",
             "token the management console and Orleans Dashboard require (bearer, or basic-auth password); without one they are served on a loopback --host only (default none)"),
-        ("--tls", "TLS", "mutual TLS on the data plane: generated (a cluster CA and node certificates kept in Secrets), provided (--tls-secret) or off (default generated)"),
+        ("--tls", "TLS", "mutual TLS on the data plane and the Orleans silo port: generated (a cluster CA and node certificates kept in Secrets), provided (--tls-secret) or off (default generated)"),
         ("--tls-secret", "TLS_SECRET", "a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) in the namespace to use instead of generated certificates (default none)"),
         ("--tls-certificate-lifetime", "TLS_CERTIFICATE_LIFETIME", "validity of a generated node certificate (default 90.00:00:00)"),
         ("--tls-renew-before", "TLS_RENEW_BEFORE", "a node certificate expiring within this time is renewed (default 30.00:00:00)"),

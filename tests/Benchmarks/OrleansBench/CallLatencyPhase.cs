@@ -9,7 +9,8 @@ internal static class CallLatencyPhase
     public sealed record Result(Measurement Bare, Measurement SameSilo, Measurement OtherSilo, Measurement HostedOtherSilo, Measurement ClientOneHop,
         Measurement ClientForwarded);
 
-    public static async Task<Result> RunAsync(LoopbackCluster cluster, BenchSettings settings)
+    /// <param name="prefix">Before each figure's name: which cluster ran it.</param>
+    public static async Task<Result> RunAsync(LoopbackCluster cluster, BenchSettings settings, string prefix = "")
     {
         int warmup = BenchSettings.WarmupFor(settings.Calls);
         Figures.Comment($"part 1, grain call latency: {settings.Calls} sequential Ping(int) calls per path, after {warmup} untimed ones");
@@ -24,17 +25,17 @@ internal static class CallLatencyPhase
         IEchoGrain clientToSilo1 = cluster.Client.GetGrain<IEchoGrain>(echoOnSilo1);
 
         return new Result(
-            await PathAsync("call_bare", "bare: EchoGrain.Ping on an instance through IEchoGrain, no Orleans", settings.Calls, warmup,
+            await PathAsync(prefix + "call_bare", "bare: EchoGrain.Ping on an instance through IEchoGrain, no Orleans", settings.Calls, warmup,
                 n => SequentialTimer.RunAsync(bare, static (echo, i) => echo.Ping(i), n)),
-            await PathAsync("call_grain_same_silo", "grain -> grain on the same silo (caller and echo grain on silo-0)", settings.Calls, warmup,
+            await PathAsync(prefix + "call_grain_same_silo", "grain -> grain on the same silo (caller and echo grain on silo-0)", settings.Calls, warmup,
                 n => caller.TimeCalls(echoOnSilo0, n)),
-            await PathAsync("call_grain_other_silo", "grain -> grain on the other silo (silo-0 -> silo-1 over loopback TCP)", settings.Calls, warmup,
+            await PathAsync(prefix + "call_grain_other_silo", "grain -> grain on the other silo (silo-0 -> silo-1 over loopback TCP)", settings.Calls, warmup,
                 n => caller.TimeCalls(echoOnSilo1, n)),
-            await PathAsync("call_hosted_other_silo", "silo-0 hosted code, not a grain -> grain on silo-1 (as a gateway would call)", settings.Calls, warmup,
+            await PathAsync(prefix + "call_hosted_other_silo", "silo-0 hosted code, not a grain -> grain on silo-1 (as a gateway would call)", settings.Calls, warmup,
                 n => SequentialTimer.RunAsync(hostedToSilo1, static (echo, i) => echo.Ping(i), n)),
-            await PathAsync("call_client_one_hop", "external client -> grain on its gateway silo (client -> silo-0 gateway over TCP)", settings.Calls, warmup,
+            await PathAsync(prefix + "call_client_one_hop", "external client -> grain on its gateway silo (client -> silo-0 gateway over TCP)", settings.Calls, warmup,
                 n => SequentialTimer.RunAsync(clientToSilo0, static (echo, i) => echo.Ping(i), n)),
-            await PathAsync("call_client_forwarded", "external client -> grain on the other silo (silo-0's gateway forwards to silo-1)", settings.Calls, warmup,
+            await PathAsync(prefix + "call_client_forwarded", "external client -> grain on the other silo (silo-0's gateway forwards to silo-1)", settings.Calls, warmup,
                 n => SequentialTimer.RunAsync(clientToSilo1, static (echo, i) => echo.Ping(i), n)));
     }
 

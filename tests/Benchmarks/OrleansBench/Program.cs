@@ -31,15 +31,27 @@ Figures.Line("value_size", settings.ValueSize.ToString(), "bytes");
 
 Figures.Comment("starting silo-0 (primary) and silo-1 on loopback TCP, and an external client on silo-0's gateway");
 var clock = Stopwatch.StartNew();
-await using LoopbackCluster cluster = await LoopbackCluster.StartAsync(new ReplicaRegion(grainPool, RegionName), CancellationToken.None);
-await cluster.PlaceAsync<ICallerGrain>(GrainKeys.On(GrainKeys.Silo0, "caller"), TimeSpan.FromSeconds(30));
-await cluster.PlaceAsync<IEchoGrain>(GrainKeys.On(GrainKeys.Silo0, "echo"), TimeSpan.FromSeconds(30));
-await cluster.PlaceAsync<IEchoGrain>(GrainKeys.On(GrainKeys.Silo1, "echo"), TimeSpan.FromSeconds(30));
+var replica = new ReplicaRegion(grainPool, RegionName);
+await using LoopbackCluster cluster = await LoopbackCluster.StartAsync(replica, tls: null, CancellationToken.None);
+await PlaceCallGrainsAsync(cluster);
 string writerKey = GrainKeys.On(GrainKeys.Silo1, "replica-writer");
 await cluster.PlaceAsync<IReplicaWriterGrain>(writerKey, TimeSpan.FromSeconds(30));
 Figures.Line("cluster_start", clock.Elapsed.TotalSeconds, "0.00", "s");
 
 CallLatencyPhase.Result calls = await CallLatencyPhase.RunAsync(cluster, settings);
+
+// The same calls on a second cluster whose silo and gateway ports run mutual TLS (tls_* lines), then
+// on the plain cluster again (again_* lines): whichever runs first runs on colder code, so TLS is
+// compared with the mean of the plain runs before and after it.
+Figures.Comment("starting a second cluster with mutual TLS on its silo and gateway ports");
+CallLatencyPhase.Result tlsCalls;
+using (var tls = new ClusterTls())
+{
+    await using LoopbackCluster tlsCluster = await LoopbackCluster.StartAsync(replica, tls, CancellationToken.None);
+    await PlaceCallGrainsAsync(tlsCluster);
+    tlsCalls = await CallLatencyPhase.RunAsync(tlsCluster, settings, "tls_");
+}
+CallLatencyPhase.Result callsAgain = await CallLatencyPhase.RunAsync(cluster, settings, "again_");
 
 await using DataPlaneServer server = await DataPlaneServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), peerPool, (_, _) => null, logging);
 await using var peer = new PeerConnection(server.EndPoint);
@@ -48,5 +60,13 @@ ReplicaWritePhase.Result writes = await ReplicaWritePhase.RunAsync(
     cluster.Silo0Grains.GetGrain<IReplicaWriterGrain>(writerKey), peer, RegionName, data, settings);
 
 Summary.Print(calls, writes, settings.Concurrency);
+Summary.PrintTls([calls, callsAgain], tlsCalls);
 Figures.Comment("stopping the cluster");
 return 0;
+
+static async Task PlaceCallGrainsAsync(LoopbackCluster cluster)
+{
+    await cluster.PlaceAsync<ICallerGrain>(GrainKeys.On(GrainKeys.Silo0, "caller"), TimeSpan.FromSeconds(30));
+    await cluster.PlaceAsync<IEchoGrain>(GrainKeys.On(GrainKeys.Silo0, "echo"), TimeSpan.FromSeconds(30));
+    await cluster.PlaceAsync<IEchoGrain>(GrainKeys.On(GrainKeys.Silo1, "echo"), TimeSpan.FromSeconds(30));
+}

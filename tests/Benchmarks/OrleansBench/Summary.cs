@@ -25,6 +25,30 @@ internal static class Summary
             $"{writes.DataPlaneConcurrent.AllocatedBytesPerOp:F0} B");
     }
 
+    /// <summary>
+    /// What mutual TLS on the silo and gateway ports costs each call path that crosses one: p50 and rate
+    /// with TLS over the mean of the <paramref name="plain"/> runs.
+    /// </summary>
+    public static void PrintTls(CallLatencyPhase.Result[] plain, CallLatencyPhase.Result tls)
+    {
+        (string Name, Func<CallLatencyPhase.Result, Measurement> Path)[] paths =
+        [
+            ("grain_other_silo", r => r.OtherSilo),
+            ("client_one_hop", r => r.ClientOneHop),
+            ("client_forwarded", r => r.ClientForwarded),
+        ];
+        var p50s = new List<FormattableString>();
+        foreach ((string name, Func<CallLatencyPhase.Result, Measurement> path) in paths)
+        {
+            double plainP50 = plain.Average(r => path(r).Latency().P50), plainRate = plain.Average(r => path(r).OpsPerSecond);
+            double tlsP50 = path(tls).Latency().P50;
+            Figures.Line($"tls_vs_plain_call_{name}_p50", tlsP50 / plainP50, "0.00", "ratio");
+            Figures.Line($"tls_vs_plain_call_{name}_rate", path(tls).OpsPerSecond / plainRate, "0.00", "ratio");
+            p50s.Add($"{name} {tlsP50:F1} vs {plainP50:F1} us; ");
+        }
+        Figures.Summary([$"mutual TLS on the Orleans ports, p50 TLS vs plain (mean of the runs before and after): ", .. p50s]);
+    }
+
     private static void Write(string mode, Measurement dataPlane, Measurement grain)
     {
         Percentiles d = dataPlane.Latency(), g = grain.Latency();

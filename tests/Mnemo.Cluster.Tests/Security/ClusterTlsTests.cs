@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -5,6 +6,8 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s;
+using Mnemo.Api;
+using Mnemo.Client;
 using Mnemo.DataPlane;
 using Mnemo.Kubernetes.Certificates;
 using Mnemo.Silo;
@@ -14,10 +17,11 @@ namespace Mnemo.Cluster.Tests;
 
 /// <summary>
 /// Two silo processes with generated certificates that live two minutes and are renewed 100 s before
-/// they expire (so every 20 s): the data plane runs over mutual TLS; a process holding a certificate
-/// of another CA is refused by the data plane, and the silo logs why; under
-/// memcached load through both gateways (every write replicated over the data plane) the certificates
-/// rotate, new data-plane connections get the new certificate, and no request fails.
+/// they expire (so every 20 s): the Orleans silo port and the data plane run over mutual TLS (the
+/// cluster forming at all shows the silo port's); a silo or process holding a certificate of another
+/// CA is refused by both, and the silos log why; under memcached load through both gateways (every
+/// write replicated over the data plane) and grain calls from one silo to the other the certificates
+/// rotate, new connections get the new certificate, and no request fails.
 /// </summary>
 public sealed class ClusterTlsTests(ClusterTlsTests.ShortLivedCertificates fixture) : IClassFixture<ClusterTlsTests.ShortLivedCertificates>
 {
@@ -49,11 +53,59 @@ public sealed class ClusterTlsTests(ClusterTlsTests.ShortLivedCertificates fixtu
     }
 
     [Fact]
-    public async Task Certificates_rotate_under_memcached_load_with_no_failed_request()
+    public async Task A_silo_with_a_certificate_of_another_ca_never_joins_the_cluster()
+    {
+        using X509Certificate2 otherCa = CertificateIssuer.CreateAuthority("mnemo-ca", DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+        using X509Certificate2 impostor = CertificateIssuer.IssueNode(otherCa, "node-2", [], DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+        // It trusts its own CA, so only the members' refusal can keep it out.
+        const string secretName = "impostor-node-2";
+        await Cluster.Kubernetes.Client.CoreV1.CreateNamespacedSecretAsync(
+            TlsSecret.From(impostor, otherCa.ExportCertificatePem()).ToSecret(secretName, "default"), "default");
+        int[] ports = TestCluster.FreePorts(5);
+        string stateDir = Path.Combine(Path.GetDirectoryName(Cluster.Settings[0].StateDir)!, "node-2");
+        SiloSettings settings = Cluster.Settings[0] with
+        {
+            NodeName = "node-2",
+            SiloPort = ports[0],
+            GatewayPort = ports[1],
+            HealthPort = ports[2],
+            DataPort = ports[3],
+            Grpc = new GrpcGatewayOptions { Port = ports[4] },
+            StateDir = stateDir,
+            PoolPath = NodePoolLoader.DefaultEmulatedPoolPath(Path.GetDirectoryName(stateDir)!, "node-2"),
+            Tls = new SiloTlsOptions { Mode = SiloTlsMode.Provided, SecretName = secretName },
+        };
+        var log = new ConcurrentQueue<string>();
+        using SiloProcess silo = SiloProcess.Start(settings, log.Enqueue);
+        try
+        {
+            bool seenActive = false;
+            await Cluster.WaitUntilAsync(async () =>
+            {
+                IReadOnlyList<MemberInfo> members = await Cluster.MembersSeenByAsync(0);
+                seenActive |= members.Any(m => m.Node == "node-2" && m.Status == "Active");
+                // Refused on the silo port by a member; the impostor gives up (its process ends) or is declared dead.
+                return Cluster.Log.Contains("Refused a TLS peer on the Orleans silo port", StringComparison.Ordinal)
+                    && (silo.HasExited || members.Any(m => m.Node == "node-2" && m.Status == "Dead"));
+            }, TimeSpan.FromSeconds(150), "node-2 to be refused on the silo port and leave");
+            Assert.False(seenActive, "node-2 was seen Active");
+            Assert.DoesNotContain(await Cluster.MembersSeenByAsync(1), m => m.Node == "node-2" && m.Status == "Active");
+        }
+        finally
+        {
+            if (!silo.HasExited)
+                await silo.StopAsync(TimeSpan.FromSeconds(15));
+            File.Delete(settings.PoolPath);
+        }
+    }
+
+    [Fact]
+    public async Task Certificates_rotate_under_memcached_load_and_grain_calls_with_no_failed_request()
     {
         string[] first = await Task.WhenAll(Enumerable.Range(0, 2).Select(SerialAsync));
         using var stop = new CancellationTokenSource();
-        Task<(long Requests, List<string> Failures)>[] load = Enumerable.Range(0, 2).Select(g => RunLoadAsync(fixture.GatewayPort(g), g, stop.Token)).ToArray();
+        Task<(long Requests, List<string> Failures)>[] load = Enumerable.Range(0, 2).Select(g => RunLoadAsync(fixture.GatewayPort(g), g, stop.Token))
+            .Append(RunGrainCallsAsync(stop.Token)).ToArray();
         try
         {
             // Two renewals of each node's certificate while the load runs.
@@ -73,6 +125,13 @@ public sealed class ClusterTlsTests(ClusterTlsTests.ShortLivedCertificates fixtu
                 await using SslStream connection = await HandshakeAsync(Cluster.Settings[0].DataPort, client);
                 return new X509Certificate2(connection.RemoteCertificate!).SerialNumber == current;
             }, TimeSpan.FromSeconds(60), "node-0's data plane to present its renewed certificate");
+            await Cluster.WaitUntilAsync(async () =>
+            {
+                string current = await SerialAsync(0);
+                using X509Certificate2 client = await NodeCertificateAsync(1);
+                await using SslStream connection = await HandshakeAsync(Cluster.Settings[0].SiloPort, client);
+                return new X509Certificate2(connection.RemoteCertificate!).SerialNumber == current;
+            }, TimeSpan.FromSeconds(60), "node-0's silo port to present its renewed certificate");
         }
         finally
         {
@@ -98,6 +157,28 @@ public sealed class ClusterTlsTests(ClusterTlsTests.ShortLivedCertificates fixtu
             requests += 2;
             if (stored != "STORED" || read != value)
                 failures.Add($"{key}: set {stored}, get {read ?? "nothing"} (expected {value})");
+        }
+        return (requests, failures);
+    }
+
+    /// <summary>Grain calls through node-0's gateway to the node grains of both silos (node-1's cross the silo port) until stopped.</summary>
+    private async Task<(long Requests, List<string> Failures)> RunGrainCallsAsync(CancellationToken stop)
+    {
+        var failures = new List<string>();
+        long requests = 0;
+        await using MnemoClient client = await Cluster.ConnectAsync([Cluster.Gateways[0]]);
+        for (int n = 0; !stop.IsCancellationRequested; n++)
+        {
+            string node = $"node-{n % 2}";
+            try
+            {
+                await client.GetNodeUsageAsync(node);
+            }
+            catch (Exception e)
+            {
+                failures.Add($"usage of {node}: {e.GetType().Name}: {e.Message}");
+            }
+            requests++;
         }
         return (requests, failures);
     }
