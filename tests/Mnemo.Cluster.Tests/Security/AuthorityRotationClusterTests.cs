@@ -60,7 +60,7 @@ public sealed class AuthorityRotationClusterTests : IAsyncLifetime
         using X509Certificate2 oldCertificate1 = (await ReadNodeAsync(1)).LoadCertificate();
 
         using var stop = new CancellationTokenSource();
-        Task<(long Requests, List<string> Failures)>[] load = Enumerable.Range(0, Nodes).Select(g => RunLoadAsync(_basePort + g, g, stop.Token)).ToArray();
+        Task<(long Requests, List<string> Failures)>[] load = Enumerable.Range(0, Nodes).Select(g => SetGetLoad.RunAsync(_basePort + g, $"carot-{g}", stop.Token, () => Interlocked.Add(ref _requests, 2))).ToArray();
         try
         {
             V1Secret ca = await _cluster.Kubernetes.Client.CoreV1.ReadNamespacedSecretAsync(ClusterCertificates.AuthoritySecretName, "default");
@@ -109,25 +109,6 @@ public sealed class AuthorityRotationClusterTests : IAsyncLifetime
         await using PeerConnection member = MemshackCluster.ConnectDataPlane(_cluster, 1);
         CacheResult served = await member.StoreAsync(Encoding.UTF8.GetBytes("member"), CacheStoreMode.Set, Encoding.UTF8.GetBytes("k"), Encoding.UTF8.GetBytes("v"), 0, 0);
         Assert.Equal(CacheStatus.Ok, served.Status);
-    }
-
-    /// <summary>Sets and reads back keys through one gateway until stopped; every reply that is not the expected one is a failure.</summary>
-    private async Task<(long Requests, List<string> Failures)> RunLoadAsync(int port, int gateway, CancellationToken stop)
-    {
-        var failures = new List<string>();
-        long requests = 0;
-        await using MemcachedTextClient client = await MemcachedTextClient.ConnectAsync(port);
-        for (int n = 0; !stop.IsCancellationRequested; n++)
-        {
-            string key = $"carot-{gateway}-{n % 200}", value = $"v{n}";
-            string stored = await client.SetAsync(key, value);
-            string? read = await client.GetAsync(key);
-            requests += 2;
-            Interlocked.Add(ref _requests, 2);
-            if (stored != "STORED" || read != value)
-                failures.Add($"{key}: set {stored}, get {read ?? "nothing"} (expected {value})");
-        }
-        return (requests, failures);
     }
 
     private async Task<ClusterAuthority> ReadAuthorityAsync() =>

@@ -104,7 +104,7 @@ public sealed class ClusterTlsTests(ClusterTlsTests.ShortLivedCertificates fixtu
     {
         string[] first = await Task.WhenAll(Enumerable.Range(0, 2).Select(SerialAsync));
         using var stop = new CancellationTokenSource();
-        Task<(long Requests, List<string> Failures)>[] load = Enumerable.Range(0, 2).Select(g => RunLoadAsync(fixture.GatewayPort(g), g, stop.Token))
+        Task<(long Requests, List<string> Failures)>[] load = Enumerable.Range(0, 2).Select(g => SetGetLoad.RunAsync(fixture.GatewayPort(g), $"rot-{g}", stop.Token))
             .Append(RunGrainCallsAsync(stop.Token)).ToArray();
         try
         {
@@ -141,24 +141,6 @@ public sealed class ClusterTlsTests(ClusterTlsTests.ShortLivedCertificates fixtu
         Assert.All(results, r => Assert.True(r.Requests > 100, $"only {r.Requests} requests ran"));
         Assert.Empty(results.SelectMany(r => r.Failures));
         Assert.Contains("Node certificate CN=node-0 in use", Cluster.Log);
-    }
-
-    /// <summary>Sets and reads back keys through one gateway until stopped; every reply that is not the expected one is a failure.</summary>
-    private static async Task<(long Requests, List<string> Failures)> RunLoadAsync(int port, int gateway, CancellationToken stop)
-    {
-        var failures = new List<string>();
-        long requests = 0;
-        await using MemcachedTextClient client = await MemcachedTextClient.ConnectAsync(port);
-        for (int n = 0; !stop.IsCancellationRequested; n++)
-        {
-            string key = $"rot-{gateway}-{n % 200}", value = $"v{n}";
-            string stored = await client.SetAsync(key, value);
-            string? read = await client.GetAsync(key);
-            requests += 2;
-            if (stored != "STORED" || read != value)
-                failures.Add($"{key}: set {stored}, get {read ?? "nothing"} (expected {value})");
-        }
-        return (requests, failures);
     }
 
     /// <summary>Grain calls through node-0's gateway to the node grains of both silos (node-1's cross the silo port) until stopped.</summary>
