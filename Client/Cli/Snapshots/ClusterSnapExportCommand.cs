@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Mnemo.Grains.Interfaces;
 using Mnemo.Kubernetes;
+using Mnemo.SnapshotFiles;
 using Spectre.Console;
 
 namespace Mnemo.Cli;
@@ -15,8 +16,6 @@ namespace Mnemo.Cli;
 /// </summary>
 internal static class ClusterSnapExportCommand
 {
-    private const int ChunkBytes = 4 << 20;
-
     public static Command Create(Func<ParseResult, ConnectionArguments> connection, Option<OutputFormat> output)
     {
         var name = new Argument<string>("name") { Description = "name of the committed snapshot (in --namespace)" };
@@ -38,37 +37,18 @@ internal static class ClusterSnapExportCommand
         ClusterSnapshotManifest manifest = await resources.GetManifestAsync(name, cancellationToken)
             ?? throw new ArgumentException($"cluster snapshot {resources.Namespace}/{name} has no manifest");
         IClusterClient cluster = await connect();
-        var metadata = new ClusterSnapshotFileMetadata(manifest.Memshack, $"{resources.Namespace}/{name}", manifest.Topology.Shards, manifest.Topology.Replicas,
-            manifest.Topology.Nodes, manifest.TakenAt, DateTimeOffset.UtcNow);
         // The engine exports hold the items' keys and values and 32 bytes more per item.
         var progress = new TransferProgress($"export {name}", manifest.Bytes + 32 * manifest.Items);
-        long items = 0, copied = 0;
-        await using (ClusterSnapshotFileWriter writer = await ClusterSnapshotFileWriter.CreateAsync(path, metadata, cancellationToken))
+        await using (ClusterSnapshotFileWriter writer = await ClusterSnapshotFileWriter.CreateAsync(path,
+                         ClusterSnapshotExport.MetadataOf(manifest, $"{resources.Namespace}/{name}"), cancellationToken))
         {
-            for (int shard = 0; shard < manifest.Topology.Shards; shard++)
+            long copied = 0;
+            long items = await ClusterSnapshotExport.WriteShardsAsync(cluster, manifest, writer, step =>
             {
-                (INodeSnapshotExportGrain node, SnapshotExportFile export) = await ExportShardAsync(cluster, manifest, shard);
-                try
-                {
-                    await writer.BeginSectionAsync(shard, export.Length, cancellationToken);
-                    for (long offset = 0; offset < export.Length;)
-                    {
-                        byte[] chunk = await node.ReadAsync(export.Id, offset, (int)Math.Min(ChunkBytes, export.Length - offset));
-                        if (chunk.Length == 0)
-                            throw new IOException($"the export of shard {shard} ended at {offset} of {export.Length} bytes");
-                        if (offset == 0)
-                            items += EngineExportItems(chunk);
-                        await writer.WriteAsync(chunk, cancellationToken);
-                        offset += chunk.Length;
-                        copied += chunk.Length;
-                        progress.Report(copied, items, $"shard {shard + 1}/{manifest.Topology.Shards}");
-                    }
-                }
-                finally
-                {
-                    await node.ReleaseAsync(export.Id);
-                }
-            }
+                copied = step.Bytes;
+                progress.Report(step.Bytes, step.Items, $"shard {step.Shard + 1}/{step.Shards}");
+                return ValueTask.CompletedTask;
+            }, cancellationToken);
             await writer.CompleteAsync(items, cancellationToken);
             progress.TotalBytes = copied;
             progress.Report(copied, items, "done", force: true);
@@ -86,30 +66,6 @@ internal static class ClusterSnapExportCommand
         }
         return 0;
     }
-
-    /// <summary>Has the first replica of <paramref name="shard"/> whose node answers export its engine snapshot.</summary>
-    private static async Task<(INodeSnapshotExportGrain Node, SnapshotExportFile Export)> ExportShardAsync(IClusterClient cluster, ClusterSnapshotManifest manifest, int shard)
-    {
-        var reasons = new List<string>();
-        foreach (ReplicaSnapshot replica in manifest.Replicas.Where(r => r.Shard == shard))
-        {
-            INodeSnapshotExportGrain node = cluster.GetGrain<INodeSnapshotExportGrain>(replica.Node);
-            try
-            {
-                return (node, await node.ExportAsync(replica));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Whatever failed on that node (down, engine error, disk full), another replica holds the same items.
-                reasons.Add($"{replica.Node}: {e.Message}");
-            }
-        }
-        throw new ExportFailedException($"no replica of shard {shard} could export it ({string.Join("; ", reasons)})");
-    }
-
-    /// <summary>The item count in the engine export header at the start of <paramref name="chunk"/>.</summary>
-    private static long EngineExportItems(byte[] chunk) =>
-        chunk.Length >= EngineExportSection.HeaderLength ? (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(chunk.AsSpan(16)) : 0;
 
     private sealed record ExportView(string Snapshot, string Memshack, string File, int Shards, long Items, long Bytes, double Seconds, double MegabytesPerSecond);
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Mnemo.Grains.Interfaces;
 using Mnemo.Kubernetes;
+using Mnemo.SnapshotFiles;
 using Spectre.Console;
 
 namespace Mnemo.Cli;
@@ -19,12 +20,6 @@ namespace Mnemo.Cli;
 internal static class ClusterSnapImportCommand
 {
     public const int Damaged = 7;
-
-    /// <summary>Keys and values per grain call.</summary>
-    private const int BatchBytes = 1 << 20;
-
-    /// <summary>Batches in flight at once, spread over the silos' import workers.</summary>
-    private const int BatchesInFlight = 4;
 
     public static Command Create(Func<ParseResult, ConnectionArguments> connection, Option<OutputFormat> output)
     {
@@ -48,13 +43,7 @@ internal static class ClusterSnapImportCommand
         using ClusterSnapshotFileReader file = ClusterSnapshotFileReader.Open(path);
         var progress = new TransferProgress($"import {Path.GetFileName(path)}", file.Length);
         // Everything is checked before the first write: a damaged file imports nothing.
-        long checkedBytes = 0, checkedItems = 0;
-        foreach (EngineExportSection section in file.Sections())
-        {
-            checkedBytes += section.Bytes;
-            checkedItems += section.Items;
-            progress.Report(checkedBytes, checkedItems, "checking");
-        }
+        ClusterSnapshotImport.Check(file, (bytes, items) => progress.Report(bytes, items, "checking"));
         if (snapshotName is not null && await resources.GetAsync(snapshotName, cancellationToken) is not null)
             throw new ArgumentException($"cluster snapshot {resources.Namespace}/{snapshotName} exists already");
 
@@ -68,49 +57,19 @@ internal static class ClusterSnapImportCommand
         }
         progress.Restart();
 
-        long sent = 0, written = 0, expired = 0, failed = 0, items = 0;
-        string? firstError = null;
-        var inFlight = new List<Task<SnapshotImportResult>>(BatchesInFlight);
-        foreach (EngineExportSection section in file.Sections())
-        {
-            foreach (PortableItem[] batch in section.Batches(BatchBytes))
-            {
-                if (inFlight.Count == BatchesInFlight)
-                    Count(await TakeFirstAsync(inFlight));
-                inFlight.Add(importer.WriteAsync(memshack, batch));
-                items += batch.Length;
-                sent += batch.Sum(i => 32L + i.Key.Length + i.Value.Length); // about the bytes of their records
-                progress.Report(sent, items, $"shard {section.Shard + 1}/{file.Metadata.Shards} of the file into {shards} shards");
-            }
-        }
-        foreach (Task<SnapshotImportResult> batch in inFlight)
-            Count(await batch);
-        progress.Report(file.Length, items, "done", force: true);
+        ImportTotals totals = await ClusterSnapshotImport.WriteItemsAsync(importer, memshack, file, (section, sent, items) =>
+            progress.Report(sent, items, $"shard {section.Shard + 1}/{file.Metadata.Shards} of the file into {shards} shards"), cancellationToken);
+        progress.Report(file.Length, totals.Items, "done", force: true);
         progress.Done();
-        var result = new ImportView(memshack, path, file.Metadata.Memshack, file.Metadata.Shards, shards, items, written, expired, failed,
+        var result = new ImportView(memshack, path, file.Metadata.Memshack, file.Metadata.Shards, shards, totals.Items, totals.Written, totals.Expired, totals.Failed,
             Math.Round(progress.Elapsed.TotalSeconds, 3), Math.Round(progress.MegabytesPerSecond(file.Length), 1), snapshotName is null ? null : $"{resources.Namespace}/{snapshotName}");
         Write(result, format);
-        if (failed > 0)
+        if (totals.Failed > 0)
         {
-            await Console.Error.WriteLineAsync($"mnemo: {failed} of {items} items were not written; the first: {firstError}");
+            await Console.Error.WriteLineAsync($"mnemo: {totals.Failed} of {totals.Items} items were not written; the first: {totals.FirstError}");
             return ClusterSnapCommand.Failed;
         }
         return snapshotName is null ? 0 : await SnapshotAsync(resources, snapshotName, memshackName, timeout, cancellationToken);
-
-        void Count(SnapshotImportResult batch)
-        {
-            written += batch.Written;
-            expired += batch.Expired;
-            failed += batch.Failed;
-            firstError ??= batch.FirstError;
-        }
-    }
-
-    private static async Task<SnapshotImportResult> TakeFirstAsync(List<Task<SnapshotImportResult>> inFlight)
-    {
-        Task<SnapshotImportResult> first = inFlight[0];
-        inFlight.RemoveAt(0);
-        return await first;
     }
 
     /// <summary>Takes a cluster snapshot of the imported Memshack and waits for its outcome, as <c>clustersnap create</c> does.</summary>

@@ -1,5 +1,6 @@
 using Mnemo.Client;
 using Mnemo.Kubernetes;
+using Mnemo.SnapshotFiles;
 
 namespace Mnemo.Cli;
 
