@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Mnemo.Client;
 using Mnemo.Grains.Interfaces;
 using Mnemo.Kubernetes;
 using Mnemo.SnapshotFiles;
@@ -12,7 +13,8 @@ namespace Mnemo.Cli;
 /// into a Memshack, whatever its shard count: the file is checked whole first (nothing is written from a
 /// damaged file), then each item goes through a silo's gateway, routed by Ch3 under the Memshack's topology
 /// and written to every replica of its shard with its value, flags, exptime and CAS. With SNAPSHOT, a cluster
-/// snapshot of the Memshack is taken afterwards under that name. Exit codes: 0 imported; 1 bad input or the
+/// snapshot of the Memshack is taken afterwards under that name. When a gRPC endpoint is known, the file goes to a
+/// silo through <c>Snapshots.Import</c>, which checks it whole and writes it the same way. Exit codes: 0 imported; 1 bad input or the
 /// cluster unreachable; 2 the Memshack is not served; <see cref="ClusterSnapCommand.Failed"/> items were
 /// refused (or the snapshot failed); <see cref="ClusterSnapCommand.TimedOut"/> the snapshot did not commit
 /// within <c>--timeout</c>; <see cref="Damaged"/> the file is damaged, cut short or not a snapshot file.
@@ -30,8 +32,10 @@ internal static class ClusterSnapImportCommand
         command.Arguments.Add(snapshot);
         command.Options.Add(file);
         command.Options.Add(memshack);
-        command.SetAction((parse, cancel) => SnapshotTransferRunner.RunAsync(connection(parse), (resources, cluster, token) =>
-            ImportAsync(resources, cluster, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(memshack)!, parse.GetValue(snapshot),
+        command.SetAction((parse, cancel) => SnapshotTransferRunner.RunAsync(connection(parse), (resources, cluster, grpc, token) => grpc is null
+            ? ImportAsync(resources, cluster, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(memshack)!, parse.GetValue(snapshot),
+                TimeSpan.FromSeconds(parse.GetValue<int>("--timeout")), parse.GetValue(output), token)
+            : ImportOverGrpcAsync(grpc, resources, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(memshack)!, parse.GetValue(snapshot),
                 TimeSpan.FromSeconds(parse.GetValue<int>("--timeout")), parse.GetValue(output), token), cancel));
         return command;
     }
@@ -69,14 +73,40 @@ internal static class ClusterSnapImportCommand
             await Console.Error.WriteLineAsync($"mnemo: {totals.Failed} of {totals.Items} items were not written; the first: {totals.FirstError}");
             return ClusterSnapCommand.Failed;
         }
-        return snapshotName is null ? 0 : await SnapshotAsync(resources, snapshotName, memshackName, timeout, cancellationToken);
+        if (snapshotName is null)
+            return 0;
+        await resources.CreateAsync(snapshotName, memshackName, null, null, null, cancellationToken);
+        return await WaitForSnapshotAsync(resources, snapshotName, timeout, cancellationToken);
     }
 
-    /// <summary>Takes a cluster snapshot of the imported Memshack and waits for its outcome, as <c>clustersnap create</c> does.</summary>
-    private static async Task<int> SnapshotAsync(ClusterSnapshotResources resources, string name, string memshack, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>The import through <c>Snapshots.Import</c>: the file is sent in chunks, the silo checks it whole, writes it and takes the snapshot asked for.</summary>
+    private static async Task<int> ImportOverGrpcAsync(MnemoClient grpc, ClusterSnapshotResources resources, string path, string memshackName,
+        string? snapshotName, TimeSpan timeout, OutputFormat format, CancellationToken cancellationToken)
     {
-        await resources.CreateAsync(name, memshack, null, null, null, cancellationToken);
-        return await ClusterSnapCommand.WaitAsync(name, DateTime.UtcNow + timeout, timeout, null, cancellationToken, async token =>
+        if (!File.Exists(path))
+            throw new ArgumentException($"no file {path}");
+        string memshack = $"{resources.Namespace}/{memshackName}";
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var progress = new TransferProgress($"import {Path.GetFileName(path)}", file.Length);
+        progress.Report(0, 0, $"sending to a silo, which checks it whole and writes it into {memshack}", force: true);
+        SnapshotImportInfo imported = await grpc.ImportSnapshotAsync(file, memshack, snapshotName is null ? null : $"{resources.Namespace}/{snapshotName}",
+            cancellationToken: cancellationToken);
+        progress.Report(file.Length, imported.Items, "done", force: true);
+        progress.Done();
+        Write(new ImportView(memshack, path, imported.FromMemshack, imported.FromShards, imported.Shards, imported.Items, imported.Written, imported.Expired,
+            imported.Failed, Math.Round(progress.Elapsed.TotalSeconds, 3), Math.Round(progress.MegabytesPerSecond(file.Length), 1),
+            snapshotName is null ? null : $"{resources.Namespace}/{snapshotName}"), format);
+        if (imported.Failed > 0)
+        {
+            await Console.Error.WriteLineAsync($"mnemo: {imported.Failed} of {imported.Items} items were not written; the first: {imported.FirstError}");
+            return ClusterSnapCommand.Failed;
+        }
+        return snapshotName is null ? 0 : await WaitForSnapshotAsync(resources, snapshotName, timeout, cancellationToken);
+    }
+
+    /// <summary>Waits for the outcome of the imported Memshack's snapshot, as <c>clustersnap create</c> does.</summary>
+    private static Task<int> WaitForSnapshotAsync(ClusterSnapshotResources resources, string name, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ClusterSnapCommand.WaitAsync(name, DateTime.UtcNow + timeout, timeout, null, cancellationToken, async token =>
         {
             ClusterSnapshotView? view = await resources.GetAsync(name, token);
             return view is null
@@ -84,7 +114,6 @@ internal static class ClusterSnapImportCommand
                 : (view.Phase is ClusterSnapshotStatus.Committed or ClusterSnapshotStatus.Failed, view.Phase == ClusterSnapshotStatus.Committed ? 0 : ClusterSnapCommand.Failed,
                     $"{view.Phase}{(view.Message is { } message ? $": {message}" : "")}");
         });
-    }
 
     private static void Write(ImportView result, OutputFormat format)
     {
