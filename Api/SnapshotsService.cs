@@ -32,6 +32,9 @@ public sealed class SnapshotsService(KubernetesConnection kubernetes, IClusterCl
     /// <summary>File bytes per Export message: well under the default message size limit.</summary>
     private const int ExportChunkBytes = 1 << 20;
 
+    /// <summary>An Export message's chunk: at most half of <c>--grpc-max-message-size</c>, so a smaller limit still lets the file through.</summary>
+    private int ChunkBytes => Math.Min(ExportChunkBytes, options.MaxMessageBytes / 2);
+
     /// <summary>Export and Import spool the file here: the header of an export is written last, an import is checked whole before it is written.</summary>
     private static string SpoolDirectory => Path.Combine(Path.GetTempPath(), "mnemo-grpc-spool");
 
@@ -160,7 +163,7 @@ public sealed class SnapshotsService(KubernetesConnection kubernetes, IClusterCl
                 }, cancellation);
                 await writer.CompleteAsync(items, cancellation);
             }
-            await SendFileAsync(spool, responseStream, manifest.Topology.Shards, items, cancellation);
+            await SendFileAsync(spool, responseStream, ChunkBytes, manifest.Topology.Shards, items, cancellation);
         }
         catch (ExportFailedException e)
         {
@@ -172,12 +175,12 @@ public sealed class SnapshotsService(KubernetesConnection kubernetes, IClusterCl
         }
     }
 
-    private static async Task SendFileAsync(string path, IServerStreamWriter<ExportSnapshotResponse> responseStream, int shards, long items,
+    private static async Task SendFileAsync(string path, IServerStreamWriter<ExportSnapshotResponse> responseStream, int chunkBytes, int shards, long items,
         CancellationToken cancellation)
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         long sent = 0;
-        var buffer = new byte[ExportChunkBytes];
+        var buffer = new byte[chunkBytes];
         while (true)
         {
             int read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellation);

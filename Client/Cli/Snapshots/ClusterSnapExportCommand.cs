@@ -67,7 +67,9 @@ internal static class ClusterSnapExportCommand
         CancellationToken cancellationToken)
     {
         string snapshot = $"{@namespace}/{name}";
-        SnapshotInfo info = await grpc.GetSnapshotAsync(snapshot, cancellationToken: cancellationToken) ?? throw new ArgumentException($"no cluster snapshot {snapshot}");
+        // The silo reads the resource from the Kubernetes API: a busy one takes longer than a cache call's default deadline.
+        SnapshotInfo info = await grpc.GetSnapshotAsync(snapshot, TimeSpan.FromSeconds(30), cancellationToken)
+            ?? throw new ArgumentException($"no cluster snapshot {snapshot}");
         if (!info.Committed)
             throw new ArgumentException($"cluster snapshot {snapshot} is {info.Phase}, not Committed");
         // As above: the engine exports hold the items' keys and values and 32 bytes more per item.
