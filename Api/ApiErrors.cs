@@ -52,6 +52,18 @@ public static class ApiErrors
                 Violations = { new PreconditionFailure.Types.Violation { Type = "PHASE", Subject = snapshot, Description = $"the snapshot is {phase}" } },
             }));
 
+    /// <summary>No replica of one of the snapshot's shards could export its engine snapshot.</summary>
+    public static RpcException ExportFailed(string snapshot, string problem) =>
+        ErrorOn(Code.Unavailable, problem, "REPLICAS_UNAVAILABLE", ("snapshot", snapshot));
+
+    /// <summary>An imported cluster snapshot file that is not one, or is damaged or cut short: nothing was written.</summary>
+    public static RpcException SnapshotFileDamaged(string problem) =>
+        ErrorOn(Code.DataLoss, $"{problem}; nothing imported", "SNAPSHOT_FILE_DAMAGED", null);
+
+    /// <summary>An imported file longer than the silo spools (<c>--grpc-max-import-size</c>).</summary>
+    public static RpcException SnapshotFileTooLarge(long limit) =>
+        ErrorOn(Code.ResourceExhausted, $"the file is longer than the {limit} bytes this silo takes; nothing imported", "SNAPSHOT_FILE_TOO_LARGE", null);
+
     /// <summary>The Kubernetes API refused a resource: its name taken (ALREADY_EXISTS, <paramref name="existsReason"/>) or a field it does not accept.</summary>
     public static RpcException ResourceRejected(bool exists, string existsReason, string snapshot, string message) => exists
         ? ErrorOn(Code.AlreadyExists, message, existsReason, ("snapshot", snapshot))

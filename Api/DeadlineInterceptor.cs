@@ -4,7 +4,7 @@ using Grpc.Core.Interceptors;
 namespace Mnemo.Api;
 
 /// <summary>
-/// Deadlines and cancellation for every unary and server-streaming call: a call whose deadline has passed
+/// Deadlines and cancellation for every unary, server-streaming and client-streaming call: a call whose deadline has passed
 /// when it arrives is answered DEADLINE_EXCEEDED without running, and a call cancelled while it runs (its
 /// deadline, or the client gone) ends DEADLINE_EXCEEDED or CANCELLED rather than as a handler failure.
 /// </summary>
@@ -33,6 +33,21 @@ public sealed class DeadlineInterceptor : Interceptor
         try
         {
             await continuation(request, responseStream, context);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            throw Ended(context);
+        }
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        if (context.Deadline <= DateTime.UtcNow)
+            throw Expired(context);
+        try
+        {
+            return await continuation(requestStream, context);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {

@@ -35,9 +35,58 @@ public sealed class GrpcCallMetrics : Interceptor
         }
         finally
         {
-            var tags = new TagList { { "method", context.Method }, { "code", code.ToString() } };
-            Calls.Add(1, tags);
-            Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            Record(context, code, started);
         }
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        long started = Stopwatch.GetTimestamp();
+        StatusCode code = StatusCode.Unknown;
+        try
+        {
+            TResponse response = await continuation(requestStream, context);
+            code = StatusCode.OK;
+            return response;
+        }
+        catch (RpcException e)
+        {
+            code = e.StatusCode;
+            throw;
+        }
+        finally
+        {
+            Record(context, code, started);
+        }
+    }
+
+    /// <summary>A server stream is timed to its end, its last message sent or its failure.</summary>
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        long started = Stopwatch.GetTimestamp();
+        StatusCode code = StatusCode.Unknown;
+        try
+        {
+            await continuation(request, responseStream, context);
+            code = StatusCode.OK;
+        }
+        catch (RpcException e)
+        {
+            code = e.StatusCode;
+            throw;
+        }
+        finally
+        {
+            Record(context, code, started);
+        }
+    }
+
+    private static void Record(ServerCallContext context, StatusCode code, long started)
+    {
+        var tags = new TagList { { "method", context.Method }, { "code", code.ToString() } };
+        Calls.Add(1, tags);
+        Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
     }
 }

@@ -46,6 +46,7 @@ public static class GrpcGateway
             grpc.Interceptors.Add<GrpcCallMetrics>();
             grpc.Interceptors.Add<DeadlineInterceptor>();
         });
+        services.AddSingleton(options);
         services.AddGrpcReflection();
         services.AddSingleton<HealthServiceImpl>();
         services.AddHostedService<CacheHealthReporter>();

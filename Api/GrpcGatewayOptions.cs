@@ -5,6 +5,7 @@ public sealed record GrpcGatewayOptions
 {
     public const int DefaultPort = 11151;
     public const int DefaultMaxMessageBytes = 4 << 20;
+    public const long DefaultMaxImportBytes = 16L << 30;
 
     /// <summary>The gateway's port; 0: no gRPC gateway.</summary>
     public int Port { get; init; }
@@ -18,4 +19,8 @@ public sealed record GrpcGatewayOptions
 
     /// <summary>Largest request or response message; a larger request is refused with RESOURCE_EXHAUSTED.</summary>
     public int MaxMessageBytes { get; init; } = DefaultMaxMessageBytes;
+
+    /// <summary>Longest cluster snapshot file <c>Snapshots.Import</c> spools to the silo's temporary directory before checking it;
+    /// a longer one is refused with RESOURCE_EXHAUSTED.</summary>
+    public long MaxImportBytes { get; init; } = DefaultMaxImportBytes;
 }

@@ -9,7 +9,8 @@ namespace Mnemo.Client;
 /// Channels to the silos' gRPC endpoints with failover: a call whose endpoint cannot be reached (UNAVAILABLE
 /// without a silo's answer in it) goes to the next endpoint under the same deadline, and the endpoint that
 /// answered is tried first from then on. Such a call never reached a silo, so sending it again is safe. A
-/// server-streaming call fails over the same way until its first message; after that it stays on its endpoint.
+/// server-streaming call fails over the same way until its first message; after that it stays on its endpoint. A
+/// client-streaming call does not fail over: its messages are the caller's to send once.
 /// Without endpoints given, they are discovered on the first call (the silos' own, asked through Orleans).
 /// </summary>
 internal sealed class GrpcEndpoints : IDisposable
@@ -96,6 +97,37 @@ internal sealed class GrpcEndpoints : IDisposable
             yield break;
         }
         throw NoneAnswered(unreachable!);
+    }
+
+    /// <summary>
+    /// A client-streaming call, on the preferred endpoint only: <paramref name="write"/> sends messages the caller can send
+    /// once, so the call is never repeated elsewhere. A silo that ends the call while messages are still being written
+    /// answers with its status, which is what is thrown.
+    /// </summary>
+    public async Task<TResponse> ClientStreamAsync<TRequest, TResponse>(Func<GrpcChannel, CallOptions, AsyncClientStreamingCall<TRequest, TResponse>> call,
+        Func<IClientStreamWriter<TRequest>, Task> write, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        GrpcChannel[] channels = await ChannelsAsync(cancellationToken);
+        var options = new CallOptions(deadline: DateTime.UtcNow + timeout, cancellationToken: cancellationToken);
+        int index = Volatile.Read(ref _preferred) % channels.Length;
+        using AsyncClientStreamingCall<TRequest, TResponse> streaming = call(channels[index], options);
+        try
+        {
+            try
+            {
+                await write(streaming.RequestStream);
+                await streaming.RequestStream.CompleteAsync();
+            }
+            catch (RpcException)
+            {
+                // The call is over: its response says how it ended.
+            }
+            return await streaming.ResponseAsync;
+        }
+        catch (RpcException e)
+        {
+            throw Translate(e, _endpoints[index]);
+        }
     }
 
     private MnemoApiException NoneAnswered(RpcException unreachable) =>

@@ -6,12 +6,19 @@ namespace Mnemo.Client;
 /// <summary>
 /// Cluster snapshots over the gRPC API (<c>mnemo.v1.Snapshots</c>). <c>snapshot</c> is <c>namespace/name</c>, or a
 /// name in namespace <c>default</c>. Create, restore and delete return once the resource is written; the silos do
-/// the work, and <see cref="WatchSnapshotAsync"/> follows it to its end.
+/// the work, and <see cref="WatchSnapshotAsync"/> follows it to its end. Export and import move a snapshot's items
+/// through a portable cluster snapshot file.
 /// </summary>
 public sealed partial class MnemoClient
 {
     /// <summary>The default deadline of <see cref="WatchSnapshotAsync"/>: a restore rebuilds every replica's live view.</summary>
     public static readonly TimeSpan DefaultWatchTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>The default deadline of <see cref="ExportSnapshotAsync"/> and <see cref="ImportSnapshotAsync"/>: they move every item of a snapshot.</summary>
+    public static readonly TimeSpan DefaultTransferTimeout = TimeSpan.FromMinutes(30);
+
+    /// <summary>File bytes per Import message: well under the silos' default message size limit.</summary>
+    private const int ImportChunkBytes = 1 << 20;
 
     /// <summary>
     /// Asks for a snapshot of <paramref name="memshack"/> (<c>namespace/name</c>, or a name in the snapshot's namespace);
@@ -99,6 +106,70 @@ public sealed partial class MnemoClient
             yield return new SnapshotProgressEvent($"{e.Snapshot.Namespace}/{e.Snapshot.Name}", OperationOf(e.Operation), Text(e.Restore), PhaseOf(e.Phase),
                 e.ShardsDone, e.ShardsTotal, e.Items, e.Bytes, e.Finished, Text(e.Message), DateTimeOffset.FromUnixTimeMilliseconds(e.AtUnixMs));
         }
+    }
+
+    /// <summary>
+    /// Writes the Committed <paramref name="snapshot"/> to <paramref name="destination"/> as a cluster snapshot file (the one
+    /// <c>mnemo clustersnap export</c> writes): the silo gathers every shard's engine export, telling
+    /// <paramref name="progress"/> per shard, then sends the file. Refused with reason <c>SNAPSHOT_NOT_FOUND</c> or
+    /// <c>SNAPSHOT_NOT_COMMITTED</c>; a failed call may leave part of the file in <paramref name="destination"/>.
+    /// </summary>
+    public async Task<SnapshotExportInfo> ExportSnapshotAsync(string snapshot, Stream destination, IProgress<SnapshotExportProgress>? progress = null,
+        TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var request = new ExportSnapshotRequest { Snapshot = SnapshotNameOf(snapshot) };
+        ExportSnapshotResponse? last = null;
+        await foreach (ExportSnapshotResponse message in _grpc.StreamAsync((channel, call) => new Snapshots.SnapshotsClient(channel).Export(request, call),
+                           timeout ?? DefaultTransferTimeout, cancellationToken))
+        {
+            if (!message.Chunk.IsEmpty)
+                await destination.WriteAsync(message.Chunk.Memory, cancellationToken);
+            progress?.Report(new SnapshotExportProgress(message.ShardsDone, message.ShardsTotal, message.Items, message.GatheredBytes, message.SentBytes,
+                message.FileBytes));
+            last = message;
+        }
+        if (last is null || last.FileBytes == 0 || last.SentBytes != last.FileBytes)
+            throw new IOException($"the export of {snapshot} ended before the whole file was sent");
+        return new SnapshotExportInfo($"{request.Snapshot.Namespace}/{request.Snapshot.Name}", last.ShardsTotal, last.Items, last.FileBytes);
+    }
+
+    /// <summary>
+    /// Writes the items of the cluster snapshot file read from <paramref name="source"/> into <paramref name="memshack"/>
+    /// (<c>namespace/name</c>, or a name in <c>default</c>), keys routed by its own shard count; with <paramref name="snapshot"/>,
+    /// a snapshot of it is then asked for (a name in the Memshack's namespace, or <c>namespace/name</c>; follow it with
+    /// <see cref="WatchSnapshotAsync"/>). The silo checks the whole file before it writes anything: refused with reason
+    /// <c>SNAPSHOT_FILE_DAMAGED</c> (nothing imported), <c>SNAPSHOT_FILE_TOO_LARGE</c>, <c>MEMSHACK_NOT_FOUND</c> or
+    /// <c>SNAPSHOT_EXISTS</c>. Not failed over to another endpoint: <paramref name="source"/> is read once.
+    /// </summary>
+    public async Task<SnapshotImportInfo> ImportSnapshotAsync(Stream source, string memshack, string? snapshot = null, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        int slash = memshack.IndexOf('/');
+        var first = new ImportSnapshotRequest
+        {
+            Memshack = slash < 0
+                ? new MemshackName { Namespace = "default", Name = memshack }
+                : new MemshackName { Namespace = memshack[..slash], Name = memshack[(slash + 1)..] },
+        };
+        if (snapshot is not null)
+            first.Snapshot = snapshot.Contains('/') ? SnapshotNameOf(snapshot) : new SnapshotName { Name = snapshot };
+        ImportSnapshotResponse response = await _grpc.ClientStreamAsync((channel, call) => new Snapshots.SnapshotsClient(channel).Import(call), async writer =>
+        {
+            var buffer = new byte[ImportChunkBytes];
+            ImportSnapshotRequest message = first;
+            while (true)
+            {
+                int read = await source.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+                message.Chunk = Google.Protobuf.ByteString.CopyFrom(buffer, 0, read);
+                await writer.WriteAsync(message, cancellationToken);
+                if (read < buffer.Length)
+                    return;
+                message = new ImportSnapshotRequest();
+            }
+        }, timeout ?? DefaultTransferTimeout, cancellationToken);
+        return new SnapshotImportInfo($"{response.Memshack.Namespace}/{response.Memshack.Name}", response.FromMemshack, response.FromSnapshot, response.FromShards,
+            response.Shards, response.Items, response.Written, response.Expired, response.Failed, Text(response.FirstError), response.FileBytes,
+            response.Snapshot is null ? null : InfoOf(response.Snapshot));
     }
 
     private const string SnapshotNotFound = "SNAPSHOT_NOT_FOUND";

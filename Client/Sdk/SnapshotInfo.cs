@@ -24,3 +24,21 @@ public sealed record SnapshotRestoreInfo(string Name, string Snapshot, string Ph
 /// <param name="Finished">The operation's last event.</param>
 public sealed record SnapshotProgressEvent(string Snapshot, string Operation, string? Restore, string Phase, int ShardsDone, int ShardsTotal, long Items,
     long Bytes, bool Finished, string? Message, DateTimeOffset At);
+
+/// <summary>How far <c>ExportSnapshotAsync</c> is: shards gathered into the file on the silo, then the file's bytes received.</summary>
+/// <param name="GatheredBytes">Engine export bytes gathered on the silo so far.</param>
+/// <param name="ReceivedBytes">File bytes written to the destination so far.</param>
+/// <param name="FileBytes">The whole file's length, once known (0 while the shards are gathered).</param>
+public sealed record SnapshotExportProgress(int ShardsDone, int ShardsTotal, long Items, long GatheredBytes, long ReceivedBytes, long FileBytes);
+
+/// <summary>A snapshot exported: <paramref name="Bytes"/> of cluster snapshot file written to the destination.</summary>
+public sealed record SnapshotExportInfo(string Snapshot, int Shards, long Items, long Bytes);
+
+/// <summary>What <c>ImportSnapshotAsync</c> wrote into <paramref name="Memshack"/> (<c>namespace/name</c>).</summary>
+/// <param name="FromMemshack">The Memshack and snapshot (<c>namespace/name</c>) the file was exported from, and its shard count.</param>
+/// <param name="Shards">The Memshack's shard count the keys were routed by.</param>
+/// <param name="Expired">Items whose expiry had passed: not written.</param>
+/// <param name="Failed">Items the Memshack refused (<paramref name="FirstError"/> says why).</param>
+/// <param name="Snapshot">The snapshot of the Memshack asked for, as created (Pending): none when items were refused.</param>
+public sealed record SnapshotImportInfo(string Memshack, string FromMemshack, string FromSnapshot, int FromShards, int Shards, long Items, long Written,
+    long Expired, long Failed, string? FirstError, long FileBytes, SnapshotInfo? Snapshot);

@@ -58,6 +58,7 @@ public sealed record SiloSettings
         ("--grpc-certificate", "GRPC_CERTIFICATE", "PEM certificate of the gRPC port: it then serves TLS on the silo's address (default none)"),
         ("--grpc-certificate-key", "GRPC_CERTIFICATE_KEY", "PEM private key of that certificate (default: in the certificate file)"),
         ("--grpc-max-message-size", "GRPC_MAX_MESSAGE_SIZE", $"largest gRPC message, a size; larger requests get RESOURCE_EXHAUSTED (default {GrpcGatewayOptions.DefaultMaxMessageBytes})"),
+        ("--grpc-max-import-size", "GRPC_MAX_IMPORT_SIZE", $"longest cluster snapshot file Snapshots.Import spools to the temporary directory, a size (default {GrpcGatewayOptions.DefaultMaxImportBytes})"),
         ("--console-token", "CONSOLE_TOKEN",
             "token the management console and Orleans Dashboard require (bearer, or basic-auth password); without one they are served on a loopback --host only (default none)"),
         ("--tls", "TLS", "mutual TLS on the data plane and the Orleans silo port: generated (a cluster CA and node certificates kept in Secrets), provided (--tls-secret) or off (default generated)"),
@@ -198,6 +199,7 @@ public sealed record SiloSettings
             yield return "--grpc-certificate-key"; yield return Grpc.CertificateKeyPath;
         }
         yield return "--grpc-max-message-size"; yield return Number(Grpc.MaxMessageBytes);
+        yield return "--grpc-max-import-size"; yield return Grpc.MaxImportBytes.ToString(CultureInfo.InvariantCulture);
         yield return "--tls"; yield return Tls.Mode.ToString().ToLowerInvariant();
         if (Tls.SecretName is not null)
         {
@@ -277,6 +279,9 @@ public sealed record SiloSettings
                     ? File.Exists(key) ? key : throw new SiloConfigurationException("GRPC_CERTIFICATE_KEY", key, "an existing PEM file")
                     : null,
                 MaxMessageBytes = ParseBufferSize("GRPC_MAX_MESSAGE_SIZE", Get("GRPC_MAX_MESSAGE_SIZE"), GrpcGatewayOptions.DefaultMaxMessageBytes),
+                MaxImportBytes = Get("GRPC_MAX_IMPORT_SIZE") is { } importSize
+                    ? (long)Math.Min(ParseSize("GRPC_MAX_IMPORT_SIZE", importSize), long.MaxValue)
+                    : GrpcGatewayOptions.DefaultMaxImportBytes,
             },
             Tls = ParseTls(Get),
         };

@@ -1,12 +1,14 @@
 // Calls Mnemo's gRPC API with @grpc/grpc-js and @grpc/proto-loader, from the repository's .proto
 // files, and prints one JSON object with what each call returned (the .NET test asserts on it): cache
-// calls, errors, and a cluster snapshot of the Memshack watched to its end over a server stream.
-// usage: node client.js <host:port> <protos folder> <namespace/name of a Memshack>
+// calls, errors, and a cluster snapshot of the Memshack watched to its end over a server stream. With
+// a Committed snapshot's name and a path, it also reads Snapshots.Export to its end into that file.
+// usage: node client.js <host:port> <protos folder> <namespace/name of a Memshack> [<snapshot> <file>]
 'use strict';
+const fs = require('fs');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
-const [target, protos, memshackKey] = process.argv.slice(2);
+const [target, protos, memshackKey, exportSnapshot, exportFile] = process.argv.slice(2);
 if (!target || !protos || !memshackKey) {
   console.error('usage: node client.js <host:port> <protos folder> <namespace/name>');
   process.exit(2);
@@ -53,6 +55,31 @@ function watch(request, ms) {
   });
 }
 
+// A server-streaming Snapshots.Export read to its end: the file's chunks written to `path`, and what the
+// messages said (progress messages carry no chunk).
+function exportTo(request, path, ms) {
+  return new Promise((resolve) => {
+    const chunks = [];
+    let progress = 0;
+    let last = null;
+    let ended = false;
+    let status = null;
+    const done = () => {
+      const bytes = chunks.reduce((n, c) => n + c.length, 0);
+      if (status.code === 0) fs.writeFileSync(path, Buffer.concat(chunks));
+      resolve({ code: status.code, progress, chunks: chunks.length, bytes, fileBytes: last ? last.fileBytes : '0', items: last ? last.items : '0' });
+    };
+    const stream = snapshots.Export(request, { deadline: deadline(ms) });
+    stream.on('data', (message) => {
+      if (message.chunk.length === 0) progress++; else chunks.push(message.chunk);
+      last = message;
+    });
+    stream.on('error', () => {}); // the status below carries the code
+    stream.on('end', () => { ended = true; if (status) done(); });
+    stream.on('status', (s) => { status = s; if (ended || s.code !== 0) done(); });
+  });
+}
+
 function unknownMethod(method) {
   return new Promise((resolve) => {
     const client = new grpc.Client(target, grpc.credentials.createInsecure());
@@ -92,6 +119,7 @@ async function main() {
   out.unknownSnapshot = await call('Get', { snapshot: { namespace, name: 'no-such-snapshot' } }, 10000, snapshots);
   const deleted = await call('Delete', { snapshot }, 10000, snapshots);
   out.snapshotDelete = { code: deleted.code };
+  if (exportSnapshot) out.export = await exportTo({ snapshot: { namespace, name: exportSnapshot } }, exportFile, 120000);
   cache.close();
   snapshots.close();
   console.log(JSON.stringify(out));

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Mnemo.Client;
 using Mnemo.Grains.Interfaces;
 using Mnemo.Kubernetes;
+using Mnemo.SnapshotFiles;
 using Spectre.Console;
 
 namespace Mnemo.Cli;
@@ -11,7 +13,8 @@ namespace Mnemo.Cli;
 /// into a Memshack, whatever its shard count: the file is checked whole first (nothing is written from a
 /// damaged file), then each item goes through a silo's gateway, routed by Ch3 under the Memshack's topology
 /// and written to every replica of its shard with its value, flags, exptime and CAS. With SNAPSHOT, a cluster
-/// snapshot of the Memshack is taken afterwards under that name. Exit codes: 0 imported; 1 bad input or the
+/// snapshot of the Memshack is taken afterwards under that name. When a gRPC endpoint is known, the file goes to a
+/// silo through <c>Snapshots.Import</c>, which checks it whole and writes it the same way. Exit codes: 0 imported; 1 bad input or the
 /// cluster unreachable; 2 the Memshack is not served; <see cref="ClusterSnapCommand.Failed"/> items were
 /// refused (or the snapshot failed); <see cref="ClusterSnapCommand.TimedOut"/> the snapshot did not commit
 /// within <c>--timeout</c>; <see cref="Damaged"/> the file is damaged, cut short or not a snapshot file.
@@ -19,12 +22,6 @@ namespace Mnemo.Cli;
 internal static class ClusterSnapImportCommand
 {
     public const int Damaged = 7;
-
-    /// <summary>Keys and values per grain call.</summary>
-    private const int BatchBytes = 1 << 20;
-
-    /// <summary>Batches in flight at once, spread over the silos' import workers.</summary>
-    private const int BatchesInFlight = 4;
 
     public static Command Create(Func<ParseResult, ConnectionArguments> connection, Option<OutputFormat> output)
     {
@@ -35,8 +32,10 @@ internal static class ClusterSnapImportCommand
         command.Arguments.Add(snapshot);
         command.Options.Add(file);
         command.Options.Add(memshack);
-        command.SetAction((parse, cancel) => SnapshotTransferRunner.RunAsync(connection(parse), (resources, cluster, token) =>
-            ImportAsync(resources, cluster, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(memshack)!, parse.GetValue(snapshot),
+        command.SetAction((parse, cancel) => SnapshotTransferRunner.RunAsync(connection(parse), (resources, cluster, grpc, token) => grpc is null
+            ? ImportAsync(resources, cluster, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(memshack)!, parse.GetValue(snapshot),
+                TimeSpan.FromSeconds(parse.GetValue<int>("--timeout")), parse.GetValue(output), token)
+            : ImportOverGrpcAsync(grpc, resources, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(memshack)!, parse.GetValue(snapshot),
                 TimeSpan.FromSeconds(parse.GetValue<int>("--timeout")), parse.GetValue(output), token), cancel));
         return command;
     }
@@ -48,13 +47,7 @@ internal static class ClusterSnapImportCommand
         using ClusterSnapshotFileReader file = ClusterSnapshotFileReader.Open(path);
         var progress = new TransferProgress($"import {Path.GetFileName(path)}", file.Length);
         // Everything is checked before the first write: a damaged file imports nothing.
-        long checkedBytes = 0, checkedItems = 0;
-        foreach (EngineExportSection section in file.Sections())
-        {
-            checkedBytes += section.Bytes;
-            checkedItems += section.Items;
-            progress.Report(checkedBytes, checkedItems, "checking");
-        }
+        ClusterSnapshotImport.Check(file, (bytes, items) => progress.Report(bytes, items, "checking"));
         if (snapshotName is not null && await resources.GetAsync(snapshotName, cancellationToken) is not null)
             throw new ArgumentException($"cluster snapshot {resources.Namespace}/{snapshotName} exists already");
 
@@ -68,56 +61,52 @@ internal static class ClusterSnapImportCommand
         }
         progress.Restart();
 
-        long sent = 0, written = 0, expired = 0, failed = 0, items = 0;
-        string? firstError = null;
-        var inFlight = new List<Task<SnapshotImportResult>>(BatchesInFlight);
-        foreach (EngineExportSection section in file.Sections())
-        {
-            foreach (PortableItem[] batch in section.Batches(BatchBytes))
-            {
-                if (inFlight.Count == BatchesInFlight)
-                    Count(await TakeFirstAsync(inFlight));
-                inFlight.Add(importer.WriteAsync(memshack, batch));
-                items += batch.Length;
-                sent += batch.Sum(i => 32L + i.Key.Length + i.Value.Length); // about the bytes of their records
-                progress.Report(sent, items, $"shard {section.Shard + 1}/{file.Metadata.Shards} of the file into {shards} shards");
-            }
-        }
-        foreach (Task<SnapshotImportResult> batch in inFlight)
-            Count(await batch);
-        progress.Report(file.Length, items, "done", force: true);
+        ImportTotals totals = await ClusterSnapshotImport.WriteItemsAsync(importer, memshack, file, (section, sent, items) =>
+            progress.Report(sent, items, $"shard {section.Shard + 1}/{file.Metadata.Shards} of the file into {shards} shards"), cancellationToken);
+        progress.Report(file.Length, totals.Items, "done", force: true);
         progress.Done();
-        var result = new ImportView(memshack, path, file.Metadata.Memshack, file.Metadata.Shards, shards, items, written, expired, failed,
+        var result = new ImportView(memshack, path, file.Metadata.Memshack, file.Metadata.Shards, shards, totals.Items, totals.Written, totals.Expired, totals.Failed,
             Math.Round(progress.Elapsed.TotalSeconds, 3), Math.Round(progress.MegabytesPerSecond(file.Length), 1), snapshotName is null ? null : $"{resources.Namespace}/{snapshotName}");
         Write(result, format);
-        if (failed > 0)
+        if (totals.Failed > 0)
         {
-            await Console.Error.WriteLineAsync($"mnemo: {failed} of {items} items were not written; the first: {firstError}");
+            await Console.Error.WriteLineAsync($"mnemo: {totals.Failed} of {totals.Items} items were not written; the first: {totals.FirstError}");
             return ClusterSnapCommand.Failed;
         }
-        return snapshotName is null ? 0 : await SnapshotAsync(resources, snapshotName, memshackName, timeout, cancellationToken);
+        if (snapshotName is null)
+            return 0;
+        await resources.CreateAsync(snapshotName, memshackName, null, null, null, cancellationToken);
+        return await WaitForSnapshotAsync(resources, snapshotName, timeout, cancellationToken);
+    }
 
-        void Count(SnapshotImportResult batch)
+    /// <summary>The import through <c>Snapshots.Import</c>: the file is sent in chunks, the silo checks it whole, writes it and takes the snapshot asked for.</summary>
+    private static async Task<int> ImportOverGrpcAsync(MnemoClient grpc, ClusterSnapshotResources resources, string path, string memshackName,
+        string? snapshotName, TimeSpan timeout, OutputFormat format, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+            throw new ArgumentException($"no file {path}");
+        string memshack = $"{resources.Namespace}/{memshackName}";
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var progress = new TransferProgress($"import {Path.GetFileName(path)}", file.Length);
+        progress.Report(0, 0, $"sending to a silo, which checks it whole and writes it into {memshack}", force: true);
+        SnapshotImportInfo imported = await grpc.ImportSnapshotAsync(file, memshack, snapshotName is null ? null : $"{resources.Namespace}/{snapshotName}",
+            cancellationToken: cancellationToken);
+        progress.Report(file.Length, imported.Items, "done", force: true);
+        progress.Done();
+        Write(new ImportView(memshack, path, imported.FromMemshack, imported.FromShards, imported.Shards, imported.Items, imported.Written, imported.Expired,
+            imported.Failed, Math.Round(progress.Elapsed.TotalSeconds, 3), Math.Round(progress.MegabytesPerSecond(file.Length), 1),
+            snapshotName is null ? null : $"{resources.Namespace}/{snapshotName}"), format);
+        if (imported.Failed > 0)
         {
-            written += batch.Written;
-            expired += batch.Expired;
-            failed += batch.Failed;
-            firstError ??= batch.FirstError;
+            await Console.Error.WriteLineAsync($"mnemo: {imported.Failed} of {imported.Items} items were not written; the first: {imported.FirstError}");
+            return ClusterSnapCommand.Failed;
         }
+        return snapshotName is null ? 0 : await WaitForSnapshotAsync(resources, snapshotName, timeout, cancellationToken);
     }
 
-    private static async Task<SnapshotImportResult> TakeFirstAsync(List<Task<SnapshotImportResult>> inFlight)
-    {
-        Task<SnapshotImportResult> first = inFlight[0];
-        inFlight.RemoveAt(0);
-        return await first;
-    }
-
-    /// <summary>Takes a cluster snapshot of the imported Memshack and waits for its outcome, as <c>clustersnap create</c> does.</summary>
-    private static async Task<int> SnapshotAsync(ClusterSnapshotResources resources, string name, string memshack, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        await resources.CreateAsync(name, memshack, null, null, null, cancellationToken);
-        return await ClusterSnapCommand.WaitAsync(name, DateTime.UtcNow + timeout, timeout, null, cancellationToken, async token =>
+    /// <summary>Waits for the outcome of the imported Memshack's snapshot, as <c>clustersnap create</c> does.</summary>
+    private static Task<int> WaitForSnapshotAsync(ClusterSnapshotResources resources, string name, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ClusterSnapCommand.WaitAsync(name, DateTime.UtcNow + timeout, timeout, null, cancellationToken, async token =>
         {
             ClusterSnapshotView? view = await resources.GetAsync(name, token);
             return view is null
@@ -125,7 +114,6 @@ internal static class ClusterSnapImportCommand
                 : (view.Phase is ClusterSnapshotStatus.Committed or ClusterSnapshotStatus.Failed, view.Phase == ClusterSnapshotStatus.Committed ? 0 : ClusterSnapCommand.Failed,
                     $"{view.Phase}{(view.Message is { } message ? $": {message}" : "")}");
         });
-    }
 
     private static void Write(ImportView result, OutputFormat format)
     {

@@ -27,6 +27,8 @@ public sealed class GrpcClusterFixture : IAsyncLifetime
     {
         foreach (GrpcChannel channel in Channels)
             channel.Dispose();
-        await Memshacks.DisposeAsync();
+        // Null when the cluster never started: the start's own failure is the one to see.
+        if (Memshacks is not null)
+            await Memshacks.DisposeAsync();
     }
 }

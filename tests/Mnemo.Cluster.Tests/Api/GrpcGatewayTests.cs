@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -18,7 +19,8 @@ namespace Mnemo.Cluster.Tests;
 /// The gRPC API of real silo processes: cache calls take the memcached gateway's route (what one
 /// writes the other reads, on any node), errors carry their status and google.rpc.Status details,
 /// limits and deadlines answer with their status and the server keeps serving, and health,
-/// reflection and the status services answer. A client Mnemo did not write (@grpc/grpc-js) calls it too.
+/// reflection and the status services answer. A client Mnemo did not write (@grpc/grpc-js) calls it too,
+/// down to a snapshot Export read to its end and compared with the CLI's file.
 /// </summary>
 public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture<GrpcClusterFixture>
 {
@@ -214,6 +216,16 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
         string[] services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).Order().ToArray();
         Assert.Equal(["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection", "mnemo.v1.Cache", "mnemo.v1.Memory",
             "mnemo.v1.Memshacks", "mnemo.v1.Snapshots"], services);
+
+        // The Snapshots service's descriptor, as a generic client reads it: every method with its streaming.
+        using AsyncDuplexStreamingCall<ServerReflectionRequest, ServerReflectionResponse> symbol = reflection.ServerReflectionInfo();
+        await symbol.RequestStream.WriteAsync(new ServerReflectionRequest { FileContainingSymbol = "mnemo.v1.Snapshots" });
+        await symbol.RequestStream.CompleteAsync();
+        Assert.True(await symbol.ResponseStream.MoveNext(CancellationToken.None));
+        Google.Protobuf.Reflection.ServiceDescriptorProto snapshots = symbol.ResponseStream.Current.FileDescriptorResponse.FileDescriptorProto
+            .Select(b => Google.Protobuf.Reflection.FileDescriptorProto.Parser.ParseFrom(b)).SelectMany(f => f.Service).Single(s => s.Name == "Snapshots");
+        Assert.Equal([("Create", false, false), ("List", false, false), ("Get", false, false), ("Restore", false, false), ("Delete", false, false),
+            ("Watch", false, true), ("Export", false, true), ("Import", true, false)], snapshots.Method.Select(m => (m.Name, m.ClientStreaming, m.ServerStreaming)));
     }
 
     [Fact]
@@ -247,6 +259,18 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
         await cache.SetAsync(new SetRequest { Memshack = Strict, Key = Bytes("metrics:a"), Value = Bytes("x") });
         for (int i = 0; i < 3; i++)
             await Assert.ThrowsAsync<RpcException>(() => cache.GetAsync(new GetRequest { Memshack = Strict, Key = Bytes("metrics:absent") }).ResponseAsync);
+        // Streaming calls are counted too, once each has ended: server streams (Watch, Export) and a client stream (Import).
+        var snapshots = new Snapshots.SnapshotsClient(fixture.Channels[1]);
+        var unknown = new SnapshotName { Name = "metrics-no-such-snapshot" };
+        using (AsyncServerStreamingCall<SnapshotEvent> watch = snapshots.Watch(new WatchSnapshotRequest { Snapshot = unknown }))
+            await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None));
+        using (AsyncServerStreamingCall<ExportSnapshotResponse> export = snapshots.Export(new ExportSnapshotRequest { Snapshot = unknown }))
+            await Assert.ThrowsAsync<RpcException>(() => export.ResponseStream.MoveNext(CancellationToken.None));
+        using (AsyncClientStreamingCall<ImportSnapshotRequest, ImportSnapshotResponse> import = snapshots.Import())
+        {
+            await import.RequestStream.CompleteAsync();
+            await Assert.ThrowsAsync<RpcException>(() => import.ResponseAsync);
+        }
 
         using var http = new HttpClient();
         string url = $"http://127.0.0.1:{fixture.Cluster.Settings[1].HealthPort}/metrics";
@@ -255,10 +279,13 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
         await fixture.Cluster.WaitUntilAsync(async () =>
         {
             text = await http.GetStringAsync(url);
-            return text.Contains("code=\"NotFound\"", StringComparison.Ordinal);
-        }, TimeSpan.FromSeconds(30), "the NotFound Get calls on /metrics");
+            return text.Contains("code=\"NotFound\"", StringComparison.Ordinal) && text.Contains("/mnemo.v1.Snapshots/Import", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30), "the NotFound Get calls and the snapshot streams on /metrics");
         Assert.Matches(@"(?m)^mnemo_grpc_calls_total\{[^}]*code=""NotFound""[^}]*method=""/mnemo.v1.Cache/Get""[^}]*\} 3(\s|$)", text);
         Assert.Matches(@"(?m)^mnemo_grpc_calls_total\{[^}]*code=""OK""[^}]*method=""/mnemo.v1.Cache/Set""[^}]*\} [1-9]", text);
+        Assert.Matches(@"(?m)^mnemo_grpc_calls_total\{[^}]*code=""NotFound""[^}]*method=""/mnemo.v1.Snapshots/Watch""[^}]*\} [1-9]", text);
+        Assert.Matches(@"(?m)^mnemo_grpc_calls_total\{[^}]*code=""NotFound""[^}]*method=""/mnemo.v1.Snapshots/Export""[^}]*\} [1-9]", text);
+        Assert.Matches(@"(?m)^mnemo_grpc_calls_total\{[^}]*code=""InvalidArgument""[^}]*method=""/mnemo.v1.Snapshots/Import""[^}]*\} [1-9]", text);
         Assert.Matches(@"(?m)^orleans_\w+", text);
         Assert.Matches(@"(?m)^kestrel_active_connections\{", text);
 
@@ -310,9 +337,28 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
         (int installed, string installOutput) = await ExternalTools.RunAsync(Path.Combine(interop, "install.sh"), $"\"{packages}\"", TimeSpan.FromMinutes(5));
         Assert.True(installed == 0, "npm install of the interop client failed:\n" + installOutput);
         string node = ExternalTools.Require("node", "nodejs");
+
+        // A committed snapshot, exported by the CLI over the Orleans client, for grpc-js to export over the API.
+        var snapshots = new Snapshots.SnapshotsClient(fixture.Channels[0]);
+        var exported = new SnapshotName { Namespace = "default", Name = "interop-export" };
+        await snapshots.CreateAsync(new CreateSnapshotRequest { Snapshot = exported, Memshack = Strict }, deadline: DateTime.UtcNow.AddSeconds(30));
+        using (AsyncServerStreamingCall<SnapshotEvent> watch = snapshots.Watch(new WatchSnapshotRequest { Snapshot = exported }, deadline: DateTime.UtcNow.AddSeconds(60)))
+        {
+            SnapshotEvent last = null!;
+            await foreach (SnapshotEvent e in watch.ResponseStream.ReadAllAsync())
+                last = e;
+            Assert.Equal(SnapshotPhase.Committed, last.Phase);
+        }
+        string directory = Directory.CreateTempSubdirectory("mnemo-interop-").FullName;
+        string cliFile = Path.Combine(directory, "cli.csnap"), jsFile = Path.Combine(directory, "grpc-js.csnap");
+        var cli = await CliRunner.MnemoAsync(["clustersnap", "export", exported.Name, "--file", cliFile, "--kubeconfig", fixture.Cluster.Kubeconfig,
+            "--namespace", "default", "--cluster-id", fixture.Cluster.ClusterId]);
+        Assert.True(cli.ExitCode == 0, cli.Stderr);
+
         var start = new System.Diagnostics.ProcessStartInfo(node)
         {
-            ArgumentList = { Path.Combine(interop, "client.js"), $"127.0.0.1:{fixture.Cluster.Settings[2].Grpc.Port}", Path.Combine(root, "Api", "Protos"), "default/strict" },
+            ArgumentList = { Path.Combine(interop, "client.js"), $"127.0.0.1:{fixture.Cluster.Settings[2].Grpc.Port}", Path.Combine(root, "Api", "Protos"), "default/strict",
+                exported.Name, jsFile },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -346,9 +392,37 @@ public sealed class GrpcGatewayTests(GrpcClusterFixture fixture) : IClassFixture
         Assert.Equal(((int)StatusCode.NotFound, "SNAPSHOT_NOT_FOUND"), (Code("unknownSnapshot"), r.GetProperty("unknownSnapshot").GetProperty("reason").GetString()));
         Assert.Equal(0, Code("snapshotDelete"));
 
+        // Export read to its end by grpc-js: progress per shard, then the file, which holds the CLI's file's items byte for byte
+        // (each shard's engine records; the headers differ only in when they were written).
+        JsonElement export = r.GetProperty("export");
+        Assert.Equal((0, 3), (Code("export"), export.GetProperty("progress").GetInt32()));
+        byte[] viaGrpc = await File.ReadAllBytesAsync(jsFile), viaCli = await File.ReadAllBytesAsync(cliFile);
+        Assert.Equal(viaGrpc.LongLength, long.Parse(export.GetProperty("fileBytes").GetString()!));
+        Assert.Equal(viaGrpc.Length, export.GetProperty("bytes").GetInt32());
+        Assert.Equal(ShardRecords(viaCli), ShardRecords(viaGrpc));
+        await snapshots.DeleteAsync(new DeleteSnapshotRequest { Snapshot = exported }, deadline: DateTime.UtcNow.AddSeconds(30));
+        Directory.Delete(directory, recursive: true);
+
         // What grpc-js wrote, read through .NET and memcached.
         GetResponse get = await fixture.Cache(0).GetAsync(new GetRequest { Memshack = Strict, Key = Bytes("interop:greeting") });
         Assert.Equal("hello from grpc-js", get.Item.Value.ToStringUtf8());
+    }
+
+    /// <summary>Each shard's engine export records in a cluster snapshot file (its header and every engine header left out).</summary>
+    private static List<byte[]> ShardRecords(byte[] file)
+    {
+        const int HeaderLength = 64, SectionHeaderLength = 16, EngineHeaderLength = 64;
+        int shards = (int)BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(16));
+        int offset = HeaderLength + (int)BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(20));
+        var records = new List<byte[]>();
+        for (int shard = 0; shard < shards; shard++)
+        {
+            int length = (int)BinaryPrimitives.ReadInt64LittleEndian(file.AsSpan(offset + 8));
+            records.Add(file[(offset + SectionHeaderLength + EngineHeaderLength)..(offset + SectionHeaderLength + length)]);
+            offset += SectionHeaderLength + length;
+        }
+        Assert.Equal(file.Length, offset);
+        return records;
     }
 
     /// <summary>One gRPC call as plain HTTP/2: the HTTP response and its grpc-status (from the trailers, or the headers of a trailers-only answer).</summary>

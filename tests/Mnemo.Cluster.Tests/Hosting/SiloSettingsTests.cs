@@ -107,8 +107,9 @@ public sealed class SiloSettingsTests
         string certificate = Path.GetTempFileName();
         try
         {
-            var settings = SiloConfiguration.Read(["--grpc-port", "2005", "--grpc-certificate", certificate, "--grpc-max-message-size", "8Mi"]);
-            Assert.Equal(new GrpcGatewayOptions { Port = 2005, CertificatePath = certificate, MaxMessageBytes = 8 << 20 }, settings.Grpc);
+            var settings = SiloConfiguration.Read(["--grpc-port", "2005", "--grpc-certificate", certificate, "--grpc-max-message-size", "8Mi",
+                "--grpc-max-import-size", "2Gi"]);
+            Assert.Equal(new GrpcGatewayOptions { Port = 2005, CertificatePath = certificate, MaxMessageBytes = 8 << 20, MaxImportBytes = 2L << 30 }, settings.Grpc);
             Assert.Equal(settings, SiloConfiguration.Read([.. settings.ToArguments()]) with { Nodes = settings.Nodes });
         }
         finally
@@ -194,6 +195,7 @@ public sealed class SiloSettingsTests
     [InlineData("--grpc-port", "65536", "MNEMO_GRPC_PORT")]
     [InlineData("--grpc-certificate", "/nonexistent/cert.pem", "MNEMO_GRPC_CERTIFICATE")]
     [InlineData("--grpc-max-message-size", "0", "MNEMO_GRPC_MAX_MESSAGE_SIZE")]
+    [InlineData("--grpc-max-import-size", "0", "MNEMO_GRPC_MAX_IMPORT_SIZE")]
     public void Bad_values_name_the_setting(string option, string value, string named)
     {
         var e = Assert.Throws<SiloConfigurationException>(() => SiloConfiguration.Read([option, value]));

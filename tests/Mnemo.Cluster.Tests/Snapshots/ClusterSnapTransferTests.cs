@@ -139,7 +139,7 @@ public sealed class ClusterSnapTransferTests
         }
     }
 
-    private static Task WaitUntilInSyncAsync(MemshackCluster memshacks, string memshack, int shards) =>
+    internal static Task WaitUntilInSyncAsync(MemshackCluster memshacks, string memshack, int shards) =>
         memshacks.Cluster.WaitUntilAsync(async () =>
         {
             for (int shard = 0; shard < shards; shard++)
@@ -152,7 +152,7 @@ public sealed class ClusterSnapTransferTests
         }, TimeSpan.FromSeconds(90), $"{memshack} to be served with every replica in sync");
 
     /// <summary>Every item of the Memshack as its replicas hold them (key → value, flags, CAS, stale mark); throws when two replicas of a shard differ.</summary>
-    private static async Task<SortedDictionary<string, string>> ItemsOfAsync(MemshackCluster memshacks, string memshack, int shards)
+    internal static async Task<SortedDictionary<string, string>> ItemsOfAsync(MemshackCluster memshacks, string memshack, int shards)
     {
         var items = new SortedDictionary<string, string>(StringComparer.Ordinal);
         for (int shard = 0; shard < shards; shard++)

@@ -1,4 +1,6 @@
-namespace Mnemo.Cli;
+using System.Text.Json;
+
+namespace Mnemo.SnapshotFiles;
 
 /// <summary>
 /// The layout of a cluster snapshot file (version 1, little-endian; documented in
@@ -9,10 +11,13 @@ namespace Mnemo.Cli;
 /// then one section per shard in shard order: <c>u32 shard, u32 reserved, u64 length</c> and that many bytes
 /// of the shard's engine export (<see cref="EngineExportSection"/>).
 /// </summary>
-internal static class ClusterSnapshotFileLayout
+public static class ClusterSnapshotFileLayout
 {
     public const int Version = 1;
     public const int HeaderLength = 64;
     public const int SectionHeaderLength = 16;
     public static ReadOnlySpan<byte> Magic => "MNEMOCSF"u8;
+
+    /// <summary>How the metadata is written and read: camelCase names, indented.</summary>
+    internal static readonly JsonSerializerOptions MetadataJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }

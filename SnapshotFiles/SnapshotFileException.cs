@@ -1,4 +1,4 @@
-namespace Mnemo.Cli;
+namespace Mnemo.SnapshotFiles;
 
 /// <summary>A cluster snapshot file that is not one, or is damaged or cut short: refused before anything is imported.</summary>
-internal sealed class SnapshotFileException(string message) : Exception(message);
+public sealed class SnapshotFileException(string message) : Exception(message);

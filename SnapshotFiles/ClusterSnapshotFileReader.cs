@@ -1,22 +1,22 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 
-namespace Mnemo.Cli;
+namespace Mnemo.SnapshotFiles;
 
 /// <summary>
 /// Reads a cluster snapshot file, checking everything as it goes: the header and metadata on open, each
 /// shard's section (its engine header, both checksums, every record) as it is read, and at the end that the
 /// sections fill the file and hold the items the header counts. Any damage is a <see cref="SnapshotFileException"/>.
 /// </summary>
-internal sealed class ClusterSnapshotFileReader : IDisposable
+public sealed class ClusterSnapshotFileReader : IDisposable
 {
-    private readonly string _path;
+    private readonly string _name;
     private readonly FileStream _file;
     private readonly long _dataStart;
 
-    private ClusterSnapshotFileReader(string path, FileStream file, ClusterSnapshotFileMetadata metadata, long items, long dataStart)
+    private ClusterSnapshotFileReader(string name, FileStream file, ClusterSnapshotFileMetadata metadata, long items, long dataStart)
     {
-        _path = path;
+        _name = name;
         _file = file;
         Metadata = metadata;
         Items = items;
@@ -30,43 +30,47 @@ internal sealed class ClusterSnapshotFileReader : IDisposable
 
     public long Length => _file.Length;
 
-    /// <summary>Opens <paramref name="path"/> and checks its header and metadata; a missing file is an <see cref="ArgumentException"/>.</summary>
-    public static ClusterSnapshotFileReader Open(string path)
+    /// <summary>
+    /// Opens <paramref name="path"/> and checks its header and metadata; a missing file is an <see cref="ArgumentException"/>.
+    /// Problems name the file <paramref name="name"/> (default: its path).
+    /// </summary>
+    public static ClusterSnapshotFileReader Open(string path, string? name = null)
     {
         if (!File.Exists(path))
             throw new ArgumentException($"no file {path}");
+        string shown = name ?? path;
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         try
         {
             var header = new byte[ClusterSnapshotFileLayout.HeaderLength];
             if (file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length || !header.AsSpan(0, 8).SequenceEqual(ClusterSnapshotFileLayout.Magic))
-                throw new SnapshotFileException($"{path} is not a Mnemo cluster snapshot file");
+                throw new SnapshotFileException($"{shown} is not a Mnemo cluster snapshot file");
             if (BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(60)) != Crc32C.Append(0, header.AsSpan(0, 60)))
-                throw new SnapshotFileException($"{path}: header checksum mismatch");
+                throw new SnapshotFileException($"{shown}: header checksum mismatch");
             uint version = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(8));
             if (version != ClusterSnapshotFileLayout.Version || BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(12)) != ClusterSnapshotFileLayout.HeaderLength)
-                throw new SnapshotFileException($"{path}: cluster snapshot file version {version} is not supported (this CLI reads version {ClusterSnapshotFileLayout.Version})");
+                throw new SnapshotFileException($"{shown}: cluster snapshot file version {version} is not supported (Mnemo reads version {ClusterSnapshotFileLayout.Version})");
             long declared = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(32));
             if (declared != file.Length)
-                throw new SnapshotFileException($"{path} is truncated or padded: {file.Length} bytes, its header says {declared}");
+                throw new SnapshotFileException($"{shown} is truncated or padded: {file.Length} bytes, its header says {declared}");
             int shards = (int)BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(16));
             uint metadataLength = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(20));
             if (metadataLength > file.Length - header.Length)
-                throw new SnapshotFileException($"{path}: its metadata runs past the end of the file");
+                throw new SnapshotFileException($"{shown}: its metadata runs past the end of the file");
             var metadata = new byte[metadataLength];
             file.ReadExactly(metadata);
             if (BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(48)) != Crc32C.Append(0, metadata))
-                throw new SnapshotFileException($"{path}: metadata checksum mismatch");
-            ClusterSnapshotFileMetadata meta = JsonSerializer.Deserialize<ClusterSnapshotFileMetadata>(metadata, Json.Options)
-                ?? throw new SnapshotFileException($"{path}: no metadata");
+                throw new SnapshotFileException($"{shown}: metadata checksum mismatch");
+            ClusterSnapshotFileMetadata meta = JsonSerializer.Deserialize<ClusterSnapshotFileMetadata>(metadata, ClusterSnapshotFileLayout.MetadataJson)
+                ?? throw new SnapshotFileException($"{shown}: no metadata");
             if (meta.Shards != shards || shards <= 0)
-                throw new SnapshotFileException($"{path}: the header counts {shards} shards, the metadata {meta.Shards}");
-            return new ClusterSnapshotFileReader(path, file, meta, BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(24)), file.Position);
+                throw new SnapshotFileException($"{shown}: the header counts {shards} shards, the metadata {meta.Shards}");
+            return new ClusterSnapshotFileReader(shown, file, meta, BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(24)), file.Position);
         }
         catch (Exception e) when (e is JsonException or EndOfStreamException)
         {
             file.Dispose();
-            throw new SnapshotFileException($"{path}: unreadable metadata ({e.Message})");
+            throw new SnapshotFileException($"{shown}: unreadable metadata ({e.Message})");
         }
         catch
         {
@@ -83,7 +87,7 @@ internal sealed class ClusterSnapshotFileReader : IDisposable
         long items = 0;
         for (int shard = 0; shard < Metadata.Shards; shard++)
         {
-            string where = $"{_path}: shard {shard}";
+            string where = $"{_name}: shard {shard}";
             if (_file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
                 throw new SnapshotFileException($"{where}: the file ends before the section");
             long length = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8));
@@ -98,9 +102,9 @@ internal sealed class ClusterSnapshotFileReader : IDisposable
             yield return section;
         }
         if (_file.Position != _file.Length)
-            throw new SnapshotFileException($"{_path}: {_file.Length - _file.Position} bytes after the last section");
+            throw new SnapshotFileException($"{_name}: {_file.Length - _file.Position} bytes after the last section");
         if (items != Items)
-            throw new SnapshotFileException($"{_path}: the sections hold {items} items, the header says {Items}");
+            throw new SnapshotFileException($"{_name}: the sections hold {items} items, the header says {Items}");
     }
 
     public void Dispose() => _file.Dispose();

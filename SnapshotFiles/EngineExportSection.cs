@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Mnemo.Grains.Interfaces;
 
-namespace Mnemo.Cli;
+namespace Mnemo.SnapshotFiles;
 
 /// <summary>
 /// One shard's section of a cluster snapshot file: an engine export file as the engine wrote it
@@ -10,7 +10,7 @@ namespace Mnemo.Cli;
 /// <c>u32 key_len, u32 value_len, u32 flags, u32 exptime, u32 state, u32 reserved, u64 cas</c>, key, value
 /// (version 3; version 2 records end after state, version 1 records after exptime). Little-endian.
 /// </summary>
-internal sealed class EngineExportSection
+public sealed class EngineExportSection
 {
     public const int HeaderLength = 64;
     private const int NewestVersion = 3;
@@ -44,7 +44,7 @@ internal sealed class EngineExportSection
             throw new SnapshotFileException($"{where}: header checksum mismatch");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(span[8..]);
         if (version is < 1 or > NewestVersion || BinaryPrimitives.ReadUInt32LittleEndian(span[12..]) != HeaderLength)
-            throw new SnapshotFileException($"{where}: engine export version {version} is not supported (this CLI reads 1 to {NewestVersion})");
+            throw new SnapshotFileException($"{where}: engine export version {version} is not supported (Mnemo reads 1 to {NewestVersion})");
         ulong count = BinaryPrimitives.ReadUInt64LittleEndian(span[16..]);
         ulong payloadLength = BinaryPrimitives.ReadUInt64LittleEndian(span[24..]);
         if ((ulong)(span.Length - HeaderLength) != payloadLength)

@@ -1,14 +1,14 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 
-namespace Mnemo.Cli;
+namespace Mnemo.SnapshotFiles;
 
 /// <summary>
 /// Writes a cluster snapshot file: the header and metadata, then each shard's section as its bytes arrive.
 /// It writes <c>path.tmp</c> and renames it once complete, so <c>path</c> is never half-written; disposed
 /// before <see cref="CompleteAsync"/>, it deletes the temporary file.
 /// </summary>
-internal sealed class ClusterSnapshotFileWriter : IAsyncDisposable
+public sealed class ClusterSnapshotFileWriter : IAsyncDisposable
 {
     private readonly string _path;
     private readonly string _temporary;
@@ -34,7 +34,7 @@ internal sealed class ClusterSnapshotFileWriter : IAsyncDisposable
 
     public static async Task<ClusterSnapshotFileWriter> CreateAsync(string path, ClusterSnapshotFileMetadata metadata, CancellationToken cancellationToken)
     {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata, Json.Options);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(metadata, ClusterSnapshotFileLayout.MetadataJson);
         var file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.Asynchronous);
         var writer = new ClusterSnapshotFileWriter(path, file, json, metadata.Shards);
         await file.WriteAsync(new byte[ClusterSnapshotFileLayout.HeaderLength], cancellationToken); // rewritten by CompleteAsync
