@@ -9,7 +9,9 @@ namespace Mnemo.Grains.Interfaces;
 public interface INodeSnapshotExportGrain : IGrainWithStringKey
 {
     /// <summary>Exports <paramref name="snapshot"/> (one of this node's replicas) to a file on this node; read it with <see cref="ReadAsync"/>, then <see cref="ReleaseAsync"/> it.</summary>
+    /// <remarks>A large region's export takes minutes on a busy node; the callers' default 30 s would give up on it.</remarks>
     [Alias("Export")]
+    [ResponseTimeout("00:10:00")]
     Task<SnapshotExportFile> ExportAsync(ReplicaSnapshot snapshot);
 
     /// <summary>Up to <paramref name="count"/> bytes of the export file from <paramref name="offset"/>; fewer only at its end.</summary>
