@@ -13,11 +13,13 @@ namespace Mnemo.DataPlane;
 
 /// <summary>
 /// The client side of the data plane: one long-lived TCP connection to a peer silo, shared by every
-/// caller. Requests are tagged with ids and pipelined; concurrent callers' frames accumulate in one
-/// buffer that a send loop writes with one syscall (see <see cref="Stats"/> for operations per
-/// flush), and a receive loop matches responses to requests by id. On the hot path an operation
-/// allocates nothing: frames are written into pooled pipe memory and the awaitable comes from a
-/// fixed table of <see cref="PendingOperation"/>s.
+/// caller. Requests are tagged with ids and pipelined. The calling thread sends its own frame when no
+/// send is in progress; frames of callers arriving meanwhile accumulate in one buffer, which that
+/// sender writes next with one syscall (see <see cref="Stats"/> for operations per flush). A receive
+/// loop matches responses to requests by id and completes key operations on its own thread (see
+/// <see cref="PendingOperation"/>), so a remote operation is never handed to another thread on the
+/// way out or back. On the hot path an operation allocates nothing: frames are written into pooled
+/// pipe memory and the awaitable comes from a fixed table of <see cref="PendingOperation"/>s.
 /// <para>
 /// Each connection starts with a handshake (<see cref="DataPlaneHandshake"/>): this side presents
 /// <see cref="PeerConnectionOptions.Identity"/>, the peer admits it and tells its pool's item size
@@ -231,22 +233,29 @@ public sealed class PeerConnection : IAsyncDisposable
             operation = _free.Pop();
         }
         // Registered before the frame is written, so a response can never arrive for an unknown id.
-        ValueTask<CacheResult> task = operation.Start(link, destination);
-        bool sent = false;
+        ValueTask<CacheResult> task = operation.Start(link, destination, completeInline: DataPlaneProtocol.IsKeyed(fields.Op));
+        bool sent = false, send = false;
         lock (link.WriteLock)
         {
             if (!link.Broken)
             {
                 PipeWriter writer = link.Requests.Writer;
                 DataPlaneRequest.Write(writer, operation.Id, fields, region, key, value);
-                // Only publishes the bytes to the send loop (no pause threshold): completes synchronously.
+                // Only publishes the bytes to the sender (no pause threshold, no reader waiting): completes synchronously.
                 _ = writer.FlushAsync();
                 sent = true;
+                // One sender at a time: during its send, other callers' frames join the batch it sends next.
+                send = !link.Writing;
+                link.Writing = true;
             }
         }
         if (sent)
         {
             Interlocked.Increment(ref _operationCount);
+            if (send)
+            {
+                SendBatches(link);
+            }
         }
         else if (operation.TryClaim())
         {
@@ -308,7 +317,6 @@ public sealed class PeerConnection : IAsyncDisposable
                 _backoff = _options.ReconnectBackoffMin;
             }
             Interlocked.Increment(ref _connectCount);
-            _ = SendLoopAsync(link);
             _ = ReceiveLoopAsync(link);
             _logger.LogDebug("Data-plane connection to {Peer} established", EndPoint);
             return link;
@@ -353,44 +361,91 @@ public sealed class PeerConnection : IAsyncDisposable
         return DataPlaneHandshake.ReadWelcome(welcome);
     }
 
-    private async Task SendLoopAsync(PeerLink link)
+    /// <summary>
+    /// By the caller holding the writer's role: sends what accumulated, batch after batch, until nothing
+    /// is left, then gives the role up. A send the socket cannot take at once continues when it can (on
+    /// the thread that completes it) and this caller returns.
+    /// </summary>
+    private void SendBatches(PeerLink link)
     {
-        PipeReader requests = link.Requests.Reader;
-        var segments = new List<ArraySegment<byte>>();
+        while (TakeBatch(link, out ReadOnlySequence<byte> batch))
+        {
+            ValueTask sending = link.Tls is { } tls ? SendAsync(tls, batch) : SendAsync(link.Socket, batch, link.Segments);
+            if (!sending.IsCompleted)
+            {
+                _ = SendBatchesAfterAsync(link, batch, sending);
+                return;
+            }
+            Exception? error = null;
+            try
+            {
+                sending.GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (IsSendFailure(e))
+            {
+                error = e;
+            }
+            EndSend(link, batch, error);
+        }
+    }
+
+    private async Task SendBatchesAfterAsync(PeerLink link, ReadOnlySequence<byte> batch, ValueTask sending)
+    {
+        Exception? error = null;
         try
         {
-            while (true)
+            await sending.ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsSendFailure(e))
+        {
+            error = e;
+        }
+        EndSend(link, batch, error);
+        SendBatches(link);
+    }
+
+    private static bool IsSendFailure(Exception e) => e is SocketException or ObjectDisposedException or InvalidOperationException or IOException;
+
+    /// <summary>
+    /// The frames accumulated since the last send; or, when there are none or the link failed, false, and
+    /// the writer's role given up (on a failed link the request buffer is released with it).
+    /// </summary>
+    private static bool TakeBatch(PeerLink link, out ReadOnlySequence<byte> batch)
+    {
+        PipeReader requests = link.Requests.Reader;
+        lock (link.WriteLock)
+        {
+            if (!link.Broken && requests.TryRead(out ReadResult read))
             {
-                ReadResult read = await requests.ReadAsync().ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = read.Buffer;
-                if (!buffer.IsEmpty)
+                if (!read.Buffer.IsEmpty)
                 {
-                    if (link.Tls is { } tls)
-                    {
-                        await SendAsync(tls, buffer).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await SendAsync(link.Socket, buffer, segments).ConfigureAwait(false);
-                    }
-                    Interlocked.Increment(ref _flushCount);
-                    Interlocked.Add(ref _bytesSent, buffer.Length);
+                    batch = read.Buffer;
+                    return true;
                 }
-                requests.AdvanceTo(buffer.End);
-                if (read.IsCompleted)
-                {
-                    return;
-                }
+                requests.AdvanceTo(read.Buffer.End);
+            }
+            link.Writing = false;
+            if (link.Broken)
+            {
+                requests.Complete();
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException or IOException)
+        batch = default;
+        return false;
+    }
+
+    private void EndSend(PeerLink link, ReadOnlySequence<byte> batch, Exception? error)
+    {
+        if (error is null)
         {
-            Fail(link, e.Message);
+            Interlocked.Increment(ref _flushCount);
+            Interlocked.Add(ref _bytesSent, batch.Length);
         }
-        finally
+        else
         {
-            await requests.CompleteAsync().ConfigureAwait(false);
+            Fail(link, error.Message);
         }
+        link.Requests.Reader.AdvanceTo(batch.End);
     }
 
     /// <summary>Sends everything buffered in one call (a gather write when the buffer spans pipe segments).</summary>
@@ -508,6 +563,11 @@ public sealed class PeerConnection : IAsyncDisposable
             }
             link.Broken = true;
             link.Requests.Writer.Complete();
+            // A sender in progress releases the request buffer when it next looks (TakeBatch).
+            if (!link.Writing)
+            {
+                link.Requests.Reader.Complete();
+            }
         }
         if (!_disposed)
         {

@@ -7,18 +7,22 @@ namespace Mnemo.DataPlane;
 /// One request in flight, reused from a fixed table so an operation allocates nothing: the awaiter
 /// gets a ValueTask over this object, and reading its result returns the slot to the table. Exactly
 /// one party completes it — the response, the link failing, or the timeout sweep — decided by
-/// <see cref="TryClaim"/>; only that party may touch the caller's destination buffer.
+/// <see cref="TryClaim"/>; only that party may touch the caller's destination buffer. It completes
+/// outside any lock of the connection.
 /// </summary>
 internal sealed class PendingOperation(PeerConnection owner, ushort slot) : IValueTaskSource<CacheResult>, IThreadPoolWorkItem
 {
     private const int Idle = 0, Waiting = 1, Claimed = 2;
 
-    // Completion is queued to the thread pool (this object is the work item, so queueing allocates nothing), so a
-    // caller's code never runs on (and stalls) the receive loop; there the caller's continuation runs inline.
+    // A key operation's continuation (a replica set's step, a gateway's reply) is short: it runs inline on the
+    // completing thread, usually the receive loop, which saves a hand-over to the thread pool per operation.
+    // The others' (a scan chunk, a versions listing, stats) may do long work: they are queued to the thread pool
+    // (this object is the work item, so queueing allocates nothing), so that work never stalls the receive loop.
     private ManualResetValueTaskSourceCore<CacheResult> _core;
     private CacheResult _result;
     private int _state;
     private ushort _generation;
+    private bool _completeInline;
 
     public ushort Slot { get; } = slot;
 
@@ -33,9 +37,10 @@ internal sealed class PendingOperation(PeerConnection owner, ushort slot) : IVal
 
     public bool IsWaiting => Volatile.Read(ref _state) == Waiting;
 
-    public ValueTask<CacheResult> Start(PeerLink link, IBufferWriter<byte>? destination)
+    public ValueTask<CacheResult> Start(PeerLink link, IBufferWriter<byte>? destination, bool completeInline)
     {
         _generation++;
+        _completeInline = completeInline;
         Id = (uint)_generation << 16 | Slot;
         Destination = destination;
         Link = link;
@@ -47,9 +52,15 @@ internal sealed class PendingOperation(PeerConnection owner, ushort slot) : IVal
 
     public bool TryClaim() => Interlocked.CompareExchange(ref _state, Claimed, Waiting) == Waiting;
 
-    /// <summary>Completes a claimed operation, on a thread-pool thread.</summary>
+    /// <summary>Completes a claimed operation: inline, or on a thread-pool thread (see the fields).</summary>
     public void Complete(in CacheResult result)
     {
+        if (_completeInline)
+        {
+            // The continuation may run here and reuse this slot: nothing of this object is touched after.
+            _core.SetResult(result);
+            return;
+        }
         _result = result;
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }
