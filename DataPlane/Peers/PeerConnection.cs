@@ -15,10 +15,12 @@ namespace Mnemo.DataPlane;
 /// The client side of the data plane: one long-lived TCP connection to a peer silo, shared by every
 /// caller. Requests are tagged with ids and pipelined. The calling thread sends its own frame when no
 /// send is in progress; frames of callers arriving meanwhile accumulate in one buffer, which that
-/// sender writes next with one syscall (see <see cref="Stats"/> for operations per flush). A receive
-/// loop matches responses to requests by id and completes key operations on its own thread (see
-/// <see cref="PendingOperation"/>), so a remote operation is never handed to another thread on the
-/// way out or back. On the hot path an operation allocates nothing: frames are written into pooled
+/// sender writes next with one syscall (see <see cref="Stats"/> for operations per flush). On an
+/// <see cref="EventLoop"/> thread the send waits for the end of the loop's pass over its ready
+/// connections, so their requests leave together. A receive loop matches responses to requests by id
+/// and completes key operations on its own thread (see <see cref="PendingOperation"/>); the requests
+/// their continuations issue leave together after the last response of that read. So a remote
+/// operation is never handed to another thread on the way out or back. On the hot path an operation allocates nothing: frames are written into pooled
 /// pipe memory and the awaitable comes from a fixed table of <see cref="PendingOperation"/>s.
 /// <para>
 /// Each connection starts with a handshake (<see cref="DataPlaneHandshake"/>): this side presents
@@ -47,6 +49,8 @@ public sealed class PeerConnection : IAsyncDisposable
     private readonly SemaphoreSlim _capacity;
     private readonly object _connectLock = new();
     private readonly Timer _timeoutSweep;
+    // SendBatches as one delegate, so deferring a send to an event loop allocates nothing.
+    private readonly Action<object?> _sendBatches;
     private volatile PeerLink? _link;
     private Task<PeerLink?>? _connecting;
     private long _nextConnectAt;
@@ -70,6 +74,7 @@ public sealed class PeerConnection : IAsyncDisposable
             _free.Push(_operations[i]);
         }
         _capacity = new SemaphoreSlim(_options.MaxInFlight, _options.MaxInFlight);
+        _sendBatches = link => SendBatches((PeerLink)link!);
         _backoff = _options.ReconnectBackoffMin;
         TimeSpan sweep = TimeSpan.FromTicks(Math.Max(_options.OperationTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10));
         _timeoutSweep = new Timer(_ => SweepTimeouts(), null, sweep, sweep);
@@ -254,7 +259,16 @@ public sealed class PeerConnection : IAsyncDisposable
             Interlocked.Increment(ref _operationCount);
             if (send)
             {
-                SendBatches(link);
+                // On an event loop the send waits for the end of the loop's pass over its ready connections,
+                // so the requests of all of them leave in one batch.
+                if (EventLoop.Current is { } loop)
+                {
+                    loop.AfterEvents(_sendBatches, link);
+                }
+                else
+                {
+                    SendBatches(link);
+                }
             }
         }
         else if (operation.TryClaim())
@@ -404,6 +418,20 @@ public sealed class PeerConnection : IAsyncDisposable
         SendBatches(link);
     }
 
+    /// <summary>Takes the writer's role if it is free: the frames appended meanwhile wait for this holder's <see cref="SendBatches"/>.</summary>
+    private static bool TakeWriterRole(PeerLink link)
+    {
+        lock (link.WriteLock)
+        {
+            if (link.Broken || link.Writing)
+            {
+                return false;
+            }
+            link.Writing = true;
+            return true;
+        }
+    }
+
     private static bool IsSendFailure(Exception e) => e is SocketException or ObjectDisposedException or InvalidOperationException or IOException;
 
     /// <summary>
@@ -499,12 +527,7 @@ public sealed class PeerConnection : IAsyncDisposable
             {
                 ReadResult read = await responses.ReadAsync().ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = read.Buffer;
-                while (DataPlaneProtocol.TryReadFrameLength(buffer, DataPlaneProtocol.ResponseHeaderLength, link.MaxResponseLength, out int length)
-                       && buffer.Length >= length)
-                {
-                    Dispatch(link, DataPlaneProtocol.Contiguous(buffer.Slice(0, length), ref scratch));
-                    buffer = buffer.Slice(length);
-                }
+                DispatchAll(link, ref buffer, ref scratch);
                 responses.AdvanceTo(buffer.Start, buffer.End);
                 if (read.IsCompleted)
                 {
@@ -530,6 +553,38 @@ public sealed class PeerConnection : IAsyncDisposable
             }
         }
         Fail(link, reason);
+    }
+
+    /// <summary>
+    /// Completes the operations of every whole response in <paramref name="buffer"/> and leaves what is
+    /// left of it. Their continuations run here and often issue the callers' next requests: while they
+    /// do, this loop holds the writer's role (when it is free), so those requests leave together, in
+    /// one send after the last response, rather than one send each.
+    /// </summary>
+    private void DispatchAll(PeerLink link, ref ReadOnlySequence<byte> buffer, ref byte[]? scratch)
+    {
+        bool holdsWriterRole = false, dispatched = false;
+        try
+        {
+            while (DataPlaneProtocol.TryReadFrameLength(buffer, DataPlaneProtocol.ResponseHeaderLength, link.MaxResponseLength, out int length)
+                   && buffer.Length >= length)
+            {
+                if (!dispatched)
+                {
+                    dispatched = true;
+                    holdsWriterRole = TakeWriterRole(link);
+                }
+                Dispatch(link, DataPlaneProtocol.Contiguous(buffer.Slice(0, length), ref scratch));
+                buffer = buffer.Slice(length);
+            }
+        }
+        finally
+        {
+            if (holdsWriterRole)
+            {
+                SendBatches(link);
+            }
+        }
     }
 
     private void Dispatch(PeerLink link, ReadOnlySpan<byte> frame)

@@ -37,7 +37,11 @@ internal sealed class PeerLink(Socket socket, Stream stream, SslStream? tls, int
     /// <summary>Set once, under <see cref="WriteLock"/>, when the connection failed; nothing is written after.</summary>
     public bool Broken { get; set; }
 
-    /// <summary>Under <see cref="WriteLock"/>: a caller is sending; it alone reads <see cref="Requests"/>, so sends (and TLS writes) never overlap.</summary>
+    /// <summary>
+    /// Under <see cref="WriteLock"/>: someone holds the writer's role — a caller sending, or a receive
+    /// loop or event loop that sends once it has run its batch of work. Only the holder reads
+    /// <see cref="Requests"/>, so sends (and TLS writes) never overlap.
+    /// </summary>
     public bool Writing { get; set; }
 
     /// <summary>The gather list of a batch spanning segments; used by the writer only.</summary>
