@@ -18,9 +18,9 @@ namespace Mnemo.DataPlane;
 /// sender writes next with one syscall (see <see cref="Stats"/> for operations per flush). On an
 /// <see cref="EventLoop"/> thread the send waits for the end of the loop's pass over its ready
 /// connections, so their requests leave together. A receive loop matches responses to requests by id
-/// and completes key operations on its own thread (see <see cref="PendingOperation"/>); the requests
-/// their continuations issue leave together after the last response of that read. So a remote
-/// operation is never handed to another thread on the way out or back. On the hot path an operation allocates nothing: frames are written into pooled
+/// and completes gets on its own thread (see <see cref="PendingOperation"/>); the requests their
+/// continuations issue leave together after the last response of that read. So a remote read is
+/// never handed to another thread on the way out or back, nor a write on the way out. On the hot path an operation allocates nothing: frames are written into pooled
 /// pipe memory and the awaitable comes from a fixed table of <see cref="PendingOperation"/>s.
 /// <para>
 /// Each connection starts with a handshake (<see cref="DataPlaneHandshake"/>): this side presents
@@ -238,7 +238,7 @@ public sealed class PeerConnection : IAsyncDisposable
             operation = _free.Pop();
         }
         // Registered before the frame is written, so a response can never arrive for an unknown id.
-        ValueTask<CacheResult> task = operation.Start(link, destination, completeInline: DataPlaneProtocol.IsKeyed(fields.Op));
+        ValueTask<CacheResult> task = operation.Start(link, destination, completeInline: fields.Op == DataPlaneOpCode.Get);
         bool sent = false, send = false;
         lock (link.WriteLock)
         {

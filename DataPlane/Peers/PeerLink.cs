@@ -27,10 +27,8 @@ internal sealed class PeerLink(Socket socket, Stream stream, SslStream? tls, int
     /// <summary>The largest response frame the peer can send (a value or scan chunk of items up to <see cref="ItemSizeMax"/>).</summary>
     public int MaxResponseLength { get; } = DataPlaneProtocol.MaxResponseLength(itemSizeMax);
 
-    // No pause threshold: a writer never waits under the lock; MaxInFlight bounds what can accumulate. Segments
-    // of a TLS record's size: a batch usually fits one, so it goes out as one send (one record with TLS).
-    public Pipe Requests { get; } = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: 16 * 1024,
-        useSynchronizationContext: false));
+    // No pause threshold: a writer never waits under the lock; MaxInFlight bounds what can accumulate.
+    public Pipe Requests { get; } = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
 
     public object WriteLock { get; } = new();
 

@@ -14,10 +14,11 @@ internal sealed class PendingOperation(PeerConnection owner, ushort slot) : IVal
 {
     private const int Idle = 0, Waiting = 1, Claimed = 2;
 
-    // A key operation's continuation (a replica set's step, a gateway's reply) is short: it runs inline on the
-    // completing thread, usually the receive loop, which saves a hand-over to the thread pool per operation.
-    // The others' (a scan chunk, a versions listing, stats) may do long work: they are queued to the thread pool
-    // (this object is the work item, so queueing allocates nothing), so that work never stalls the receive loop.
+    // A get's continuation (a replica set's read, a gateway's reply) is short: it runs inline on the completing
+    // thread, usually the receive loop, which saves a hand-over to the thread pool per read. The others are queued
+    // to the thread pool (this object is the work item, so queueing allocates nothing): a scan chunk's, a versions
+    // listing's or stats' continuation may do long work, and with writes' continuations inline a replica set's
+    // writes during a resync were answered Unavailable now and then (ReplicaResyncTests), a cause not found yet.
     private ManualResetValueTaskSourceCore<CacheResult> _core;
     private CacheResult _result;
     private int _state;
