@@ -21,12 +21,7 @@ internal sealed unsafe class EventLoop : IDisposable
     private readonly ConcurrentDictionary<ulong, EventLoopConnection> _connections = new();
     private readonly Thread _thread;
     private readonly ILogger _logger;
-    // Work the handlers deferred to the end of this pass over the ready connections; touched by the loop thread only.
-    private readonly List<(Action<object?> Action, object? State)> _afterEvents = [];
     private volatile bool _stopping;
-
-    [ThreadStatic]
-    private static EventLoop? t_current;
 
     public EventLoop(string name, ILogger logger)
     {
@@ -37,15 +32,6 @@ internal sealed unsafe class EventLoop : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
-
-    /// <summary>The loop whose thread runs this code, or null.</summary>
-    public static EventLoop? Current => t_current;
-
-    /// <summary>
-    /// On this loop's thread: runs <paramref name="action"/> once every connection ready in this pass
-    /// was served, so work their handlers share — a peer connection's send — is done once for all of them.
-    /// </summary>
-    public void AfterEvents(Action<object?> action, object? state) => _afterEvents.Add((action, state));
 
     public void Add(EventLoopConnection connection) => _connections[connection.Id] = connection;
 
@@ -58,7 +44,6 @@ internal sealed unsafe class EventLoop : IDisposable
     private void Run()
     {
         byte* events = stackalloc byte[Capacity * 16];
-        t_current = this;
         while (!_stopping)
         {
             int count = Epoll.Wait(_epoll, events, Capacity);
@@ -83,26 +68,7 @@ internal sealed unsafe class EventLoop : IDisposable
                     }
                 }
             }
-            RunAfterEvents();
         }
-    }
-
-    private void RunAfterEvents()
-    {
-        // By index: an action may defer more (a send that failed completes operations whose continuations issue new ones).
-        for (int i = 0; i < _afterEvents.Count; i++)
-        {
-            (Action<object?> action, object? state) = _afterEvents[i];
-            try
-            {
-                action(state);
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "Work deferred to the end of an event loop pass failed");
-            }
-        }
-        _afterEvents.Clear();
     }
 
     public void Dispose()

@@ -13,15 +13,11 @@ namespace Mnemo.DataPlane;
 
 /// <summary>
 /// The client side of the data plane: one long-lived TCP connection to a peer silo, shared by every
-/// caller. Requests are tagged with ids and pipelined. The calling thread sends its own frame when no
-/// send is in progress; frames of callers arriving meanwhile accumulate in one buffer, which that
-/// sender writes next with one syscall (see <see cref="Stats"/> for operations per flush). On an
-/// <see cref="EventLoop"/> thread the send waits for the end of the loop's pass over its ready
-/// connections, so their requests leave together. A receive loop matches responses to requests by id
-/// and completes gets on its own thread (see <see cref="PendingOperation"/>); the requests their
-/// continuations issue leave together after the last response of that read. So a remote read is
-/// never handed to another thread on the way out or back, nor a write on the way out. On the hot path an operation allocates nothing: frames are written into pooled
-/// pipe memory and the awaitable comes from a fixed table of <see cref="PendingOperation"/>s.
+/// caller. Requests are tagged with ids and pipelined; concurrent callers' frames accumulate in one
+/// buffer that a send loop writes with one syscall (see <see cref="Stats"/> for operations per
+/// flush), and a receive loop matches responses to requests by id. On the hot path an operation
+/// allocates nothing: frames are written into pooled pipe memory and the awaitable comes from a
+/// fixed table of <see cref="PendingOperation"/>s.
 /// <para>
 /// Each connection starts with a handshake (<see cref="DataPlaneHandshake"/>): this side presents
 /// <see cref="PeerConnectionOptions.Identity"/>, the peer admits it and tells its pool's item size
@@ -49,8 +45,6 @@ public sealed class PeerConnection : IAsyncDisposable
     private readonly SemaphoreSlim _capacity;
     private readonly object _connectLock = new();
     private readonly Timer _timeoutSweep;
-    // SendBatches as one delegate, so deferring a send to an event loop allocates nothing.
-    private readonly Action<object?> _sendBatches;
     private volatile PeerLink? _link;
     private Task<PeerLink?>? _connecting;
     private long _nextConnectAt;
@@ -74,7 +68,6 @@ public sealed class PeerConnection : IAsyncDisposable
             _free.Push(_operations[i]);
         }
         _capacity = new SemaphoreSlim(_options.MaxInFlight, _options.MaxInFlight);
-        _sendBatches = link => SendBatches((PeerLink)link!);
         _backoff = _options.ReconnectBackoffMin;
         TimeSpan sweep = TimeSpan.FromTicks(Math.Max(_options.OperationTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10));
         _timeoutSweep = new Timer(_ => SweepTimeouts(), null, sweep, sweep);
@@ -238,38 +231,22 @@ public sealed class PeerConnection : IAsyncDisposable
             operation = _free.Pop();
         }
         // Registered before the frame is written, so a response can never arrive for an unknown id.
-        ValueTask<CacheResult> task = operation.Start(link, destination, completeInline: fields.Op == DataPlaneOpCode.Get);
-        bool sent = false, send = false;
+        ValueTask<CacheResult> task = operation.Start(link, destination);
+        bool sent = false;
         lock (link.WriteLock)
         {
             if (!link.Broken)
             {
                 PipeWriter writer = link.Requests.Writer;
                 DataPlaneRequest.Write(writer, operation.Id, fields, region, key, value);
-                // Only publishes the bytes to the sender (no pause threshold, no reader waiting): completes synchronously.
+                // Only publishes the bytes to the send loop (no pause threshold): completes synchronously.
                 _ = writer.FlushAsync();
                 sent = true;
-                // One sender at a time: during its send, other callers' frames join the batch it sends next.
-                send = !link.Writing;
-                link.Writing = true;
             }
         }
         if (sent)
         {
             Interlocked.Increment(ref _operationCount);
-            if (send)
-            {
-                // On an event loop the send waits for the end of the loop's pass over its ready connections,
-                // so the requests of all of them leave in one batch.
-                if (EventLoop.Current is { } loop)
-                {
-                    loop.AfterEvents(_sendBatches, link);
-                }
-                else
-                {
-                    SendBatches(link);
-                }
-            }
         }
         else if (operation.TryClaim())
         {
@@ -331,6 +308,7 @@ public sealed class PeerConnection : IAsyncDisposable
                 _backoff = _options.ReconnectBackoffMin;
             }
             Interlocked.Increment(ref _connectCount);
+            _ = SendLoopAsync(link);
             _ = ReceiveLoopAsync(link);
             _logger.LogDebug("Data-plane connection to {Peer} established", EndPoint);
             return link;
@@ -375,105 +353,44 @@ public sealed class PeerConnection : IAsyncDisposable
         return DataPlaneHandshake.ReadWelcome(welcome);
     }
 
-    /// <summary>
-    /// By the caller holding the writer's role: sends what accumulated, batch after batch, until nothing
-    /// is left, then gives the role up. A send the socket cannot take at once continues when it can (on
-    /// the thread that completes it) and this caller returns.
-    /// </summary>
-    private void SendBatches(PeerLink link)
-    {
-        while (TakeBatch(link, out ReadOnlySequence<byte> batch))
-        {
-            ValueTask sending = link.Tls is { } tls ? SendAsync(tls, batch) : SendAsync(link.Socket, batch, link.Segments);
-            if (!sending.IsCompleted)
-            {
-                _ = SendBatchesAfterAsync(link, batch, sending);
-                return;
-            }
-            Exception? error = null;
-            try
-            {
-                sending.GetAwaiter().GetResult();
-            }
-            catch (Exception e) when (IsSendFailure(e))
-            {
-                error = e;
-            }
-            EndSend(link, batch, error);
-        }
-    }
-
-    private async Task SendBatchesAfterAsync(PeerLink link, ReadOnlySequence<byte> batch, ValueTask sending)
-    {
-        Exception? error = null;
-        try
-        {
-            await sending.ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsSendFailure(e))
-        {
-            error = e;
-        }
-        EndSend(link, batch, error);
-        SendBatches(link);
-    }
-
-    /// <summary>Takes the writer's role if it is free: the frames appended meanwhile wait for this holder's <see cref="SendBatches"/>.</summary>
-    private static bool TakeWriterRole(PeerLink link)
-    {
-        lock (link.WriteLock)
-        {
-            if (link.Broken || link.Writing)
-            {
-                return false;
-            }
-            link.Writing = true;
-            return true;
-        }
-    }
-
-    private static bool IsSendFailure(Exception e) => e is SocketException or ObjectDisposedException or InvalidOperationException or IOException;
-
-    /// <summary>
-    /// The frames accumulated since the last send; or, when there are none or the link failed, false, and
-    /// the writer's role given up (on a failed link the request buffer is released with it).
-    /// </summary>
-    private static bool TakeBatch(PeerLink link, out ReadOnlySequence<byte> batch)
+    private async Task SendLoopAsync(PeerLink link)
     {
         PipeReader requests = link.Requests.Reader;
-        lock (link.WriteLock)
+        var segments = new List<ArraySegment<byte>>();
+        try
         {
-            if (!link.Broken && requests.TryRead(out ReadResult read))
+            while (true)
             {
-                if (!read.Buffer.IsEmpty)
+                ReadResult read = await requests.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = read.Buffer;
+                if (!buffer.IsEmpty)
                 {
-                    batch = read.Buffer;
-                    return true;
+                    if (link.Tls is { } tls)
+                    {
+                        await SendAsync(tls, buffer).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await SendAsync(link.Socket, buffer, segments).ConfigureAwait(false);
+                    }
+                    Interlocked.Increment(ref _flushCount);
+                    Interlocked.Add(ref _bytesSent, buffer.Length);
                 }
-                requests.AdvanceTo(read.Buffer.End);
+                requests.AdvanceTo(buffer.End);
+                if (read.IsCompleted)
+                {
+                    return;
+                }
             }
-            link.Writing = false;
-            if (link.Broken)
-            {
-                requests.Complete();
-            }
         }
-        batch = default;
-        return false;
-    }
-
-    private void EndSend(PeerLink link, ReadOnlySequence<byte> batch, Exception? error)
-    {
-        if (error is null)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException or IOException)
         {
-            Interlocked.Increment(ref _flushCount);
-            Interlocked.Add(ref _bytesSent, batch.Length);
+            Fail(link, e.Message);
         }
-        else
+        finally
         {
-            Fail(link, error.Message);
+            await requests.CompleteAsync().ConfigureAwait(false);
         }
-        link.Requests.Reader.AdvanceTo(batch.End);
     }
 
     /// <summary>Sends everything buffered in one call (a gather write when the buffer spans pipe segments).</summary>
@@ -527,7 +444,12 @@ public sealed class PeerConnection : IAsyncDisposable
             {
                 ReadResult read = await responses.ReadAsync().ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = read.Buffer;
-                DispatchAll(link, ref buffer, ref scratch);
+                while (DataPlaneProtocol.TryReadFrameLength(buffer, DataPlaneProtocol.ResponseHeaderLength, link.MaxResponseLength, out int length)
+                       && buffer.Length >= length)
+                {
+                    Dispatch(link, DataPlaneProtocol.Contiguous(buffer.Slice(0, length), ref scratch));
+                    buffer = buffer.Slice(length);
+                }
                 responses.AdvanceTo(buffer.Start, buffer.End);
                 if (read.IsCompleted)
                 {
@@ -553,38 +475,6 @@ public sealed class PeerConnection : IAsyncDisposable
             }
         }
         Fail(link, reason);
-    }
-
-    /// <summary>
-    /// Completes the operations of every whole response in <paramref name="buffer"/> and leaves what is
-    /// left of it. Their continuations run here and often issue the callers' next requests: while they
-    /// do, this loop holds the writer's role (when it is free), so those requests leave together, in
-    /// one send after the last response, rather than one send each.
-    /// </summary>
-    private void DispatchAll(PeerLink link, ref ReadOnlySequence<byte> buffer, ref byte[]? scratch)
-    {
-        bool holdsWriterRole = false, dispatched = false;
-        try
-        {
-            while (DataPlaneProtocol.TryReadFrameLength(buffer, DataPlaneProtocol.ResponseHeaderLength, link.MaxResponseLength, out int length)
-                   && buffer.Length >= length)
-            {
-                if (!dispatched)
-                {
-                    dispatched = true;
-                    holdsWriterRole = TakeWriterRole(link);
-                }
-                Dispatch(link, DataPlaneProtocol.Contiguous(buffer.Slice(0, length), ref scratch));
-                buffer = buffer.Slice(length);
-            }
-        }
-        finally
-        {
-            if (holdsWriterRole)
-            {
-                SendBatches(link);
-            }
-        }
     }
 
     private void Dispatch(PeerLink link, ReadOnlySpan<byte> frame)
@@ -618,11 +508,6 @@ public sealed class PeerConnection : IAsyncDisposable
             }
             link.Broken = true;
             link.Requests.Writer.Complete();
-            // A sender in progress releases the request buffer when it next looks (TakeBatch).
-            if (!link.Writing)
-            {
-                link.Requests.Reader.Complete();
-            }
         }
         if (!_disposed)
         {

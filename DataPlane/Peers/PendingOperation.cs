@@ -7,23 +7,18 @@ namespace Mnemo.DataPlane;
 /// One request in flight, reused from a fixed table so an operation allocates nothing: the awaiter
 /// gets a ValueTask over this object, and reading its result returns the slot to the table. Exactly
 /// one party completes it — the response, the link failing, or the timeout sweep — decided by
-/// <see cref="TryClaim"/>; only that party may touch the caller's destination buffer. It completes
-/// outside any lock of the connection.
+/// <see cref="TryClaim"/>; only that party may touch the caller's destination buffer.
 /// </summary>
 internal sealed class PendingOperation(PeerConnection owner, ushort slot) : IValueTaskSource<CacheResult>, IThreadPoolWorkItem
 {
     private const int Idle = 0, Waiting = 1, Claimed = 2;
 
-    // A get's continuation (a replica set's read, a gateway's reply) is short: it runs inline on the completing
-    // thread, usually the receive loop, which saves a hand-over to the thread pool per read. The others are queued
-    // to the thread pool (this object is the work item, so queueing allocates nothing): a scan chunk's, a versions
-    // listing's or stats' continuation may do long work, and with writes' continuations inline a replica set's
-    // writes during a resync were answered Unavailable now and then (ReplicaResyncTests), a cause not found yet.
+    // Completion is queued to the thread pool (this object is the work item, so queueing allocates nothing), so a
+    // caller's code never runs on (and stalls) the receive loop; there the caller's continuation runs inline.
     private ManualResetValueTaskSourceCore<CacheResult> _core;
     private CacheResult _result;
     private int _state;
     private ushort _generation;
-    private bool _completeInline;
 
     public ushort Slot { get; } = slot;
 
@@ -38,10 +33,9 @@ internal sealed class PendingOperation(PeerConnection owner, ushort slot) : IVal
 
     public bool IsWaiting => Volatile.Read(ref _state) == Waiting;
 
-    public ValueTask<CacheResult> Start(PeerLink link, IBufferWriter<byte>? destination, bool completeInline)
+    public ValueTask<CacheResult> Start(PeerLink link, IBufferWriter<byte>? destination)
     {
         _generation++;
-        _completeInline = completeInline;
         Id = (uint)_generation << 16 | Slot;
         Destination = destination;
         Link = link;
@@ -53,15 +47,9 @@ internal sealed class PendingOperation(PeerConnection owner, ushort slot) : IVal
 
     public bool TryClaim() => Interlocked.CompareExchange(ref _state, Claimed, Waiting) == Waiting;
 
-    /// <summary>Completes a claimed operation: inline, or on a thread-pool thread (see the fields).</summary>
+    /// <summary>Completes a claimed operation, on a thread-pool thread.</summary>
     public void Complete(in CacheResult result)
     {
-        if (_completeInline)
-        {
-            // The continuation may run here and reuse this slot: nothing of this object is touched after.
-            _core.SetResult(result);
-            return;
-        }
         _result = result;
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }

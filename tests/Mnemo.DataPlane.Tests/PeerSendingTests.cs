@@ -6,10 +6,11 @@ using Xunit;
 namespace Mnemo.DataPlane.Tests;
 
 /// <summary>
-/// Callers send their own frames, one sender at a time, the others' frames joining its next batch;
-/// gets complete on the receive loop. Concurrent senders over mutual TLS never overlap a write; a
-/// connection dropped while a batch waits for the socket fails every operation; operations issued from
-/// completions chain on; a scan's continuation may wait for another operation.
+/// How a peer connection sends and completes: concurrent callers over mutual TLS each get their own
+/// answer on one connection (TLS writes never overlap); a connection dropped while a batch waits for
+/// the socket fails every operation; operations issued from completions chain on; a scan's
+/// continuation may block waiting for another operation of its connection (it never runs on the
+/// receive loop).
 /// </summary>
 public sealed class PeerSendingTests
 {
@@ -111,7 +112,7 @@ public sealed class PeerSendingTests
     }
 
     [Fact]
-    public async Task Operations_issued_from_completions_chain_on_the_receive_loop()
+    public async Task Gets_issued_each_from_the_previous_ones_completion_all_complete()
     {
         await using TestNode node = await TestNode.StartAsync("node-a");
         await using PeerConnection peer = node.Connect();
@@ -121,7 +122,7 @@ public sealed class PeerSendingTests
             Assert.Equal(CacheStatus.Ok, (await peer.StoreAsync(Region, CacheStoreMode.Set, Bytes.Of($"chain-{i}"), Bytes.Of($"link-{i}"), 0, 0)).Status);
         }
 
-        // Each get is issued by the previous one's continuation, which runs on the receive loop, and reads what it names.
+        // Each get is issued by the previous one's continuation, wherever that runs, and reads what it names.
         int reads = await Task.Run(async () =>
         {
             var value = new ArrayBufferWriter<byte>();
