@@ -7,16 +7,19 @@ namespace Mnemo.DataPlane.Tests;
 
 /// <summary>
 /// A peer that accepts connections, answers the handshake, then reads requests but never answers:
-/// requests stay in flight until it is closed.
+/// requests stay in flight until it is closed. With <c>readRequests: false</c> it does not even read
+/// them, so the client's socket buffers fill and its sends wait.
 /// </summary>
 public sealed class BlackHolePeer : IDisposable
 {
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly List<Socket> _accepted = [];
+    private readonly bool _readRequests;
     private long _bytesReceived;
 
-    public BlackHolePeer()
+    public BlackHolePeer(bool readRequests = true)
     {
+        _readRequests = readRequests;
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen();
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
@@ -85,6 +88,10 @@ public sealed class BlackHolePeer : IDisposable
             byte[] welcome = new byte[DataPlaneHandshake.WelcomeLength];
             DataPlaneHandshake.WriteWelcome(welcome, (int)EngineLimits.ItemSizeMaxDefault);
             await socket.SendAsync(welcome, SocketFlags.None);
+            if (!_readRequests)
+            {
+                return;
+            }
             int read;
             while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
             {

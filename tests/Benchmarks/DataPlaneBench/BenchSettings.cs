@@ -3,6 +3,8 @@ namespace Mnemo.DataPlaneBench;
 /// <summary>The workload: concurrent callers each running set/get pairs on 16-byte keys for a fixed time per phase.</summary>
 internal sealed record BenchSettings(int Callers, double Seconds, int ValueLength, int Keys)
 {
+    public const string Usage = "usage: dataplane-bench [--callers 1..1024] [--seconds S>0] [--value-size 0..524288] [--keys N>0]";
+
     /// <summary>Parses <c>[--callers N] [--seconds S] [--value-size N] [--keys N]</c>; null, with a message, on bad input.</summary>
     public static BenchSettings? Parse(string[] args, TextWriter error)
     {
@@ -23,7 +25,7 @@ internal sealed record BenchSettings(int Callers, double Seconds, int ValueLengt
             if (!valid)
             {
                 error.WriteLine($"dataplane-bench: bad argument '{name}{(value is null ? "" : " " + value)}'");
-                error.WriteLine("usage: dataplane-bench [--callers 1..1024] [--seconds S>0] [--value-size 0..524288] [--keys N>0]");
+                error.WriteLine(Usage);
                 return null;
             }
         }

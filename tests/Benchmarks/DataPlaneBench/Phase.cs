@@ -7,10 +7,13 @@ namespace Mnemo.DataPlaneBench;
 /// <summary>Runs the workload against one store with concurrent callers and measures it.</summary>
 internal static class Phase
 {
-    public readonly record struct Result(long Operations, TimeSpan Elapsed, long AllocatedBytes)
+    /// <param name="Cpu">The process's CPU time (user and system, every thread) over the phase: unlike throughput,
+    /// it hardly depends on how much of the machine other work leaves to this process.</param>
+    public readonly record struct Result(long Operations, TimeSpan Elapsed, long AllocatedBytes, TimeSpan Cpu)
     {
         public double OpsPerSecond => Operations / Elapsed.TotalSeconds;
         public double MicrosecondsPerOp(int callers) => Elapsed.TotalMilliseconds * 1000 * callers / Operations;
+        public double CpuMicrosecondsPerOp => Cpu.TotalMilliseconds * 1000 / Operations;
     }
 
     public static async Task<Result> RunAsync(IAsyncCacheStore store, BenchSettings settings)
@@ -24,13 +27,16 @@ internal static class Phase
             await store.StoreAsync(CacheStoreMode.Set, key, value, 0, 0);
         }
 
+        using var process = Process.GetCurrentProcess();
+        TimeSpan cpuBefore = process.TotalProcessorTime;
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         long deadline = Stopwatch.GetTimestamp() + (long)(settings.Seconds * Stopwatch.Frequency);
         long[] counts = await Task.WhenAll(Enumerable.Range(0, settings.Callers).Select(c => Task.Run(() => CallerAsync(store, keys, value, c, deadline))));
         clock.Stop();
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        return new Result(counts.Sum(), clock.Elapsed, allocated);
+        process.Refresh();
+        return new Result(counts.Sum(), clock.Elapsed, allocated, process.TotalProcessorTime - cpuBefore);
     }
 
     private static async Task<long> CallerAsync(IAsyncCacheStore store, byte[][] keys, byte[] value, int caller, long deadline)

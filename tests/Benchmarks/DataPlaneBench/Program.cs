@@ -8,6 +8,11 @@ using Mnemo.NativeEngine;
 
 // Replica operations over one data-plane connection against the same operations on the local engine,
 // in one run, and over a mutual-TLS connection: 16 callers by default, each doing set+get pairs. Prints `key value unit` lines.
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(BenchSettings.Usage);
+    return 0;
+}
 BenchSettings? settings = BenchSettings.Parse(args, Console.Error);
 if (settings is null)
 {
@@ -90,4 +95,5 @@ void Print(string name, Phase.Result result)
     Console.WriteLine($"{name}_latency {result.MicrosecondsPerOp(settings.Callers):F1} us/op");
     // Client and server share this process, so this counts both sides of the wire.
     Console.WriteLine($"{name}_allocated {(double)result.AllocatedBytes / result.Operations:F1} bytes/op");
+    Console.WriteLine($"{name}_cpu {result.CpuMicrosecondsPerOp:F2} us/op");
 }
