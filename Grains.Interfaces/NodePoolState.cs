@@ -4,6 +4,7 @@ namespace Mnemo.Grains.Interfaces;
 /// otherwise <paramref name="Reason"/> (a CamelCase word) and <paramref name="Message"/> say what was refused or failed.</summary>
 /// <param name="Capacity">The pool size in bytes.</param>
 /// <param name="Used">Bytes of slab chunks holding live or retained items.</param>
+/// <param name="LogLevel">The silo's minimum log level in force; null when the node did not say (unreachable).</param>
 [GenerateSerializer, Immutable, Alias("mnemo.NodePoolState")]
 public sealed record NodePoolState(
     string Node,
@@ -14,4 +15,5 @@ public sealed record NodePoolState(
     long Used,
     int Regions,
     int Snapshots,
-    string DeviceMode);
+    string DeviceMode,
+    string? LogLevel = null);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Mnemo.Grains.Interfaces;
 using Mnemo.NativeEngine;
 using Orleans.Placement;
@@ -6,7 +7,7 @@ namespace Mnemo.Grains;
 
 /// <summary>Reports and manages the regions of this node's pool.</summary>
 [NodePinnedPlacement, Immovable]
-public sealed class NodeMemoryGrain(NodePool nodePool) : Grain, INodeMemoryGrain
+public sealed class NodeMemoryGrain(NodePool nodePool, INodeLogLevel logLevel) : Grain, INodeMemoryGrain
 {
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -44,7 +45,13 @@ public sealed class NodeMemoryGrain(NodePool nodePool) : Grain, INodeMemoryGrain
         return Task.FromResult(true);
     }
 
-    public Task<NodePoolState> ApplyPoolTargetAsync(NodePoolTarget target) => Task.FromResult(NodePoolResizer.Apply(nodePool, target));
+    public Task<NodePoolState> ApplyPoolTargetAsync(NodePoolTarget target)
+    {
+        // The level is the silo's, not the pool's: it is switched even when the pool refuses the rest of the target.
+        if (target.LogLevel is { } level)
+            logLevel.Set(Enum.Parse<LogLevel>(level));
+        return Task.FromResult(NodePoolResizer.Apply(nodePool, target) with { LogLevel = logLevel.Current.ToString() });
+    }
 
     private RegionUsage[] ListRegions() => nodePool.Pool.ListRegions().Select(ToUsage).ToArray();
 

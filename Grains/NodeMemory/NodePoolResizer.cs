@@ -5,8 +5,8 @@ namespace Mnemo.Grains;
 
 /// <summary>
 /// Applies a MemoryMachine's <see cref="NodePoolTarget"/> to the node's open pool: a larger size grows it while it
-/// serves (<see cref="EnginePool.Grow"/>); anything the pool cannot do live is refused with a reason, and the pool
-/// stays as it is, data included.
+/// serves (<see cref="EnginePool.Grow"/>); anything the pool cannot do live (a shrink, another device mode, another
+/// place) is refused with a reason, and the pool stays as it is, data included.
 /// </summary>
 public static class NodePoolResizer
 {
@@ -16,6 +16,8 @@ public static class NodePoolResizer
     public const string ShrinkUnsupported = "ShrinkUnsupported";
     public const string DeviceModeChangeRefused = "DeviceModeChangeRefused";
     public const string DeviceModeChangeNeedsRestart = "DeviceModeChangeNeedsRestart";
+    public const string PoolPathChangeRefused = "PoolPathChangeRefused";
+    public const string PoolPathChangeNeedsRestart = "PoolPathChangeNeedsRestart";
     public const string GrowFailed = "GrowFailed";
 
     public static NodePoolState Apply(NodePool nodePool, NodePoolTarget target)
@@ -31,6 +33,17 @@ public static class NodePoolResizer
                     $"the pool is {mode} and holds {regions.Count} regions ({stats.Items} items); it is not switched to {target.DeviceMode}")
                 : State(nodePool, false, DeviceModeChangeNeedsRestart,
                     $"the pool is {mode}; {target.DeviceMode} takes a silo restart with --device-mode {target.DeviceMode}");
+        }
+        string place = Place(pool, stats);
+        if (target.PoolPath is { } asked && !string.Equals(Normalized(asked), place, StringComparison.Ordinal))
+        {
+            // An open pool cannot move: its file or device stays mapped while it serves.
+            IReadOnlyList<RegionStats> regions = pool.ListRegions();
+            return regions.Count > 0 || stats.Items > 0
+                ? State(nodePool, false, PoolPathChangeRefused,
+                    $"node {nodePool.NodeName}'s pool is in {place} and holds {regions.Count} regions ({stats.Items} items); it is not moved to {asked}")
+                : State(nodePool, false, PoolPathChangeNeedsRestart,
+                    $"node {nodePool.NodeName}'s pool is in {place}; {asked} takes a silo restart with --pool-path in {asked}");
         }
 
         long desired = target.CapacityBytes ?? DeviceBytes(pool, stats) / 100 * target.CapacityPercent.GetValueOrDefault(100);
@@ -60,6 +73,12 @@ public static class NodePoolResizer
         stats.DeviceMode == DeviceMode.DevDax
             ? (long)stats.Capacity
             : new DriveInfo(Path.GetDirectoryName(Path.GetFullPath(pool.Options.Path)) ?? "/").TotalSize;
+
+    /// <summary>Where the pool is, as a MemoryMachine's <c>poolPath</c> names it: the device for devdax, else the folder holding the pool file.</summary>
+    private static string Place(EnginePool pool, PoolStats stats) =>
+        stats.DeviceMode == DeviceMode.DevDax ? Normalized(pool.Options.Path) : Normalized(Path.GetDirectoryName(Path.GetFullPath(pool.Options.Path)) ?? "/");
+
+    private static string Normalized(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
 
     private static NodePoolState State(NodePool nodePool, bool ready, string reason, string message)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text;
 using Mnemo.Grains.Interfaces;
 using Mnemo.NativeEngine;
@@ -31,6 +32,35 @@ public sealed class NodeMemoryGrainTests(SharedCluster shared)
             capacities.Add(usage.CapacityBytes);
         }
         Assert.Equal(silos.Count, capacities.Count);
+    }
+
+    [Fact]
+    public async Task A_targets_log_level_is_switched_on_that_silo_only_and_reported_in_force_even_when_the_pool_refuses_the_rest()
+    {
+        string node = Cluster.ActiveSiloNames[0];
+        string other = Cluster.ActiveSiloNames[1];
+        INodeMemoryGrain grain = Cluster.Client.GetGrain<INodeMemoryGrain>(node);
+        long capacity = (long)(await grain.GetUsageAsync()).CapacityBytes;
+        try
+        {
+            NodePoolState debug = await grain.ApplyPoolTargetAsync(new NodePoolTarget(capacity, null, "emulation", null, "Debug"));
+            Assert.Equal((true, "Debug"), (debug.Ready, debug.LogLevel));
+            Assert.Equal(LogLevel.Debug, Cluster.Nodes[node].LogLevel.Current);
+            Assert.Equal(LogLevel.Information, Cluster.Nodes[other].LogLevel.Current);
+
+            // Without a level the one in force stays and is reported.
+            NodePoolState kept = await grain.ApplyPoolTargetAsync(new NodePoolTarget(capacity, null, "emulation"));
+            Assert.Equal("Debug", kept.LogLevel);
+
+            NodePoolState refused = await grain.ApplyPoolTargetAsync(new NodePoolTarget(capacity, null, "fsdax", null, "Warning"));
+            Assert.Equal((false, "Warning"), (refused.Ready, refused.LogLevel));
+            Assert.Equal(LogLevel.Warning, Cluster.Nodes[node].LogLevel.Current);
+        }
+        finally
+        {
+            await grain.ApplyPoolTargetAsync(new NodePoolTarget(capacity, null, "emulation", null, "Information"));
+        }
+        Assert.Equal(LogLevel.Information, Cluster.Nodes[node].LogLevel.Current);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using Mnemo.NativeEngine;
 namespace Mnemo.Grains.Tests;
 
 /// <summary>A MemoryMachine's target applied to a real pool: it grows live keeping its items, and what a pool cannot do live
-/// (a shrink, below use or not, a device mode change) is refused with its reason while the pool stays as it was.</summary>
+/// (a shrink, below use or not, a device mode or pool path change) is refused with its reason while the pool stays as it was.</summary>
 public sealed class NodePoolResizerTests : IDisposable
 {
     private const long Mi = 1L << 20;
@@ -69,5 +69,27 @@ public sealed class NodePoolResizerTests : IDisposable
         _node.Pool.CreateRegion("r");
         NodePoolState holding = NodePoolResizer.Apply(_node, new NodePoolTarget(64 * Mi, null, "fsdax"));
         Assert.Equal((false, NodePoolResizer.DeviceModeChangeRefused, 16 * Mi), (holding.Ready, holding.Reason, holding.Capacity));
+    }
+
+    [Fact]
+    public void Another_pool_path_is_refused_on_a_pool_with_data_and_needs_a_restart_on_an_empty_one_while_the_same_one_is_ready()
+    {
+        string folder = Path.GetDirectoryName(_path)!;
+        NodePoolState same = NodePoolResizer.Apply(_node, new NodePoolTarget(16 * Mi, null, "emulation", folder + "/"));
+        Assert.Equal((true, NodePoolResizer.Ready), (same.Ready, same.Reason));
+
+        NodePoolState empty = NodePoolResizer.Apply(_node, new NodePoolTarget(16 * Mi, null, "emulation", "/mnt/pmem1/mnemo"));
+        Assert.Equal((false, NodePoolResizer.PoolPathChangeNeedsRestart), (empty.Ready, empty.Reason));
+        Assert.Equal($"node node-x's pool is in {folder}; /mnt/pmem1/mnemo takes a silo restart with --pool-path in /mnt/pmem1/mnemo", empty.Message);
+
+        Region region = _node.Pool.CreateRegion("r");
+        Assert.Equal(EngineStatus.Ok, _node.Pool.Store(region, StoreMode.Set, Encoding.ASCII.GetBytes("k"), new byte[100], 0, 0, out _));
+        NodePoolState holding = NodePoolResizer.Apply(_node, new NodePoolTarget(64 * Mi, null, "emulation", "/mnt/pmem1/mnemo"));
+        Assert.Equal((false, NodePoolResizer.PoolPathChangeRefused, 16 * Mi), (holding.Ready, holding.Reason, holding.Capacity));
+        Assert.Equal($"node node-x's pool is in {folder} and holds 1 regions (1 items); it is not moved to /mnt/pmem1/mnemo", holding.Message);
+
+        // The pool keeps serving where it is.
+        Assert.Equal(EngineStatus.Ok, _node.Pool.Store(region, StoreMode.Set, Encoding.ASCII.GetBytes("k2"), new byte[100], 0, 0, out _));
+        Assert.Equal(2UL, _node.Pool.GetStats().Items);
     }
 }

@@ -75,6 +75,7 @@ public sealed class MnemoCluster : IAsyncDisposable
             if (!nodes.TryAdd(options.SiloName, node))
                 throw new InvalidOperationException($"two silos are named '{options.SiloName}'");
             silo.Services.AddSingleton(node.NodePool);
+            silo.Services.AddSingleton<INodeLogLevel>(node.LogLevel);
             silo.Services.AddSingleton(node.Served);
             silo.Services.AddSingleton<IMemshackHost>(new NoMovesHost(options.SiloName));
             silo.AddMnemoGrains();

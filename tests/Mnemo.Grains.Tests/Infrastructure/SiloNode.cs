@@ -36,6 +36,8 @@ public sealed class SiloNode : IAsyncDisposable
 
     public NodePool NodePool { get; }
 
+    public TestLogLevel LogLevel { get; } = new();
+
     public EnginePool Pool => NodePool.Pool;
 
     public ServedMemshacks Served { get; }
