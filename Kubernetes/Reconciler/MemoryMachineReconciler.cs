@@ -10,10 +10,12 @@ namespace Mnemo.Kubernetes.Reconciler;
 
 /// <summary>
 /// Reconciles each MemoryMachine, level-based, on the elected silo: selects the <c>MnemoNode</c>s (in the silos'
-/// namespace) whose labels match its <c>nodeSelector</c>, has <see cref="IReconcilerGrain"/> apply its capacity and device
-/// mode to each selected node's pool (a larger capacity grows the pool while it serves; a shrink, a size below what is
-/// used or another device mode is refused by the node and reported), and writes the status through <c>/status</c>
-/// (<see cref="MemoryMachineStatusProjection"/>), with an Event for each condition that flipped. It carries the
+/// namespace) whose labels match its <c>nodeSelector</c>, has <see cref="IReconcilerGrain"/> apply its capacity, device
+/// mode, pool path and log level to each selected node (a larger capacity grows the pool while it serves; a shrink, a
+/// size below what is used, another device mode or another pool path is refused by the node and reported; the log level
+/// is switched live), and writes the status through <c>/status</c>
+/// (<see cref="MemoryMachineStatusProjection"/>), with an Event for each condition that flipped, carrying the spec's
+/// <c>labels</c> (Events are the only objects it creates for a MemoryMachine). It carries the
 /// <see cref="Finalizer"/>: once deleted it stays, with the condition <c>DeletionBlocked</c> naming them, while Memshacks
 /// in its namespace still use it. Only spec changes and deletions are watched (its own status writes are not); pools are
 /// looked at again after <see cref="ResyncAfterNotReady"/> or <see cref="ResyncAfterReady"/>. Its writes carry the
@@ -79,9 +81,11 @@ public sealed class MemoryMachineReconciler(IKubernetes client, IReconcilerGrain
 
         NodePoolState[] pools = [];
         string? specError = null;
+        IReadOnlyDictionary<string, string>? labels = null;
         try
         {
             MemoryMachineSpec spec = MemoryMachineSpec.Parse(machine);
+            labels = spec.Labels;
             string[] selected = await SelectNodesAsync(spec, cancellationToken);
             if (selected.Length > 0)
                 pools = await nodes.ApplyNodePoolsAsync(selected, spec.Target);
@@ -107,7 +111,7 @@ public sealed class MemoryMachineReconciler(IKubernetes client, IReconcilerGrain
         {
             bool bad = flipped.Type == MemoryMachineStatusProjection.ReadyType ? flipped.Status != ResourceCondition.True : flipped.Status == ResourceCondition.True;
             await _events.RecordAsync(machine, bad ? ResourceEvents.Warning : ResourceEvents.Normal, flipped.Reason,
-                $"{flipped.Type}={flipped.Status}: {flipped.Message}", cancellationToken);
+                $"{flipped.Type}={flipped.Status}: {flipped.Message}", cancellationToken, labels);
             logger.LogInformation("MemoryMachine {Key}: {Type}={Status} ({Reason}: {Message})", key, flipped.Type, flipped.Status, flipped.Reason, flipped.Message);
         }
         return status.Ready && !deleting ? ResyncAfterReady : ResyncAfterNotReady;

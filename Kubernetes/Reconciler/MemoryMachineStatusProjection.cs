@@ -7,7 +7,7 @@ namespace Mnemo.Kubernetes.Reconciler;
 /// <summary>
 /// What the reconciler writes into a MemoryMachine's status, from the resource and the observed pools alone (no I/O):
 /// <c>phase</c>, <c>observedGeneration</c>, <c>desiredNodes</c>, <c>readyNodes</c>, one <c>nodes</c> entry per selected
-/// node (capacity, used, regions, snapshots, deviceMode, ready, message) and the conditions <c>Ready</c> and, while it
+/// node (capacity, used, regions, snapshots, deviceMode, the silo's logLevel in force when it answered, ready, message) and the conditions <c>Ready</c> and, while it
 /// is deleted but still used, <c>DeletionBlocked</c>.
 /// </summary>
 public static class MemoryMachineStatusProjection
@@ -55,17 +55,7 @@ public static class MemoryMachineStatusProjection
             ["observedGeneration"] = generation,
             ["desiredNodes"] = pools.Count,
             ["readyNodes"] = ready,
-            ["nodes"] = new JsonArray(pools.OrderBy(p => p.Node, StringComparer.Ordinal).Select(p => (JsonNode)new JsonObject
-            {
-                ["node"] = p.Node,
-                ["capacity"] = p.Capacity,
-                ["used"] = p.Used,
-                ["regions"] = p.Regions,
-                ["snapshots"] = p.Snapshots,
-                ["deviceMode"] = p.DeviceMode,
-                ["ready"] = p.Ready,
-                ["message"] = $"{p.Reason}: {p.Message}",
-            }).ToArray()),
+            ["nodes"] = new JsonArray(pools.OrderBy(p => p.Node, StringComparer.Ordinal).Select(NodeStatus).ToArray()),
             ["conditions"] = new JsonArray(after.Select(c => JsonSerializer.SerializeToNode(c.ToJson())).ToArray()),
         };
 
@@ -73,5 +63,24 @@ public static class MemoryMachineStatusProjection
         JsonNode? stored = memoryMachine.TryGetProperty("status", out JsonElement s) && s.ValueKind == JsonValueKind.Object ? JsonNode.Parse(s.GetRawText()) : null;
         bool changed = stored is not JsonObject storedObject || status.Any(field => !JsonNode.DeepEquals(field.Value, storedObject[field.Key]));
         return new Result(status, flipped, changed, allReady);
+    }
+
+    private static JsonNode NodeStatus(NodePoolState pool)
+    {
+        var node = new JsonObject
+        {
+            ["node"] = pool.Node,
+            ["capacity"] = pool.Capacity,
+            ["used"] = pool.Used,
+            ["regions"] = pool.Regions,
+            ["snapshots"] = pool.Snapshots,
+            ["deviceMode"] = pool.DeviceMode,
+        };
+        // Absent rather than null when the node did not answer: a stored status never holds nulls, so a null would read as a change.
+        if (pool.LogLevel is { } level)
+            node["logLevel"] = level;
+        node["ready"] = pool.Ready;
+        node["message"] = $"{pool.Reason}: {pool.Message}";
+        return node;
     }
 }

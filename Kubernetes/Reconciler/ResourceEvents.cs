@@ -12,8 +12,9 @@ public sealed class ResourceEvents(IKubernetes client, string component, TimePro
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    /// <summary>Records one Event about <paramref name="resource"/> (a custom object as JSON).</summary>
-    public Task RecordAsync(JsonElement resource, string type, string reason, string message, CancellationToken cancellationToken)
+    /// <summary>Records one Event about <paramref name="resource"/> (a custom object as JSON), carrying <paramref name="labels"/>.</summary>
+    public Task RecordAsync(JsonElement resource, string type, string reason, string message, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? labels = null)
     {
         JsonElement metadata = resource.GetProperty("metadata");
         string name = metadata.GetProperty("name").GetString()!;
@@ -21,7 +22,12 @@ public sealed class ResourceEvents(IKubernetes client, string component, TimePro
         DateTime now = _time.GetUtcNow().UtcDateTime;
         var @event = new Corev1Event
         {
-            Metadata = new V1ObjectMeta { Name = $"{name}.{Guid.NewGuid():N}"[..Math.Min(name.Length + 17, 253)], NamespaceProperty = ns },
+            Metadata = new V1ObjectMeta
+            {
+                Name = $"{name}.{Guid.NewGuid():N}"[..Math.Min(name.Length + 17, 253)],
+                NamespaceProperty = ns,
+                Labels = labels is { Count: > 0 } ? labels.ToDictionary() : null,
+            },
             InvolvedObject = new V1ObjectReference
             {
                 ApiVersion = resource.GetProperty("apiVersion").GetString(),

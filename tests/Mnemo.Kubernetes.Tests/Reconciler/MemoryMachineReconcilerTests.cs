@@ -11,7 +11,7 @@ using Mnemo.Tests.Shared;
 namespace Mnemo.Kubernetes.Tests;
 
 /// <summary>The MemoryMachine reconciler against the embedded API: node selection by MnemoNode labels, the status per node,
-/// a refused node, the finalizer while Memshacks use it, a 409 on a spec changed mid-reconcile, and a restarted API
+/// a refused node, the log level, pool path and labels carried to the nodes and the Events, the finalizer while Memshacks use it, a 409 on a spec changed mid-reconcile, and a restarted API
 /// server (watch cut, 410 re-list). The pools come from <see cref="NodePools"/> in place of the node grains; the
 /// cluster tests resize real pools.</summary>
 [Collection(KubeApiCollection.Name)]
@@ -52,14 +52,14 @@ public sealed class MemoryMachineReconcilerTests(KubeApiFixture api, ITestOutput
         Assert.Equal((256 * Mi, "emulation", true), (a.GetProperty("capacity").GetInt64(), a.GetProperty("deviceMode").GetString(), a.GetProperty("ready").GetBoolean()));
         Assert.Equal("True", Condition(good, "Ready")?.GetProperty("status").GetString());
         Assert.Contains(MemoryMachineReconciler.Finalizer, Finalizers(good));
-        Assert.Contains(pools.Asked, call => call.Nodes.SequenceEqual([$"a-{_id}", $"b-{_id}"]) && call.Target == new NodePoolTarget(256 * Mi, null, "emulation"));
+        Assert.Contains(pools.Asked, call => call.Nodes.SequenceEqual([$"a-{_id}", $"b-{_id}"]) && call.Target == new NodePoolTarget(256 * Mi, null, "emulation", null, "Information"));
 
         await Eventually.UntilAsync(async () => Phase(bad = await GetAsync(client, ns, "bad")) == "Failed", TimeSpan.FromSeconds(15), "bad Failed");
         JsonElement ready = Condition(bad, "Ready")!.Value;
         Assert.Equal(("False", "ShrinkBelowUsed"), (ready.GetProperty("status").GetString(), ready.GetProperty("reason").GetString()));
         Assert.Contains($"d-{_id}: ShrinkBelowUsed: 100 bytes asked", ready.GetProperty("message").GetString());
         Assert.Equal(1, bad.GetProperty("status").GetProperty("readyNodes").GetInt32());
-        Assert.Contains(pools.Asked, call => call.Target == new NodePoolTarget(null, 50, "emulation"));
+        Assert.Contains(pools.Asked, call => call.Target == new NodePoolTarget(null, 50, "emulation", null, "Information"));
 
         // The failed one stays failed (and is looked at again); the good one follows its spec.
         await PatchSpecAsync(client, ns, "good", new { capacity = "512Mi" });
@@ -68,6 +68,60 @@ public sealed class MemoryMachineReconcilerTests(KubeApiFixture api, ITestOutput
         Assert.Equal("Failed", Phase(await GetAsync(client, ns, "bad")));
         var events = await client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.name=bad");
         Assert.Contains(events.Items, e => e.Type == "Warning" && e.Reason == "ShrinkBelowUsed");
+
+        await stop.CancelAsync();
+        await running;
+    }
+
+    [Fact]
+    public async Task Log_level_and_pool_path_reach_the_nodes_a_refused_path_is_a_condition_and_Events_carry_the_labels_as_they_change()
+    {
+        using var connection = api.Connect();
+        IKubernetes client = connection.Client;
+        string ns = await NamespaceAsync(client);
+        string node = $"a-{_id}";
+        await NodeAsync(client, node, new() { ["pool"] = _id });
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(new
+        {
+            apiVersion = MnemoResources.ApiVersion,
+            kind = "MemoryMachine",
+            metadata = new { name = "mm", @namespace = ns },
+            spec = new
+            {
+                nodeSelector = new Dictionary<string, string> { ["pool"] = _id },
+                capacity = "256Mi",
+                deviceMode = "emulation",
+                poolPath = "/mnt/pmem1/mnemo",
+                logLevel = "Debug",
+                labels = new Dictionary<string, string> { ["team"] = "cache" },
+            },
+        }, MnemoResources.Group, MnemoResources.Version, ns, MemoryMachineReconciler.Plural);
+        var pools = new NodePools();
+        pools.Refuse[node] = ("PoolPathChangeRefused", $"node {node}'s pool is in /pool and holds 1 regions (5 items); it is not moved to /mnt/pmem1/mnemo");
+        using var stop = new CancellationTokenSource();
+        Task running = Reconciler(client, pools).RunAsync(stop.Token);
+
+        JsonElement mm = default;
+        await Eventually.UntilAsync(async () => Phase(mm = await GetAsync(client, ns, "mm")) == "Failed", TimeSpan.FromSeconds(15), "mm Failed");
+        JsonElement ready = Condition(mm, "Ready")!.Value;
+        Assert.Equal(("False", "PoolPathChangeRefused"), (ready.GetProperty("status").GetString(), ready.GetProperty("reason").GetString()));
+        Assert.Contains($"{node}: PoolPathChangeRefused: node {node}'s pool is in /pool", ready.GetProperty("message").GetString());
+        Assert.Equal("Debug", mm.GetProperty("status").GetProperty("nodes")[0].GetProperty("logLevel").GetString());
+        Assert.Contains(pools.Asked, call => call.Target == new NodePoolTarget(256 * Mi, null, "emulation", "/mnt/pmem1/mnemo", "Debug"));
+        var labelled = await client.CoreV1.ListNamespacedEventAsync(ns, labelSelector: "team=cache");
+        Assert.Contains(labelled.Items, e => e.InvolvedObject.Name == "mm" && e.Reason == "PoolPathChangeRefused");
+
+        // Without poolPath the pool stays where it is; the new level and labels follow, a removed label is not carried.
+        pools.Refuse.Clear();
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(
+            """{"spec":{"poolPath":null,"logLevel":"Warning","labels":{"team":null,"tier":"hot"}}}""", V1Patch.PatchType.MergePatch),
+            MnemoResources.Group, MnemoResources.Version, ns, MemoryMachineReconciler.Plural, "mm");
+        await Eventually.UntilAsync(async () => Phase(mm = await GetAsync(client, ns, "mm")) == "Running", TimeSpan.FromSeconds(15), "mm Running");
+        Assert.Equal("Warning", mm.GetProperty("status").GetProperty("nodes")[0].GetProperty("logLevel").GetString());
+        Assert.Contains(pools.Asked, call => call.Target == new NodePoolTarget(256 * Mi, null, "emulation", null, "Warning"));
+        Corev1Event recovered = Assert.Single((await client.CoreV1.ListNamespacedEventAsync(ns, labelSelector: "tier=hot")).Items);
+        Assert.Equal(("AllPoolsReady", "Normal"), (recovered.Reason, recovered.Type));
+        Assert.False(recovered.Metadata.Labels.ContainsKey("team"));
 
         await stop.CancelAsync();
         await running;
@@ -275,8 +329,8 @@ public sealed class MemoryMachineReconcilerTests(KubeApiFixture api, ITestOutput
                 await hook(target);
             long capacity = target.CapacityBytes ?? 1024 * Mi / 100 * target.CapacityPercent!.Value;
             return nodes.Select(node => Refuse.TryGetValue(node, out var refused)
-                ? new NodePoolState(node, false, refused.Reason, refused.Message, 300, 200, 1, 0, target.DeviceMode)
-                : new NodePoolState(node, true, "PoolReady", $"{capacity} bytes", capacity, 0, 0, 0, target.DeviceMode)).ToArray();
+                ? new NodePoolState(node, false, refused.Reason, refused.Message, 300, 200, 1, 0, target.DeviceMode, target.LogLevel)
+                : new NodePoolState(node, true, "PoolReady", $"{capacity} bytes", capacity, 0, 0, 0, target.DeviceMode, target.LogLevel)).ToArray();
         }
 
         public Task<MemshackReadiness> ObserveMemshackAsync(string memshack, int shards) => throw new NotSupportedException();
