@@ -101,6 +101,7 @@ public static class SiloHost
         services.AddSingleton(settings);
         services.AddSingleton(new NodeApiEndpoints(settings.Grpc.Port > 0 ? GrpcUri(settings, address) : null));
         services.AddSingleton(kubernetes);
+        SiloLogLevel.Register(services);
         services.AddSingleton(sp => NodePoolLoader.Open(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Mnemo.Silo.Pool")));
         services.AddSingleton(new ServedMemshacks(settings.DataPort));
         services.AddSingleton<PeerDataConnections>();
