@@ -9,8 +9,8 @@ namespace Mnemo.Silo;
 /// <summary>
 /// Switches the silo's minimum log level while it runs, as a MemoryMachine's <c>logLevel</c> asks: a set level becomes the
 /// default rule of <see cref="LoggerFilterOptions"/> (the category rules the host adds, such as Orleans at Warning, stay),
-/// and a change token makes the logger factory re-read its filters. Until a level is set, the start level is whatever the
-/// logging configuration says (<c>Logging__LogLevel__Default</c>, Information when unset).
+/// and a change token makes the logger factory re-read its filters. Until a level is set, the level in force is the
+/// configured default (Information unless the logging configuration says otherwise).
 /// </summary>
 public sealed class SiloLogLevel : INodeLogLevel, IOptionsChangeTokenSource<LoggerFilterOptions>
 {
