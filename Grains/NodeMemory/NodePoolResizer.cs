@@ -34,8 +34,7 @@ public static class NodePoolResizer
                 : State(nodePool, false, DeviceModeChangeNeedsRestart,
                     $"the pool is {mode}; {target.DeviceMode} takes a silo restart with --device-mode {target.DeviceMode}");
         }
-        string place = Place(pool, stats);
-        if (target.PoolPath is { } asked && !string.Equals(Normalized(asked), place, StringComparison.Ordinal))
+        if (target.PoolPath is { } asked && Place(pool, stats) is var place && !string.Equals(Normalized(asked), place, StringComparison.Ordinal))
         {
             // An open pool cannot move: its file or device stays mapped while it serves.
             IReadOnlyList<RegionStats> regions = pool.ListRegions();
