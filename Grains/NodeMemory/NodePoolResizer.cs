@@ -71,11 +71,13 @@ public static class NodePoolResizer
     private static long DeviceBytes(EnginePool pool, PoolStats stats) =>
         stats.DeviceMode == DeviceMode.DevDax
             ? (long)stats.Capacity
-            : new DriveInfo(Path.GetDirectoryName(Path.GetFullPath(pool.Options.Path)) ?? "/").TotalSize;
+            : new DriveInfo(PoolFolder(pool)).TotalSize;
 
     /// <summary>Where the pool is, as a MemoryMachine's <c>poolPath</c> names it: the device for devdax, else the folder holding the pool file.</summary>
     private static string Place(EnginePool pool, PoolStats stats) =>
-        stats.DeviceMode == DeviceMode.DevDax ? Normalized(pool.Options.Path) : Normalized(Path.GetDirectoryName(Path.GetFullPath(pool.Options.Path)) ?? "/");
+        Normalized(stats.DeviceMode == DeviceMode.DevDax ? pool.Options.Path : PoolFolder(pool));
+
+    private static string PoolFolder(EnginePool pool) => Path.GetDirectoryName(Path.GetFullPath(pool.Options.Path)) ?? "/";
 
     private static string Normalized(string path) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
 
